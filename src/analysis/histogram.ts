@@ -1,0 +1,88 @@
+// Most common types (objgraph's `most_common_types`): per class, how many objects and how many bytes.
+//
+// Counts follow DevTools' Summary view: self sizes after the shallow-size transfer, and nodes whose
+// adjusted size is 0 (synthetic roots, internals whose bytes moved to their owner) are not members
+// (FORMAT.md §2.2). Cost: O(N) over the class index.
+
+import type { HeapGraph } from '../snapshot/heap-graph.ts';
+import { computeClassIndex, type NameMode } from '../snapshot/class-names.ts';
+import { computeOwnedSelfSizes } from './owned-sizes.ts';
+
+export interface ClassStats {
+  classId: number;
+  name: string;
+  /** DevTools' grouping key: name, plus the defining location for located classes. */
+  key: string;
+  count: number;
+  selfSize: number;
+}
+
+export interface HistogramResult {
+  classes: ClassStats[];
+  /** Sum of adjusted self sizes over all members (= the heap size DevTools reports, less extra native bytes). */
+  totalSize: number;
+}
+
+export interface HistogramOptions {
+  names?: NameMode;
+  /** Keep V8's self sizes instead of DevTools' transferred ones. */
+  rawSizes?: boolean;
+}
+
+export function selfSizesFor(graph: HeapGraph, rawSizes = false): Float64Array {
+  return rawSizes ? graph.selfSize : computeOwnedSelfSizes(graph);
+}
+
+/** Classes with at least one member, in class-id order (callers sort). */
+export function computeHistogram(graph: HeapGraph, options: HistogramOptions = {}): HistogramResult {
+  const index = computeClassIndex(graph, options.names ?? 'devtools');
+  const sizes = selfSizesFor(graph, options.rawSizes);
+  const classCount = index.names.length;
+  const counts = new Float64Array(classCount);
+  const bytes = new Float64Array(classCount);
+  const classOf = index.classOf;
+  let totalSize = 0;
+  for (let i = 0; i < graph.nodeCount; i++) {
+    const size = sizes[i];
+    if (size === 0) continue;
+    const c = classOf[i];
+    counts[c]++;
+    bytes[c] += size;
+    totalSize += size;
+  }
+  const classes: ClassStats[] = [];
+  for (let c = 0; c < classCount; c++) {
+    if (counts[c] === 0) continue;
+    classes.push({ classId: c, name: index.names[c], key: index.keys[c], count: counts[c], selfSize: bytes[c] });
+  }
+  return { classes, totalSize };
+}
+
+/** Ordinals of the members of every class whose display name or key is `name` (either naming mode). */
+export function membersOfType(graph: HeapGraph, name: string, options: HistogramOptions = {}): Uint32Array {
+  const index = computeClassIndex(graph, options.names ?? 'devtools');
+  const sizes = selfSizesFor(graph, options.rawSizes);
+  let wanted = matchingClasses(index.names, index.keys, name);
+  // `--type` accepts either naming: fall back to the other mode when this one has no such class.
+  let classOf = index.classOf;
+  if (wanted.size === 0) {
+    const other = computeClassIndex(graph, (options.names ?? 'devtools') === 'devtools' ? 'raw' : 'devtools');
+    wanted = matchingClasses(other.names, other.keys, name);
+    classOf = other.classOf;
+  }
+  let count = 0;
+  const members = new Uint32Array(graph.nodeCount);
+  if (wanted.size === 0) return members.subarray(0, 0);
+  for (let i = 0; i < graph.nodeCount; i++) {
+    if (sizes[i] !== 0 && wanted.has(classOf[i])) members[count++] = i;
+  }
+  return members.slice(0, count);
+}
+
+function matchingClasses(names: string[], keys: string[], wanted: string): Set<number> {
+  const result = new Set<number>();
+  for (let c = 0; c < names.length; c++) {
+    if (names[c] === wanted || keys[c] === wanted) result.add(c);
+  }
+  return result;
+}

@@ -1,0 +1,283 @@
+// Class names: how objects are grouped into "types" for top, count, list and growth.
+//
+// `devtools` mode reproduces Chrome DevTools' Summary view (FORMAT.md §2.2, 2024–2025 rules):
+//   - hidden → (system), code → (compiled code), closure → Function, regexp → RegExp, other
+//     non-object types → "(<type name>)";
+//   - object/native: the raw name, `<div id="a">` cut to `<div>`, detached natives prefixed
+//     "Detached " after DevTools' detachedness propagation (§6.1);
+//   - plain objects (type object named "Object") get structural names `{a, b, c}` from inferred
+//     "interfaces": the property-name lists shared by enough objects, matched as subsets;
+//   - the class *key* adds the source location for object nodes that have one, so two classes of
+//     one name defined in different places stay separate rows (their display names are equal).
+// `raw` mode gives V8's constructor names, objgraph style: no structural names, no locations,
+// closures as `Function <name>`, all string kinds as (string).
+//
+// Cost: O(N + E) plus, for plain objects, a sort of each object's property names.
+
+import type { HeapGraph } from './heap-graph.ts';
+
+export type NameMode = 'devtools' | 'raw';
+
+export interface ClassIndexResult {
+  mode: NameMode;
+  /** Class id per node ordinal. */
+  classOf: Uint32Array;
+  /** Display name per class id. */
+  names: string[];
+  /** Grouping key per class id (name, plus location in devtools mode). */
+  keys: string[];
+  /** Location label per class id ("script-id:line:col") or "" when the class has no location. */
+  locations: string[];
+}
+
+/** DevTools' constants for inferring plain-object interfaces (HeapSnapshot.ts). */
+const MAX_INTERFACE_NAME_LENGTH = 120;
+const MIN_INTERFACE_PROPERTY_COUNT = 1;
+const MIN_OBJECT_COUNT_PER_INTERFACE = 2;
+const MIN_OBJECT_PROPORTION_PER_INTERFACE = 1000;
+
+export interface InterfaceDefinition {
+  name: string;
+  properties: string[];
+  count: number;
+}
+
+export function computeClassIndex(graph: HeapGraph, mode: NameMode = 'devtools', interfaces?: InterfaceDefinition[]): ClassIndexResult {
+  const cacheKey = `classIndex:${mode}`;
+  if (interfaces === undefined) {
+    return graph.cached(cacheKey, () => buildClassIndex(graph, mode, mode === 'devtools' ? inferInterfaceDefinitions(graph) : []));
+  }
+  return buildClassIndex(graph, mode, interfaces);
+}
+
+function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: InterfaceDefinition[]): ClassIndexResult {
+  const n = graph.nodeCount;
+  const classOf = new Uint32Array(n);
+  const names: string[] = [];
+  const keys: string[] = [];
+  const locations: string[] = [];
+  const idByKey = new Map<string, number>();
+  const { types, nodeType, nodeLocation } = graph;
+  const detached = mode === 'devtools' ? computeDetachedNatives(graph) : null;
+  const interfaceNames = mode === 'devtools' ? matchInterfaces(graph, interfaces) : null;
+  // Name strings repeat millions of times; compute each (type, name) display once.
+  const displayCache = new Map<number, string>();
+
+  for (let i = 0; i < n; i++) {
+    const type = nodeType[i];
+    let name: string;
+    if (interfaceNames !== null && interfaceNames.has(i)) {
+      name = interfaceNames.get(i)!;
+    } else {
+      const cacheId = graph.nodeName[i] * 256 + type;
+      let cached = displayCache.get(cacheId);
+      if (cached === undefined) {
+        cached = mode === 'devtools' ? devtoolsClassName(graph, i) : rawClassName(graph, i);
+        displayCache.set(cacheId, cached);
+      }
+      name = cached;
+      if (detached !== null && detached[i] === 1) name = devtoolsObjectName(`Detached ${graph.nodeNameOf(i)}`);
+    }
+    let key = `,${name}`;
+    let location = '';
+    if (mode === 'devtools' && type === types.object && nodeLocation[i] >= 0) {
+      const loc = nodeLocation[i];
+      location = `${graph.locScriptId[loc]},${graph.locLine[loc]},${graph.locColumn[loc]}`;
+      key = `${location},${name}`;
+    }
+    let id = idByKey.get(key);
+    if (id === undefined) {
+      id = names.length;
+      idByKey.set(key, id);
+      names.push(name);
+      keys.push(key);
+      locations.push(location);
+    }
+    classOf[i] = id;
+  }
+  return { mode, classOf, names, keys, locations };
+}
+
+/** DevTools' Summary class name of a node, before interface and detachedness rules. */
+export function devtoolsClassName(graph: HeapGraph, ordinal: number): string {
+  const { types } = graph;
+  const type = graph.nodeType[ordinal];
+  if (type === types.hidden) return '(system)';
+  if (type === types.object || type === types.native) return devtoolsObjectName(graph.nodeNameOf(ordinal));
+  if (type === types.code) return '(compiled code)';
+  if (type === types.closure) return 'Function';
+  if (type === types.regexp) return 'RegExp';
+  return `(${graph.nodeTypeOf(ordinal)})`;
+}
+
+/** `<div id="a">` → `<div>`, `Detached <div class=x>` → `Detached <div>`: DOM names grouped by tag. */
+function devtoolsObjectName(name: string): string {
+  const tagStart = name.startsWith('<') ? 0 : name.startsWith('Detached <') ? 9 : -1;
+  if (tagStart < 0) return name;
+  const space = name.indexOf(' ', tagStart);
+  return space === -1 ? name : `${name.slice(0, space)}>`;
+}
+
+/** objgraph-style names: what V8 recorded, with internals grouped by type. */
+export function rawClassName(graph: HeapGraph, ordinal: number): string {
+  const { types } = graph;
+  const type = graph.nodeType[ordinal];
+  if (type === types.object || type === types.native) return graph.nodeNameOf(ordinal) || '(anonymous)';
+  if (type === types.closure) {
+    const name = graph.nodeNameOf(ordinal);
+    return name ? `Function ${name}` : 'Function (anonymous)';
+  }
+  if (type === types.string || type === types.consString || type === types.slicedString) return '(string)';
+  if (type === types.hidden) return '(system)';
+  if (type === types.code) return '(compiled code)';
+  if (type === types.regexp) return 'RegExp';
+  return `(${graph.nodeTypeOf(ordinal)})`;
+}
+
+function isPlainObject(graph: HeapGraph, ordinal: number, objectName: Set<number>): boolean {
+  return graph.nodeType[ordinal] === graph.types.object && objectName.has(graph.nodeName[ordinal]);
+}
+
+/** Property names of a plain object in edge order, without __proto__ (DevTools' interface input). */
+function plainObjectProperties(graph: HeapGraph, ordinal: number): string[] {
+  const properties: string[] = [];
+  const { firstEdge, edgeType, edgeNameOrIndex, strings } = graph;
+  const property = graph.types.property;
+  for (let e = firstEdge[ordinal]; e < firstEdge[ordinal + 1]; e++) {
+    if (edgeType[e] !== property) continue;
+    const name = strings.get(edgeNameOrIndex[e]);
+    if (name !== '__proto__') properties.push(name);
+  }
+  return properties;
+}
+
+/** DevTools quotes property names that would make `{a, b}` ambiguous. */
+function formatPropertyName(name: string): string {
+  return /[,'"{}]/.test(name) ? JSON.stringify(name) : name;
+}
+
+/**
+ * DevTools' interface inference: the property lists shared by at least max(2, plainObjects/1000)
+ * plain objects, most popular first. Exported so growth can apply one snapshot's definitions to
+ * another, as DevTools' comparison view does (FORMAT.md §5.1).
+ */
+export function inferInterfaceDefinitions(graph: HeapGraph): InterfaceDefinition[] {
+  const objectName = new Set(graph.strings.indexesOf('Object'));
+  const candidates = new Map<string, InterfaceDefinition>();
+  let plainObjects = 0;
+  for (let i = 0; i < graph.nodeCount; i++) {
+    if (!isPlainObject(graph, i, objectName)) continue;
+    plainObjects++;
+    let name = '{';
+    const properties: string[] = [];
+    for (const property of plainObjectProperties(graph, i)) {
+      const formatted = formatPropertyName(property);
+      if (name.length > MIN_INTERFACE_PROPERTY_COUNT && name.length + formatted.length > MAX_INTERFACE_NAME_LENGTH) break;
+      if (name.length !== 1) name += ', ';
+      name += formatted;
+      properties.push(property);
+    }
+    if (properties.length === 0) continue;
+    name += '}';
+    const candidate = candidates.get(name);
+    if (candidate) candidate.count++;
+    else candidates.set(name, { name, properties, count: 1 });
+  }
+  const sorted = [...candidates.values()].sort((a, b) => b.count - a.count);
+  const minCount = Math.max(MIN_OBJECT_COUNT_PER_INTERFACE, plainObjects / MIN_OBJECT_PROPORTION_PER_INTERFACE);
+  const result: InterfaceDefinition[] = [];
+  for (const candidate of sorted) {
+    if (candidate.count < minCount) break;
+    result.push(candidate);
+  }
+  return result;
+}
+
+interface PropertyTrie {
+  next: Map<string, PropertyTrie>;
+  match: { name: string; propertyCount: number; index: number } | null;
+}
+
+/**
+ * Assigns each plain object the interface with the most properties whose property set is a subset
+ * of the object's (ties: the more popular one). A trie over sorted property names finds all subsets
+ * present without trying every definition.
+ */
+function matchInterfaces(graph: HeapGraph, definitions: InterfaceDefinition[]): Map<number, string> {
+  const result = new Map<number, string>();
+  if (definitions.length === 0) return result;
+  const trie: PropertyTrie = { next: new Map(), match: null };
+  definitions.forEach((definition, index) => {
+    const properties = [...definition.properties].sort();
+    let node = trie;
+    for (const property of properties) {
+      let child = node.next.get(property);
+      if (!child) {
+        child = { next: new Map(), match: null };
+        node.next.set(property, child);
+      }
+      node = child;
+    }
+    if (!node.match) node.match = { name: definition.name, propertyCount: properties.length, index };
+  });
+  const objectName = new Set(graph.strings.indexesOf('Object'));
+  for (let i = 0; i < graph.nodeCount; i++) {
+    if (!isPlainObject(graph, i, objectName)) continue;
+    const properties = plainObjectProperties(graph, i).sort();
+    const states: PropertyTrie[] = [trie];
+    for (const property of properties) {
+      const count = states.length;
+      for (let s = 0; s < count; s++) {
+        const next = states[s].next.get(property);
+        if (next) states.push(next);
+      }
+    }
+    let best: PropertyTrie['match'] = null;
+    for (const state of states) {
+      const match = state.match;
+      if (!match) continue;
+      if (!best || match.propertyCount > best.propertyCount || (match.propertyCount === best.propertyCount && match.index < best.index)) best = match;
+    }
+    if (best) result.set(i, best.name);
+  }
+  return result;
+}
+
+/**
+ * DevTools' detachedness propagation over native nodes (FORMAT.md §6.1): natives reachable from an
+ * attached native (not through hidden or weak edges) are attached; the rest reachable from a
+ * detached one are detached. Returns 1 per detached native node, else 0.
+ */
+export function computeDetachedNatives(graph: HeapGraph): Uint8Array {
+  return graph.cached('detachedNatives', () => {
+    const n = graph.nodeCount;
+    const { nodeType, detachedness, firstEdge, edgeTarget, edgeType, types } = graph;
+    const state = new Uint8Array(n); // 0 unvisited, 1 attached, 2 detached
+    const attached: number[] = [];
+    const detachedQueue: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const d = detachedness[i];
+      if (d === 0 || nodeType[i] !== types.native) continue;
+      state[i] = d;
+      (d === 1 ? attached : detachedQueue).push(i);
+    }
+    const propagate = (work: number[], mark: number) => {
+      while (work.length > 0) {
+        const v = work.pop()!;
+        for (let e = firstEdge[v]; e < firstEdge[v + 1]; e++) {
+          const t = edgeType[e];
+          if (t === types.hiddenEdge || t === types.weak) continue;
+          const w = edgeTarget[e];
+          if (state[w] !== 0 || nodeType[w] !== types.native) continue;
+          state[w] = mark;
+          work.push(w);
+        }
+      }
+    };
+    propagate(attached, 1);
+    propagate(detachedQueue, 2);
+    const detached = new Uint8Array(n);
+    for (let i = 0; i < n; i++) if (state[i] === 2) detached[i] = 1;
+    return detached;
+  });
+}

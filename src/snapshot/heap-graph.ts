@@ -1,0 +1,250 @@
+// The heap graph: one V8 heap snapshot as dense columns addressed by node ordinal (0..nodeCount-1).
+//
+// Vocabulary (as in DevTools, ../FORMAT.md §1.4): an *ordinal* numbers nodes 0..N-1; the file's
+// "node index" (ordinal × node field count) never leaves the parser. Edges are numbered 0..E-1 in
+// file order, which groups them by source node: the edges of node k are firstEdge[k]..firstEdge[k+1]-1.
+// Retainers are the reverse CSR: the edges into node k are retainerEdge[firstRetainer[k]..firstRetainer[k+1]-1],
+// whose sources are retainerNode[…] at the same positions.
+//
+// No per-node objects: analyses read these arrays directly, or through the small helpers below.
+
+import type { StringTable } from './string-table.ts';
+
+export interface SnapshotMeta {
+  node_fields: string[];
+  node_types: unknown[];
+  edge_fields: string[];
+  edge_types: unknown[];
+  location_fields?: string[];
+  [key: string]: unknown;
+}
+
+/** Facts about the file and how it was read, for `info` and JSON reports. */
+export interface SnapshotSource {
+  file: string;
+  fileSize: number;
+  parseMs: number;
+  meta: SnapshotMeta;
+  /** Native bytes not represented by nodes (newer Chrome); 0 when absent. */
+  extraNativeBytes: number;
+  traceFunctionCount: number;
+  /** Number of location records (closures and constructed objects with a source position). */
+  locationCount: number;
+  /** Section names seen in the file, in file order (e.g. "snapshot", "nodes", …, "strings"). */
+  sections: string[];
+}
+
+/** Node and edge type ids resolved by name from meta; -1 when this snapshot's V8 has no such type. */
+export interface TypeIds {
+  hidden: number; array: number; string: number; object: number; code: number; closure: number;
+  regexp: number; number: number; native: number; synthetic: number; consString: number;
+  slicedString: number; symbol: number; bigint: number; objectShape: number;
+  context: number; element: number; property: number; internal: number; hiddenEdge: number;
+  shortcut: number; weak: number;
+}
+
+export class HeapGraph {
+  readonly nodeCount: number;
+  readonly edgeCount: number;
+  /** Node type enum value per node; names in nodeTypeNames. */
+  readonly nodeType: Uint8Array;
+  /** String-table index of each node's name. */
+  readonly nodeName: Uint32Array;
+  /** V8 snapshot object id (odd for heap objects, even for embedder objects). */
+  readonly nodeId: Uint32Array;
+  /** Raw self size as V8 wrote it. Float64: V8 stores 48-bit sizes (FORMAT.md §1.4). */
+  readonly selfSize: Float64Array;
+  /** 0 unknown, 1 attached, 2 detached; all 0 when the snapshot has no detachedness field. */
+  readonly detachedness: Uint8Array;
+  /** Allocation trace node id, or null when the snapshot has no trace_node_id field. */
+  readonly traceNodeId: Uint32Array | null;
+  /** CSR: edges of node k are firstEdge[k] .. firstEdge[k+1]-1 (N+1 entries). */
+  readonly firstEdge: Uint32Array;
+  readonly edgeType: Uint8Array;
+  /** Element/hidden edges: the integer index. All other edge types: a string-table index. */
+  readonly edgeNameOrIndex: Uint32Array;
+  /** Target ordinal of each edge. */
+  readonly edgeTarget: Uint32Array;
+  /** Reverse CSR: retainers of node k are positions firstRetainer[k] .. firstRetainer[k+1]-1. */
+  readonly firstRetainer: Uint32Array;
+  readonly retainerNode: Uint32Array;
+  readonly retainerEdge: Uint32Array;
+  /** Location per node as an index into locScriptId/locLine/locColumn, or -1. */
+  readonly nodeLocation: Int32Array;
+  readonly locScriptId: Uint32Array;
+  /** 0-based, as V8 writes them. */
+  readonly locLine: Uint32Array;
+  readonly locColumn: Uint32Array;
+  readonly strings: StringTable;
+  readonly nodeTypeNames: readonly string[];
+  readonly edgeTypeNames: readonly string[];
+  readonly types: TypeIds;
+  readonly rootOrdinal: number;
+  readonly source: SnapshotSource;
+
+  constructor(parts: {
+    nodeType: Uint8Array; nodeName: Uint32Array; nodeId: Uint32Array; selfSize: Float64Array;
+    detachedness: Uint8Array; traceNodeId: Uint32Array | null; firstEdge: Uint32Array;
+    edgeType: Uint8Array; edgeNameOrIndex: Uint32Array; edgeTarget: Uint32Array;
+    nodeLocation: Int32Array; locScriptId: Uint32Array; locLine: Uint32Array; locColumn: Uint32Array;
+    strings: StringTable; nodeTypeNames: string[]; edgeTypeNames: string[]; rootOrdinal: number;
+    source: SnapshotSource;
+  }) {
+    this.nodeCount = parts.nodeType.length;
+    this.edgeCount = parts.edgeType.length;
+    this.nodeType = parts.nodeType;
+    this.nodeName = parts.nodeName;
+    this.nodeId = parts.nodeId;
+    this.selfSize = parts.selfSize;
+    this.detachedness = parts.detachedness;
+    this.traceNodeId = parts.traceNodeId;
+    this.firstEdge = parts.firstEdge;
+    this.edgeType = parts.edgeType;
+    this.edgeNameOrIndex = parts.edgeNameOrIndex;
+    this.edgeTarget = parts.edgeTarget;
+    this.nodeLocation = parts.nodeLocation;
+    this.locScriptId = parts.locScriptId;
+    this.locLine = parts.locLine;
+    this.locColumn = parts.locColumn;
+    this.strings = parts.strings;
+    this.nodeTypeNames = parts.nodeTypeNames;
+    this.edgeTypeNames = parts.edgeTypeNames;
+    this.rootOrdinal = parts.rootOrdinal;
+    this.source = parts.source;
+    this.types = resolveTypeIds(parts.nodeTypeNames, parts.edgeTypeNames);
+    const retainers = buildRetainers(this.nodeCount, this.firstEdge, this.edgeTarget);
+    this.firstRetainer = retainers.firstRetainer;
+    this.retainerNode = retainers.retainerNode;
+    this.retainerEdge = retainers.retainerEdge;
+  }
+
+  /** The node's raw V8 name (constructor name, string contents, function name…). */
+  nodeNameOf(ordinal: number): string {
+    return this.strings.get(this.nodeName[ordinal]);
+  }
+
+  nodeTypeOf(ordinal: number): string {
+    return this.nodeTypeNames[this.nodeType[ordinal]] ?? 'unknown';
+  }
+
+  edgeTypeOf(edge: number): string {
+    return this.edgeTypeNames[this.edgeType[edge]] ?? 'unknown';
+  }
+
+  /** True when the edge's name_or_index is an integer (element and hidden edges). */
+  isIndexEdge(edge: number): boolean {
+    const t = this.edgeType[edge];
+    return t === this.types.element || t === this.types.hiddenEdge;
+  }
+
+  /** The edge's name as text: the property/variable name, or the index written in decimal. */
+  edgeNameOf(edge: number): string {
+    const v = this.edgeNameOrIndex[edge];
+    return this.isIndexEdge(edge) ? String(v) : this.strings.get(v);
+  }
+
+  /** Source node of an edge, by binary search over firstEdge (O(log N)). */
+  edgeSource(edge: number): number {
+    const firstEdge = this.firstEdge;
+    let lo = 0;
+    let hi = this.nodeCount - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (firstEdge[mid] <= edge) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /**
+   * Ordinal of the node with this snapshot id, or -1. V8 writes nodes in increasing id order within
+   * a snapshot only loosely, so this builds a sorted id index once (4 B/node ×2) and binary-searches it.
+   */
+  ordinalOfId(id: number): number {
+    const index = this.#idIndex ??= buildIdIndex(this.nodeId);
+    const { sortedIds, ordinals } = index;
+    let lo = 0;
+    let hi = sortedIds.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = sortedIds[mid];
+      if (v === id) return ordinals[mid];
+      if (v < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  #idIndex: { sortedIds: Uint32Array; ordinals: Uint32Array } | undefined;
+
+  /** Total of raw self sizes (V8 heap plus native nodes), without extra_native_bytes. */
+  totalSelfSize(): number {
+    let total = 0;
+    const selfSize = this.selfSize;
+    for (let i = 0; i < selfSize.length; i++) total += selfSize[i];
+    return total;
+  }
+
+  /**
+   * Generic per-graph cache for derived results (class names, distances, dominators…), so every
+   * analysis is computed at most once per snapshot however many reports ask for it.
+   */
+  cached<T>(key: string, compute: () => T): T {
+    if (this.#cache.has(key)) return this.#cache.get(key) as T;
+    const value = compute();
+    this.#cache.set(key, value);
+    return value;
+  }
+
+  #cache = new Map<string, unknown>();
+}
+
+function resolveTypeIds(nodeTypes: string[], edgeTypes: string[]): TypeIds {
+  const n = (name: string) => nodeTypes.indexOf(name);
+  const e = (name: string) => edgeTypes.indexOf(name);
+  return {
+    hidden: n('hidden'), array: n('array'), string: n('string'), object: n('object'), code: n('code'),
+    closure: n('closure'), regexp: n('regexp'), number: n('number'), native: n('native'),
+    synthetic: n('synthetic'), consString: n('concatenated string'), slicedString: n('sliced string'),
+    symbol: n('symbol'), bigint: n('bigint'), objectShape: n('object shape'),
+    context: e('context'), element: e('element'), property: e('property'), internal: e('internal'),
+    hiddenEdge: e('hidden'), shortcut: e('shortcut'), weak: e('weak'),
+  };
+}
+
+/** Reverse CSR by counting sort over edge targets: O(N + E), two passes, no per-node arrays. */
+function buildRetainers(nodeCount: number, firstEdge: Uint32Array, edgeTarget: Uint32Array) {
+  const edgeCount = edgeTarget.length;
+  const firstRetainer = new Uint32Array(nodeCount + 1);
+  for (let e = 0; e < edgeCount; e++) firstRetainer[edgeTarget[e] + 1]++;
+  for (let i = 0; i < nodeCount; i++) firstRetainer[i + 1] += firstRetainer[i];
+  const fill = firstRetainer.slice(0, nodeCount);
+  const retainerNode = new Uint32Array(edgeCount);
+  const retainerEdge = new Uint32Array(edgeCount);
+  for (let src = 0; src < nodeCount; src++) {
+    const end = firstEdge[src + 1];
+    for (let e = firstEdge[src]; e < end; e++) {
+      const pos = fill[edgeTarget[e]]++;
+      retainerNode[pos] = src;
+      retainerEdge[pos] = e;
+    }
+  }
+  return { firstRetainer, retainerNode, retainerEdge };
+}
+
+function buildIdIndex(nodeId: Uint32Array) {
+  const n = nodeId.length;
+  // Ids are mostly increasing in file order, so sorting (id, ordinal) pairs packed in a Float64 is cheap.
+  const packed = new Float64Array(n);
+  for (let i = 0; i < n; i++) packed[i] = nodeId[i] * 4294967296 + i;
+  packed.sort();
+  const sortedIds = new Uint32Array(n);
+  const ordinals = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = packed[i];
+    const id = Math.floor(p / 4294967296);
+    sortedIds[i] = id;
+    ordinals[i] = p - id * 4294967296;
+  }
+  return { sortedIds, ordinals };
+}

@@ -1,0 +1,705 @@
+// Streaming V8 heap snapshot parser: bytes in, typed-array columns out.
+//
+// The file is one JSON object (FORMAT.md §1.1). We never hold it as a JS string (Node 20 cannot make
+// strings over 2^29 chars, and JSON.parse of a 400 MB snapshot needs ~1.7 GB). Instead `feed` is a
+// byte-level state machine that is handed chunks of any size and:
+//   - copies the small "snapshot" header object and JSON.parses only that;
+//   - reads "nodes" and "edges" digit by digit straight into de-interleaved typed arrays whose
+//     field roles come from meta (never hard-coded: Node 24 and Chrome have 6 node fields, Node 20 7);
+//   - copies the "strings" section into one Buffer with an offset per string (decoded on demand);
+//   - reads "locations" into growable arrays and skips everything else (trace sections, Chrome's
+//     scopes, unknown keys) by bracket depth, string-aware.
+// Cost: O(file bytes), one pass; memory ≈ 18 B/node + 9 B/edge + the raw strings section.
+// Invariant: every malformed input ends in a SnapshotFormatError naming the byte offset; no input
+// can make it allocate more than the file could describe (array sizes are checked against its size).
+
+import { SnapshotFormatError } from '../errors.ts';
+import type { SnapshotMeta } from './heap-graph.ts';
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
+/** A header bigger than this is not a V8 header; refusing it bounds memory on garbage input. */
+const MAX_HEADER_BYTES = 16 * 1024 * 1024;
+const MAX_KEY_BYTES = 256;
+/** More digits than this cannot be a field V8 writes (self sizes are 48-bit). */
+const MAX_DIGITS = 16;
+
+const enum State {
+  Start,
+  TopLevel,
+  Key,
+  AfterKey,
+  BeforeValue,
+  Header,
+  NumbersOpen,
+  Numbers,
+  StringsOpen,
+  Strings,
+  StringToken,
+  SkipValue,
+  Done,
+}
+
+const enum Section { Nodes, Edges, Locations, Other }
+
+const enum NodeRole { Type, Name, Id, SelfSize, EdgeCount, TraceNodeId, Detachedness, Ignore }
+const enum EdgeRole { Type, NameOrIndex, ToNode, Ignore }
+const enum LocRole { Object, ScriptId, Line, Column, Ignore }
+
+export interface ParsedSnapshot {
+  meta: SnapshotMeta;
+  header: Record<string, unknown>;
+  nodeType: Uint8Array;
+  nodeName: Uint32Array;
+  nodeId: Uint32Array;
+  selfSize: Float64Array;
+  nodeEdgeCount: Uint32Array;
+  detachedness: Uint8Array;
+  traceNodeId: Uint32Array | null;
+  edgeType: Uint8Array;
+  edgeNameOrIndex: Uint32Array;
+  edgeTarget: Uint32Array;
+  locObject: Uint32Array;
+  locScriptId: Uint32Array;
+  locLine: Uint32Array;
+  locColumn: Uint32Array;
+  locationCount: number;
+  stringBytes: Buffer;
+  stringOffsets: Uint32Array;
+  nodeTypeNames: string[];
+  edgeTypeNames: string[];
+  sections: string[];
+}
+
+export class SnapshotParser {
+  readonly #file: string;
+  /** Total input size when known; bounds the arrays the header may ask for. */
+  readonly #inputSize: number | undefined;
+  #state = State.Start;
+  #offset = 0; // absolute offset of the byte being looked at
+  #sections: string[] = [];
+
+  // key / header accumulation
+  #key: number[] = [];
+  #header: Buffer | null = null;
+  #headerLength = 0;
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
+  #skipIsScalar = false;
+
+  // meta-derived layout
+  #meta: SnapshotMeta | null = null;
+  #headerObject: Record<string, unknown> | null = null;
+  #nodeFieldCount = 0;
+  #edgeFieldCount = 0;
+  #nodeRoles: Uint8Array = new Uint8Array(0);
+  #edgeRoles: Uint8Array = new Uint8Array(0);
+  #locRoles: Uint8Array = new Uint8Array(0);
+  #locFieldCount = 0;
+  #nodeCount = 0;
+  #edgeCount = 0;
+  #nodeTypeNames: string[] = [];
+  #edgeTypeNames: string[] = [];
+
+  // numeric section state
+  #section = Section.Other;
+  #sectionName = '';
+  #value = 0;
+  #digits = 0;
+  #field = 0;
+  #item = 0;
+  #seen = new Set<string>();
+
+  // columns
+  #nodeType = new Uint8Array(0);
+  #nodeName = new Uint32Array(0);
+  #nodeId = new Uint32Array(0);
+  #selfSize = new Float64Array(0);
+  #nodeEdgeCount = new Uint32Array(0);
+  #detachedness = new Uint8Array(0);
+  #traceNodeId: Uint32Array | null = null;
+  #edgeType = new Uint8Array(0);
+  #edgeNameOrIndex = new Uint32Array(0);
+  #edgeTarget = new Uint32Array(0);
+  #locObject = new Uint32Array(0);
+  #locScriptId = new Uint32Array(0);
+  #locLine = new Uint32Array(0);
+  #locColumn = new Uint32Array(0);
+
+  // strings
+  #strBytes: Buffer = Buffer.alloc(0);
+  #strLength = 0;
+  #strOffsets = new Uint32Array(1024);
+  #strCount = 0;
+
+  constructor(file: string, inputSize?: number) {
+    this.#file = file;
+    this.#inputSize = inputSize;
+  }
+
+  #fail(message: string, offset: number = this.#offset): never {
+    throw new SnapshotFormatError(this.#file, message, offset);
+  }
+
+  /** Consume one chunk. Chunks may split tokens anywhere. */
+  feed(chunk: Uint8Array): void {
+    const n = chunk.length;
+    let i = 0;
+    const base = this.#offset;
+    while (i < n) {
+      this.#offset = base + i;
+      switch (this.#state) {
+        case State.Numbers:
+          i = this.#feedNumbers(chunk, i, base);
+          break;
+        case State.StringToken:
+          i = this.#feedStringToken(chunk, i);
+          break;
+        case State.Header:
+          i = this.#feedHeader(chunk, i);
+          break;
+        case State.SkipValue:
+          i = this.#feedSkip(chunk, i);
+          break;
+        default:
+          this.#feedStructural(chunk[i]);
+          i++;
+      }
+    }
+    this.#offset = base + n;
+  }
+
+  #feedStructural(c: number): void {
+    const isSpace = c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+    switch (this.#state) {
+      case State.Start:
+        if (isSpace) return;
+        if (c === 0xef || c === 0xbb || c === 0xbf) return; // UTF-8 byte order mark
+        if (c !== LBRACE) this.#fail(`not a V8 heap snapshot: expected a JSON object, found ${describeByte(c)}`);
+        this.#state = State.TopLevel;
+        return;
+      case State.TopLevel:
+        if (isSpace || c === COMMA) return;
+        if (c === QUOTE) { this.#key = []; this.#state = State.Key; return; }
+        if (c === RBRACE) { this.#state = State.Done; return; }
+        this.#fail(`not a V8 heap snapshot: unexpected ${describeByte(c)} between sections`);
+      case State.Key:
+        if (c === QUOTE) { this.#state = State.AfterKey; return; }
+        if (this.#key.length >= MAX_KEY_BYTES || c < 0x20) this.#fail('not a V8 heap snapshot: malformed key');
+        this.#key.push(c);
+        return;
+      case State.AfterKey:
+        if (isSpace) return;
+        if (c !== COLON) this.#fail(`not a V8 heap snapshot: expected ':' after a key, found ${describeByte(c)}`);
+        this.#state = State.BeforeValue;
+        return;
+      case State.BeforeValue:
+        if (isSpace) return;
+        this.#beginValue(c);
+        return;
+      case State.NumbersOpen:
+        if (isSpace) return;
+        if (c !== LBRACKET) this.#fail(`"${this.#sectionName}" should be an array, found ${describeByte(c)}`);
+        this.#state = State.Numbers;
+        return;
+      case State.StringsOpen:
+        if (isSpace) return;
+        if (c !== LBRACKET) this.#fail(`"strings" should be an array, found ${describeByte(c)}`);
+        this.#state = State.Strings;
+        return;
+      case State.Strings:
+        if (isSpace || c === COMMA) return;
+        if (c === QUOTE) { this.#beginString(); this.#state = State.StringToken; return; }
+        if (c === RBRACKET) { this.#state = State.TopLevel; return; }
+        this.#fail(`"strings" may hold only strings, found ${describeByte(c)}`);
+      case State.Done:
+        if (isSpace) return;
+        this.#fail(`unexpected ${describeByte(c)} after the end of the snapshot`);
+      default:
+        this.#fail('internal parser state error');
+    }
+  }
+
+  #beginValue(c: number): void {
+    const key = Buffer.from(this.#key).toString('latin1');
+    if (this.#seen.has(key)) this.#fail(`section "${key}" appears twice`);
+    this.#seen.add(key);
+    this.#sections.push(key);
+    if (key === 'snapshot') {
+      if (c !== LBRACE) this.#fail(`"snapshot" should be an object, found ${describeByte(c)}`);
+      this.#header = Buffer.alloc(64 * 1024);
+      this.#headerLength = 0;
+      this.#depth = 0;
+      this.#inString = false;
+      this.#escaped = false;
+      this.#state = State.Header;
+      this.#feedHeaderByte(c);
+      return;
+    }
+    const isNumeric = key === 'nodes' || key === 'edges' || key === 'locations';
+    if ((isNumeric || key === 'strings') && this.#meta === null) {
+      this.#fail(`"${key}" comes before the "snapshot" header; leakscope needs the header first, as V8 and Chrome write it`);
+    }
+    if (isNumeric) {
+      if (c !== LBRACKET) this.#fail(`"${key}" should be an array, found ${describeByte(c)}`);
+      this.#startNumbers(key);
+      this.#state = State.Numbers;
+      return;
+    }
+    if (key === 'strings') {
+      if (c !== LBRACKET) this.#fail(`"strings" should be an array, found ${describeByte(c)}`);
+      this.#state = State.Strings;
+      return;
+    }
+    // Anything else (trace_tree, samples, scopes, unknown keys): skip the value.
+    this.#depth = 0;
+    this.#inString = false;
+    this.#escaped = false;
+    this.#skipIsScalar = !(c === LBRACE || c === LBRACKET || c === QUOTE);
+    this.#state = State.SkipValue;
+    this.#feedSkipByte(c);
+  }
+
+  // ---- header ---------------------------------------------------------------------------------
+
+  #feedHeader(chunk: Uint8Array, i: number): number {
+    const n = chunk.length;
+    while (i < n && this.#state === State.Header) {
+      this.#feedHeaderByte(chunk[i]);
+      i++;
+    }
+    return i;
+  }
+
+  #feedHeaderByte(c: number): void {
+    let header = this.#header!;
+    if (this.#headerLength === header.length) {
+      if (header.length >= MAX_HEADER_BYTES) this.#fail('not a V8 heap snapshot: the "snapshot" header is implausibly large');
+      const grown = Buffer.alloc(header.length * 2);
+      header.copy(grown);
+      header = this.#header = grown;
+    }
+    header[this.#headerLength++] = c;
+    if (this.#inString) {
+      if (this.#escaped) this.#escaped = false;
+      else if (c === BACKSLASH) this.#escaped = true;
+      else if (c === QUOTE) this.#inString = false;
+      return;
+    }
+    if (c === QUOTE) this.#inString = true;
+    else if (c === LBRACE || c === LBRACKET) this.#depth++;
+    else if (c === RBRACE || c === RBRACKET) {
+      this.#depth--;
+      if (this.#depth === 0) {
+        this.#applyHeader(header.toString('utf8', 0, this.#headerLength));
+        this.#header = null;
+        this.#state = State.TopLevel;
+      }
+    }
+  }
+
+  #applyHeader(text: string): void {
+    let header: Record<string, unknown>;
+    try {
+      header = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      this.#fail('the "snapshot" header is not valid JSON');
+    }
+    const meta = header.meta as SnapshotMeta | undefined;
+    if (!meta || typeof meta !== 'object') this.#fail('unknown snapshot format: the header has no "meta"');
+    const nodeFields = stringList(meta.node_fields);
+    const edgeFields = stringList(meta.edge_fields);
+    if (!nodeFields || !edgeFields) this.#fail('unknown snapshot format: meta lacks node_fields or edge_fields');
+    for (const required of ['type', 'name', 'id', 'self_size', 'edge_count']) {
+      if (!nodeFields.includes(required)) this.#fail(`unknown snapshot format: node_fields has no "${required}" (fields: ${nodeFields.join(', ')})`);
+    }
+    for (const required of ['type', 'name_or_index', 'to_node']) {
+      if (!edgeFields.includes(required)) this.#fail(`unknown snapshot format: edge_fields has no "${required}" (fields: ${edgeFields.join(', ')})`);
+    }
+    const nodeTypes = Array.isArray(meta.node_types) ? stringList(meta.node_types[nodeFields.indexOf('type')]) : null;
+    const edgeTypes = Array.isArray(meta.edge_types) ? stringList(meta.edge_types[edgeFields.indexOf('type')]) : null;
+    if (!nodeTypes || !edgeTypes) this.#fail('unknown snapshot format: meta lacks the node or edge type names');
+    if (nodeTypes.length > 255 || edgeTypes.length > 255) this.#fail('unknown snapshot format: too many node or edge types');
+    const nodeCount = header.node_count;
+    const edgeCount = header.edge_count;
+    if (!isCount(nodeCount) || !isCount(edgeCount)) this.#fail('unknown snapshot format: node_count / edge_count missing or not counts');
+    if (nodeCount === 0) this.#fail('not a usable snapshot: node_count is 0');
+    // Each number takes at least two bytes ("0,"): a header asking for more than the file can hold lies.
+    if (this.#inputSize !== undefined && (nodeCount * nodeFields.length + edgeCount * edgeFields.length) * 2 > this.#inputSize + 2) {
+      this.#fail(`the header claims ${nodeCount} nodes and ${edgeCount} edges, more than a ${this.#inputSize}-byte file can hold`);
+    }
+
+    this.#meta = meta;
+    this.#headerObject = header;
+    this.#nodeFieldCount = nodeFields.length;
+    this.#edgeFieldCount = edgeFields.length;
+    this.#nodeRoles = Uint8Array.from(nodeFields, nodeRole);
+    this.#edgeRoles = Uint8Array.from(edgeFields, edgeRole);
+    const locFields = stringList(meta.location_fields) ?? ['object_index', 'script_id', 'line', 'column'];
+    this.#locRoles = Uint8Array.from(locFields, locRole);
+    this.#locFieldCount = locFields.length;
+    this.#nodeCount = nodeCount;
+    this.#edgeCount = edgeCount;
+    this.#nodeTypeNames = nodeTypes;
+    this.#edgeTypeNames = edgeTypes;
+    try {
+      this.#nodeType = new Uint8Array(nodeCount);
+      this.#nodeName = new Uint32Array(nodeCount);
+      this.#nodeId = new Uint32Array(nodeCount);
+      this.#selfSize = new Float64Array(nodeCount);
+      this.#nodeEdgeCount = new Uint32Array(nodeCount);
+      this.#detachedness = new Uint8Array(nodeCount);
+      this.#traceNodeId = nodeFields.includes('trace_node_id') ? new Uint32Array(nodeCount) : null;
+      this.#edgeType = new Uint8Array(edgeCount);
+      this.#edgeNameOrIndex = new Uint32Array(edgeCount);
+      this.#edgeTarget = new Uint32Array(edgeCount);
+    } catch {
+      this.#fail(`cannot allocate arrays for ${nodeCount} nodes and ${edgeCount} edges`);
+    }
+  }
+
+  // ---- numeric sections -----------------------------------------------------------------------
+
+  #startNumbers(key: string): void {
+    this.#sectionName = key;
+    this.#section = key === 'nodes' ? Section.Nodes : key === 'edges' ? Section.Edges : Section.Locations;
+    this.#value = 0;
+    this.#digits = 0;
+    this.#field = 0;
+    this.#item = 0;
+  }
+
+  /** The hot loop: digits accumulate into #value; a separator stores it into the right column. */
+  #feedNumbers(chunk: Uint8Array, i: number, base: number): number {
+    const n = chunk.length;
+    let value = this.#value;
+    let digits = this.#digits;
+    while (i < n) {
+      const c = chunk[i];
+      if (c >= DIGIT_0 && c <= DIGIT_9) {
+        value = value * 10 + (c - DIGIT_0);
+        if (++digits > MAX_DIGITS) { this.#offset = base + i; this.#fail(`number too long in "${this.#sectionName}"`); }
+        i++;
+        continue;
+      }
+      if (digits > 0) {
+        this.#offset = base + i;
+        this.#store(value);
+        value = 0;
+        digits = 0;
+      }
+      if (c === COMMA || c === 0x0a || c === 0x20 || c === 0x0d || c === 0x09) { i++; continue; }
+      if (c === RBRACKET) {
+        this.#offset = base + i;
+        this.#value = 0;
+        this.#digits = 0;
+        this.#endNumbers();
+        return i + 1;
+      }
+      this.#offset = base + i;
+      this.#fail(`unexpected ${describeByte(c)} in "${this.#sectionName}" (only unsigned integers are allowed)`);
+    }
+    this.#value = value;
+    this.#digits = digits;
+    return i;
+  }
+
+  #store(value: number): void {
+    switch (this.#section) {
+      case Section.Nodes: return this.#storeNodeField(value);
+      case Section.Edges: return this.#storeEdgeField(value);
+      default: return this.#storeLocationField(value);
+    }
+  }
+
+  #storeNodeField(value: number): void {
+    const k = this.#item;
+    if (k >= this.#nodeCount) this.#fail(`"nodes" holds more than the ${this.#nodeCount} nodes the header announces`);
+    switch (this.#nodeRoles[this.#field]) {
+      case NodeRole.Type:
+        if (value >= this.#nodeTypeNames.length) this.#fail(`node ${k} has type ${value}, but meta lists only ${this.#nodeTypeNames.length} node types`);
+        this.#nodeType[k] = value;
+        break;
+      case NodeRole.Name: this.#nodeName[k] = value; break;
+      case NodeRole.Id: this.#nodeId[k] = value; break;
+      case NodeRole.SelfSize: this.#selfSize[k] = value; break;
+      case NodeRole.EdgeCount: this.#nodeEdgeCount[k] = value; break;
+      case NodeRole.TraceNodeId: this.#traceNodeId![k] = value; break;
+      case NodeRole.Detachedness: this.#detachedness[k] = value > 2 ? 0 : value; break;
+    }
+    if (++this.#field === this.#nodeFieldCount) { this.#field = 0; this.#item++; }
+  }
+
+  #storeEdgeField(value: number): void {
+    const k = this.#item;
+    if (k >= this.#edgeCount) this.#fail(`"edges" holds more than the ${this.#edgeCount} edges the header announces`);
+    switch (this.#edgeRoles[this.#field]) {
+      case EdgeRole.Type:
+        if (value >= this.#edgeTypeNames.length) this.#fail(`edge ${k} has type ${value}, but meta lists only ${this.#edgeTypeNames.length} edge types`);
+        this.#edgeType[k] = value;
+        break;
+      case EdgeRole.NameOrIndex: this.#edgeNameOrIndex[k] = value; break;
+      case EdgeRole.ToNode: {
+        const ordinal = value / this.#nodeFieldCount;
+        if (ordinal !== Math.floor(ordinal) || ordinal >= this.#nodeCount) {
+          this.#fail(`edge ${k} points to node index ${value}, which is not a node (${this.#nodeCount} nodes × ${this.#nodeFieldCount} fields)`);
+        }
+        this.#edgeTarget[k] = ordinal;
+        break;
+      }
+    }
+    if (++this.#field === this.#edgeFieldCount) { this.#field = 0; this.#item++; }
+  }
+
+  #storeLocationField(value: number): void {
+    const k = this.#item;
+    if (k >= this.#locObject.length) this.#growLocations();
+    switch (this.#locRoles[this.#field]) {
+      case LocRole.Object: {
+        const ordinal = value / this.#nodeFieldCount;
+        if (ordinal !== Math.floor(ordinal) || ordinal >= this.#nodeCount) this.#fail(`location ${k} names node index ${value}, which is not a node`);
+        this.#locObject[k] = ordinal;
+        break;
+      }
+      case LocRole.ScriptId: this.#locScriptId[k] = value; break;
+      case LocRole.Line: this.#locLine[k] = value; break;
+      case LocRole.Column: this.#locColumn[k] = value; break;
+    }
+    if (++this.#field === this.#locFieldCount) { this.#field = 0; this.#item++; }
+  }
+
+  #growLocations(): void {
+    const size = Math.max(1024, this.#locObject.length * 2);
+    const grow = (a: Uint32Array) => { const b = new Uint32Array(size); b.set(a); return b; };
+    this.#locObject = grow(this.#locObject);
+    this.#locScriptId = grow(this.#locScriptId);
+    this.#locLine = grow(this.#locLine);
+    this.#locColumn = grow(this.#locColumn);
+  }
+
+  #endNumbers(): void {
+    const name = this.#sectionName;
+    if (this.#field !== 0) this.#fail(`"${name}" ends in the middle of a record`);
+    if (this.#section === Section.Nodes && this.#item !== this.#nodeCount) {
+      this.#fail(`"nodes" holds ${this.#item} nodes, but the header announces ${this.#nodeCount}`);
+    }
+    if (this.#section === Section.Edges && this.#item !== this.#edgeCount) {
+      this.#fail(`"edges" holds ${this.#item} edges, but the header announces ${this.#edgeCount}`);
+    }
+    if (this.#section === Section.Locations) this.#locationCount = this.#item;
+    this.#state = State.TopLevel;
+  }
+
+  #locationCount = 0;
+
+  // ---- strings --------------------------------------------------------------------------------
+
+  #beginString(): void {
+    if (this.#strCount + 1 >= this.#strOffsets.length) {
+      const grown = new Uint32Array(this.#strOffsets.length * 2);
+      grown.set(this.#strOffsets);
+      this.#strOffsets = grown;
+    }
+    this.#strOffsets[this.#strCount] = this.#strLength;
+    this.#escaped = false;
+  }
+
+  /** Copies the raw (still escaped) bytes of one string token; stops after its closing quote. */
+  #feedStringToken(chunk: Uint8Array, i: number): number {
+    const n = chunk.length;
+    let j = i;
+    let escaped = this.#escaped;
+    while (j < n) {
+      const c = chunk[j];
+      if (escaped) escaped = false;
+      else if (c === BACKSLASH) escaped = true;
+      else if (c === QUOTE) break;
+      else if (c < 0x20) { this.#offset += j - i; this.#fail('control character inside a string'); }
+      j++;
+    }
+    this.#appendStringBytes(chunk, i, j);
+    this.#escaped = escaped;
+    if (j < n) {
+      this.#strCount++;
+      this.#strOffsets[this.#strCount] = this.#strLength;
+      this.#state = State.Strings;
+      return j + 1;
+    }
+    return j;
+  }
+
+  #appendStringBytes(chunk: Uint8Array, from: number, to: number): void {
+    const length = to - from;
+    if (length === 0) return;
+    if (this.#strLength + length > this.#strBytes.length) {
+      let size = Math.max(1 << 20, this.#strBytes.length * 2);
+      while (size < this.#strLength + length) size *= 2;
+      const grown = Buffer.allocUnsafe(size);
+      this.#strBytes.copy(grown, 0, 0, this.#strLength);
+      this.#strBytes = grown;
+    }
+    this.#strBytes.set(chunk.subarray(from, to), this.#strLength);
+    this.#strLength += length;
+  }
+
+  // ---- skipping ---------------------------------------------------------------------------------
+
+  #feedSkip(chunk: Uint8Array, i: number): number {
+    const n = chunk.length;
+    while (i < n && this.#state === State.SkipValue) {
+      if (this.#skipIsScalar) {
+        const c = chunk[i];
+        if (c === COMMA || c === RBRACE) { this.#state = State.TopLevel; return i; }
+        i++;
+        continue;
+      }
+      this.#feedSkipByte(chunk[i]);
+      i++;
+    }
+    return i;
+  }
+
+  #feedSkipByte(c: number): void {
+    if (this.#skipIsScalar) return;
+    if (this.#inString) {
+      if (this.#escaped) this.#escaped = false;
+      else if (c === BACKSLASH) this.#escaped = true;
+      else if (c === QUOTE) {
+        this.#inString = false;
+        if (this.#depth === 0) this.#state = State.TopLevel;
+      }
+      return;
+    }
+    if (c === QUOTE) this.#inString = true;
+    else if (c === LBRACE || c === LBRACKET) this.#depth++;
+    else if (c === RBRACE || c === RBRACKET) {
+      this.#depth--;
+      if (this.#depth === 0) this.#state = State.TopLevel;
+    }
+  }
+
+  // ---- end --------------------------------------------------------------------------------------
+
+  /** Call after the last chunk. Validates the whole and hands over the columns. */
+  finish(): ParsedSnapshot {
+    if (this.#state !== State.Done) {
+      if (this.#offset === 0) this.#fail('empty file, not a heap snapshot');
+      const where = this.#state === State.Numbers
+        ? ` inside "${this.#sectionName}" after ${this.#item} of ${this.#sectionName === 'nodes' ? this.#nodeCount : this.#sectionName === 'edges' ? this.#edgeCount : '?'} records`
+        : this.#state === State.StringToken || this.#state === State.Strings ? ` inside "strings" after ${this.#strCount} strings` : '';
+      this.#fail(`truncated: the file ends${where}`);
+    }
+    if (this.#meta === null) this.#fail('not a V8 heap snapshot: no "snapshot" header');
+    if (!this.#seen.has('nodes')) this.#fail('not a V8 heap snapshot: no "nodes" section');
+    if (!this.#seen.has('edges')) this.#fail('not a V8 heap snapshot: no "edges" section');
+    if (!this.#seen.has('strings')) this.#fail('not a V8 heap snapshot: no "strings" section');
+
+    let edgeSum = 0;
+    const nodeEdgeCount = this.#nodeEdgeCount;
+    for (let k = 0; k < nodeEdgeCount.length; k++) edgeSum += nodeEdgeCount[k];
+    if (edgeSum !== this.#edgeCount) {
+      this.#fail(`the nodes' edge counts add up to ${edgeSum}, but the header announces ${this.#edgeCount} edges`, undefined);
+    }
+    this.#checkStringIndexes();
+
+    const locationCount = this.#locationCount;
+    return {
+      meta: this.#meta,
+      header: this.#headerObject!,
+      nodeType: this.#nodeType,
+      nodeName: this.#nodeName,
+      nodeId: this.#nodeId,
+      selfSize: this.#selfSize,
+      nodeEdgeCount,
+      detachedness: this.#detachedness,
+      traceNodeId: this.#traceNodeId,
+      edgeType: this.#edgeType,
+      edgeNameOrIndex: this.#edgeNameOrIndex,
+      edgeTarget: this.#edgeTarget,
+      locObject: this.#locObject.subarray(0, locationCount),
+      locScriptId: this.#locScriptId.subarray(0, locationCount),
+      locLine: this.#locLine.subarray(0, locationCount),
+      locColumn: this.#locColumn.subarray(0, locationCount),
+      locationCount,
+      stringBytes: this.#strBytes.subarray(0, this.#strLength),
+      stringOffsets: this.#strOffsets.slice(0, this.#strCount + 1),
+      nodeTypeNames: this.#nodeTypeNames,
+      edgeTypeNames: this.#edgeTypeNames,
+      sections: this.#sections,
+    };
+  }
+
+  /** Every name must index the strings table; element/hidden edge names are plain integers. */
+  #checkStringIndexes(): void {
+    const count = this.#strCount;
+    const nodeName = this.#nodeName;
+    for (let k = 0; k < nodeName.length; k++) {
+      if (nodeName[k] >= count) this.#fail(`node ${k} names string ${nodeName[k]}, but there are only ${count} strings`, undefined);
+    }
+    const element = this.#edgeTypeNames.indexOf('element');
+    const hidden = this.#edgeTypeNames.indexOf('hidden');
+    const edgeType = this.#edgeType;
+    const names = this.#edgeNameOrIndex;
+    for (let e = 0; e < names.length; e++) {
+      const t = edgeType[e];
+      if (t !== element && t !== hidden && names[e] >= count) {
+        this.#fail(`edge ${e} names string ${names[e]}, but there are only ${count} strings`, undefined);
+      }
+    }
+  }
+}
+
+function nodeRole(field: string): NodeRole {
+  switch (field) {
+    case 'type': return NodeRole.Type;
+    case 'name': return NodeRole.Name;
+    case 'id': return NodeRole.Id;
+    case 'self_size': return NodeRole.SelfSize;
+    case 'edge_count': return NodeRole.EdgeCount;
+    case 'trace_node_id': return NodeRole.TraceNodeId;
+    case 'detachedness': return NodeRole.Detachedness;
+    default: return NodeRole.Ignore;
+  }
+}
+
+function edgeRole(field: string): EdgeRole {
+  switch (field) {
+    case 'type': return EdgeRole.Type;
+    case 'name_or_index': return EdgeRole.NameOrIndex;
+    case 'to_node': return EdgeRole.ToNode;
+    default: return EdgeRole.Ignore;
+  }
+}
+
+function locRole(field: string): LocRole {
+  switch (field) {
+    case 'object_index': return LocRole.Object;
+    case 'script_id': return LocRole.ScriptId;
+    case 'line': return LocRole.Line;
+    case 'column': return LocRole.Column;
+    default: return LocRole.Ignore;
+  }
+}
+
+function stringList(value: unknown): string[] | null {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : null;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffffffff;
+}
+
+function describeByte(c: number): string {
+  if (c >= 0x21 && c <= 0x7e) return `'${String.fromCharCode(c)}'`;
+  return `byte 0x${c.toString(16).padStart(2, '0')}`;
+}

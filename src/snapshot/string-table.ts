@@ -1,0 +1,70 @@
+// The snapshot's strings, kept as the raw bytes of the "strings" section plus one offset per string.
+// Millions of names stay off the V8 heap; a string becomes a JS string only when a report asks for it
+// (FORMAT.md §8.2 step 5). V8 writes this section as escaped ASCII, so a string without a backslash
+// decodes as-is and one with a backslash goes through JSON.parse of that token alone.
+
+const BACKSLASH = 0x5c;
+
+export class StringTable {
+  readonly count: number;
+  readonly #bytes: Buffer;
+  /** Start of string i is offsets[i]; its end is offsets[i + 1] (count + 1 entries). */
+  readonly #offsets: Uint32Array;
+  readonly #decoded: (string | undefined)[];
+
+  constructor(bytes: Buffer, offsets: Uint32Array) {
+    this.count = offsets.length - 1;
+    this.#bytes = bytes;
+    this.#offsets = offsets;
+    this.#decoded = new Array(this.count);
+  }
+
+  static fromStrings(strings: readonly string[]): StringTable {
+    const parts = strings.map((s) => Buffer.from(JSON.stringify(s).slice(1, -1), 'utf8'));
+    const offsets = new Uint32Array(parts.length + 1);
+    for (let i = 0; i < parts.length; i++) offsets[i + 1] = offsets[i] + parts[i].length;
+    return new StringTable(Buffer.concat(parts), offsets);
+  }
+
+  get(index: number): string {
+    const cached = this.#decoded[index];
+    if (cached !== undefined) return cached;
+    if (!(index >= 0 && index < this.count)) return '';
+    const start = this.#offsets[index];
+    const end = this.#offsets[index + 1];
+    const raw = this.#bytes.toString('utf8', start, end);
+    let value = raw;
+    if (this.#bytes.indexOf(BACKSLASH, start) !== -1 && this.#bytes.indexOf(BACKSLASH, start) < end) {
+      try {
+        value = JSON.parse(`"${raw}"`) as string;
+      } catch {
+        value = raw; // a malformed escape: show the text as written rather than fail a report
+      }
+    }
+    this.#decoded[index] = value;
+    return value;
+  }
+
+  /** Byte length of string i as stored (escaped): cheap, no decoding. */
+  rawLength(index: number): number {
+    return this.#offsets[index + 1] - this.#offsets[index];
+  }
+
+  /** Every index whose string equals `value` (V8 deduplicates, hand-made snapshots may not). */
+  indexesOf(value: string): number[] {
+    const needle = Buffer.from(JSON.stringify(value).slice(1, -1), 'utf8');
+    const found: number[] = [];
+    const offsets = this.#offsets;
+    for (let i = 0; i < this.count; i++) {
+      const start = offsets[i];
+      if (offsets[i + 1] - start !== needle.length) continue;
+      if (this.#bytes.compare(needle, 0, needle.length, start, start + needle.length) === 0) found.push(i);
+    }
+    return found;
+  }
+
+  /** Bytes held by the table (raw section + offsets), for `info`. */
+  get byteSize(): number {
+    return this.#bytes.length + this.#offsets.byteLength;
+  }
+}
