@@ -1,0 +1,88 @@
+// Snapshot facts for `info`: which runtime wrote it, and DevTools' statistics pane (FORMAT.md §6.3,
+// the 2025 definition: "system" is the hidden nodes, sizes after the shallow-size transfer).
+
+import type { HeapGraph } from '../snapshot/heap-graph.ts';
+import { computeOwnedSelfSizes } from './owned-sizes.ts';
+
+export interface HeapStatistics {
+  total: number;
+  v8heap: { total: number; code: number; strings: number; jsArrays: number; system: number };
+  native: { total: number; typedArrays: number };
+}
+
+export function computeStatistics(graph: HeapGraph): HeapStatistics {
+  const sizes = computeOwnedSelfSizes(graph);
+  const { types, nodeType } = graph;
+  const extra = graph.source.extraNativeBytes;
+  const arrayBufferData = new Set(graph.strings.indexesOf('system / JSArrayBufferData'));
+  const arrayName = new Set(graph.strings.indexesOf('Array'));
+  let total = extra;
+  let native = extra;
+  let typedArrays = 0;
+  let code = 0;
+  let strings = 0;
+  let jsArrays = 0;
+  let system = 0;
+  for (let i = 0; i < graph.nodeCount; i++) {
+    const size = sizes[i];
+    const type = nodeType[i];
+    total += size;
+    if (type === types.native) {
+      native += size;
+      if (arrayBufferData.has(graph.nodeName[i])) typedArrays += size;
+    } else if (type === types.code) code += size;
+    else if (type === types.string || type === types.consString || type === types.slicedString) strings += size;
+    else if (type === types.hidden) system += size;
+    else if (type === types.object && arrayName.has(graph.nodeName[i])) jsArrays += size + soleElementsSize(graph, i, sizes);
+  }
+  return { total, v8heap: { total: total - native, code, strings, jsArrays, system }, native: { total: native, typedArrays } };
+}
+
+/** An array's backing store counts with it when nothing else holds the store. */
+function soleElementsSize(graph: HeapGraph, ordinal: number, sizes: Float64Array): number {
+  for (let e = graph.firstEdge[ordinal]; e < graph.firstEdge[ordinal + 1]; e++) {
+    if (graph.edgeType[e] !== graph.types.internal || graph.edgeNameOf(e) !== 'elements') continue;
+    const store = graph.edgeTarget[e];
+    return graph.firstRetainer[store + 1] - graph.firstRetainer[store] === 1 ? sizes[store] : 0;
+  }
+  return 0;
+}
+
+export interface RuntimeInfo {
+  /** "node", "chrome" (a page or worker), or "unknown". */
+  runtime: string;
+  /** The runtime version when the heap records it (Node's process.version string), else null. */
+  version: string | null;
+  /** Names of the user global objects (e.g. "global", "Window / https://…"). */
+  globals: string[];
+}
+
+/** Guesses the writer from the roots: Node has a `Node / Environment` root; pages have Window globals. */
+export function detectRuntime(graph: HeapGraph): RuntimeInfo {
+  const root = graph.rootOrdinal;
+  const globals: string[] = [];
+  let hasNodeEnvironment = false;
+  for (let e = graph.firstEdge[root]; e < graph.firstEdge[root + 1]; e++) {
+    const target = graph.edgeTarget[e];
+    const name = graph.nodeNameOf(target);
+    if (name === 'Node / Environment') hasNodeEnvironment = true;
+    if (graph.edgeType[e] === graph.types.shortcut) globals.push(name);
+  }
+  const isChrome = globals.some((g) => /^(Window|DedicatedWorkerGlobalScope|SharedWorkerGlobalScope|ServiceWorkerGlobalScope) \//.test(g));
+  const runtime = hasNodeEnvironment ? 'node' : isChrome ? 'chrome' : 'unknown';
+  return { runtime, version: runtime === 'node' ? findNodeVersion(graph) : null, globals };
+}
+
+/** process.version lives in the heap as a string like "v20.20.2"; take the most frequent candidate. */
+function findNodeVersion(graph: HeapGraph): string | null {
+  const seen = new Map<string, number>();
+  const { types } = graph;
+  for (let i = 0; i < graph.nodeCount; i++) {
+    if (graph.nodeType[i] !== types.string || graph.strings.rawLength(graph.nodeName[i]) > 12) continue;
+    const text = graph.nodeNameOf(i);
+    if (/^v\d{1,2}\.\d{1,3}\.\d{1,3}$/.test(text)) seen.set(text, (seen.get(text) ?? 0) + 1);
+  }
+  let best: string | null = null;
+  for (const [text, count] of seen) if (best === null || count > seen.get(best)!) best = text;
+  return best;
+}

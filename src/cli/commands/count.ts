@@ -1,0 +1,37 @@
+// `leakscope count SNAP --type NAME` (objgraph's count).
+
+import type { Command } from 'commander';
+import { membersOfType, selfSizesFor } from '../../analysis/histogram.ts';
+import { renderJson } from '../../report/json.ts';
+import { formatBytes, formatCount } from '../../report/format.ts';
+import { sanitizeForTerminal } from '../../report/sanitize.ts';
+import { addClassOptions, commandAction, loadForCli, writeOut, type ClassOptions } from '../io.ts';
+
+interface CountOptions extends ClassOptions {
+  type: string;
+  json?: boolean;
+}
+
+export function registerCountCommand(program: Command): void {
+  const command = program
+    .command('count')
+    .description('how many objects of one type, and their self size (objgraph count)')
+    .argument('<snapshot>', '.heapsnapshot file (or .heapsnapshot.gz)')
+    .requiredOption('-t, --type <name>', 'class name as `top` shows it (DevTools or raw V8 name)')
+    .option('--json', 'print JSON: {"type","count","selfSize"}');
+  addClassOptions(command)
+    .addHelpText('after', `
+Examples:
+  $ leakscope count app.heapsnapshot --type Connection
+  $ leakscope count app.heapsnapshot --type '{host, port}' --json`)
+    .action(commandAction(async (file: string, options: CountOptions) => {
+      const graph = await loadForCli(file);
+      const members = membersOfType(graph, options.type, options);
+      const sizes = selfSizesFor(graph, options.rawSizes);
+      let selfSize = 0;
+      for (const ordinal of members) selfSize += sizes[ordinal];
+      if (options.json) writeOut(renderJson({ type: options.type, count: members.length, selfSize }));
+      else writeOut(`${sanitizeForTerminal(options.type)}: ${formatCount(members.length)} objects, ${formatBytes(selfSize)}`);
+      return 0;
+    }));
+}

@@ -1,0 +1,55 @@
+// `leakscope list SNAP --type NAME` (objgraph's by_type): the instances, largest first.
+
+import type { Command } from 'commander';
+import { membersOfType, selfSizesFor } from '../../analysis/histogram.ts';
+import { previewNode } from '../../analysis/preview.ts';
+import { renderJson } from '../../report/json.ts';
+import { renderTable } from '../../report/table.ts';
+import { formatBytes, formatCount } from '../../report/format.ts';
+import { sanitizeForTerminal } from '../../report/sanitize.ts';
+import { LeakscopeError } from '../../errors.ts';
+import { addClassOptions, commandAction, loadForCli, parseNonNegativeInt, stdoutStyle, writeOut, type ClassOptions } from '../io.ts';
+
+interface ListOptions extends ClassOptions {
+  type: string;
+  limit: number;
+  json?: boolean;
+}
+
+export function registerListCommand(program: Command): void {
+  const command = program
+    .command('list')
+    .description('the objects of one type with @id, self size and a preview (objgraph by_type)')
+    .argument('<snapshot>', '.heapsnapshot file (or .heapsnapshot.gz)')
+    .requiredOption('-t, --type <name>', 'class name as `top` shows it (DevTools or raw V8 name)')
+    .option('-n, --limit <n>', 'objects to show; 0 shows all', parseNonNegativeInt, 20)
+    .option('--json', 'print JSON: {"type","objects":[{"id","selfSize","preview"}]}');
+  addClassOptions(command)
+    .addHelpText('after', `
+Examples:
+  $ leakscope list app.heapsnapshot --type Connection
+  $ leakscope list app.heapsnapshot --type '(string)' --limit 5 --json`)
+    .action(commandAction(async (file: string, options: ListOptions) => {
+      const graph = await loadForCli(file);
+      const members = Array.from(membersOfType(graph, options.type, options));
+      if (members.length === 0 && !options.json) throw new LeakscopeError(`no object of type "${options.type}" in ${file} (see \`leakscope top\` for the class names)`);
+      const sizes = selfSizesFor(graph, options.rawSizes);
+      members.sort((a, b) => sizes[b] - sizes[a] || graph.nodeId[a] - graph.nodeId[b]);
+      const shown = options.limit === 0 ? members : members.slice(0, options.limit);
+      const objects = shown.map((ordinal) => ({ id: graph.nodeId[ordinal], selfSize: sizes[ordinal], preview: previewNode(graph, ordinal) }));
+      if (options.json) {
+        writeOut(renderJson({ type: options.type, objects }));
+        return 0;
+      }
+      const style = stdoutStyle();
+      writeOut(renderTable({
+        head: ['Id', 'Self size', 'Preview'],
+        rows: objects.map((o) => [`@${o.id}`, formatBytes(o.selfSize), o.preview]),
+        align: ['right', 'right', 'left'],
+        style,
+      }));
+      const more = members.length - shown.length;
+      writeOut(style.dim(`${formatCount(members.length)} objects of type ${sanitizeForTerminal(options.type)}${more > 0 ? `; ${formatCount(more)} more (--limit 0 shows all)` : ''}`));
+      return 0;
+    }));
+}

@@ -1,0 +1,70 @@
+// The CLI: one commander program, one file per command in ./commands, and the only place that turns
+// errors into messages and exit codes (0 ok, 1 a check found a problem, 2 usage or input error).
+
+import { Command, CommanderError } from 'commander';
+import { EXIT_OK, EXIT_USAGE, LeakscopeError } from '../errors.ts';
+import { sanitizeLine, takeExitCode } from './io.ts';
+import { registerTopCommand } from './commands/top.ts';
+import { registerCountCommand } from './commands/count.ts';
+import { registerListCommand } from './commands/list.ts';
+import { registerInfoCommand } from './commands/info.ts';
+
+const VERSION = '0.1.0';
+
+/** Each command module adds itself to the program; its action returns the exit code. */
+const COMMANDS: ((program: Command) => void)[] = [
+  registerTopCommand,
+  registerCountCommand,
+  registerListCommand,
+  registerInfoCommand,
+];
+
+export function buildProgram(): Command {
+  const program = new Command('leakscope')
+    .description('Find memory leaks in JavaScript programs from V8 heap snapshots.')
+    .version(VERSION, '-V, --version')
+    .option('--debug', 'print stack traces for errors')
+    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  for (const command of [program, ...program.commands]) {
+    command.exitOverride().configureOutput({ outputError: writeUsageError });
+  }
+  return program;
+}
+
+/** Runs the CLI and resolves to the exit code; never calls process.exit. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  if (argv.length === 0) {
+    program.outputHelp();
+    return EXIT_USAGE;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return takeExitCode();
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander already printed the message (or the help/version text).
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT_OK;
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    const debug = argv.includes('--debug');
+    if (error instanceof LeakscopeError) {
+      process.stderr.write(`leakscope: ${sanitizeLine(error.message)}\n`);
+      if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`leakscope: internal error: ${sanitizeLine(message)}\n`);
+    if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    else process.stderr.write('leakscope: run again with --debug for a stack trace, and please report it\n');
+    return EXIT_USAGE;
+  }
+}
+
+/** Commander's usage errors as one line in leakscope's own voice. */
+function writeUsageError(text: string, write: (s: string) => void): void {
+  const message = text.trim().replace(/^error:\s*/, '');
+  write(`leakscope: ${sanitizeLine(message)} (see --help)\n`);
+}
