@@ -17,11 +17,14 @@ const formatByFixture: Record<string, { nodeFields: string[]; nodeTypeCount: num
 };
 const NODE20 = { nodeFields: N7, nodeTypeCount: 16, extraNativeBytes: false };
 
-/** Instance counts of `object` nodes by class name that hold by construction. */
+/** Instance counts of `object` nodes by class name that hold by construction; `Object.prop`
+ *  counts plain `Object`s having a property edge `prop`. */
 const finreg = { LeakedByHeldValue: 4, HeldValue: 4, CrossedA: 4, CrossedB: 4, CrossedHeldValue: 8, CapturedByCallback: 4,
   TokenIsTarget: 0, StillInUse: 4, StillInUseHeld: 4, ListenerOwner: 4, WeakRefKeptStrongly: 4, WeakRefOnly: 0,
   WeakMapKey: 2, WeakMapValueKeptStrongly: 4 };
-const basic = { Connection: 1000, SessionStore: 1 };
+// `Object.region`: plain Objects with a property edge `region` — the 500 literals plus the boilerplate
+// copy V8 keeps in the literal's AllocationSite.
+const basic = { Connection: 1000, SessionStore: 1, 'Object.region': 501 };
 const objectCounts: Record<string, Record<string, number>> = {
   basic, tracked: basic, internals: basic, 'tracked-node24': basic,
   'diff-a': { Leak: 100, Stable: 1 }, 'diff-b': { Leak: 250, Stable: 2 },
@@ -69,13 +72,20 @@ describe('committed fixtures', () => {
       expect(s.trace_function_infos.length > 0).toBe(tracked);
 
       const object = meta.node_types[0].indexOf('object');
+      const property = meta.edge_types[0].indexOf('property');
       const typeAt = meta.node_fields.indexOf('type');
       const nameAt = meta.node_fields.indexOf('name');
       const counts = new Map<string, number>();
-      for (let i = 0; i < s.nodes.length; i += nf) {
+      for (let i = 0, firstEdge = 0; i < s.nodes.length; firstEdge += s.nodes[i + ec], i += nf) {
         if (s.nodes[i + typeAt] !== object) continue;
         const cls = s.strings[s.nodes[i + nameAt]];
         counts.set(cls, (counts.get(cls) ?? 0) + 1);
+        if (cls !== 'Object') continue;
+        for (let e = firstEdge; e < firstEdge + s.nodes[i + ec]; e++) {
+          if (s.edges[e * ef] !== property) continue;
+          const key = `Object.${s.strings[s.edges[e * ef + 1]]}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
       }
       const expected = objectCounts[name];
       expect(Object.fromEntries(Object.keys(expected).map((c) => [c, counts.get(c) ?? 0]))).toEqual(expected);
@@ -86,6 +96,34 @@ describe('committed fixtures', () => {
     const lines = (name: string) => fs.readFileSync(fixturePath(name), 'latin1').split('\n').length;
     expect(lines('finreg-node24')).toBeLessThan(20);
     expect(lines('finreg-node20')).toBeGreaterThan(100_000);
+  });
+
+  it('leaky-server: every RequestContext has both documented retainer edges', () => {
+    const s = JSON.parse(fs.readFileSync(fixturePath('leaky-server-1'), 'latin1')) as Snapshot;
+    const m = s.snapshot.meta;
+    const nf = m.node_fields.length;
+    const ec = m.node_fields.indexOf('edge_count');
+    const edgeTypes: string[] = m.edge_types[0];
+    const retainers = new Map<number, string[]>();
+    for (let i = 0, e = 0; i < s.nodes.length; i += nf) {
+      const from = `${s.strings[s.nodes[i + 1]]}`;
+      for (const end = e + s.nodes[i + ec]; e < end; e++) {
+        const type = edgeTypes[s.edges[e * 3]];
+        const name = type === 'element' || type === 'hidden' ? 'N' : s.strings[s.edges[e * 3 + 1]];
+        const to = s.edges[e * 3 + 2];
+        if (!retainers.has(to)) retainers.set(to, []);
+        retainers.get(to)!.push(`${from} -${type} ${name}->`);
+      }
+    }
+    const contexts = [];
+    for (let i = 0; i < s.nodes.length; i += nf) {
+      if (m.node_types[0][s.nodes[i]] === 'object' && s.strings[s.nodes[i + 1]] === 'RequestContext') contexts.push(retainers.get(i) ?? []);
+    }
+    expect(contexts).toHaveLength(200);
+    for (const r of contexts) {
+      expect(r).toContain('Array -element N->');
+      expect(r).toContain('system / Context -context ctx->');
+    }
   });
 
   it('keeps object ids of survivors stable between diff-a and diff-b', () => {
