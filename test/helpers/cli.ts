@@ -13,9 +13,12 @@ export interface CliResult {
 }
 
 export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): CliResult {
+  // FORCE_COLOR (set by vitest) would beat NO_COLOR, so it goes.
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...options.env };
+  if (!options.env?.FORCE_COLOR) delete env.FORCE_COLOR;
   const result = spawnSync(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? PROJECT_ROOT,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...options.env },
+    env,
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 120_000,
   });
