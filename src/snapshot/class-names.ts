@@ -57,34 +57,12 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
   const keys: string[] = [];
   const locations: string[] = [];
   const idByKey = new Map<string, number>();
-  const { types, nodeType, nodeLocation } = graph;
+  const { types, nodeType, nodeName, nodeLocation, locScriptId, locLine, locColumn } = graph;
   const detached = mode === 'devtools' ? computeDetachedNatives(graph) : null;
   const interfaceNames = mode === 'devtools' ? matchInterfaces(graph, interfaces) : null;
-  // Name strings repeat millions of times; compute each (type, name) display once.
-  const displayCache = new Map<number, string>();
 
-  for (let i = 0; i < n; i++) {
-    const type = nodeType[i];
-    let name: string;
-    if (interfaceNames !== null && interfaceNames.has(i)) {
-      name = interfaceNames.get(i)!;
-    } else {
-      const cacheId = graph.nodeName[i] * 256 + type;
-      let cached = displayCache.get(cacheId);
-      if (cached === undefined) {
-        cached = mode === 'devtools' ? devtoolsClassName(graph, i) : rawClassName(graph, i);
-        displayCache.set(cacheId, cached);
-      }
-      name = cached;
-      if (detached !== null && detached[i] === 1) name = devtoolsObjectName(`Detached ${graph.nodeNameOf(i)}`);
-    }
-    let key = `,${name}`;
-    let location = '';
-    if (mode === 'devtools' && type === types.object && nodeLocation[i] >= 0) {
-      const loc = nodeLocation[i];
-      location = `${graph.locScriptId[loc]},${graph.locLine[loc]},${graph.locColumn[loc]}`;
-      key = `${location},${name}`;
-    }
+  const classFor = (name: string, location: string): number => {
+    const key = `${location},${name}`;
     let id = idByKey.get(key);
     if (id === undefined) {
       id = names.length;
@@ -92,6 +70,45 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
       names.push(name);
       keys.push(key);
       locations.push(location);
+    }
+    return id;
+  };
+  // Millions of nodes share a few thousand (name, type) pairs: resolve each pair once, by number,
+  // and located classes through numeric (script → line/column → name) maps, so the per-node cost
+  // is a couple of integer map lookups and no string building.
+  const byNameType = new Map<number, number>();
+  const byLocation = new Map<number, Map<number, Map<number, number>>>();
+  const nameOf = (i: number) => (mode === 'devtools' ? devtoolsClassName(graph, i) : rawClassName(graph, i));
+
+  for (let i = 0; i < n; i++) {
+    const type = nodeType[i];
+    const nameType = nodeName[i] * 256 + type;
+    const interfaceName = interfaceNames !== null && interfaceNames.size > 0 ? interfaceNames.get(i) : undefined;
+    const isDetached = detached !== null && detached[i] === 1;
+    const loc = mode === 'devtools' && type === types.object ? nodeLocation[i] : -1;
+    if (interfaceName === undefined && !isDetached && loc < 0) {
+      let id = byNameType.get(nameType);
+      if (id === undefined) {
+        id = classFor(nameOf(i), '');
+        byNameType.set(nameType, id);
+      }
+      classOf[i] = id;
+      continue;
+    }
+    const name = interfaceName ?? (isDetached ? devtoolsObjectName(`Detached ${graph.nodeNameOf(i)}`) : nameOf(i));
+    if (loc < 0 || interfaceName !== undefined || isDetached) {
+      classOf[i] = classFor(name, loc < 0 ? '' : `${locScriptId[loc]},${locLine[loc]},${locColumn[loc]}`);
+      continue;
+    }
+    let byLine = byLocation.get(locScriptId[loc]);
+    if (byLine === undefined) byLocation.set(locScriptId[loc], (byLine = new Map()));
+    const lineColumn = locLine[loc] * 2097152 + locColumn[loc];
+    let byName = byLine.get(lineColumn);
+    if (byName === undefined) byLine.set(lineColumn, (byName = new Map()));
+    let id = byName.get(nameType);
+    if (id === undefined) {
+      id = classFor(name, `${locScriptId[loc]},${locLine[loc]},${locColumn[loc]}`);
+      byName.set(nameType, id);
     }
     classOf[i] = id;
   }
