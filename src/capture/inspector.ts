@@ -1,0 +1,138 @@
+// Taking a heap snapshot over the inspector protocol: a full GC (HeapProfiler.collectGarbage), then
+// HeapProfiler.takeHeapSnapshot, whose text arrives as HeapProfiler.addHeapSnapshotChunk events.
+//
+// Chunks go to disk as they arrive, never into one big string: a snapshot is often larger than the
+// heap it describes. Writes are synchronous on purpose. With an in-process Session, V8 serialises the
+// whole snapshot inside the takeHeapSnapshot call and emits every chunk synchronously, so the event
+// loop never turns until it is done: an fs.WriteStream would queue every chunk in memory. writeSync
+// puts each chunk on disk before the next is produced; over a websocket (remote.ts) it does the same.
+//
+// The file appears atomically: chunks go to a temporary sibling that is renamed into place at the end
+// and removed if anything fails, so a crash never leaves a truncated snapshot under the final name.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Session } from 'node:inspector';
+import { LeakscopeError } from '../errors.ts';
+
+/** The part of an inspector protocol connection a snapshot needs (in-process Session or websocket). */
+export interface ProtocolClient {
+  post(method: string, params?: Record<string, unknown>): Promise<unknown>;
+  /** Subscribes to one protocol event; returns the unsubscribe function. */
+  onEvent(method: string, handler: (params: Record<string, unknown>) => void): () => void;
+}
+
+export interface TakeSnapshotOptions {
+  /** Where to write; default a new `leakscope-<pid>-<time>.heapsnapshot` in the OS temp folder. */
+  file?: string;
+  /** Run a full GC first (default true), so the snapshot shows what is really retained. */
+  collectGarbage?: boolean;
+}
+
+export interface SnapshotFileResult {
+  file: string;
+  bytes: number;
+  durationMs: number;
+}
+
+/** Default file name for a snapshot of process `pid`: unique, sortable, recognisable. */
+export function defaultSnapshotPath(pid: number, dir = os.tmpdir()): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return path.join(dir, `leakscope-${pid}-${stamp}-${Math.random().toString(36).slice(2, 8)}.heapsnapshot`);
+}
+
+/**
+ * Snapshot of the current process, through an in-process `node:inspector` Session (no port is opened,
+ * no flag such as --expose-gc is needed). Resolves to the file written.
+ */
+export async function takeSnapshot(options: TakeSnapshotOptions = {}): Promise<SnapshotFileResult> {
+  const session = new Session();
+  session.connect();
+  try {
+    return await streamHeapSnapshot(sessionClient(session), options.file ?? defaultSnapshotPath(process.pid), options);
+  } finally {
+    session.disconnect();
+  }
+}
+
+/** A full garbage collection in the current process, without --expose-gc. */
+export async function collectGarbage(): Promise<void> {
+  const session = new Session();
+  session.connect();
+  try {
+    await sessionClient(session).post('HeapProfiler.collectGarbage');
+  } finally {
+    session.disconnect();
+  }
+}
+
+/** GC, then the snapshot streamed to `file`; shared by the in-process and the remote capture. */
+export async function streamHeapSnapshot(
+  client: ProtocolClient,
+  file: string,
+  options: { collectGarbage?: boolean } = {},
+): Promise<SnapshotFileResult> {
+  const started = performance.now();
+  if (options.collectGarbage ?? true) await client.post('HeapProfiler.collectGarbage');
+  const dir = path.dirname(path.resolve(file));
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.partial`);
+  let fd: number;
+  try {
+    fd = fs.openSync(temp, 'wx', 0o644);
+  } catch (error) {
+    throw new LeakscopeError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  let bytes = 0;
+  let writeError: unknown;
+  const unsubscribe = client.onEvent('HeapProfiler.addHeapSnapshotChunk', (params) => {
+    if (writeError !== undefined) return;
+    try {
+      const buffer = Buffer.from(String(params.chunk), 'utf8');
+      fs.writeSync(fd, buffer);
+      bytes += buffer.length;
+    } catch (error) {
+      writeError = error; // reported once the snapshot call returns; V8 cannot be stopped mid-stream
+    }
+  });
+  let isDone = false;
+  try {
+    await client.post('HeapProfiler.takeHeapSnapshot', { reportProgress: false, captureNumericValue: false });
+    if (writeError !== undefined) {
+      throw new LeakscopeError(`cannot write ${file}: ${(writeError as NodeJS.ErrnoException).code ?? String(writeError)}`);
+    }
+    if (bytes === 0) throw new LeakscopeError('the inspector sent an empty heap snapshot');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(temp, file);
+    isDone = true;
+  } finally {
+    unsubscribe();
+    if (!isDone) {
+      try { fs.closeSync(fd); } catch { /* already closed */ }
+      fs.rmSync(temp, { force: true });
+    }
+  }
+  return { file, bytes, durationMs: performance.now() - started };
+}
+
+/** Adapts node:inspector's callback Session to ProtocolClient. */
+function sessionClient(session: Session): ProtocolClient {
+  return {
+    post(method, params) {
+      return new Promise((resolve, reject) => {
+        // The callback API is typed per method; the generic form takes any method name.
+        (session.post as (m: string, p: object | undefined, cb: (e: Error | null, r?: unknown) => void) => void)(
+          method,
+          params,
+          (error, result) => (error ? reject(new LeakscopeError(`inspector ${method} failed: ${error.message}`)) : resolve(result)),
+        );
+      });
+    },
+    onEvent(method, handler) {
+      const listener = (message: { params: Record<string, unknown> }) => handler(message.params);
+      session.on(method, listener);
+      return () => session.off(method, listener);
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { collectGarbage, takeSnapshot } from '../../src/capture/inspector.ts';
+import { loadSnapshot } from '../../src/snapshot/load.ts';
+import { computeHistogram } from '../../src/analysis/histogram.ts';
+import { LeakscopeError } from '../../src/errors.ts';
+
+class InspectorTestMarker {
+  constructor(readonly n: number) {}
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-inspector-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('takeSnapshot (in-process inspector session)', () => {
+  it('streams a loadable snapshot of this process to the file, with no temp file left behind', async () => {
+    const kept = Array.from({ length: 37 }, (_, i) => new InspectorTestMarker(i));
+    const file = path.join(dir, 'self.heapsnapshot');
+    const result = await takeSnapshot({ file });
+    expect(kept.length).toBe(37);
+    expect(result.file).toBe(file);
+    expect(result.bytes).toBe(fs.statSync(file).size);
+    expect(fs.readdirSync(dir)).toEqual(['self.heapsnapshot']);
+    const graph = await loadSnapshot(file);
+    const marker = computeHistogram(graph).classes.find((c) => c.name === 'InspectorTestMarker');
+    expect(marker?.count).toBe(37);
+  });
+
+  it('collects garbage first, so unreachable objects are not in the snapshot', async () => {
+    let garbage: InspectorTestMarker[] | null = Array.from({ length: 50 }, (_, i) => new InspectorTestMarker(i));
+    expect(garbage.length).toBe(50);
+    garbage = null;
+    const file = path.join(dir, 'gc.heapsnapshot');
+    await takeSnapshot({ file });
+    const graph = await loadSnapshot(file);
+    expect(computeHistogram(graph).classes.find((c) => c.name === 'InspectorTestMarker')).toBeUndefined();
+  });
+
+  it('names the file it cannot write', async () => {
+    const file = path.join(dir, 'missing-folder', 'x.heapsnapshot');
+    await expect(takeSnapshot({ file })).rejects.toThrow(LeakscopeError);
+    await expect(takeSnapshot({ file })).rejects.toThrow(/cannot write .*x\.heapsnapshot: ENOENT/);
+  });
+
+  it('collectGarbage works without --expose-gc', async () => {
+    await expect(collectGarbage()).resolves.toBeUndefined();
+  });
+});
