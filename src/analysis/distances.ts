@@ -30,6 +30,9 @@ export function isUserDistance(distance: number): boolean {
  */
 const EPHEMERON_EDGE_NAME = /^\d+(?<pair> \/ part of key \(.*? @\d+\) -> value \(.*? @\d+\) pair in WeakMap \(table @(?<table>\d+)\))$/;
 
+/** Length of the shortest possible ephemeron edge name (empty class names, one-digit ids). */
+const MIN_EPHEMERON_NAME_LENGTH = '1 / part of key ( @1) -> value ( @1) pair in WeakMap (table @1)'.length;
+
 export interface EphemeronEdgeName {
   /** The name without its leading number: identical for both edges of one pair. */
   pair: string;
@@ -57,7 +60,9 @@ export class EphemeronNames {
     const state = this.#state[nameIndex];
     if (state === 1) return undefined;
     if (state === 2) return this.#parsed.get(nameIndex);
-    const name = this.#graph.strings.get(nameIndex);
+    // Most internal edge names are short slot names ("map", "24"): rule them out without decoding.
+    const strings = this.#graph.strings;
+    const name = strings.rawLength(nameIndex) < MIN_EPHEMERON_NAME_LENGTH ? '' : strings.get(nameIndex);
     const match = name.includes('pair in WeakMap') ? EPHEMERON_EDGE_NAME.exec(name) : null;
     if (match === null || match.groups === undefined) {
       this.#state[nameIndex] = 1;
@@ -101,16 +106,13 @@ export function createDistanceFilterContext(graph: HeapGraph): DistanceFilterCon
 }
 
 /**
- * DevTools' distance edge filter (FORMAT.md §3.1 rules 2–4), for a non-weak edge `edge` leaving
- * `source` whose target has no distance yet. Stateful: the first edge of an ephemeron pair is
- * refused and remembered, the second accepted, so the value's distance follows the later of its key
- * and its table.
+ * The stateless part of DevTools' distance edge filter (FORMAT.md §3.1 rules 2 and 3), for a
+ * non-weak edge: retainer chains use it to walk back along exactly the edges the search followed.
  */
-export function followsForDistance(ctx: DistanceFilterContext, source: number, edge: number): boolean {
+export function isDistanceEdge(ctx: DistanceFilterContext, source: number, edge: number): boolean {
   const graph = ctx.graph;
   const { types } = graph;
   const sourceType = graph.nodeType[source];
-  const edgeType = graph.edgeType[edge];
   const nameOrIndex = graph.edgeNameOrIndex[edge];
   // Rule 2: the map for sloppy-mode functions is shared machinery, not something a page holds.
   if (sourceType === types.hidden && ctx.sloppyFunctionMapNames.has(nameOrIndex) && !graph.isIndexEdge(edge)
@@ -120,13 +122,32 @@ export function followsForDistance(ctx: DistanceFilterContext, source: number, e
     const index = graph.isIndexEdge(edge) ? nameOrIndex : parseInt(graph.strings.get(nameOrIndex), 10);
     return index < 2 || index % 3 !== 1;
   }
+  return true;
+}
+
+/** Whether an edge (any type) is the key→value or table→value edge of a WeakMap entry. */
+export function ephemeronOf(ctx: DistanceFilterContext, edge: number): EphemeronEdgeName | undefined {
+  const graph = ctx.graph;
+  if (graph.edgeType[edge] !== graph.types.internal) return undefined;
+  return ctx.ephemerons.get(graph.edgeNameOrIndex[edge]);
+}
+
+/**
+ * DevTools' distance edge filter (FORMAT.md §3.1 rules 2–4), for a non-weak edge `edge` leaving
+ * `source` whose target has no distance yet. Stateful: the first edge of an ephemeron pair is
+ * refused and remembered, the second accepted, so the value's distance follows the later of its key
+ * and its table. (Rule 3 returns before rule 4, as in DevTools.)
+ */
+export function followsForDistance(ctx: DistanceFilterContext, source: number, edge: number): boolean {
+  const graph = ctx.graph;
+  const sourceType = graph.nodeType[source];
+  if (sourceType === graph.types.array && ctx.mapDescriptorsNames.has(graph.nodeName[source])) return isDistanceEdge(ctx, source, edge);
+  if (!isDistanceEdge(ctx, source, edge)) return false;
   // Rule 4: a WeakMap value needs both its key and its table.
-  if (edgeType === types.internal) {
-    const ephemeron = ctx.ephemerons.get(nameOrIndex);
-    if (ephemeron !== undefined && !ctx.pendingPairs.delete(ephemeron.pair)) {
-      ctx.pendingPairs.add(ephemeron.pair);
-      return false;
-    }
+  const ephemeron = ephemeronOf(ctx, edge);
+  if (ephemeron !== undefined && !ctx.pendingPairs.delete(ephemeron.pair)) {
+    ctx.pendingPairs.add(ephemeron.pair);
+    return false;
   }
   return true;
 }
