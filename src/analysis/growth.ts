@@ -20,6 +20,9 @@
 // snapshots come from one process (checkSameProcess, below) and refuses otherwise; `countsOnly`
 // skips ids altogether and compares class counts by name, which is valid across processes.
 //
+// With `retainedSizes`, each class also gets DevTools' class retained size in the first and the last
+// snapshot; in countsOnly mode classes of one name are summed, which can count nested members twice.
+//
 // Cost: per snapshot O(N + E) for class names and owned sizes (cached on the graph), plus
 // O(N log N) sorts of packed (class, id) pairs for the first and the last snapshot.
 
@@ -27,6 +30,7 @@ import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex, inferInterfaceDefinitions, type ClassIndexResult, type NameMode } from '../snapshot/class-names.ts';
 import { LeakscopeError, EXIT_USAGE } from '../errors.ts';
 import { selfSizesFor } from './histogram.ts';
+import { computeClassRetainedSizes } from './class-retained.ts';
 
 export interface GrowthOptions {
   names?: NameMode;
@@ -38,6 +42,9 @@ export interface GrowthOptions {
   exampleCount?: number;
   /** File labels for messages and reports (default graph.source.file). */
   labels?: string[];
+  /** Also compute class retained sizes (DevTools' Summary column) of the first and last snapshot:
+   *  needs the dominator tree of both, the costliest step of the analysis. */
+  retainedSizes?: boolean;
 }
 
 export interface SnapshotGrowthInfo {
@@ -62,6 +69,10 @@ export interface ClassGrowth {
   delta: number;
   /** Last size − first size (bytes). */
   sizeDelta: number;
+  /** Class retained size in the first and the last snapshot (FORMAT.md §4.6); null unless asked for. */
+  retainedSizes: [number, number] | null;
+  /** Last retained size − first (bytes); null unless asked for. */
+  retainedSizeDelta: number | null;
   /** Grew at every step: counts[i+1] > counts[i] for every i. */
   monotonic: boolean;
   /** Members of the last snapshot allocated after the first snapshot (null when countsOnly). */
@@ -247,6 +258,14 @@ export function computeGrowth(graphs: HeapGraph[], options: GrowthOptions = {}):
 
   const idFacts = countsOnly ? null : compareIds(graphs[0], last, indexes[0], indexes[indexes.length - 1], toGlobal[0], toGlobal[toGlobal.length - 1], classCount, options.rawSizes, exampleCount);
 
+  const retained = options.retainedSizes ? [0, graphs.length - 1].map((k) => {
+    // An index built with another snapshot's interfaces is not the graph's cached one: bypass the cache.
+    const perClass = computeClassRetainedSizes(graphs[k], indexes[k], graphs[k] === last || interfaces === undefined ? undefined : () => true);
+    const byGlobal = new Float64Array(classCount);
+    for (let c = 0; c < perClass.length; c++) byGlobal[toGlobal[k][c]] += perClass[c];
+    return byGlobal;
+  }) : null;
+
   const classes: ClassGrowth[] = [];
   const lastK = graphs.length - 1;
   for (let c = 0; c < classCount; c++) {
@@ -263,6 +282,8 @@ export function computeGrowth(graphs: HeapGraph[], options: GrowthOptions = {}):
       sizes: sizeSeries,
       delta: series[lastK] - series[0],
       sizeDelta: sizeSeries[lastK] - sizeSeries[0],
+      retainedSizes: retained ? [retained[0][c], retained[1][c]] : null,
+      retainedSizeDelta: retained ? retained[1][c] - retained[0][c] : null,
       monotonic,
       newAlive: idFacts ? idFacts.newAlive[c] : null,
       newAliveSize: idFacts ? idFacts.newAliveSize[c] : null,

@@ -8,6 +8,7 @@ import { registerTopCommand } from './commands/top.ts';
 import { registerCountCommand } from './commands/count.ts';
 import { registerListCommand } from './commands/list.ts';
 import { registerInfoCommand } from './commands/info.ts';
+import { registerGrowthCommand } from './commands/growth.ts';
 
 const VERSION = '0.1.0';
 
@@ -17,6 +18,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerCountCommand,
   registerListCommand,
   registerInfoCommand,
+  registerGrowthCommand,
 ];
 
 export function buildProgram(): Command {

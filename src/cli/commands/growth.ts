@@ -1,0 +1,214 @@
+// `leakscope growth A B [C…]`: what grew between snapshots of one process, which new objects
+// survived, what holds them, and (with --fail-on-growth) a CI gate: exit 1 when a class grew beyond
+// its allowance. objgraph's show_growth + get_new_ids.
+//
+// Exports for other commands (`leakscope run` gates its own snapshots the same way):
+//   addGrowthOptions(command)  registers the gate and output flags shared with `run`;
+//   reportGrowth(files, opts)  loads the snapshots, analyses, writes the report, returns the exit code.
+
+import { Option, type Command } from 'commander';
+import { computeGrowth, type GrowthResult } from '../../analysis/growth.ts';
+import { DEFAULT_MIN_DELTA, evaluateGate, parseThreshold, compileIgnore, type GateSettings } from '../../analysis/growth-gate.ts';
+import { loadConfig, type LeakscopeConfig } from '../../config.ts';
+import { EXIT_FINDING, EXIT_OK, LeakscopeError } from '../../errors.ts';
+import type { NameMode } from '../../snapshot/class-names.ts';
+import type { HeapGraph } from '../../snapshot/heap-graph.ts';
+import { growthToJson, isGateFailed, renderGrowthText, renderVerdictLine, type GrowthReport, type RetainerGroup } from '../../report/growth-report.ts';
+import { renderGrowthMarkdown } from '../../report/markdown.ts';
+import { renderJson } from '../../report/json.ts';
+import { writeFileAtomic } from '../../report/write-output.ts';
+import { PLAIN_STYLE } from '../../report/style.ts';
+import { addClassOptions, collect, commandAction, loadAllForCli, parseNonNegativeInt, sanitizeLine, stdoutStyle, writeOut } from '../io.ts';
+
+export type GrowthFormat = 'text' | 'json' | 'markdown';
+
+/** Options as commander parses them; undefined means "not given" so the config file can fill it. */
+export interface GrowthCommandOptions {
+  json?: boolean;
+  format?: GrowthFormat;
+  limit?: number;
+  output?: string;
+  failOnGrowth?: boolean;
+  threshold?: string[];
+  thresholdBytes?: number;
+  ignore?: string[];
+  includeInternals?: boolean;
+  minDelta?: number;
+  names?: NameMode;
+  rawSizes?: boolean;
+  config?: string;
+  countsOnly?: boolean;
+  /** false with --no-retainers. */
+  retainers?: boolean;
+}
+
+/** How many growing classes get their retainer chains described, and how many chain shapes each. */
+const DESCRIBED_CLASSES = 3;
+const CHAIN_GROUPS_PER_CLASS = 3;
+const DEFAULT_LIMIT = 20;
+
+/**
+ * Registers the gate and report flags on `command` (growth, and `run` which gates its own
+ * snapshots). No defaults are set here: an absent flag falls back to the config file, then to the
+ * built-in default, in resolveGrowthSettings.
+ */
+export function addGrowthOptions(command: Command): Command {
+  return command
+    .option('--fail-on-growth', 'exit 1 when a class grows beyond its allowance (the CI gate)')
+    .option('--no-fail-on-growth', 'report only, even if the config file says failOnGrowth')
+    .option('--threshold <NAME=N>', "allow class NAME to grow by up to N objects (repeatable; '*=N' for every class; NAME=0 fails on any growth)", collect)
+    .option('--threshold-bytes <n>', 'allow the total self size of the gated classes to grow by up to N bytes', parseNonNegativeInt)
+    .option('--ignore <NAME|/regex/>', 'never gate this class (exact name, or /regex/ on the name; repeatable)', collect)
+    .option('--include-internals', 'gate V8 internals too: (compiled code), (system), (object shape), (array)')
+    .option('--min-delta <n>', `a class fails only if it grew by at least N objects (default ${DEFAULT_MIN_DELTA}; explicit thresholds override)`, parseNonNegativeInt)
+    .addOption(new Option('--format <format>', 'report format (default text)').choices(['text', 'json', 'markdown']))
+    .option('--json', 'same as --format json')
+    .option('-n, --limit <n>', `growing classes to show; 0 shows all (default ${DEFAULT_LIMIT})`, parseNonNegativeInt)
+    .option('-o, --output <file>', 'write the report to FILE (atomically); stdout then gets the one-line verdict')
+    .option('--counts-only', 'compare class counts only, without object ids (allowed across processes)')
+    .option('--no-retainers', 'skip retained sizes and retainer chains (faster on big snapshots)')
+    .option('--config <file>', 'settings file (default: leakscope.config.json or package.json "leakscope", found from the working directory)');
+}
+
+export interface ResolvedGrowthSettings {
+  gate: GateSettings;
+  failOnGrowth: boolean;
+  format: GrowthFormat;
+  limit: number;
+  names: NameMode;
+  rawSizes: boolean;
+  countsOnly: boolean;
+  retainers: boolean;
+  output?: string;
+  /** Where the config came from, if anywhere. */
+  configFile?: string;
+  warnings: string[];
+}
+
+/** Flags over config over defaults; validates everything before any snapshot is read. */
+export function resolveGrowthSettings(options: GrowthCommandOptions, cwd = process.cwd()): ResolvedGrowthSettings {
+  const loaded = loadConfig({ file: options.config, cwd });
+  const config: LeakscopeConfig = loaded?.config ?? {};
+  const thresholds = new Map<string, number>(Object.entries(config.thresholds ?? {}));
+  for (const text of options.threshold ?? []) {
+    try {
+      const [name, n] = parseThreshold(text);
+      thresholds.set(name, n);
+    } catch (error) {
+      throw new LeakscopeError(`--threshold: ${(error as Error).message}`);
+    }
+  }
+  const ignore = [...(config.ignore ?? []), ...(options.ignore ?? [])];
+  try {
+    compileIgnore(ignore);
+  } catch (error) {
+    throw new LeakscopeError(`--ignore: bad regular expression (${(error as Error).message})`);
+  }
+  const format: GrowthFormat = options.json ? 'json' : options.format ?? config.format ?? 'text';
+  if (options.json && options.format !== undefined && options.format !== 'json') {
+    throw new LeakscopeError(`--json contradicts --format ${options.format}`);
+  }
+  return {
+    gate: {
+      thresholds,
+      thresholdBytes: options.thresholdBytes ?? config.thresholdBytes,
+      ignore,
+      includeInternals: options.includeInternals ?? config.includeInternals ?? false,
+      minDelta: options.minDelta ?? config.minDelta ?? DEFAULT_MIN_DELTA,
+    },
+    failOnGrowth: options.failOnGrowth ?? config.failOnGrowth ?? false,
+    format,
+    limit: options.limit ?? config.limit ?? DEFAULT_LIMIT,
+    names: options.names ?? config.names ?? 'devtools',
+    rawSizes: options.rawSizes ?? false,
+    countsOnly: options.countsOnly ?? config.countsOnly ?? false,
+    retainers: options.retainers ?? true,
+    output: options.output,
+    configFile: loaded?.file,
+    warnings: loaded?.warnings ?? [],
+  };
+}
+
+/** Hook for the grouped retainer chains of new objects (the `chain --all` view), set once paths.ts exists. */
+export type DescribeRetainers = (graph: HeapGraph, ordinals: Uint32Array, maxGroups: number) => RetainerGroup[];
+
+/**
+ * The whole `growth` command as a function: reads the snapshots (oldest first), analyses, writes
+ * the report to stdout or --output, and returns the exit code (0 pass, 1 gate failed). Throws
+ * LeakscopeError (exit 2) for bad input, including snapshots of different processes.
+ */
+export async function reportGrowth(files: string[], options: GrowthCommandOptions = {}): Promise<number> {
+  if (files.length < 2) throw new LeakscopeError('growth needs at least two snapshots, oldest first');
+  const settings = resolveGrowthSettings(options);
+  for (const warning of settings.warnings) process.stderr.write(`leakscope: warning: ${sanitizeLine(warning)}\n`);
+  const graphs = await loadAllForCli(files);
+  return reportGrowthOfGraphs(graphs, files, settings);
+}
+
+/** The same, for snapshots already in memory (`run` holds the graphs it just captured). */
+export async function reportGrowthOfGraphs(graphs: HeapGraph[], labels: string[], settings: ResolvedGrowthSettings): Promise<number> {
+  const withRetainers = settings.retainers && !settings.countsOnly;
+  const result = computeGrowth(graphs, {
+    names: settings.names, rawSizes: settings.rawSizes, countsOnly: settings.countsOnly, labels, retainedSizes: withRetainers,
+  });
+  const gate = evaluateGate(result, settings.gate);
+  const retainers = withRetainers ? describeTopClasses(graphs[graphs.length - 1], result, gate.verdicts, settings.gate, gate.violations.map((v) => v.key)) : new Map();
+  const report: GrowthReport = { result, gate, failOnGrowth: settings.failOnGrowth, limit: settings.limit, minDelta: settings.gate.minDelta, retainers };
+
+  const rendered = settings.format === 'json' ? renderJson(growthToJson(report))
+    : settings.format === 'markdown' ? renderGrowthMarkdown(report)
+      : renderGrowthText(report, settings.output ? PLAIN_STYLE : stdoutStyle());
+  if (settings.output) {
+    await writeFileAtomic(settings.output, rendered.endsWith('\n') ? rendered : `${rendered}\n`);
+    writeOut(renderVerdictLine(report));
+  } else {
+    writeOut(rendered);
+  }
+  return isGateFailed(report) ? EXIT_FINDING : EXIT_OK;
+}
+
+let describeRetainers: DescribeRetainers | null = null;
+
+/** Lets the chain analysis plug in without growth depending on it at load time. */
+export function setRetainerDescriber(describe: DescribeRetainers | null): void {
+  describeRetainers = describe;
+}
+
+/** Chains for the violating classes first, then the largest growing watched classes. */
+function describeTopClasses(last: HeapGraph, result: GrowthResult, verdicts: string[], _gate: GateSettings, violatingKeys: string[]): Map<string, RetainerGroup[]> {
+  const described = new Map<string, RetainerGroup[]>();
+  if (describeRetainers === null) return described;
+  const byKey = new Map(result.classes.map((c, i) => [c.key, { c, verdict: verdicts[i] }]));
+  const order = [...violatingKeys, ...result.classes.filter((c, i) => verdicts[i] === 'watched' && c.delta > 0).map((c) => c.key)];
+  for (const key of order) {
+    if (described.size >= DESCRIBED_CLASSES) break;
+    const entry = byKey.get(key);
+    if (!entry || described.has(key) || entry.c.newOrdinals.length === 0) continue;
+    described.set(key, describeRetainers(last, entry.c.newOrdinals, CHAIN_GROUPS_PER_CLASS));
+  }
+  return described;
+}
+
+export function registerGrowthCommand(program: Command): void {
+  const command = program
+    .command('growth')
+    .description('what grew between snapshots of one process, which new objects survived, and what holds them; --fail-on-growth gates CI (objgraph show_growth)')
+    .argument('<snapshots...>', 'two or more .heapsnapshot files of ONE process, oldest first');
+  addGrowthOptions(addClassOptions(command))
+    .addHelpText('after', `
+Classes count as growing only if they grew at every step; V8 internals are not gated unless
+--include-internals. Exit codes: 0 no violation, 1 violations with --fail-on-growth, 2 bad input
+(including snapshots of different processes).
+
+Examples:
+  $ leakscope growth before.heapsnapshot after.heapsnapshot
+  $ leakscope growth warm.heapsnapshot s2.heapsnapshot s3.heapsnapshot --fail-on-growth
+  $ leakscope growth a.heapsnapshot b.heapsnapshot --fail-on-growth --threshold RequestContext=0 --ignore '/^Detached /'
+  $ leakscope growth a.heapsnapshot b.heapsnapshot --format markdown --output "$GITHUB_STEP_SUMMARY"
+  $ leakscope growth a.heapsnapshot b.heapsnapshot --json --limit 0`)
+    .action(commandAction(async (files: string[], options: GrowthCommandOptions, cmd: Command) => {
+      // --names has a commander default; only an explicit flag should beat the config file.
+      if (cmd.getOptionValueSource('names') === 'default') delete options.names;
+      return reportGrowth(files, options);
+    }));
+}

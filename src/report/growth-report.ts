@@ -1,0 +1,200 @@
+// Reports for `leakscope growth`: one view model (growth result + gate verdict + what holds the new
+// objects), rendered as JSON, as a compact text summary for terminals and CI logs, or as Markdown
+// (./markdown.ts). Pure: data in, string out.
+
+import type { ClassGrowth, GrowthResult } from '../analysis/growth.ts';
+import type { ClassVerdict, GateResult, Violation } from '../analysis/growth-gate.ts';
+import { formatBytes, formatCount, formatDelta } from './format.ts';
+import { sanitizeForTerminal } from './sanitize.ts';
+import { PLAIN_STYLE, type Style } from './style.ts';
+import { renderTable, type TableCell } from './table.ts';
+
+/** One hop of a retainer chain, root first: the node's class and the edge leaving it (null on the target). */
+export interface RetainerStep {
+  name: string;
+  /** The edge as DevTools writes it: `.prop`, `[3]`, `->ctxvar`, `{internal}`. */
+  edge: string | null;
+}
+
+/** The new members of one class that share one chain shape (`chain --all`). */
+export interface RetainerGroup {
+  count: number;
+  retainedSize: number | null;
+  steps: RetainerStep[];
+  /** The chain starts at a transient root ((Stack roots), (Handle scope)): likely not a leak. */
+  isTransient?: boolean;
+}
+
+export interface GrowthReport {
+  result: GrowthResult;
+  gate: GateResult;
+  /** --fail-on-growth: violations fail the run (exit 1). */
+  failOnGrowth: boolean;
+  /** Rows to show; 0 = all. */
+  limit: number;
+  minDelta: number;
+  /** Grouped retainer chains of the new objects, by class key (only for the classes described). */
+  retainers: Map<string, RetainerGroup[]>;
+}
+
+export function isGateFailed(report: GrowthReport): boolean {
+  return report.failOnGrowth && report.gate.violations.length > 0;
+}
+
+interface Row {
+  growth: ClassGrowth;
+  verdict: ClassVerdict;
+}
+
+function rowsOf(report: GrowthReport): Row[] {
+  return report.result.classes.map((growth, i) => ({ growth, verdict: report.gate.verdicts[i] ?? 'watched' }));
+}
+
+function limited<T>(items: T[], limit: number): T[] {
+  return limit === 0 ? items : items.slice(0, limit);
+}
+
+// ---------------------------------------------------------------------------------------------- JSON
+
+/** The documented JSON shape (README): snapshots, classes, failed, violations; more fields may follow. */
+export function growthToJson(report: GrowthReport): unknown {
+  const { result } = report;
+  return {
+    snapshots: result.snapshots.map((s) => ({ file: s.file, nodeCount: s.nodeCount, totalSize: s.totalSize, maxObjectId: s.maxObjectId })),
+    classes: limited(rowsOf(report), report.limit).map(({ growth: c, verdict }) => ({
+      name: c.name,
+      key: c.key,
+      counts: c.counts,
+      sizes: c.sizes,
+      delta: c.delta,
+      sizeDelta: c.sizeDelta,
+      ...(c.retainedSizeDelta === null ? {} : { retainedSizes: c.retainedSizes, retainedSizeDelta: c.retainedSizeDelta }),
+      newAlive: c.newAlive,
+      newAliveSize: c.newAliveSize,
+      added: c.added,
+      deleted: c.deleted,
+      monotonic: c.monotonic,
+      watched: verdict === 'watched',
+      ...(verdict === 'watched' ? {} : { ignoredAs: verdict }),
+      examples: c.examples,
+      ...(report.retainers.has(c.key) ? { retainers: report.retainers.get(c.key) } : {}),
+    })),
+    totalSizeDelta: result.totalSizeDelta,
+    names: result.names,
+    countsOnly: result.countsOnly,
+    failed: isGateFailed(report),
+    violations: report.gate.violations.map((v) => ({ name: v.name, key: v.key, delta: v.delta, limit: v.limit, rule: v.rule })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------- text
+
+/** Counts series as `200 → 400 → 600`; long series keep the first two and the last two. */
+export function formatSeries(counts: number[]): string {
+  const shown = counts.length <= 5 ? counts.map(formatCount) : [...counts.slice(0, 2).map(formatCount), '…', ...counts.slice(-2).map(formatCount)];
+  return shown.join(' → ');
+}
+
+export function formatExamples(ids: number[], max = 3): string {
+  return ids.slice(0, max).map((id) => `@${id}`).join(' ');
+}
+
+/** `global .requestLog → Array [3] → RequestContext` */
+export function formatChain(steps: RetainerStep[]): string {
+  return steps.map((s) => (s.edge === null ? s.name : `${s.name} ${s.edge}`)).join(' → ');
+}
+
+export function describeViolation(v: Violation, minDelta: number): string {
+  if (v.rule === 'threshold-bytes') return `${formatDelta(v.delta, formatBytes)} total self size, allowed ${formatBytes(v.limit)} (--threshold-bytes)`;
+  const why = v.rule === 'min-delta' ? `grew at every step by ≥ --min-delta ${minDelta}` : `threshold ${v.limit}`;
+  return `${formatDelta(v.delta)} objects, allowed +${formatCount(v.limit)} (${why})`;
+}
+
+/** The verdict in one line: what CI logs show first. */
+export function renderVerdictLine(report: GrowthReport): string {
+  const n = report.gate.violations.length;
+  if (n === 0) return 'PASS  no class grew beyond its allowance';
+  const names = report.gate.violations.slice(0, 3).map((v) => `${v.name} ${formatDelta(v.delta, v.rule === 'threshold-bytes' ? formatBytes : formatCount)}`).join(', ');
+  const more = n > 3 ? `, +${n - 3} more` : '';
+  const head = isGateFailed(report) ? 'FAIL' : 'GREW';
+  return `${head}  ${n} ${n === 1 ? 'class' : 'classes'} grew beyond the allowance: ${sanitizeForTerminal(names, 200)}${more}${isGateFailed(report) ? '' : ' (--fail-on-growth makes this fail)'}`;
+}
+
+export function renderGrowthText(report: GrowthReport, style: Style = PLAIN_STYLE): string {
+  const { result } = report;
+  const out: string[] = [];
+  const count = result.snapshots.length;
+  const provenance = result.countsOnly ? 'class counts only (--counts-only: ids not compared)' : 'one process (object ids agree)';
+  out.push(style.bold(`Growth over ${count} snapshots, ${provenance}`));
+  out.push(renderTable({
+    head: ['#', 'Snapshot', 'Nodes', 'Total size'],
+    rows: result.snapshots.map((s, i) => [i + 1, s.file, s.nodeCount, formatBytes(s.totalSize)]),
+    align: ['right', 'left', 'right', 'right'],
+    style,
+    maxCellWidth: 70,
+  }));
+  out.push('');
+
+  const rows = rowsOf(report);
+  const growing = rows.filter((r) => r.growth.delta > 0 && r.verdict === 'watched');
+  const shown = limited(growing, report.limit);
+  const violating = new Set(report.gate.violations.map((v) => v.key));
+  const hasRetained = result.classes.some((c) => c.retainedSizeDelta !== null);
+  const isSeries = count > 2;
+  if (shown.length === 0) {
+    out.push('No class grew.');
+  } else {
+    const head = ['Class', 'Counts', 'Δ count', 'Δ self size'];
+    if (hasRetained) head.push('Δ retained');
+    if (!result.countsOnly) head.push('New alive', 'Examples');
+    if (isSeries) head.push('Every step');
+    const tableRows: TableCell[][] = shown.map(({ growth: c }) => {
+      const mark = violating.has(c.key);
+      const row: TableCell[] = [
+        mark ? { value: c.name, style: ['bold', 'red'] } : c.name,
+        formatSeries(c.counts),
+        formatDelta(c.delta),
+        formatDelta(c.sizeDelta, formatBytes),
+      ];
+      if (hasRetained) row.push(c.retainedSizeDelta === null ? '' : formatDelta(c.retainedSizeDelta, formatBytes));
+      if (!result.countsOnly) row.push(formatCount(c.newAlive ?? 0), formatExamples(c.examples));
+      if (isSeries) row.push(c.monotonic ? 'yes' : 'no');
+      return row;
+    });
+    const align: ('left' | 'right')[] = ['left', 'right', 'right', 'right'];
+    if (hasRetained) align.push('right');
+    if (!result.countsOnly) align.push('right', 'left');
+    if (isSeries) align.push('left');
+    out.push(renderTable({ head, rows: tableRows, align, style, maxCellWidth: 48 }));
+  }
+  const notes: string[] = [];
+  if (growing.length > shown.length) notes.push(`${formatCount(growing.length - shown.length)} more growing classes (--limit 0 shows all)`);
+  const internal = rows.filter((r) => r.verdict === 'internal' && r.growth.delta > 0);
+  if (internal.length > 0) notes.push(`V8 internals not gated: ${internal.map((r) => `${r.growth.name} ${formatDelta(r.growth.delta)}`).join(', ')} (--include-internals gates them)`);
+  const ignored = rows.filter((r) => r.verdict === 'ignored' && r.growth.delta > 0);
+  if (ignored.length > 0) notes.push(`ignored: ${ignored.map((r) => `${r.growth.name} ${formatDelta(r.growth.delta)}`).join(', ')}`);
+  notes.push(`total size ${formatDelta(result.totalSizeDelta, formatBytes)}`);
+  out.push(style.dim(sanitizeForTerminal(notes.join('; '), 1000)));
+
+  for (const { growth: c } of shown) {
+    const groups = report.retainers.get(c.key);
+    if (!groups || groups.length === 0) continue;
+    out.push('');
+    out.push(style.bold(`What holds the ${formatCount(c.newAlive ?? 0)} new ${sanitizeForTerminal(c.name, 60)} objects:`));
+    for (const g of groups) {
+      const size = g.retainedSize === null ? '' : `, ${formatBytes(g.retainedSize)}`;
+      const transient = g.isTransient ? style.yellow(' (transient root: not a leak by itself)') : '';
+      out.push(`  ${formatCount(g.count)}×${size}  ${sanitizeForTerminal(formatChain(g.steps), 300)}${transient}`);
+    }
+  }
+
+  out.push('');
+  if (report.gate.violations.length > 0) {
+    const line = renderVerdictLine(report);
+    out.push(isGateFailed(report) ? style.bold(style.red(line)) : style.yellow(line));
+    for (const v of report.gate.violations) out.push(`  ${sanitizeForTerminal(v.name, 60)}  ${describeViolation(v, report.minDelta)}`);
+  } else {
+    out.push(style.green(renderVerdictLine(report)));
+  }
+  return out.join('\n');
+}
