@@ -9,6 +9,7 @@ import { registerCountCommand } from './commands/count.ts';
 import { registerListCommand } from './commands/list.ts';
 import { registerInfoCommand } from './commands/info.ts';
 import { registerGrowthCommand } from './commands/growth.ts';
+import { registerCyclesCommand } from './commands/cycles.ts';
 
 const VERSION = '0.1.0';
 
@@ -19,6 +20,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerListCommand,
   registerInfoCommand,
   registerGrowthCommand,
+  registerCyclesCommand,
 ];
 
 export function buildProgram(): Command {
