@@ -1,0 +1,132 @@
+// `leakscope snapshot`: take heap snapshots of Node programs.
+//   --pid PID [--out FILE]           a running process, through its inspector (capture/remote.ts)
+//   [--out-dir DIR] -- node app.js   start a program ready to write snapshots on SIGUSR2
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { constants as osConstants } from 'node:os';
+import type { Command } from 'commander';
+import { LeakscopeError } from '../../errors.ts';
+import { takeRemoteSnapshot } from '../../capture/remote.ts';
+import { trackChild } from '../../capture/children.ts';
+import { formatBytes, formatDuration } from '../../report/format.ts';
+import { sanitizeForTerminal } from '../../report/sanitize.ts';
+import { commandAction, parsePositiveInt, writeOut } from '../io.ts';
+
+interface SnapshotOptions {
+  pid?: number;
+  out?: string;
+  outDir?: string;
+  port?: number;
+  force?: boolean;
+  gc: boolean;
+  signal: string;
+}
+
+const SNAPSHOT_SIGNAL = 'SIGUSR2';
+
+export function registerSnapshotCommand(program: Command): void {
+  program
+    .command('snapshot')
+    .description('take a heap snapshot of a running Node process (--pid), or start a program ready to take them on a signal')
+    .argument('[command...]', 'after --: a program to start with --heapsnapshot-signal (e.g. -- node app.js)')
+    .option('--pid <pid>', 'snapshot this running Node process through its inspector (opened on 127.0.0.1, closed afterwards)', parsePositiveInt)
+    .option('--out <file>', 'with --pid: where to write (default leakscope-<pid>-<time>.heapsnapshot here)')
+    .option('--port <port>', 'with --pid: inspector port (default: the target\'s --inspect-port, else 9229)', parsePositiveInt)
+    .option('--force', 'with --pid: signal the process even if its executable does not look like node')
+    .option('--no-gc', 'with --pid: skip the full GC before the snapshot')
+    .option('--out-dir <dir>', 'with a command: folder for the snapshots it writes (default: current folder)')
+    .option('--signal <name>', 'with a command: the signal that writes a snapshot', SNAPSHOT_SIGNAL)
+    .addHelpText('after', `
+Examples:
+  $ leakscope snapshot --pid 4242 --out server.heapsnapshot
+  $ leakscope snapshot --out-dir snaps -- node server.js --port 3000
+      then, from another terminal: kill -USR2 <pid>   (each signal writes one snapshot)
+
+--pid activates the target's inspector the way \`node inspect -p\` does (SIGUSR1), connects only on
+127.0.0.1, streams the snapshot to disk and closes the inspector again. The target keeps running.`)
+    .action(commandAction(async (command: string[], options: SnapshotOptions) => {
+      if (options.pid !== undefined) {
+        if (command.length > 0) throw new LeakscopeError('give either --pid or a command after --, not both');
+        return snapshotPid(options.pid, options);
+      }
+      if (command.length === 0) throw new LeakscopeError('nothing to snapshot: give --pid PID, or a command after -- (leakscope snapshot -- node app.js)');
+      return runWithSignal(command, options);
+    }));
+}
+
+async function snapshotPid(pid: number, options: SnapshotOptions): Promise<number> {
+  const result = await takeRemoteSnapshot({
+    pid,
+    file: options.out,
+    port: options.port,
+    force: options.force,
+    collectGarbage: options.gc,
+    onStatus: (message) => process.stderr.write(`leakscope: ${message}\n`),
+  });
+  const closed = result.wasAlreadyOpen ? 'inspector left open as it was' : result.isClosedAfterwards ? 'inspector closed again' : 'inspector may still be open';
+  process.stderr.write(`leakscope: wrote ${formatBytes(result.bytes)} in ${formatDuration(result.durationMs)}; ${closed}\n`);
+  writeOut(result.file);
+  return 0;
+}
+
+/**
+ * Starts the program with --heapsnapshot-signal through NODE_OPTIONS, so it works for `node app.js`
+ * and for launchers (`npm start`, `npx tsx app.ts`) alike: every Node process in the tree gets the
+ * flag and the pid printed is the one started here. Signals to leakscope are forwarded to it, and
+ * leakscope exits with its exit code.
+ */
+async function runWithSignal(command: string[], options: SnapshotOptions): Promise<number> {
+  const signal = options.signal.toUpperCase().startsWith('SIG') ? options.signal.toUpperCase() : `SIG${options.signal.toUpperCase()}`;
+  if (!(signal in osConstants.signals) || signal === 'SIGKILL' || signal === 'SIGSTOP') {
+    throw new LeakscopeError(`--signal ${options.signal}: not a signal a program can catch`);
+  }
+  const dir = path.resolve(options.outDir ?? '.');
+  fs.mkdirSync(dir, { recursive: true });
+  const nodeOptions = [process.env.NODE_OPTIONS ?? '', `--heapsnapshot-signal=${signal}`, `--diagnostic-dir=${quoteOption(dir)}`].join(' ').trim();
+  const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: nodeOptions } });
+  const started = await new Promise<boolean>((resolve) => {
+    child.once('spawn', () => resolve(true));
+    child.once('error', () => resolve(false));
+  });
+  if (!started || child.pid === undefined) {
+    throw new LeakscopeError(`cannot start ${sanitizeForTerminal(command[0], 200)}: not found or not executable`);
+  }
+  trackChild(child, 'forward');
+  const short = signal.replace(/^SIG/, '');
+  process.stderr.write(
+    `leakscope: started pid ${child.pid}: ${sanitizeForTerminal(command.join(' '), 200)}\n`
+    + `leakscope: take a snapshot with:  kill -${short} ${child.pid}\n`
+    + `leakscope: snapshots are written to ${sanitizeForTerminal(dir, 200)} (Heap.<date>.<time>.<pid>.<thread>.<seq>.heapsnapshot)\n`,
+  );
+  const watcher = watchForSnapshots(dir);
+  const code = await new Promise<number>((resolve) => {
+    child.once('exit', (exitCode, exitSignal) => {
+      resolve(exitCode ?? 128 + (exitSignal ? osConstants.signals[exitSignal] ?? 0 : 0));
+    });
+  });
+  watcher?.close();
+  return code;
+}
+
+/** Tells the user when a snapshot file appears (it is named when V8 starts writing it; the program pauses until it is done). */
+function watchForSnapshots(dir: string): fs.FSWatcher | undefined {
+  const seen = new Set(fs.readdirSync(dir));
+  try {
+    const watcher = fs.watch(dir, (_event, name) => {
+      if (!name || seen.has(name) || !name.endsWith('.heapsnapshot')) return;
+      seen.add(name);
+      process.stderr.write(`leakscope: snapshot ${sanitizeForTerminal(path.join(dir, name), 300)}\n`);
+    });
+    watcher.unref();
+    return watcher;
+  } catch {
+    return undefined; // no watcher on this file system: the hint above still says where files go
+  }
+}
+
+/** NODE_OPTIONS splits on spaces; a path with spaces needs double quotes. */
+function quoteOption(value: string): string {
+  return /[\s"]/.test(value) ? `"${value.replace(/(["\\])/g, '\\$1')}"` : value;
+}

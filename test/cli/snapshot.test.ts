@@ -1,0 +1,125 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { BIN, PROJECT_ROOT } from '../helpers/cli.ts';
+import { loadSnapshot } from '../../src/snapshot/load.ts';
+import { computeHistogram } from '../../src/analysis/histogram.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-snapshot-cli-'));
+const started: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of started.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+interface Run { status: number | null; stdout: string; stderr: string }
+
+/** Runs the real binary asynchronously (the test also talks to the target while it runs). */
+function leakscope(args: string[]): Promise<Run> {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
+  delete env.FORCE_COLOR;
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => { stdout += d; });
+  child.stderr.on('data', (d) => { stderr += d; });
+  return new Promise((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const SERVER = `
+  class Widget { constructor(i) { this.i = i; } }
+  globalThis.widgets = Array.from({ length: 123 }, (_, i) => new Widget(i));
+  const server = HTTP.createServer((req, res) => res.end('still here')).listen(0, '127.0.0.1', () => console.log(server.address().port));
+`;
+
+/** A real HTTP server on 127.0.0.1:0 holding 123 Widgets; its inspector port is chosen free. */
+async function startServer(kind: 'cjs' | 'esm'): Promise<{ child: ChildProcess; httpPort: number; inspectorPort: number }> {
+  const file = path.join(dir, `server.${kind === 'esm' ? 'mjs' : 'cjs'}`);
+  fs.writeFileSync(file, (kind === 'esm' ? "import HTTP from 'node:http';\n" : "const HTTP = require('node:http');\n") + SERVER);
+  const inspectorPort = await freePort();
+  const child = spawn(process.execPath, [`--inspect-port=${inspectorPort}`, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
+  const httpPort = await new Promise<number>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+  return { child, httpPort, inspectorPort };
+}
+
+async function isInspectorOpen(port: number): Promise<boolean> {
+  try {
+    await fetch(`http://127.0.0.1:${port}/json/list`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('leakscope snapshot --pid', () => {
+  for (const kind of ['cjs', 'esm'] as const) {
+    it(`leakscope snapshot --pid <${kind} server> --out FILE: a loadable snapshot, the server still serving, its inspector closed`, async () => {
+      const { child, httpPort, inspectorPort } = await startServer(kind);
+      const file = path.join(dir, `${kind}.heapsnapshot`);
+      const run = await leakscope(['snapshot', '--pid', String(child.pid), '--out', file]);
+      expect(run.stderr).toMatch(/inspector closed again/);
+      expect(run.status).toBe(0);
+      expect(run.stdout.trim()).toBe(file);
+      const graph = await loadSnapshot(file);
+      expect(computeHistogram(graph).classes.find((c) => c.name === 'Widget')?.count).toBe(123);
+      expect(child.exitCode).toBeNull();
+      expect(await (await fetch(`http://127.0.0.1:${httpPort}/`)).text()).toBe('still here');
+      expect(await isInspectorOpen(inspectorPort)).toBe(false);
+    });
+  }
+
+  it('leakscope snapshot --pid <no such process> exits 2', async () => {
+    const run = await leakscope(['snapshot', '--pid', '4194000']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^leakscope: no process with pid 4194000$/m);
+  });
+
+  it('leakscope snapshot --pid <sleep> refuses a process that is not Node and leaves it alone', async () => {
+    const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+    started.push(sleeper);
+    const run = await leakscope(['snapshot', '--pid', String(sleeper.pid)]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/does not look like Node\.js; refusing to send it SIGUSR1/);
+    expect(sleeper.exitCode).toBeNull();
+    expect(sleeper.signalCode).toBeNull();
+  });
+
+  it('leakscope snapshot --pid P --port WRONG closes the inspector it opened elsewhere', async () => {
+    const { child, inspectorPort } = await startServer('cjs');
+    const run = await leakscope(['snapshot', '--pid', String(child.pid), '--port', String(await freePort())]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`opened its inspector on port ${inspectorPort}`);
+    expect(await isInspectorOpen(inspectorPort)).toBe(false);
+  }, 20_000);
+});
+
+describe('leakscope snapshot -- COMMAND', () => {
+  it('leakscope snapshot --out-dir DIR -- node -e …: prints the kill hint, the signal writes a snapshot there, the exit code is forwarded', async () => {
+    const out = path.join(dir, 'signal');
+    const script = "process.kill(process.pid, 'SIGUSR2'); setTimeout(() => process.exit(3), 1500);";
+    const run = await leakscope(['snapshot', '--out-dir', out, '--', process.execPath, '-e', script]);
+    expect(run.status).toBe(3);
+    expect(run.stderr).toMatch(/take a snapshot with: {2}kill -USR2 \d+/);
+    const files = fs.readdirSync(out).filter((f) => f.endsWith('.heapsnapshot'));
+    expect(files).toHaveLength(1);
+    expect((await loadSnapshot(path.join(out, files[0]))).nodeCount).toBeGreaterThan(1000);
+  });
+
+  it('leakscope snapshot (nothing to do) exits 2 with a hint', async () => {
+    const run = await leakscope(['snapshot']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/give --pid PID, or a command after --/);
+  });
+});
