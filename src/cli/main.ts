@@ -10,6 +10,7 @@ import { registerListCommand } from './commands/list.ts';
 import { registerInfoCommand } from './commands/info.ts';
 import { registerGrowthCommand } from './commands/growth.ts';
 import { registerCyclesCommand } from './commands/cycles.ts';
+import { registerSnapshotCommand } from './commands/snapshot.ts';
 
 const VERSION = '0.1.0';
 
@@ -21,6 +22,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerInfoCommand,
   registerGrowthCommand,
   registerCyclesCommand,
+  registerSnapshotCommand,
 ];
 
 export function buildProgram(): Command {
