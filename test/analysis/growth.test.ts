@@ -1,0 +1,173 @@
+// Growth between snapshots: facts by construction of the fixture programs (fixtures/programs/*.mjs),
+// hand-made snapshots for the series logic and the same-process test, and the CI gate's rules.
+import { describe, expect, it } from 'vitest';
+import { loadSnapshot, parseSnapshotText } from '../../src/snapshot/load.ts';
+import { checkSameProcess, computeGrowth, type ClassGrowth, type GrowthResult } from '../../src/analysis/growth.ts';
+import { evaluateGate, parseThreshold, V8_INTERNAL_CLASSES, defaultGateSettings, type GateSettings } from '../../src/analysis/growth-gate.ts';
+import { LeakscopeError } from '../../src/errors.ts';
+import { SnapshotBuilder } from '../helpers/snapshot-builder.ts';
+import { fixturePath } from '../helpers/fixtures.ts';
+
+const load = (name: string) => loadSnapshot(fixturePath(name));
+const byName = (result: GrowthResult, name: string) => result.classes.find((c) => c.name === name);
+
+describe('computeGrowth on real snapshots of one process', () => {
+  it('diff-a → diff-b: Leak +150 (200 new alive, 50 deleted), Stable +1', async () => {
+    // diff-pair.mjs: 100 Leak in A; then 200 created and the 50 oldest dropped; one more Stable.
+    const result = computeGrowth([await load('diff-a'), await load('diff-b')]);
+    const leak = byName(result, 'Leak')!;
+    expect(leak.counts).toEqual([100, 250]);
+    expect(leak).toMatchObject({ delta: 150, newAlive: 200, added: 200, deleted: 50, monotonic: true });
+    expect(leak.examples).toHaveLength(5);
+    expect(leak.newOrdinals).toHaveLength(200);
+    expect(byName(result, 'Stable')).toMatchObject({ counts: [1, 2], delta: 1, newAlive: 1, deleted: 0 });
+    expect(result.sameProcess[0].isSameProcess).toBe(true);
+  });
+
+  it('leaky-server 1 → 2 → 3: RequestContext 200/400/600, grew at every step, 400 new and alive', async () => {
+    // leaky-server.mjs: 200 requests per batch, each RequestContext kept forever.
+    const result = computeGrowth([await load('leaky-server-1'), await load('leaky-server-2'), await load('leaky-server-3')]);
+    const ctx = byName(result, 'RequestContext')!;
+    expect(ctx.counts).toEqual([200, 400, 600]);
+    expect(ctx).toMatchObject({ delta: 400, newAlive: 400, deleted: 0, monotonic: true });
+    expect(result.snapshots).toHaveLength(3);
+  });
+
+  it('clean-server 1 → 3: no RequestContext at all, and nothing outside V8 internals grows by 10', async () => {
+    const result = computeGrowth([await load('clean-server-1'), await load('clean-server-3')]);
+    expect(byName(result, 'RequestContext')).toBeUndefined();
+    const grown = result.classes.filter((c) => c.delta >= 10 && !V8_INTERNAL_CLASSES.includes(c.name));
+    expect(grown).toEqual([]);
+  });
+
+  it('refuses snapshots of different processes (exit 2), and explains how to proceed', async () => {
+    for (const [a, b] of [['leaky-server-1', 'clean-server-3'], ['diff-a', 'basic']]) {
+      const graphs = [await load(a), await load(b)];
+      let error: unknown;
+      try {
+        computeGrowth(graphs);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(LeakscopeError);
+      expect((error as LeakscopeError).exitCode).toBe(2);
+      expect((error as Error).message).toMatch(/do not come from the same process.*--counts-only/);
+      expect(checkSameProcess(graphs[0], graphs[1]).fraction).toBeLessThan(0.5);
+    }
+  });
+
+  it('refuses a reversed pair of one process with the right order in the message', async () => {
+    const [a, b] = [await load('diff-a'), await load('diff-b')];
+    expect(() => computeGrowth([b, a], { labels: ['b', 'a'] })).toThrow(/a was taken before b/);
+  });
+
+  it('--counts-only compares different processes by class name, without ids', async () => {
+    const result = computeGrowth([await load('leaky-server-1'), await load('clean-server-3')], { countsOnly: true });
+    const ctx = byName(result, 'RequestContext')!;
+    expect(ctx).toMatchObject({ counts: [200, 0], delta: -200, newAlive: null, added: null });
+  });
+});
+
+/** Three snapshots of one "process": the same long-lived objects keep their ids, new ones get higher ids. */
+function series(countsPerSnapshot: Record<string, number>[], options: { renameGlobal?: boolean } = {}) {
+  let nextNewId = 1001;
+  const alive = new Map<string, number[]>(); // class → ids alive so far
+  return countsPerSnapshot.map((counts, k) => {
+    const b = new SnapshotBuilder();
+    const root = b.root();
+    const gcRoots = b.node('synthetic', '(GC roots)', { id: 3 });
+    const global = b.node('object', options.renameGlobal && k > 0 ? 'NotGlobal' : 'global', { id: 5, selfSize: 24 });
+    const holder = b.node('object', 'Array', { id: 7, selfSize: 16 });
+    b.edge(root, 'element', 1, gcRoots).edge(root, 'shortcut', '1', global).edge(global, 'property', 'items', holder);
+    let index = 0;
+    for (const [name, count] of Object.entries(counts)) {
+      const ids = alive.get(name) ?? [];
+      while (ids.length < count) ids.push((nextNewId += 2));
+      ids.splice(0, ids.length - count); // the oldest die first
+      alive.set(name, ids);
+      for (const id of ids) b.edge(holder, 'element', index++, b.node('object', name, { id, selfSize: 32 }));
+    }
+    return parseSnapshotText(b.toJSON(), `s${k + 1}`);
+  });
+}
+
+describe('computeGrowth series logic (hand-made snapshots)', () => {
+  it('a class is monotonic only if it grew at every step', () => {
+    const graphs = series([{ Up: 1, Bump: 1, Flat: 2 }, { Up: 2, Bump: 5, Flat: 2 }, { Up: 3, Bump: 4, Flat: 3 }]);
+    const result = computeGrowth(graphs);
+    expect(byName(result, 'Up')).toMatchObject({ counts: [1, 2, 3], delta: 2, monotonic: true, newAlive: 2, sizeDelta: 64 });
+    expect(byName(result, 'Bump')).toMatchObject({ counts: [1, 5, 4], delta: 3, monotonic: false });
+    expect(byName(result, 'Flat')).toMatchObject({ counts: [2, 2, 3], delta: 1, monotonic: false });
+    // Bump: 4 objects created after s1 (ids above s1's newest), 3 of them alive at s3, the original one dead.
+    expect(byName(result, 'Bump')).toMatchObject({ newAlive: 4, added: 4, deleted: 1 });
+  });
+
+  it('the same ids naming different objects mean different processes', () => {
+    const graphs = series([{ A: 1 }, { A: 1 }], { renameGlobal: true });
+    expect(checkSameProcess(graphs[0], graphs[1])).toMatchObject({ isSameProcess: false });
+    expect(() => computeGrowth(graphs)).toThrow(/do not come from the same process/);
+  });
+
+  it('needs two snapshots', () => {
+    expect(() => computeGrowth(series([{ A: 1 }]))).toThrow(/at least two/);
+  });
+});
+
+function growthOf(classes: Partial<ClassGrowth>[]): GrowthResult {
+  return {
+    snapshots: [], totalSizeDelta: 0, names: 'devtools', countsOnly: false, sameProcess: [],
+    classes: classes.map((c) => ({
+      name: 'X', key: `,${c.name ?? 'X'}`, counts: [0, c.delta ?? 0], sizes: [0, 0], delta: 0, sizeDelta: 0, retainedSizes: null,
+      retainedSizeDelta: null, monotonic: (c.delta ?? 0) > 0, newAlive: 0, newAliveSize: 0, added: 0, deleted: 0, examples: [],
+      newOrdinals: new Uint32Array(0), ...c,
+    })),
+  };
+}
+const gate = (overrides: Partial<GateSettings>): GateSettings => ({ ...defaultGateSettings(), ...overrides });
+const violated = (result: GrowthResult, settings: GateSettings) => evaluateGate(result, settings).violations.map((v) => `${v.name}:${v.delta}>${v.limit}`);
+
+describe('evaluateGate', () => {
+  const result = growthOf([
+    { name: 'Leak', delta: 400, sizeDelta: 1000 },
+    { name: 'Small', delta: 9, sizeDelta: 100 },
+    { name: 'Wobbly', delta: 50, monotonic: false, sizeDelta: 100 },
+    { name: '(compiled code)', delta: 300, sizeDelta: 50_000 },
+    { name: 'Detached <div>', delta: 20, sizeDelta: 10 },
+  ]);
+
+  it('defaults: monotonic growth of at least --min-delta 10, V8 internals aside', () => {
+    expect(violated(result, gate({}))).toEqual(['Leak:400>9', 'Detached <div>:20>9']);
+    expect(violated(result, gate({ minDelta: 1 }))).toEqual(['Leak:400>0', 'Small:9>0', 'Detached <div>:20>0']);
+  });
+
+  it('--threshold NAME=N sets one class\'s allowance, *=N every class\'s; monotonic is still required', () => {
+    expect(violated(result, gate({ thresholds: new Map([['Small', 0]]) }))).toEqual(['Leak:400>9', 'Small:9>0', 'Detached <div>:20>9']);
+    expect(violated(result, gate({ thresholds: new Map([['*', 100]]) }))).toEqual(['Leak:400>100']);
+    expect(violated(result, gate({ thresholds: new Map([['*', 1000], ['Wobbly', 0]]) }))).toEqual([]);
+    expect(evaluateGate(result, gate({ thresholds: new Map([['*', 100]]) })).violations[0].rule).toBe('threshold');
+  });
+
+  it('--ignore takes exact names and /regex/', () => {
+    expect(violated(result, gate({ ignore: ['Leak', '/^Detached /'] }))).toEqual([]);
+    expect(evaluateGate(result, gate({ ignore: ['Leak'] })).verdicts).toEqual(['ignored', 'watched', 'watched', 'internal', 'watched']);
+  });
+
+  it('V8 internals are gated with --include-internals, or when a threshold names them', () => {
+    expect(violated(result, gate({ includeInternals: true }))).toContain('(compiled code):300>9');
+    expect(violated(result, gate({ thresholds: new Map([['(compiled code)', 500]]) }))).not.toContain('(compiled code):300>500');
+    expect(violated(result, gate({ thresholds: new Map([['(compiled code)', 100]]) }))).toContain('(compiled code):300>100');
+  });
+
+  it('--threshold-bytes limits the total self-size growth of the gated classes', () => {
+    // Watched: 1000 + 100 + 100 + 10 bytes; (compiled code) is not watched.
+    expect(violated(result, gate({ thresholdBytes: 1210 }))).not.toContain('(total self size):1210>1210');
+    expect(violated(result, gate({ thresholdBytes: 1209 }))).toContain('(total self size):1210>1209');
+  });
+
+  it('parses NAME=N', () => {
+    expect(parseThreshold('RequestContext=0')).toEqual(['RequestContext', 0]);
+    expect(parseThreshold('*=100')).toEqual(['*', 100]);
+    expect(parseThreshold('{a=b}=3')).toEqual(['{a=b}', 3]);
+    for (const bad of ['X', '=3', 'X=-1', 'X=1.5', 'X=']) expect(() => parseThreshold(bad)).toThrow(SyntaxError);
+  });
+});
