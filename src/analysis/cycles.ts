@@ -21,10 +21,13 @@
 //     `constructor`, `prototype`, `map`: every instance would otherwise be in a cycle with its
 //     class), and WeakMap ephemeron edges (FORMAT.md §7.3: a value is held by key *and* table, so a
 //     value pointing back at its key is not a cycle that keeps anything alive).
-// A component is reported when one of its members was created by user code: an object whose
-// constructor, or a closure whose source, is in a script that is not Node's own (`node:…`).
-// Cycles made only of plain object literals and arrays are therefore not reported (they have no
-// source location in a snapshot) — a deliberate trade for not reporting Node's internal cycles.
+// A component is reported when one of its members is an instance of a user class: an object whose
+// constructor is in a script that is not Node's own (`node:…`; V8 records the constructor's
+// location on such objects). Closures alone do not qualify: a function that names itself through
+// its scope, or a library's module object and its functions, form cycles that are code structure,
+// not data (measured on the Express fixtures: 66 such components, none a leak). Cycles made only
+// of plain object literals and arrays are not reported either (they have no source location in a
+// snapshot) — a deliberate trade for not reporting Node's and libraries' internal cycles.
 //
 // Invariants: componentOf[v] is the component id for members of components of size ≥ 2, else -1;
 // members of one component are contiguous in `members` (componentStart CSR).
@@ -85,6 +88,16 @@ export function isUserCodeNode(graph: HeapGraph, userScripts: Map<number, boolea
   if (type !== graph.types.object && type !== graph.types.closure) return false;
   const loc = graph.nodeLocation[ordinal];
   return loc >= 0 && userScripts.get(graph.locScriptId[loc]) === true;
+}
+
+/**
+ * An object built by a user constructor. A suspended async function or generator is an object
+ * (`Generator`) located in user code, but its register file always points back at it: VM
+ * machinery, so it does not make a component a user cycle on its own.
+ */
+function isUserClassInstance(graph: HeapGraph, userScripts: Map<number, boolean>, generatorNames: Set<number>, ordinal: number): boolean {
+  return graph.nodeType[ordinal] === graph.types.object && !generatorNames.has(graph.nodeName[ordinal])
+    && isUserCodeNode(graph, userScripts, ordinal);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -301,10 +314,12 @@ export function findUserCycles(graph: HeapGraph, options: FindCyclesOptions = {}
   const components = findStrongComponents(graph, isMember, followsEdge);
   const userScripts = computeUserScripts(graph);
   const { componentStart, members } = components;
+  const generatorNames = new Set([...graph.strings.indexesOf('Generator'), ...graph.strings.indexesOf('AsyncGenerator')]);
   const userComponents: number[] = [];
   for (let c = 0; c < components.count; c++) {
     for (let i = componentStart[c]; i < componentStart[c + 1]; i++) {
-      if (isUserCodeNode(graph, userScripts, members[i])) {
+      const m = members[i];
+      if (isUserClassInstance(graph, userScripts, generatorNames, m)) {
         userComponents.push(c);
         break;
       }
