@@ -99,9 +99,16 @@ export function formatExamples(ids: number[], max = 3): string {
   return ids.slice(0, max).map((id) => `@${id}`).join(' ');
 }
 
-/** `global .requestLog → Array [3] → RequestContext` */
+/** Long chains keep their root and the hops nearest the target, where the variable that holds it is. */
+const CHAIN_HEAD = 1;
+const CHAIN_TAIL = 5;
+
+/** `global .requestLog → Array [3] → RequestContext`; long chains as `root … N hops … last hops`. */
 export function formatChain(steps: RetainerStep[]): string {
-  return steps.map((s) => (s.edge === null ? s.name : `${s.name} ${s.edge}`)).join(' → ');
+  const hop = (s: RetainerStep) => (s.edge === null ? s.name : `${s.name} ${s.edge}`);
+  if (steps.length <= CHAIN_HEAD + CHAIN_TAIL + 1) return steps.map(hop).join(' → ');
+  const hidden = steps.length - CHAIN_HEAD - CHAIN_TAIL;
+  return [...steps.slice(0, CHAIN_HEAD).map(hop), `… ${hidden} more hops …`, ...steps.slice(-CHAIN_TAIL).map(hop)].join(' → ');
 }
 
 export function describeViolation(v: Violation, minDelta: number): string {

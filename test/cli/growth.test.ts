@@ -20,6 +20,8 @@ describe('leakscope growth', () => {
     expect(r.stdout).toMatch(/^FAIL .*RequestContext/m);
     expect(r.stdout).toMatch(/^\s*RequestContext\s+\+400 objects/m);
     expect(r.stdout).toMatch(/RequestContext\s+200 → 600\s+\+400/);
+    // What holds them: leaky-server.mjs pushes each one into the module-level array `requestLog`.
+    expect(r.stdout).toMatch(/What holds the 400 new RequestContext objects:\n\s+400×.*->requestLog → Array \[\d+\] → RequestContext$/m);
     expect(r.stderr).toBe('');
   });
 

@@ -18,6 +18,8 @@ import { renderGrowthMarkdown } from '../../report/markdown.ts';
 import { renderJson } from '../../report/json.ts';
 import { writeFileAtomic } from '../../report/write-output.ts';
 import { PLAIN_STYLE } from '../../report/style.ts';
+import { groupChainsByShape } from '../../analysis/paths.ts';
+import { describeNode, formatEdgeName } from '../../report/retainers.ts';
 import { addClassOptions, collect, commandAction, loadAllForCli, parseNonNegativeInt, sanitizeLine, stdoutStyle, writeOut } from '../io.ts';
 
 export type GrowthFormat = 'text' | 'json' | 'markdown';
@@ -129,9 +131,6 @@ export function resolveGrowthSettings(options: GrowthCommandOptions, cwd = proce
   };
 }
 
-/** Hook for the grouped retainer chains of new objects (the `chain --all` view), set once paths.ts exists. */
-export type DescribeRetainers = (graph: HeapGraph, ordinals: Uint32Array, maxGroups: number) => RetainerGroup[];
-
 /**
  * The whole `growth` command as a function: reads the snapshots (oldest first), analyses, writes
  * the report to stdout or --output, and returns the exit code (0 pass, 1 gate failed). Throws
@@ -167,24 +166,33 @@ export async function reportGrowthOfGraphs(graphs: HeapGraph[], labels: string[]
   return isGateFailed(report) ? EXIT_FINDING : EXIT_OK;
 }
 
-let describeRetainers: DescribeRetainers | null = null;
-
-/** Lets the chain analysis plug in without growth depending on it at load time. */
-export function setRetainerDescriber(describe: DescribeRetainers | null): void {
-  describeRetainers = describe;
+/**
+ * The `chain --all` view of a class's new objects: group them by the shape of their shortest
+ * retainer chain and keep the largest groups, each with one example chain written DevTools' way.
+ */
+export function describeNewObjectRetainers(graph: HeapGraph, ordinals: Uint32Array, maxGroups: number): RetainerGroup[] {
+  const { groups } = groupChainsByShape(graph, ordinals);
+  return groups.slice(0, maxGroups).map((g) => ({
+    count: g.count,
+    retainedSize: g.totalRetained,
+    steps: g.chain.nodes.map((node, i) => ({
+      name: describeNode(graph, node),
+      edge: g.chain.edges[i] >= 0 ? formatEdgeName(graph, g.chain.edges[i]) : null,
+    })),
+    isTransient: g.chain.transientRoot !== null,
+  }));
 }
 
 /** Chains for the violating classes first, then the largest growing watched classes. */
 function describeTopClasses(last: HeapGraph, result: GrowthResult, verdicts: string[], _gate: GateSettings, violatingKeys: string[]): Map<string, RetainerGroup[]> {
   const described = new Map<string, RetainerGroup[]>();
-  if (describeRetainers === null) return described;
   const byKey = new Map(result.classes.map((c, i) => [c.key, { c, verdict: verdicts[i] }]));
   const order = [...violatingKeys, ...result.classes.filter((c, i) => verdicts[i] === 'watched' && c.delta > 0).map((c) => c.key)];
   for (const key of order) {
     if (described.size >= DESCRIBED_CLASSES) break;
     const entry = byKey.get(key);
     if (!entry || described.has(key) || entry.c.newOrdinals.length === 0) continue;
-    described.set(key, describeRetainers(last, entry.c.newOrdinals, CHAIN_GROUPS_PER_CLASS));
+    described.set(key, describeNewObjectRetainers(last, entry.c.newOrdinals, CHAIN_GROUPS_PER_CLASS));
   }
   return described;
 }
