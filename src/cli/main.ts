@@ -8,6 +8,8 @@ import { registerTopCommand } from './commands/top.ts';
 import { registerCountCommand } from './commands/count.ts';
 import { registerListCommand } from './commands/list.ts';
 import { registerInfoCommand } from './commands/info.ts';
+import { registerChainCommand } from './commands/chain.ts';
+import { registerRefsCommands } from './commands/refs.ts';
 import { registerGrowthCommand } from './commands/growth.ts';
 import { registerCyclesCommand } from './commands/cycles.ts';
 import { registerSnapshotCommand } from './commands/snapshot.ts';
@@ -20,6 +22,8 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerCountCommand,
   registerListCommand,
   registerInfoCommand,
+  registerChainCommand,
+  registerRefsCommands,
   registerGrowthCommand,
   registerCyclesCommand,
   registerSnapshotCommand,

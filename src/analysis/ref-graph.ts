@@ -1,0 +1,96 @@
+// The bounded neighbourhood of some objects: what they refer to (objgraph show_refs) or what refers
+// to them (show_backrefs), cut at a depth and at a fan-out per node, optionally restricted to some
+// classes.
+//
+// Algorithm: a BFS from the targets. Each node is expanded once, at its first (shallowest) visit;
+// its neighbours are ordered the way DevTools orders retainers (nearer the root first, then larger
+// retained size, then file order) and the first `maxFanout` that pass the filter are kept, the rest
+// counted in a "N more" entry. Edges to nodes already in the graph are kept, so cycles show.
+// Edges leaving the synthetic root are not shown as references (DevTools hides them too); weak edges
+// are kept and flagged, so a renderer can draw them dashed.
+// Cost: O(Σ degree of expanded nodes × log) — bounded by the caps, independent of the heap size.
+
+import type { HeapGraph } from '../snapshot/heap-graph.ts';
+import { computeDistances, NO_DISTANCE } from './distances.ts';
+import { computeRetainedSizes } from './dominators.ts';
+
+export type RefDirection = 'refs' | 'backrefs';
+
+export interface RefGraphOptions {
+  direction: RefDirection;
+  /** Hops from the targets; 0 shows the targets alone. */
+  depth: number;
+  /** Neighbours kept per node; the rest become one "N more" entry. */
+  maxFanout: number;
+  /** When given, only neighbours it accepts are shown (targets always are). */
+  isShown?: (ordinal: number) => boolean;
+}
+
+export interface RefGraphEdge {
+  /** For refs the referring node, for backrefs the retainer: always the edge's real source. */
+  from: number;
+  to: number;
+  edge: number;
+  isWeak: boolean;
+}
+
+export interface RefGraphResult {
+  direction: RefDirection;
+  targets: number[];
+  /** Node ordinals in BFS order (targets first). */
+  nodes: number[];
+  /** Hops from the nearest target, per entry of `nodes`. */
+  depths: number[];
+  edges: RefGraphEdge[];
+  /** Nodes whose neighbours were cut at maxFanout, with how many were left out. */
+  truncated: { node: number; hidden: number }[];
+}
+
+export function computeRefGraph(graph: HeapGraph, targets: number[], options: RefGraphOptions): RefGraphResult {
+  const dist = computeDistances(graph);
+  const retained = computeRetainedSizes(graph);
+  const root = graph.rootOrdinal;
+  const isBack = options.direction === 'backrefs';
+  const depthOf = new Map<number, number>();
+  const nodes: number[] = [];
+  const depths: number[] = [];
+  const edges: RefGraphEdge[] = [];
+  const truncated: { node: number; hidden: number }[] = [];
+  for (const t of targets) {
+    if (depthOf.has(t)) continue;
+    depthOf.set(t, 0);
+    nodes.push(t);
+    depths.push(0);
+  }
+  // Unreachable nodes sort after every reachable one.
+  const rankDistance = (o: number) => (dist[o] === NO_DISTANCE ? Number.MAX_SAFE_INTEGER : dist[o]);
+  for (let head = 0; head < nodes.length; head++) {
+    const v = nodes[head];
+    const d = depths[head];
+    if (d >= options.depth) continue;
+    const neighbours: { other: number; edge: number }[] = [];
+    if (isBack) {
+      for (let k = graph.firstRetainer[v]; k < graph.firstRetainer[v + 1]; k++) {
+        const source = graph.retainerNode[k];
+        if (source === root) continue;
+        neighbours.push({ other: source, edge: graph.retainerEdge[k] });
+      }
+    } else {
+      if (v === root) continue;
+      for (let e = graph.firstEdge[v]; e < graph.firstEdge[v + 1]; e++) neighbours.push({ other: graph.edgeTarget[e], edge: e });
+    }
+    const kept = neighbours.filter((n) => n.other === v || depthOf.get(n.other) === 0 || options.isShown === undefined || options.isShown(n.other));
+    kept.sort((a, b) => rankDistance(a.other) - rankDistance(b.other) || retained[b.other] - retained[a.other] || a.edge - b.edge);
+    const shown = kept.slice(0, options.maxFanout);
+    if (kept.length > shown.length) truncated.push({ node: v, hidden: kept.length - shown.length });
+    for (const { other, edge } of shown) {
+      edges.push({ from: isBack ? other : v, to: isBack ? v : other, edge, isWeak: graph.edgeType[edge] === graph.types.weak });
+      if (!depthOf.has(other)) {
+        depthOf.set(other, d + 1);
+        nodes.push(other);
+        depths.push(d + 1);
+      }
+    }
+  }
+  return { direction: options.direction, targets: [...new Set(targets)], nodes, depths, edges, truncated };
+}

@@ -1,0 +1,58 @@
+// Source locations with script URLs (FORMAT.md §1.7). The snapshot records `script_id, line, column`
+// per closure and per constructed object, but no table from script id to URL; the URL is recovered
+// from the heap itself: closure -internal shared-> SharedFunctionInfo -internal script_or_debug_info
+// (older V8: script)-> Script, a `code` node whose name is the script's URL or path.
+// Cost: one pass over closures with a location (a few edges each), once per snapshot.
+
+import type { HeapGraph } from '../snapshot/heap-graph.ts';
+
+export interface SourceLocation {
+  /** Script URL or path; "script <id>" when the heap does not say. */
+  url: string;
+  /** 1-based, as editors and DevTools show them (the snapshot stores them 0-based). */
+  line: number;
+  column: number;
+}
+
+const SCRIPT_EDGE_NAMES = new Set(['script_or_debug_info', 'script']);
+
+/** Map from V8 script id to script URL, for every script some located closure points at. */
+export function computeScriptUrls(graph: HeapGraph): Map<number, string> {
+  return graph.cached('scriptUrls', () => {
+    const urls = new Map<number, string>();
+    const { types, nodeLocation, locScriptId } = graph;
+    for (let i = 0; i < graph.nodeCount; i++) {
+      if (graph.nodeType[i] !== types.closure || nodeLocation[i] < 0) continue;
+      const scriptId = locScriptId[nodeLocation[i]];
+      if (urls.has(scriptId)) continue;
+      const shared = internalTarget(graph, i, (name) => name === 'shared');
+      if (shared < 0) continue;
+      const script = internalTarget(graph, shared, (name) => SCRIPT_EDGE_NAMES.has(name));
+      if (script < 0 || graph.nodeType[script] !== types.code) continue;
+      const url = graph.nodeNameOf(script);
+      if (url !== '' && !url.startsWith('system / ')) urls.set(scriptId, url);
+    }
+    return urls;
+  });
+}
+
+function internalTarget(graph: HeapGraph, ordinal: number, isWanted: (name: string) => boolean): number {
+  for (let e = graph.firstEdge[ordinal]; e < graph.firstEdge[ordinal + 1]; e++) {
+    if (graph.edgeType[e] === graph.types.internal && isWanted(graph.edgeNameOf(e))) return graph.edgeTarget[e];
+  }
+  return -1;
+}
+
+/** Where a closure (or a constructed object's constructor) is defined, or null when not recorded. */
+export function sourceLocationOf(graph: HeapGraph, ordinal: number): SourceLocation | null {
+  const loc = graph.nodeLocation[ordinal];
+  if (loc < 0) return null;
+  const scriptId = graph.locScriptId[loc];
+  const url = computeScriptUrls(graph).get(scriptId) ?? `script ${scriptId}`;
+  return { url, line: graph.locLine[loc] + 1, column: graph.locColumn[loc] + 1 };
+}
+
+/** `file:///app/server.mjs:35:58` style text. */
+export function formatSourceLocation(location: SourceLocation): string {
+  return `${location.url}:${location.line}:${location.column}`;
+}

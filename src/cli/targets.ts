@@ -1,0 +1,66 @@
+// Choosing the objects a command is about: `--id @123` or `--type NAME` (the instance nearest a
+// root, ties by larger retained size), with errors in one line that name the snapshot. Also the
+// shared `--dot FILE` / `--svg FILE` writer.
+
+import { LeakscopeError } from '../errors.ts';
+import type { HeapGraph } from '../snapshot/heap-graph.ts';
+import { membersOfType } from '../analysis/histogram.ts';
+import { computeDistances, NO_DISTANCE } from '../analysis/distances.ts';
+import { computeRetainedSizes } from '../analysis/dominators.ts';
+import { renderDot, type DotGraph } from '../report/dot.ts';
+import { renderSvg } from '../report/svg.ts';
+import { writeFileAtomic } from '../report/write-output.ts';
+import { sanitizeForTerminal } from '../report/sanitize.ts';
+import type { ClassOptions } from './io.ts';
+
+export interface TargetOptions extends ClassOptions {
+  type?: string;
+  id?: number;
+}
+
+/** Rejects a missing or doubled target choice before the (slow) snapshot load. */
+export function checkTargetOptions(options: TargetOptions): void {
+  if (options.type === undefined && options.id === undefined) throw new LeakscopeError('say which object: --type NAME or --id ID (see --help)');
+  if (options.type !== undefined && options.id !== undefined) throw new LeakscopeError('give either --type or --id, not both');
+}
+
+/** All members of `--type`, or throws "no object of type X in SNAP". */
+export function membersOrThrow(graph: HeapGraph, file: string, options: TargetOptions): Uint32Array {
+  const members = membersOfType(graph, options.type!, options);
+  if (members.length === 0) throw new LeakscopeError(`no object of type "${options.type}" in ${file} (see \`leakscope top\` for the class names)`);
+  return members;
+}
+
+/** The ordinal of `--id`, or throws "no object @N in SNAP". */
+export function ordinalOrThrow(graph: HeapGraph, file: string, id: number): number {
+  const ordinal = graph.ordinalOfId(id);
+  if (ordinal < 0) throw new LeakscopeError(`no object @${id} in ${file}`);
+  return ordinal;
+}
+
+/**
+ * The `count` objects of `--type` nearest a root (user distances before system ones, unreachable
+ * last), ties by larger retained size, then file order; or the one `--id`.
+ */
+export function resolveTargets(graph: HeapGraph, file: string, options: TargetOptions, count = 1): number[] {
+  if (options.id !== undefined) return [ordinalOrThrow(graph, file, options.id)];
+  const members = Array.from(membersOrThrow(graph, file, options));
+  const dist = computeDistances(graph);
+  const retained = computeRetainedSizes(graph);
+  const rank = (o: number) => (dist[o] === NO_DISTANCE ? Number.MAX_SAFE_INTEGER : dist[o]);
+  members.sort((a, b) => rank(a) - rank(b) || retained[b] - retained[a] || a - b);
+  return members.slice(0, count);
+}
+
+/** Writes DOT (or SVG rendered from it) and says so on stderr. */
+export async function writeGraphFiles(dot: DotGraph, files: { dot?: string; svg?: string }): Promise<void> {
+  const text = renderDot(dot);
+  if (files.dot !== undefined) {
+    await writeFileAtomic(files.dot, text);
+    process.stderr.write(`leakscope: wrote ${sanitizeForTerminal(files.dot, 200)} (DOT, ${dot.nodes.length} nodes)\n`);
+  }
+  if (files.svg !== undefined) {
+    await writeFileAtomic(files.svg, await renderSvg(text));
+    process.stderr.write(`leakscope: wrote ${sanitizeForTerminal(files.svg, 200)} (SVG, ${dot.nodes.length} nodes)\n`);
+  }
+}

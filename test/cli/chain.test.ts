@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+import { fixturePath } from '../helpers/fixtures.ts';
+
+// leaky-server keeps every RequestContext in the module-level array `requestLog` and in the closure
+// `onConfigChanged` registered on the long-lived EventEmitter `configBus`.
+const SNAP = fixturePath('leaky-server-1');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-chain-'));
+
+describe('leakscope chain', () => {
+  it('chain SNAP --type RequestContext', () => {
+    const r = runCli(['chain', SNAP, '--type', 'RequestContext']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^RequestContext @\d+: \d+ hops from a global object \(distance \d+\)$/);
+    expect(lines[1]).toMatch(/^ {2}global @\d+ {2}self .+ {2}retained /);
+    expect(lines.at(-2)).toMatch(/^ {2}->requestLog → Array @\d+ /);
+    expect(lines.at(-1)).toMatch(/^ {2}\[\d+\] → RequestContext @\d+ {2}self 64 B {2}retained \d+ B$/);
+    // The closure that declares the handler carries its source location.
+    expect(r.stdout).toMatch(/Function \(anonymous\) @\d+ .*leaky-server\.mjs:\d+:\d+/);
+  });
+
+  it('chain SNAP --type RequestContext --json', () => {
+    const r = runCli(['chain', SNAP, '--type', 'RequestContext', '--json']);
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(Object.keys(json)).toEqual(['target', 'chain']);
+    expect(Object.keys(json.target)).toEqual(['id', 'name', 'selfSize', 'retainedSize', 'distance']);
+    expect(json.target.name).toBe('RequestContext');
+    expect(json.target.distance).toBe(json.chain.length);
+    expect(json.chain[0].node).toMatchObject({ name: 'global', type: 'object' });
+    expect(json.chain.at(-1)).toEqual({ node: { id: json.target.id, name: 'RequestContext', type: 'object' }, edge: null });
+    const edges = json.chain.slice(0, -1).map((hop: { edge: { type: string; name: string | number } }) => hop.edge);
+    expect(edges.at(-2)).toEqual({ type: 'context', name: 'requestLog' });
+    expect(edges.at(-1).type).toBe('element');
+    expect(typeof edges.at(-1).name).toBe('number');
+  });
+
+  it('chain SNAP --id @ID --json picks exactly that object', () => {
+    const first = JSON.parse(runCli(['chain', SNAP, '--type', 'RequestContext', '--json']).stdout);
+    for (const id of [`@${first.target.id}`, String(first.target.id)]) {
+      const r = runCli(['chain', SNAP, '--id', id, '--json']);
+      expect(r.status).toBe(0);
+      expect(JSON.parse(r.stdout)).toEqual(first);
+    }
+  });
+
+  it('chain SNAP --type RequestContext --all', () => {
+    const r = runCli(['chain', SNAP, '--type', 'RequestContext', '--all']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^200 objects of type RequestContext in \d+ chain shapes?\n/);
+    expect(r.stdout).toMatch(/#1 {2}200 objects, .* retained in total/);
+    expect(r.stdout).toContain('->requestLog → Array');
+  });
+
+  it('chain SNAP --type RequestContext --dot FILE --svg FILE', () => {
+    const dot = path.join(tmp, 'chain.dot');
+    const svg = path.join(tmp, 'chain.svg');
+    const r = runCli(['chain', SNAP, '--type', 'RequestContext', '--dot', dot, '--svg', svg]);
+    expect(r.status).toBe(0);
+    expect(fs.readFileSync(dot, 'utf8')).toMatch(/^digraph /);
+    expect(fs.readFileSync(dot, 'utf8')).toContain('->requestLog');
+    expect(fs.readFileSync(svg, 'utf8')).toMatch(/<svg[\s>]/);
+    expect(r.stderr).toContain(`leakscope: wrote ${svg}`);
+  });
+
+  it('chain SNAP --type Nope', () => {
+    const r = runCli(['chain', SNAP, '--type', 'Nope']);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`leakscope: no object of type "Nope" in ${SNAP} (see \`leakscope top\` for the class names)\n`);
+  });
+
+  it('chain SNAP --id @2', () => {
+    const r = runCli(['chain', SNAP, '--id', '@2']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`leakscope: no object @2 in ${SNAP}\n`);
+  });
+
+  it('chain SNAP (no target)', () => {
+    const r = runCli(['chain', SNAP]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('leakscope: say which object: --type NAME or --id ID (see --help)\n');
+  });
+
+  it('chain --help', () => {
+    const r = runCli(['chain', '--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Examples:');
+    expect(r.stdout).toContain('--all');
+  });
+});
