@@ -32,9 +32,11 @@ export class StringTable {
     if (!(index >= 0 && index < this.count)) return '';
     const start = this.#offsets[index];
     const end = this.#offsets[index + 1];
-    const raw = this.#bytes.toString('utf8', start, end);
+    const bytes = this.#bytes.subarray(start, end);
+    const raw = bytes.toString('utf8');
     let value = raw;
-    if (this.#bytes.indexOf(BACKSLASH, start) !== -1 && this.#bytes.indexOf(BACKSLASH, start) < end) {
+    // Search only this string's bytes: a search to the end of the section made decoding quadratic.
+    if (bytes.indexOf(BACKSLASH) !== -1) {
       try {
         value = JSON.parse(`"${raw}"`) as string;
       } catch {
