@@ -1,0 +1,125 @@
+// The benchmark's snapshots: made by the project's own programs (bench/programs/), cached under the
+// OS temp folder keyed by program, parameters, the program's source and the Node version, so a second
+// `npm run bench` starts measuring at once and a changed program makes fresh files.
+
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type SizeName = 'medium' | 'big' | 'huge';
+
+export interface BenchSnapshot {
+  /** Short name used in tables and JSON: `synthetic`, `synthetic-b`, `realistic`, or a file name. */
+  label: string;
+  file: string;
+  bytes: number;
+  /** How it was made (absent for files given on the command line). */
+  origin?: string;
+}
+
+export interface SnapshotSet {
+  /** Snapshots that get the single-snapshot tasks (top, full, cycles). */
+  singles: BenchSnapshot[];
+  /** Two snapshots of one process, oldest first, for growth; absent when there is no such pair. */
+  growthPair?: [BenchSnapshot, BenchSnapshot];
+}
+
+/**
+ * Sizes. Synthetic: ~360 B of snapshot per item (N=250k ≈ 90 MB). Realistic: one copy of the
+ * browser-compat-data cache ≈ 64 MB. Huge needs ~8 GB of RAM to write and minutes per file.
+ */
+export const SIZES: Record<SizeName, { syntheticItems: number; realisticCopies: number }> = {
+  medium: { syntheticItems: 250_000, realisticCopies: 1 },
+  big: { syntheticItems: 1_100_000, realisticCopies: 6 },
+  huge: { syntheticItems: 2_900_000, realisticCopies: 16 },
+};
+
+const PROGRAMS = fileURLToPath(new URL('../programs/', import.meta.url));
+
+export function defaultCacheDir(): string {
+  return path.join(os.tmpdir(), 'leakscope-bench');
+}
+
+export interface PrepareOptions {
+  size: SizeName;
+  cacheDir: string;
+  fresh: boolean;
+  which: Set<'synthetic' | 'realistic'>;
+  log: (line: string) => void;
+}
+
+export function prepareSnapshots(options: PrepareOptions): SnapshotSet {
+  const { syntheticItems, realisticCopies } = SIZES[options.size];
+  const set: SnapshotSet = { singles: [] };
+  fs.mkdirSync(options.cacheDir, { recursive: true });
+  if (options.which.has('synthetic')) {
+    const origin = `bench/programs/synthetic.cjs ${syntheticItems}`;
+    const [a, b] = cached(options, 'synthetic.cjs', `n${syntheticItems}`, ['a', 'b'], (files) => ({
+      args: [path.join(PROGRAMS, 'synthetic.cjs'), String(syntheticItems), ...files],
+      env: {},
+    }));
+    const first = { label: 'synthetic', file: a, bytes: fs.statSync(a).size, origin: `${origin} (first snapshot)` };
+    const second = { label: 'synthetic-b', file: b, bytes: fs.statSync(b).size, origin: `${origin} (second snapshot, same process)` };
+    set.singles.push(first);
+    set.growthPair = [first, second];
+  }
+  if (options.which.has('realistic')) {
+    const [file] = cached(options, 'bcd-cache.mjs', `copies${realisticCopies}`, ['snap'], (files) => ({
+      args: ['--expose-gc', path.join(PROGRAMS, 'bcd-cache.mjs'), ...files],
+      env: { COPIES: String(realisticCopies) },
+    }));
+    set.singles.push({ label: 'realistic', file, bytes: fs.statSync(file).size, origin: `COPIES=${realisticCopies} bench/programs/bcd-cache.mjs` });
+  }
+  return set;
+}
+
+/** Files given on the command line: each gets the single tasks; the first two also get growth. */
+export function givenSnapshots(files: string[]): SnapshotSet {
+  const singles = files.map((file) => {
+    const stat = fs.statSync(file); // a missing file fails here, before anything is measured
+    return { label: path.basename(file).replace(/\.heapsnapshot$/, ''), file: path.resolve(file), bytes: stat.size };
+  });
+  return { singles, growthPair: singles.length >= 2 ? [singles[0], singles[1]] : undefined };
+}
+
+/**
+ * Returns the cached files for (program, params), running the program to make them when any is
+ * missing. The program writes to temporary names that are renamed only after it succeeds, so an
+ * interrupted run never leaves a truncated snapshot in the cache.
+ */
+function cached(
+  options: PrepareOptions,
+  program: string,
+  params: string,
+  parts: string[],
+  command: (files: string[]) => { args: string[]; env: Record<string, string> },
+): string[] {
+  const source = fs.readFileSync(path.join(PROGRAMS, program));
+  const hash = createHash('sha256').update(source).update(process.version).digest('hex').slice(0, 10);
+  const stem = `${program.replace(/\.[cm]?js$/, '')}-${params}-${hash}`;
+  const files = parts.map((p) => path.join(options.cacheDir, `${stem}-${p}.heapsnapshot`));
+  if (!options.fresh && files.every((f) => fs.existsSync(f))) {
+    options.log(`using cached ${files.map((f) => path.basename(f)).join(', ')}`);
+    return files;
+  }
+  const temporary = files.map((f) => `${f}.${process.pid}.tmp`);
+  const { args, env } = command(temporary);
+  options.log(`making ${stem} (${program} ${params}) in ${options.cacheDir} …`);
+  const started = performance.now();
+  // Writing a 1 GB snapshot needs several GB of V8 heap in the writing process.
+  const result = spawnSync(process.execPath, ['--max-old-space-size=16000', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 3_600_000,
+  });
+  if (result.status !== 0) {
+    for (const t of temporary) fs.rmSync(t, { force: true });
+    throw new Error(`${program} ${params} failed (${result.error?.message ?? `exit ${result.status ?? result.signal}`})`);
+  }
+  temporary.forEach((t, i) => fs.renameSync(t, files[i]));
+  options.log(`made ${stem} in ${((performance.now() - started) / 1000).toFixed(0)} s: ${result.stdout.toString().trim()}`);
+  return files;
+}
