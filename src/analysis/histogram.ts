@@ -7,6 +7,8 @@
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex, type NameMode } from '../snapshot/class-names.ts';
 import { computeOwnedSelfSizes } from './owned-sizes.ts';
+import { computeClassRetainedSizes } from './class-retained.ts';
+import { computeDistances, NO_DISTANCE } from './distances.ts';
 
 export interface ClassStats {
   classId: number;
@@ -85,4 +87,35 @@ function matchingClasses(names: string[], keys: string[], wanted: string): Set<n
     if (names[c] === wanted || keys[c] === wanted) result.add(c);
   }
   return result;
+}
+
+export interface ClassSummary extends ClassStats {
+  /** DevTools' class retained size: members not dominated by another member of the class (§4.6). */
+  retainedSize: number;
+  /** Smallest DevTools distance among members (NO_DISTANCE or ≥ BASE_SYSTEM_DISTANCE when no user path). */
+  distance: number;
+}
+
+/** The Summary view row per class: the histogram plus retained size and distance, as DevTools shows them. */
+export function computeClassSummary(graph: HeapGraph, options: HistogramOptions = {}): { classes: ClassSummary[]; totalSize: number } {
+  const histogram = computeHistogram(graph, options);
+  const index = computeClassIndex(graph, options.names ?? 'devtools');
+  const sizes = selfSizesFor(graph, options.rawSizes);
+  const retained = computeClassRetainedSizes(graph, index);
+  const distances = computeDistances(graph);
+  const minDistance = new Int32Array(index.names.length).fill(0x7fffffff);
+  for (let i = 0; i < graph.nodeCount; i++) {
+    if (sizes[i] === 0) continue;
+    const c = index.classOf[i];
+    const d = distances[i];
+    // NO_DISTANCE (-5) sorts after every real distance, as in DevTools.
+    const rank = d < 0 ? 0x7ffffffe : d;
+    if (rank < minDistance[c]) minDistance[c] = rank;
+  }
+  const classes = histogram.classes.map((c) => ({
+    ...c,
+    retainedSize: retained[c.classId],
+    distance: minDistance[c.classId] >= 0x7ffffffe ? NO_DISTANCE : minDistance[c.classId],
+  }));
+  return { classes, totalSize: histogram.totalSize };
 }

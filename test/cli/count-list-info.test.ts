@@ -37,7 +37,8 @@ describe('leakscope list', () => {
     const json = JSON.parse(runCli(['list', basic, '--type', 'Connection', '-n', '2', '--json']).stdout);
     expect(json.type).toBe('Connection');
     expect(json.objects).toHaveLength(2);
-    expect(json.objects[0]).toEqual({ id: expect.any(Number), selfSize: expect.any(Number), preview: expect.stringMatching(/^\{.*state/) });
+    expect(json.objects[0]).toEqual({ id: expect.any(Number), selfSize: expect.any(Number), retainedSize: expect.any(Number), distance: null, preview: expect.stringMatching(/^\{.*state/) });
+    expect(json.objects[0].retainedSize).toBeGreaterThanOrEqual(json.objects[0].selfSize);
   });
 
   it('leakscope list previews string values', () => {

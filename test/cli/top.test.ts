@@ -30,7 +30,7 @@ describe('leakscope top', () => {
     const { status, stdout, stderr } = runCli(['top', basic, '--limit', '0']);
     expect(stderr).toBe('');
     expect(status).toBe(0);
-    expect(stdout).toMatch(/^Class\s+Count\s+Self size$/m);
+    expect(stdout).toMatch(/^Class\s+Count\s+Distance\s+Self size\s+Retained size$/m);
     expect(stdout).toMatch(/^Connection\s+1,000\s/m);
     // Plain objects are named by their properties, as DevTools names them: the 500 endpoints plus
     // the boilerplate object V8 keeps for the object literal that made them.
@@ -45,9 +45,23 @@ describe('leakscope top', () => {
     expect(Object.keys(json.snapshot)).toEqual(expect.arrayContaining(['file', 'nodeCount', 'edgeCount', 'totalSize']));
     expect(json.snapshot.nodeCount).toBe(44585);
     expect(json.classes).toHaveLength(5);
-    for (const c of json.classes) expect(Object.keys(c)).toEqual(expect.arrayContaining(['name', 'count', 'selfSize']));
+    for (const c of json.classes) expect(Object.keys(c)).toEqual(expect.arrayContaining(['name', 'count', 'selfSize', 'retainedSize', 'distance']));
     const sizes = json.classes.map((c: { selfSize: number }) => c.selfSize);
     expect([...sizes].sort((a, b) => b - a)).toEqual(sizes);
+  });
+
+  it('leakscope top --sort retained orders by class retained size; a class retains at least its own bytes', () => {
+    const { classes } = JSON.parse(runCli(['top', basic, '--json', '--limit', '0', '--sort', 'retained']).stdout);
+    const retained = classes.map((c: { retainedSize: number }) => c.retainedSize);
+    expect([...retained].sort((a: number, b: number) => b - a)).toEqual(retained);
+    for (const c of classes) expect(c.retainedSize).toBeGreaterThanOrEqual(c.selfSize);
+    // The fixture writes its snapshot from inside the module's top-level await, so its module
+    // variables hang off (Stack roots): no path from a global, and DevTools shows no distance ("−").
+    const connection = classes.find((c: { name: string }) => c.name === 'Connection');
+    expect(connection.distance).toBeNull();
+    expect(connection.retainedSize).toBe(connection.selfSize);
+    const errors = classes.find((c: { name: string }) => c.name === 'Error');
+    expect(errors.distance).toBeGreaterThan(1);
   });
 
   it('leakscope top --names raw groups plain objects under Object and closures by name', () => {

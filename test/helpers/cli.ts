@@ -21,6 +21,7 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     env,
     encoding: 'utf8',
     timeout: options.timeoutMs ?? 120_000,
+    maxBuffer: 256 * 1024 * 1024,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

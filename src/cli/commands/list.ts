@@ -3,6 +3,9 @@
 import type { Command } from 'commander';
 import { membersOfType, selfSizesFor } from '../../analysis/histogram.ts';
 import { previewNode } from '../../analysis/preview.ts';
+import { computeRetainedSizes } from '../../analysis/dominators.ts';
+import { computeDistances, isUserDistance } from '../../analysis/distances.ts';
+import { formatDistance } from './top.ts';
 import { renderJson } from '../../report/json.ts';
 import { renderTable } from '../../report/table.ts';
 import { formatBytes, formatCount } from '../../report/format.ts';
@@ -19,11 +22,11 @@ interface ListOptions extends ClassOptions {
 export function registerListCommand(program: Command): void {
   const command = program
     .command('list')
-    .description('the objects of one type with @id, self size and a preview (objgraph by_type)')
+    .description('the objects of one type, largest retained size first: @id, distance, sizes, preview (objgraph by_type)')
     .argument('<snapshot>', '.heapsnapshot file (or .heapsnapshot.gz)')
     .requiredOption('-t, --type <name>', 'class name as `top` shows it (DevTools or raw V8 name)')
     .option('-n, --limit <n>', 'objects to show; 0 shows all', parseNonNegativeInt, 20)
-    .option('--json', 'print JSON: {"type","objects":[{"id","selfSize","preview"}]}');
+    .option('--json', 'print JSON: {"type","objects":[{"id","selfSize","retainedSize","distance","preview"}]}');
   addClassOptions(command)
     .addHelpText('after', `
 Examples:
@@ -34,18 +37,26 @@ Examples:
       const members = Array.from(membersOfType(graph, options.type, options));
       if (members.length === 0 && !options.json) throw new LeakscopeError(`no object of type "${options.type}" in ${file} (see \`leakscope top\` for the class names)`);
       const sizes = selfSizesFor(graph, options.rawSizes);
-      members.sort((a, b) => sizes[b] - sizes[a] || graph.nodeId[a] - graph.nodeId[b]);
+      const retained = computeRetainedSizes(graph);
+      const distances = computeDistances(graph);
+      members.sort((a, b) => retained[b] - retained[a] || sizes[b] - sizes[a] || graph.nodeId[a] - graph.nodeId[b]);
       const shown = options.limit === 0 ? members : members.slice(0, options.limit);
-      const objects = shown.map((ordinal) => ({ id: graph.nodeId[ordinal], selfSize: sizes[ordinal], preview: previewNode(graph, ordinal) }));
+      const objects = shown.map((ordinal) => ({
+        id: graph.nodeId[ordinal],
+        selfSize: sizes[ordinal],
+        retainedSize: retained[ordinal],
+        distance: isUserDistance(distances[ordinal]) ? distances[ordinal] : null,
+        preview: previewNode(graph, ordinal),
+      }));
       if (options.json) {
         writeOut(renderJson({ type: options.type, objects }));
         return 0;
       }
       const style = stdoutStyle();
       writeOut(renderTable({
-        head: ['Id', 'Self size', 'Preview'],
-        rows: objects.map((o) => [`@${o.id}`, formatBytes(o.selfSize), o.preview]),
-        align: ['right', 'right', 'left'],
+        head: ['Id', 'Distance', 'Self size', 'Retained size', 'Preview'],
+        rows: objects.map((o, k) => [`@${o.id}`, formatDistance(distances[shown[k]]), formatBytes(o.selfSize), formatBytes(o.retainedSize), o.preview]),
+        align: ['right', 'right', 'right', 'right', 'left'],
         style,
       }));
       const more = members.length - shown.length;
