@@ -3,7 +3,7 @@
 // Each request records a RequestLog in a module-level array that nothing ever trims, so one
 // RequestLog (and its headers object) stays alive per request. leakscope runs `action` many times,
 // snapshots between batches, and reports RequestLog growing by exactly one per iteration, held by
-// `requestLog`. Only node:http and fetch, so `leakscope demo` works without extra packages.
+// `requestLog`. Only node:http, so `leakscope demo` works without extra packages.
 
 import http from 'node:http';
 
@@ -32,8 +32,20 @@ export async function setup() {
 }
 
 export async function action({ base }, iteration) {
-  const response = await fetch(`${base}/items/${iteration}`);
-  await response.json();
+  await getJson(`${base}/items/${iteration}`);
+}
+
+// node:http rather than fetch: fetch records a PerformanceResourceTiming per request in a buffer of
+// up to 250 entries, which looks exactly like a leak for the first 250 requests.
+function getJson(url) {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => { body += chunk; });
+      res.on('end', () => resolve(JSON.parse(body)));
+    }).on('error', reject);
+  });
 }
 
 export async function teardown({ server }) {

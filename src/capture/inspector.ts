@@ -47,24 +47,30 @@ export function defaultSnapshotPath(pid: number, dir = os.tmpdir()): string {
  * no flag such as --expose-gc is needed). Resolves to the file written.
  */
 export async function takeSnapshot(options: TakeSnapshotOptions = {}): Promise<SnapshotFileResult> {
-  const session = new Session();
-  session.connect();
-  try {
-    return await streamHeapSnapshot(sessionClient(session), options.file ?? defaultSnapshotPath(process.pid), options);
-  } finally {
-    session.disconnect();
-  }
+  return streamHeapSnapshot(sharedClient(), options.file ?? defaultSnapshotPath(process.pid), options);
 }
 
 /** A full garbage collection in the current process, without --expose-gc. */
 export async function collectGarbage(): Promise<void> {
-  const session = new Session();
-  session.connect();
-  try {
-    await sessionClient(session).post('HeapProfiler.collectGarbage');
-  } finally {
-    session.disconnect();
+  await sharedClient().post('HeapProfiler.collectGarbage');
+}
+
+let shared: ProtocolClient | undefined;
+
+/**
+ * One session for the life of the process, never disconnected. Disconnecting an inspector session
+ * makes V8 disable its heap profiler agent, which calls ClearObjectIds: every later snapshot numbers
+ * the same objects afresh, and growth could no longer tell new objects from old ones. Measured on
+ * Node 20.20: two v8.writeHeapSnapshot() calls agree on 100% of shared ids; with a Session
+ * connected and disconnected between them, on 14–23%. An idle connected session costs nothing.
+ */
+function sharedClient(): ProtocolClient {
+  if (!shared) {
+    const session = new Session();
+    session.connect();
+    shared = sessionClient(session);
   }
+  return shared;
 }
 
 /** GC, then the snapshot streamed to `file`; shared by the in-process and the remote capture. */

@@ -6,6 +6,7 @@
 // Each snapshot is preceded by a full GC (inspector.ts). Messages to the parent are ScenarioMessage
 // values; the parent owns the temp folder and this process, and kills it if anything goes wrong.
 
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { takeSnapshot } from './inspector.ts';
 import type { ScenarioChildConfig, ScenarioMessage, ScenarioPhase } from './scenario.ts';
@@ -44,12 +45,28 @@ function resolveScenario(mod: Record<string, unknown>, file: string): ScenarioMo
   return source as unknown as ScenarioModule;
 }
 
-async function snapshot(config: ScenarioChildConfig, index: number, iterationsDone: number): Promise<void> {
+/** Built before the first snapshot, so path strings made by leakscope itself do not count as growth. */
+let snapshotFiles: string[] = [];
+
+function planSnapshots(config: ScenarioChildConfig): number[] {
+  const batchSizes: number[] = [];
+  for (let batch = 1; batch <= config.batches; batch++) {
+    // Spread the remainder over the first batches so every step runs about the same number of actions.
+    batchSizes.push(Math.floor(config.iterations / config.batches) + (batch <= config.iterations % config.batches ? 1 : 0));
+  }
+  let done = 0;
+  snapshotFiles = [0, ...batchSizes].map((size, index) => {
+    done += size;
+    return path.join(config.dir, `snapshot-${String(index).padStart(2, '0')}-after-${done}.heapsnapshot`);
+  });
+  return batchSizes;
+}
+
+async function snapshot(index: number, iterationsDone: number): Promise<void> {
   phase = 'snapshot';
   // Let callbacks scheduled by the last action (timers, sockets closing) run before the GC.
   await new Promise((resolve) => setImmediate(resolve));
-  const name = `snapshot-${String(index).padStart(2, '0')}-after-${iterationsDone}.heapsnapshot`;
-  const result = await takeSnapshot({ file: `${config.dir}/${name}` });
+  const result = await takeSnapshot({ file: snapshotFiles[index] });
   await send({ type: 'snapshot', index, iterations: iterationsDone, file: result.file, bytes: result.bytes });
 }
 
@@ -58,17 +75,16 @@ async function runChild(config: ScenarioChildConfig): Promise<void> {
   const scenario = resolveScenario(mod, config.scenario);
   phase = 'setup';
   const context = scenario.setup ? await scenario.setup() : undefined;
+  const batchSizes = planSnapshots(config);
   phase = 'warmup';
   for (let i = 0; i < config.warmup; i++) await scenario.action(context, i);
-  await snapshot(config, 0, 0);
+  await snapshot(0, 0);
   let done = 0;
   for (let batch = 1; batch <= config.batches; batch++) {
-    // Spread the remainder over the first batches so every step runs about the same number of actions.
-    const size = Math.floor(config.iterations / config.batches) + (batch <= config.iterations % config.batches ? 1 : 0);
     phase = 'action';
-    for (let i = 0; i < size; i++) await scenario.action(context, config.warmup + done + i);
-    done += size;
-    await snapshot(config, batch, done);
+    for (let i = 0; i < batchSizes[batch - 1]; i++) await scenario.action(context, config.warmup + done + i);
+    done += batchSizes[batch - 1];
+    await snapshot(batch, done);
   }
   phase = 'teardown';
   if (scenario.teardown) await scenario.teardown(context);

@@ -57,10 +57,14 @@ export interface ScenarioRunResult {
   durationMs: number;
 }
 
-export const DEFAULT_WARMUP = 10;
+/** V8 allocates feedback vectors and allocation sites only after a function has run a while: with 10
+ *  warm-up requests an express server still grew Object by +12 in the first batch; 30 settles it. */
+export const DEFAULT_WARMUP = 30;
 export const DEFAULT_ITERATIONS = 100;
-/** Three snapshots: enough to require growth at every step, the cheapest guard against one-off noise. */
-export const DEFAULT_BATCHES = 2;
+/** Four snapshots: a class must grow in three batches in a row. With two batches, lazily compiled
+ *  code (constant-pool strings of a timer callback run for the first time) failed a clean express
+ *  scenario about one run in three; noise rarely lasts three steps, a leak always does. */
+export const DEFAULT_BATCHES = 3;
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 /** After `done`, the scenario may still hold sockets or timers open; it gets this long to exit by itself. */
 const EXIT_GRACE_MS = 1000;

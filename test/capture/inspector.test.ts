@@ -6,6 +6,7 @@ import { collectGarbage, takeSnapshot } from '../../src/capture/inspector.ts';
 import { loadSnapshot } from '../../src/snapshot/load.ts';
 import { computeHistogram } from '../../src/analysis/histogram.ts';
 import { LeakscopeError } from '../../src/errors.ts';
+import { checkSameProcess } from '../../src/analysis/growth.ts';
 
 class InspectorTestMarker {
   constructor(readonly n: number) {}
@@ -36,6 +37,15 @@ describe('takeSnapshot (in-process inspector session)', () => {
     await takeSnapshot({ file });
     const graph = await loadSnapshot(file);
     expect(computeHistogram(graph).classes.find((c) => c.name === 'InspectorTestMarker')).toBeUndefined();
+  });
+
+  it('keeps object ids stable across snapshots (one session: disconnecting would make V8 renumber objects)', async () => {
+    const a = await takeSnapshot({ file: path.join(dir, 'ids-a.heapsnapshot') });
+    await collectGarbage();
+    const b = await takeSnapshot({ file: path.join(dir, 'ids-b.heapsnapshot') });
+    const evidence = checkSameProcess(await loadSnapshot(a.file), await loadSnapshot(b.file));
+    expect(evidence.isSameProcess).toBe(true);
+    expect(evidence.fraction).toBeGreaterThan(0.99);
   });
 
   it('names the file it cannot write', async () => {

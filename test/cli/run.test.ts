@@ -1,0 +1,70 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+
+// Small counts keep each run to a few seconds; 30 warm-up actions let express's lazy allocations settle.
+const QUICK = ['--iterations', '60', '--warmup', '30'];
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-run-cli-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function runTempDirs(): string[] {
+  return fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('leakscope-run-'));
+}
+
+describe('leakscope run', () => {
+  it('leakscope run examples/leaky-scenario.mjs exits 1 naming RequestLog, its exact delta and what holds it', () => {
+    const before = new Set(runTempDirs());
+    const run = runCli(['run', 'examples/leaky-scenario.mjs', ...QUICK]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^FAIL /m);
+    expect(run.stdout).toMatch(/^ {2}RequestLog {2}\+60 objects/m);
+    expect(run.stdout).toMatch(/->requestLog → Array \[\d+\] → RequestLog/);
+    expect(run.stderr).toMatch(/snapshot 4\/4 after 60 actions/);
+    // The temporary snapshot folder is gone.
+    expect(runTempDirs().filter((d) => !before.has(d))).toEqual([]);
+  });
+
+  it('leakscope run examples/clean-scenario.mjs (express, no leak) exits 0', () => {
+    const run = runCli(['run', 'examples/clean-scenario.mjs', ...QUICK]);
+    expect(run.stdout).toMatch(/^PASS /m);
+    expect(run.status).toBe(0);
+  });
+
+  it('leakscope run SCENARIO.ts --out DIR --json --batches 1 keeps two snapshots and prints the growth JSON', () => {
+    const scenario = path.join(dir, 'cache.ts');
+    fs.writeFileSync(scenario, `
+      class CacheEntry { constructor(readonly key: string) {} }
+      const cache = new Map<string, CacheEntry>();
+      export function action(_: unknown, i: number): void { cache.set('k' + i, new CacheEntry('k' + i)); }
+    `);
+    const out = path.join(dir, 'snaps');
+    const run = runCli(['run', scenario, '--out', out, '--json', '--batches', '1', '--iterations', '25', '--warmup', '5']);
+    expect(run.status).toBe(1);
+    const report = JSON.parse(run.stdout);
+    expect(report.snapshots).toHaveLength(2);
+    expect(report.violations).toContainEqual(expect.objectContaining({ name: 'CacheEntry', delta: 25 }));
+    expect(fs.readdirSync(out).filter((f) => f.endsWith('.heapsnapshot'))).toHaveLength(2);
+  });
+
+  it('leakscope run SCENARIO --no-fail-on-growth reports the leak but exits 0', () => {
+    const run = runCli(['run', 'examples/leaky-scenario.mjs', '--iterations', '20', '--warmup', '5', '--no-fail-on-growth']);
+    expect(run.stdout).toMatch(/RequestLog/);
+    expect(run.status).toBe(0);
+  });
+
+  it('leakscope run <missing file> exits 2', () => {
+    const run = runCli(['run', 'examples/nope.mjs']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/^leakscope: examples\/nope\.mjs: no such scenario file$/m);
+  });
+
+  it('leakscope run <scenario that throws> exits 2 naming the phase', () => {
+    const scenario = path.join(dir, 'broken.mjs');
+    fs.writeFileSync(scenario, "export function setup() { throw new Error('no database'); }\nexport function action() {}\n");
+    const run = runCli(['run', scenario]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/broken\.mjs failed during setup: no database/);
+  });
+});
