@@ -13,6 +13,7 @@ import { registerRefsCommands } from './commands/refs.ts';
 import { registerGrowthCommand } from './commands/growth.ts';
 import { registerCyclesCommand } from './commands/cycles.ts';
 import { registerSnapshotCommand } from './commands/snapshot.ts';
+import { registerRunCommand } from './commands/run.ts';
 
 const VERSION = '0.1.0';
 
@@ -27,6 +28,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerGrowthCommand,
   registerCyclesCommand,
   registerSnapshotCommand,
+  registerRunCommand,
 ];
 
 export function buildProgram(): Command {
