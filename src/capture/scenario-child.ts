@@ -8,7 +8,7 @@
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { takeSnapshot } from './inspector.ts';
+import { collectGarbage, takeSnapshot } from './inspector.ts';
 import type { ScenarioChildConfig, ScenarioMessage, ScenarioPhase } from './scenario.ts';
 
 interface ScenarioModule {
@@ -64,7 +64,9 @@ function planSnapshots(config: ScenarioChildConfig): number[] {
 
 async function snapshot(index: number, iterationsDone: number): Promise<void> {
   phase = 'snapshot';
-  // Let callbacks scheduled by the last action (timers, sockets closing) run before the GC.
+  // GC, then one event-loop turn: callbacks scheduled by the last action (sockets closing) and the
+  // async-hook destroy callbacks of collected promises run before the snapshot's own GC.
+  await collectGarbage();
   await new Promise((resolve) => setImmediate(resolve));
   const result = await takeSnapshot({ file: snapshotFiles[index] });
   await send({ type: 'snapshot', index, iterations: iterationsDone, file: result.file, bytes: result.bytes });

@@ -1,0 +1,162 @@
+// measureGrowth: does this function leak? Runs it repeatedly in the current process with snapshots
+// in between (inspector.ts, one session so ids stay comparable), then the `growth` analysis and gate.
+// The data half of the `toLeak` matcher (vitest.ts); scripts and node:test use it directly.
+//
+//   warm-up × fn → snapshot 0 → (fn × iterations/batches → snapshot k) for k = 1..batches
+//
+// All snapshots are taken before any is read, so the parsed graphs (large) never appear in them.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { computeGrowth, type GrowthResult } from '../analysis/growth.ts';
+import { DEFAULT_MIN_DELTA, evaluateGate, type GateResult, type GateSettings } from '../analysis/growth-gate.ts';
+import { groupChainsByShape } from '../analysis/paths.ts';
+import { LeakscopeError } from '../errors.ts';
+import { renderGrowthText, type GrowthReport, type RetainerGroup } from '../report/growth-report.ts';
+import { describeNode, formatEdgeName } from '../report/retainers.ts';
+import { PLAIN_STYLE } from '../report/style.ts';
+import type { HeapGraph } from '../snapshot/heap-graph.ts';
+import { loadSnapshot } from '../snapshot/load.ts';
+import { collectGarbage, takeSnapshot } from './inspector.ts';
+
+export interface MeasureGrowthOptions {
+  /** Calls measured after the warm-up (default 30), spread over `batches`. */
+  iterations?: number;
+  /** Calls before the first snapshot, so lazy allocations settle (default 5). */
+  warmup?: number;
+  /** Snapshots after the first (default 2); a class must grow in every batch to count. */
+  batches?: number;
+  /** Gate only these classes (display names); every other class is reported but never fails. */
+  types?: string[];
+  /** Objects a class may grow by: one number for every gated class, or per class name. Default:
+   *  a class fails when it grew in every batch by at least `minDelta` objects in all. */
+  threshold?: number | Record<string, number>;
+  /** Default 10, as `growth --min-delta`. */
+  minDelta?: number;
+  /** Classes never to gate: exact names or `/regex/`. */
+  ignore?: string[];
+  /** Folder for the snapshots; default a temporary folder, removed afterwards unless `keep`. */
+  dir?: string;
+  keep?: boolean;
+}
+
+export interface MeasureGrowthResult {
+  growth: GrowthResult;
+  gate: GateResult;
+  /** A gated class grew beyond its allowance. */
+  isLeaking: boolean;
+  /** What holds the new objects of each violating class (up to three classes), by class key. */
+  retainers: Map<string, RetainerGroup[]>;
+  /** The growth table, verdict and chains as `leakscope growth` prints them (no colour). */
+  report: string;
+  /** Snapshot files; deleted already unless `keep` or `dir` was given. */
+  snapshots: string[];
+}
+
+const DEFAULTS = { iterations: 30, warmup: 5, batches: 2 };
+/** Violating classes whose chains are described, and chain shapes per class: enough to act on. */
+const DESCRIBED_CLASSES = 3;
+const CHAIN_GROUPS = 3;
+const REPORT_LIMIT = 10;
+
+export async function measureGrowth(fn: (iteration: number) => unknown, options: MeasureGrowthOptions = {}): Promise<MeasureGrowthResult> {
+  if (typeof fn !== 'function') throw new LeakscopeError('measureGrowth: expected a function');
+  const iterations = options.iterations ?? DEFAULTS.iterations;
+  const warmup = options.warmup ?? DEFAULTS.warmup;
+  const batches = options.batches ?? DEFAULTS.batches;
+  if (!(batches >= 1 && iterations >= batches)) throw new LeakscopeError(`measureGrowth: need batches ≥ 1 and iterations ≥ batches (got ${iterations} and ${batches})`);
+  const gate = gateSettings(options);
+  const isKept = options.keep === true || options.dir !== undefined;
+  const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-measure-'));
+  if (options.dir !== undefined) fs.mkdirSync(dir, { recursive: true });
+  // Built up front so these strings exist in every snapshot and never look like growth.
+  const files = Array.from({ length: batches + 1 }, (_, i) => path.join(dir, `measure-${process.pid}-${Date.now()}-${i}.heapsnapshot`));
+  try {
+    let call = 0;
+    for (let i = 0; i < warmup; i++) {
+      const pending = callOnce(fn, call++);
+      if (pending) await pending;
+    }
+    await settledSnapshot(files[0]);
+    for (let batch = 1; batch <= batches; batch++) {
+      const size = Math.floor(iterations / batches) + (batch <= iterations % batches ? 1 : 0);
+      for (let i = 0; i < size; i++) {
+        const pending = callOnce(fn, call++);
+        if (pending) await pending;
+      }
+      await settledSnapshot(files[batch]);
+    }
+    const graphs: HeapGraph[] = [];
+    for (const file of files) graphs.push(await loadSnapshot(file));
+    const growth = computeGrowth(graphs, { labels: files.map((f) => path.basename(f)) });
+    const verdict = evaluateGate(growth, gate);
+    const retainers = describeViolations(graphs[graphs.length - 1], growth, verdict);
+    const report: GrowthReport = { result: growth, gate: verdict, failOnGrowth: true, limit: REPORT_LIMIT, minDelta: gate.minDelta, retainers };
+    return {
+      growth,
+      gate: verdict,
+      isLeaking: verdict.violations.length > 0,
+      retainers,
+      report: renderGrowthText(report, PLAIN_STYLE),
+      snapshots: files,
+    };
+  } finally {
+    if (!isKept) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The call's promise, if it returned one: awaiting a plain value would make a promise per call for nothing. */
+function callOnce(fn: (iteration: number) => unknown, iteration: number): Promise<unknown> | undefined {
+  const result = fn(iteration);
+  return result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function' ? result as Promise<unknown> : undefined;
+}
+
+/**
+ * GC, one turn of the event loop, then the snapshot (which GCs again). Async-hook destroy callbacks
+ * for collected promises run on that turn; without it, bookkeeping keyed by async id (node:test's
+ * testResources map) still holds an entry per awaited call and grows like a leak.
+ */
+async function settledSnapshot(file: string): Promise<void> {
+  await collectGarbage();
+  await new Promise((resolve) => setImmediate(resolve));
+  await takeSnapshot({ file });
+}
+
+function gateSettings(options: MeasureGrowthOptions): GateSettings {
+  const minDelta = options.minDelta ?? DEFAULT_MIN_DELTA;
+  const thresholds = new Map<string, number>();
+  const ignore = [...(options.ignore ?? [])];
+  if (typeof options.threshold === 'number') {
+    for (const name of options.types ?? ['*']) thresholds.set(name, options.threshold);
+  } else if (options.threshold) {
+    for (const [name, n] of Object.entries(options.threshold)) thresholds.set(name, n);
+  }
+  if (options.types && options.types.length > 0) {
+    // Everything but the named classes is ignored: a regex that fails on exactly those names.
+    const names = options.types.map((t) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|');
+    ignore.push(`/^(?!(?:${names})$)/`);
+  }
+  return { thresholds, ignore, includeInternals: false, minDelta };
+}
+
+/** The `chain --all` view of each violating class's new objects, largest groups first. */
+function describeViolations(last: HeapGraph, growth: GrowthResult, gate: GateResult): Map<string, RetainerGroup[]> {
+  const described = new Map<string, RetainerGroup[]>();
+  for (const violation of gate.violations) {
+    if (described.size >= DESCRIBED_CLASSES) break;
+    const growthOfClass = growth.classes.find((c) => c.key === violation.key);
+    if (!growthOfClass || growthOfClass.newOrdinals.length === 0 || described.has(violation.key)) continue;
+    const { groups } = groupChainsByShape(last, growthOfClass.newOrdinals);
+    described.set(violation.key, groups.slice(0, CHAIN_GROUPS).map((g) => ({
+      count: g.count,
+      retainedSize: g.totalRetained,
+      steps: g.chain.nodes.map((node, i) => ({
+        name: describeNode(last, node),
+        edge: g.chain.edges[i] >= 0 ? formatEdgeName(last, g.chain.edges[i]) : null,
+      })),
+      isTransient: g.chain.transientRoot !== null,
+    })));
+  }
+  return described;
+}

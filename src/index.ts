@@ -1,0 +1,30 @@
+// The library API: what the CLI does, for scripts and tests.
+//
+//   import { takeSnapshot, measureGrowth, loadSnapshot } from 'leakscope';
+//
+// Capture: takeSnapshot (this process), takeRemoteSnapshot (another Node process by pid),
+// runScenario (a scenario module in a child process). Analysis: measureGrowth (does this function
+// leak?), loadSnapshot + computeGrowth / computeHistogram (read and compare snapshot files).
+// Everything throws LeakscopeError (with an exitCode) for problems a user can fix.
+
+export { takeSnapshot, collectGarbage } from './capture/inspector.ts';
+export type { TakeSnapshotOptions, SnapshotFileResult } from './capture/inspector.ts';
+export { takeRemoteSnapshot } from './capture/remote.ts';
+export type { RemoteSnapshotOptions, RemoteSnapshotResult } from './capture/remote.ts';
+export { runScenario } from './capture/scenario.ts';
+export type { RunScenarioOptions, ScenarioRunResult } from './capture/scenario.ts';
+export { measureGrowth } from './capture/measure.ts';
+export type { MeasureGrowthOptions, MeasureGrowthResult } from './capture/measure.ts';
+
+export { loadSnapshot, parseSnapshotText } from './snapshot/load.ts';
+export type { LoadOptions } from './snapshot/load.ts';
+export type { HeapGraph } from './snapshot/heap-graph.ts';
+export { computeHistogram } from './analysis/histogram.ts';
+export type { HistogramResult, ClassStats } from './analysis/histogram.ts';
+export { computeGrowth } from './analysis/growth.ts';
+export type { GrowthResult, ClassGrowth } from './analysis/growth.ts';
+export { evaluateGate } from './analysis/growth-gate.ts';
+export type { GateResult, GateSettings, Violation } from './analysis/growth-gate.ts';
+export { renderGrowthText } from './report/growth-report.ts';
+
+export { LeakscopeError, SnapshotFormatError, EXIT_OK, EXIT_FINDING, EXIT_USAGE } from './errors.ts';

@@ -1,0 +1,31 @@
+// The package's main export, imported by name as users do (self-reference through "exports").
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { computeHistogram, loadSnapshot, measureGrowth, takeSnapshot } from 'leakscope';
+
+class ApiCacheEntry {
+  constructor(readonly key: number) {}
+}
+const apiCache = new Map<number, ApiCacheEntry>();
+
+describe("import { takeSnapshot, measureGrowth, loadSnapshot } from 'leakscope'", () => {
+  it('takeSnapshot writes a file that loadSnapshot reads', async () => {
+    const { file, bytes } = await takeSnapshot();
+    try {
+      expect(bytes).toBeGreaterThan(0);
+      const graph = await loadSnapshot(file);
+      expect(computeHistogram(graph).classes.length).toBeGreaterThan(10);
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  });
+
+  it('measureGrowth reports the growing class with its exact delta and deletes its snapshots', async () => {
+    const result = await measureGrowth((i) => { apiCache.set(i, new ApiCacheEntry(i)); }, { iterations: 20, warmup: 2, types: ['ApiCacheEntry'] });
+    expect(result.isLeaking).toBe(true);
+    expect(result.gate.violations).toEqual([expect.objectContaining({ name: 'ApiCacheEntry', delta: 20 })]);
+    expect(result.growth.classes.find((c) => c.name === 'ApiCacheEntry')?.counts).toEqual([2, 12, 22]);
+    expect(result.report).toMatch(/What holds the 20 new ApiCacheEntry objects/);
+    expect(result.snapshots.some((f) => fs.existsSync(f))).toBe(false);
+  });
+});

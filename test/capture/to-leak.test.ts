@@ -1,0 +1,39 @@
+// The matcher through the package's own export map, as users import it.
+import 'leakscope/vitest';
+import { describe, expect, it } from 'vitest';
+
+class LeakedSession {
+  constructor(readonly id: number, readonly payload = { opened: Date.now() }) {}
+}
+const sessions: LeakedSession[] = [];
+
+class Scratch {
+  constructor(readonly id: number) {}
+}
+
+describe('expect(fn).not.toLeak()', () => {
+  it('passes on a function whose objects die with each call', async () => {
+    await expect((i: number) => {
+      const scratch = Array.from({ length: 20 }, (_, k) => new Scratch(i * 20 + k));
+      return scratch.length;
+    }).not.toLeak({ iterations: 30 });
+  });
+
+  it('fails on a function that keeps one object per call, naming the class, the delta and what holds it', async () => {
+    const error = await expect((i: number) => { sessions.push(new LeakedSession(i)); })
+      .not.toLeak({ iterations: 30 })
+      .then(() => null, (e: Error) => e);
+    expect(error).not.toBeNull();
+    const message = error!.message;
+    expect(message).toMatch(/expected the function not to leak, but after 30 calls these grew in every batch: .*LeakedSession \+30/);
+    expect(message).toMatch(/^LeakedSession +5 → 20 → 35 +\+30/m);
+    expect(message).toMatch(/What holds the 30 new LeakedSession objects:/);
+    // vitest's module transform turns the module-level `sessions` into an unnamed context slot.
+    expect(message).toMatch(/30×, .* → Array \[\d+\] → LeakedSession$/m);
+  });
+
+  it('rejects a non-function with a clear message', async () => {
+    const error = await expect(42).toLeak().then(() => null, (e: Error) => e);
+    expect(error?.message).toMatch(/toLeak expects a function/);
+  });
+});
