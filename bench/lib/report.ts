@@ -112,8 +112,10 @@ export function evaluateTargets(plan: Plan, summaries: Map<string, Summary>, sna
       const ratio = growth.ms! / top.ms!;
       check(4, `growth of two snapshots ≤ 2× one top (${how})`, label, `${formatSeconds(growth.ms!)} = ${ratio.toFixed(2)}× top's ${formatSeconds(top.ms!)}`, '≤ 2×', ratio <= 2);
     } else {
-      const why = growth?.status !== 'ok' ? growth?.reason : top?.reason;
-      check(4, `growth of two snapshots ≤ 2× one top (${how})`, label, `${growth?.status ?? 'not run'}: ${why ?? ''}`, '≤ 2×', undefined);
+      // A growth that failed fails the target; one that is not in the tree yet cannot be judged.
+      const broken = growth?.status !== 'ok' ? growth : top;
+      const passed = broken?.status === 'failed' ? false : undefined;
+      check(4, `growth of two snapshots ≤ 2× one top (${how})`, label, `${broken === growth ? 'growth' : 'top'} ${broken?.status ?? 'not run'}: ${broken?.reason ?? ''}`, '≤ 2×', passed);
     }
   }
   return lines;

@@ -28,13 +28,13 @@ export interface SnapshotSet {
 }
 
 /**
- * Sizes. Synthetic: ~360 B of snapshot per item (N=250k ≈ 90 MB). Realistic: one copy of the
- * browser-compat-data cache ≈ 64 MB. Huge needs ~8 GB of RAM to write and minutes per file.
+ * Sizes. Synthetic: ~360 B of snapshot per item (N=250k ≈ 90 MB). Realistic: ~56 MB per copy of
+ * the browser-compat-data cache, plus ~8 MB of Node itself (1 copy ≈ 64 MB, 6 ≈ 335 MB). Huge needs ~8 GB of RAM to write and minutes per file.
  */
 export const SIZES: Record<SizeName, { syntheticItems: number; realisticCopies: number }> = {
   medium: { syntheticItems: 250_000, realisticCopies: 1 },
-  big: { syntheticItems: 1_100_000, realisticCopies: 6 },
-  huge: { syntheticItems: 2_900_000, realisticCopies: 16 },
+  big: { syntheticItems: 1_100_000, realisticCopies: 7 },
+  huge: { syntheticItems: 2_900_000, realisticCopies: 18 },
 };
 
 const PROGRAMS = fileURLToPath(new URL('../programs/', import.meta.url));

@@ -144,9 +144,19 @@ await runChild({
       callback?.();
       return true;
     }) as typeof process.stdout.write;
+    // Keep what the CLI says on stderr (still passed through) so a refusal reaches the table.
+    let stderrTail = '';
+    const writeStderr = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      stderrTail = (stderrTail + (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))).slice(-2000);
+      return (writeStderr as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stderr.write;
     const exitCode = await main(argv);
     // 0 = done, 1 = a check found something (growth over a threshold): both are completed runs.
-    if (exitCode >= 2) throw new Error(`leakscope ${argv[0]} exited with ${exitCode}`);
+    if (exitCode >= 2) {
+      const message = stderrTail.trim().split('\n').filter((l) => l.startsWith('leakscope:')).shift() ?? '';
+      throw new Error(`leakscope ${argv[0]} exited with ${exitCode}${message ? ` (${message})` : ''}`);
+    }
     return { facts: { exitCode, stdoutBytes } };
   },
 });
