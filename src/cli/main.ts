@@ -14,6 +14,7 @@ import { registerGrowthCommand } from './commands/growth.ts';
 import { registerCyclesCommand } from './commands/cycles.ts';
 import { registerSnapshotCommand } from './commands/snapshot.ts';
 import { registerRunCommand } from './commands/run.ts';
+import { registerDemoCommand } from './commands/demo.ts';
 
 const VERSION = '0.1.0';
 
@@ -29,6 +30,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerCyclesCommand,
   registerSnapshotCommand,
   registerRunCommand,
+  registerDemoCommand,
 ];
 
 export function buildProgram(): Command {
