@@ -41,11 +41,20 @@ export interface RemoteSnapshotOptions {
   /** Send SIGUSR1 even if the executable does not look like Node (Electron, a renamed binary). */
   force?: boolean;
   collectGarbage?: boolean;
+  /**
+   * Snapshots to take over ONE connection (default 1), `intervalMs` apart. Object ids are only
+   * comparable between snapshots of one session: when a session ends V8 clears its id map, so two
+   * separate `snapshot --pid` runs cannot be compared by id (growth refuses them; --counts-only works).
+   */
+  count?: number;
+  intervalMs?: number;
   /** Progress lines for the user (stderr in the CLI). */
   onStatus?: (message: string) => void;
 }
 
-export interface RemoteSnapshotResult extends SnapshotFileResult {
+export interface RemoteSnapshotResult {
+  /** In the order taken. */
+  snapshots: SnapshotFileResult[];
   pid: number;
   port: number;
   /** True when the inspector was open before leakscope came (and so was left open). */
@@ -105,15 +114,29 @@ export async function takeRemoteSnapshot(options: RemoteSnapshotOptions): Promis
     if (actualPid !== pid) {
       throw new LeakscopeError(`the inspector on ${LOOPBACK}:${port} belongs to process ${String(actualPid)}, not ${pid}; pass --port with the port of pid ${pid}`);
     }
-    const file = options.file ?? defaultSnapshotPath(pid, process.cwd());
-    status(`taking a heap snapshot of process ${pid}`);
-    const result = await streamHeapSnapshot(client, file, { collectGarbage: options.collectGarbage ?? true });
+    const count = options.count ?? 1;
+    const files = snapshotFiles(options.file ?? defaultSnapshotPath(pid, process.cwd()), count);
+    const snapshots: SnapshotFileResult[] = [];
+    const stopGuard = guardInterrupts(() => (client && !wasAlreadyOpen ? closeRemoteInspector(client, port) : Promise.resolve(true)));
+    try {
+      for (let i = 0; i < count; i++) {
+        if (i > 0) {
+          status(`waiting ${Math.round((options.intervalMs ?? 0) / 1000)} s before snapshot ${i + 1}/${count}`);
+          await sleep(options.intervalMs ?? 0);
+        }
+        status(`taking heap snapshot ${count > 1 ? `${i + 1}/${count} ` : ''}of process ${pid}`);
+        snapshots.push(await streamHeapSnapshot(client, files[i], { collectGarbage: options.collectGarbage ?? true }));
+        status(`wrote ${files[i]}`);
+      }
+    } finally {
+      stopGuard();
+    }
     if (!wasAlreadyOpen) {
       isClosedAfterwards = await closeRemoteInspector(client, port);
       client = undefined;
       if (!isClosedAfterwards) status(`warning: the inspector of process ${pid} still answers on ${LOOPBACK}:${port}`);
     }
-    return { ...result, pid, port, wasAlreadyOpen, isClosedAfterwards };
+    return { snapshots, pid, port, wasAlreadyOpen, isClosedAfterwards };
   } catch (error) {
     // Leave the target as we found it even when the snapshot failed.
     if (client && !wasAlreadyOpen) await closeRemoteInspector(client, port).catch(() => false);
@@ -121,6 +144,35 @@ export async function takeRemoteSnapshot(options: RemoteSnapshotOptions): Promis
   } finally {
     client?.terminate();
   }
+}
+
+/** FILE for one snapshot; FILE-1, FILE-2, … (before the extension) for several. */
+function snapshotFiles(file: string, count: number): string[] {
+  if (count === 1) return [file];
+  const ext = file.endsWith('.heapsnapshot') ? '.heapsnapshot' : path.extname(file);
+  const stem = file.slice(0, file.length - ext.length);
+  return Array.from({ length: count }, (_, i) => `${stem}-${i + 1}${ext}`);
+}
+
+/**
+ * While the target's inspector is open because of us, Ctrl-C or SIGTERM first closes it again, then
+ * lets the signal take its course. Returns the function that removes the guard.
+ */
+function guardInterrupts(cleanup: () => Promise<boolean>): () => void {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const onSignal = (signal: NodeJS.Signals) => {
+    remove();
+    const timer = setTimeout(() => process.kill(process.pid, signal), CLOSE_TIMEOUT_MS);
+    void cleanup().catch(() => false).finally(() => {
+      clearTimeout(timer);
+      process.kill(process.pid, signal);
+    });
+  };
+  const remove = () => {
+    for (const signal of signals) process.off(signal, onSignal);
+  };
+  for (const signal of signals) process.on(signal, onSignal);
+  return remove;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -18,15 +18,15 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 interface Run { status: number | null; stdout: string; stderr: string }
 
 /** Runs the real binary asynchronously (the test also talks to the target while it runs). */
-function leakscope(args: string[]): Promise<Run> {
+function leakscope(args: string[], onStderr?: (text: string, child: ChildProcess) => void): Promise<Run & { signal: NodeJS.Signals | null }> {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
   delete env.FORCE_COLOR;
   const child = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, env });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
-  return new Promise((resolve) => child.once('close', (status) => resolve({ status, stdout, stderr })));
+  child.stderr.on('data', (d) => { stderr += d; onStderr?.(stderr, child); });
+  return new Promise((resolve) => child.once('close', (status, signal) => resolve({ status, signal, stdout, stderr })));
 }
 
 async function freePort(): Promise<number> {
@@ -79,6 +79,34 @@ describe('leakscope snapshot --pid', () => {
       expect(await isInspectorOpen(inspectorPort)).toBe(false);
     });
   }
+
+  it('leakscope snapshot --pid P --count 2 --interval 0: one session, so `growth` accepts the pair (ids agree)', async () => {
+    const { child, inspectorPort } = await startServer('cjs');
+    const base = path.join(dir, 'series.heapsnapshot');
+    const run = await leakscope(['snapshot', '--pid', String(child.pid), '--out', base, '--count', '2', '--interval', '0']);
+    expect(run.status).toBe(0);
+    const files = [path.join(dir, 'series-1.heapsnapshot'), path.join(dir, 'series-2.heapsnapshot')];
+    expect(run.stdout.trim().split('\n')).toEqual(files);
+    const growth = await leakscope(['growth', ...files, '--no-retainers']);
+    expect(growth.stderr).toBe('');
+    expect(growth.stdout).toMatch(/one process \(object ids agree\)/);
+    expect(await isInspectorOpen(inspectorPort)).toBe(false);
+  });
+
+  it('Ctrl-C during --interval closes the target\'s inspector before leakscope exits', async () => {
+    const { child, inspectorPort } = await startServer('cjs');
+    let isSent = false;
+    const run = await leakscope(['snapshot', '--pid', String(child.pid), '--out', path.join(dir, 'int.heapsnapshot'), '--count', '3', '--interval', '30'], (text, cli) => {
+      if (!isSent && text.includes('waiting 30 s')) {
+        isSent = true;
+        cli.kill('SIGINT');
+      }
+    });
+    expect(isSent).toBe(true);
+    expect(run.signal).toBe('SIGINT');
+    expect(await isInspectorOpen(inspectorPort)).toBe(false);
+    expect(child.exitCode).toBeNull();
+  });
 
   it('leakscope snapshot --pid <no such process> exits 2', async () => {
     const run = await leakscope(['snapshot', '--pid', '4194000']);

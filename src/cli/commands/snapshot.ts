@@ -12,7 +12,7 @@ import { takeRemoteSnapshot } from '../../capture/remote.ts';
 import { trackChild } from '../../capture/children.ts';
 import { formatBytes, formatDuration } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
-import { commandAction, parsePositiveInt, writeOut } from '../io.ts';
+import { commandAction, parseNonNegativeInt, parsePositiveInt, writeOut } from '../io.ts';
 
 interface SnapshotOptions {
   pid?: number;
@@ -21,6 +21,8 @@ interface SnapshotOptions {
   port?: number;
   force?: boolean;
   gc: boolean;
+  count: number;
+  interval: number;
   signal: string;
 }
 
@@ -36,16 +38,22 @@ export function registerSnapshotCommand(program: Command): void {
     .option('--port <port>', 'with --pid: inspector port (default: the target\'s --inspect-port, else 9229)', parsePositiveInt)
     .option('--force', 'with --pid: signal the process even if its executable does not look like node')
     .option('--no-gc', 'with --pid: skip the full GC before the snapshot')
+    .option('--count <n>', 'with --pid: take N snapshots over one connection (FILE-1, FILE-2, …), comparable with `growth`', parsePositiveInt, 1)
+    .option('--interval <seconds>', 'with --count: seconds between snapshots', parseNonNegativeInt, 10)
     .option('--out-dir <dir>', 'with a command: folder for the snapshots it writes (default: current folder)')
     .option('--signal <name>', 'with a command: the signal that writes a snapshot', SNAPSHOT_SIGNAL)
     .addHelpText('after', `
 Examples:
   $ leakscope snapshot --pid 4242 --out server.heapsnapshot
+  $ leakscope snapshot --pid 4242 --out server.heapsnapshot --count 3 --interval 60
+      then: leakscope growth server-1.heapsnapshot server-2.heapsnapshot server-3.heapsnapshot
   $ leakscope snapshot --out-dir snaps -- node server.js --port 3000
       then, from another terminal: kill -USR2 <pid>   (each signal writes one snapshot)
 
 --pid activates the target's inspector the way \`node inspect -p\` does (SIGUSR1), connects only on
-127.0.0.1, streams the snapshot to disk and closes the inspector again. The target keeps running.`)
+127.0.0.1, streams the snapshot to disk and closes the inspector again. The target keeps running.
+V8 renumbers objects whenever an inspector session ends, so snapshots from separate --pid runs
+cannot be compared by id: take the series with --count in one run (or use growth --counts-only).`)
     .action(commandAction(async (command: string[], options: SnapshotOptions) => {
       if (options.pid !== undefined) {
         if (command.length > 0) throw new LeakscopeError('give either --pid or a command after --, not both');
@@ -63,11 +71,15 @@ async function snapshotPid(pid: number, options: SnapshotOptions): Promise<numbe
     port: options.port,
     force: options.force,
     collectGarbage: options.gc,
-    onStatus: (message) => process.stderr.write(`leakscope: ${message}\n`),
+    count: options.count,
+    intervalMs: options.interval * 1000,
+    onStatus: (message) => process.stderr.write(`leakscope: ${sanitizeForTerminal(message, 300)}\n`),
   });
   const closed = result.wasAlreadyOpen ? 'inspector left open as it was' : result.isClosedAfterwards ? 'inspector closed again' : 'inspector may still be open';
-  process.stderr.write(`leakscope: wrote ${formatBytes(result.bytes)} in ${formatDuration(result.durationMs)}; ${closed}\n`);
-  writeOut(result.file);
+  const bytes = result.snapshots.reduce((n, s) => n + s.bytes, 0);
+  const ms = result.snapshots.reduce((n, s) => n + s.durationMs, 0);
+  process.stderr.write(`leakscope: ${result.snapshots.length === 1 ? 'snapshot' : `${result.snapshots.length} snapshots`}, ${formatBytes(bytes)} in ${formatDuration(ms)}; ${closed}\n`);
+  for (const snapshot of result.snapshots) writeOut(snapshot.file);
   return 0;
 }
 
