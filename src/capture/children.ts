@@ -2,7 +2,7 @@
 // that none outlives leakscope: on normal exit, on an error that unwinds to main, on Ctrl-C (SIGINT),
 // on SIGTERM and on SIGHUP.
 //
-// Signal handlers are installed only while at least one child is tracked, so a library user (a vitest
+// Signal handlers are installed only while at least one child or clean-up is registered, so a library user (a vitest
 // worker, a script) keeps Node's default signal behaviour the rest of the time. After killing or
 // forwarding, a signal handler re-raises the signal on leakscope itself (with the handler removed),
 // so the exit status still says "terminated by SIGINT" to the shell.
@@ -21,6 +21,8 @@ interface TrackedChild {
 }
 
 const tracked = new Map<number, TrackedChild>();
+/** Synchronous clean-ups (temporary folders) run on exit and before a signal is re-raised. */
+const cleanups = new Set<() => void>();
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 let isInstalled = false;
 
@@ -31,6 +33,30 @@ export function trackChild(child: ChildProcess, onParentSignal: OnParentSignal =
   tracked.set(pid, { child, onParentSignal });
   child.once('exit', () => untrack(pid));
   install();
+}
+
+/**
+ * Runs `cleanup` (synchronous) if leakscope exits or is interrupted before the returned function is
+ * called; calling it unregisters the clean-up without running it.
+ */
+export function registerCleanup(cleanup: () => void): () => void {
+  cleanups.add(cleanup);
+  install();
+  return () => {
+    cleanups.delete(cleanup);
+    if (tracked.size === 0 && cleanups.size === 0) uninstall();
+  };
+}
+
+function runCleanups(): void {
+  for (const cleanup of cleanups) {
+    try {
+      cleanup();
+    } catch {
+      // best effort: leakscope is going away
+    }
+  }
+  cleanups.clear();
 }
 
 /** Pids still running that leakscope started (tests use this to check nothing leaks). */
@@ -62,11 +88,12 @@ function killQuietly(pid: number, child: ChildProcess, signal: NodeJS.Signals): 
 
 function untrack(pid: number): void {
   tracked.delete(pid);
-  if (tracked.size === 0) uninstall();
+  if (tracked.size === 0 && cleanups.size === 0) uninstall();
 }
 
 function onExit(): void {
   killAllChildren('SIGKILL');
+  runCleanups();
 }
 
 function onSignal(signal: NodeJS.Signals): void {
@@ -81,6 +108,7 @@ function onSignal(signal: NodeJS.Signals): void {
   }
   // A forwarded child decides when to exit; leakscope waits for it (its 'exit' ends the command).
   if (forwarded > 0) return;
+  runCleanups();
   uninstall();
   process.kill(process.pid, signal);
 }

@@ -8,10 +8,15 @@ import { PROJECT_ROOT } from '../helpers/cli.ts';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-children-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+/** Running, and not a zombie waiting for its new parent to reap it (its parent is dead). */
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z');
   } catch {
     return false;
   }

@@ -9,6 +9,25 @@ const QUICK = ['--iterations', '60', '--warmup', '30'];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-run-cli-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+/** Gone, or a zombie waiting for its new parent to reap it (leakscope, its parent, is dead). */
+function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+async function waitUntilGone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100 && !isGone(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  return isGone(pid);
+}
+
 function runTempDirs(): string[] {
   return fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('leakscope-run-'));
 }
@@ -52,6 +71,28 @@ describe('leakscope run', () => {
     const run = runCli(['run', 'examples/leaky-scenario.mjs', '--iterations', '20', '--warmup', '5', '--no-fail-on-growth']);
     expect(run.stdout).toMatch(/RequestLog/);
     expect(run.status).toBe(0);
+  });
+
+  it('Ctrl-C during leakscope run kills the scenario process and removes the temporary snapshots', async () => {
+    const { spawn } = await import('node:child_process');
+    const { BIN, PROJECT_ROOT } = await import('../helpers/cli.ts');
+    const scenario = path.join(dir, 'slow.mjs');
+    fs.writeFileSync(scenario, "export function setup() { console.log('pid', process.pid); }\nexport function action() { return new Promise((r) => setTimeout(r, 100)); }\n");
+    const before = new Set(runTempDirs());
+    const cli = spawn(process.execPath, [BIN, 'run', scenario, '--iterations', '1000', '--warmup', '1'], { cwd: PROJECT_ROOT });
+    let stderr = '';
+    const scenarioPid = await new Promise<number>((resolve) => {
+      cli.stderr.on('data', (d) => {
+        stderr += d;
+        const m = /pid (\d+)/.exec(stderr);
+        if (m && stderr.includes('snapshot 1/')) resolve(Number(m[1]));
+      });
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => cli.once('exit', (_c, signal) => resolve(signal)));
+    cli.kill('SIGINT');
+    expect(await exited).toBe('SIGINT');
+    expect(await waitUntilGone(scenarioPid)).toBe(true);
+    expect(runTempDirs().filter((d) => !before.has(d))).toEqual([]);
   });
 
   it('leakscope run <missing file> exits 2', () => {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { computeGrowth } from '../../analysis/growth.ts';
 import { groupChainsByShape } from '../../analysis/paths.ts';
+import { registerCleanup } from '../../capture/children.ts';
 import { runScenario } from '../../capture/scenario.ts';
 import { LeakscopeError } from '../../errors.ts';
 import { chainToDot, renderChainGroupsText } from '../../report/retainers.ts';
@@ -40,6 +41,7 @@ module-level array that is never trimmed. \`leakscope run\` on your own scenario
 async function runDemo(options: { out: string; keep?: boolean }): Promise<number> {
   const style = stdoutStyle();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-demo-'));
+  const unregister = options.keep ? () => undefined : registerCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
   try {
     process.stderr.write(`leakscope: running ${sanitizeForTerminal(path.relative(process.cwd(), SCENARIO) || SCENARIO, 200)}: ${DEMO_RUN.warmup} warm-up requests, then ${DEMO_RUN.iterations} more with a snapshot every ${DEMO_RUN.iterations / DEMO_RUN.batches}\n`);
     const run = await runScenario({
@@ -73,6 +75,7 @@ async function runDemo(options: { out: string; keep?: boolean }): Promise<number
     if (options.keep) process.stderr.write(`leakscope: snapshots kept in ${sanitizeForTerminal(dir, 300)}\n`);
     return 0;
   } finally {
+    unregister();
     await stopSvgRenderer().catch(() => undefined);
     if (!options.keep) fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { registerCleanup } from '../../capture/children.ts';
 import { DEFAULT_BATCHES, DEFAULT_ITERATIONS, DEFAULT_WARMUP, runScenario } from '../../capture/scenario.ts';
 import { formatBytes, formatDuration } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
@@ -59,6 +60,8 @@ export async function runAndReport(scenario: string, options: RunCommandOptions)
   const isKept = options.keep === true || options.out !== undefined;
   const dir = options.out !== undefined ? path.resolve(options.out) : fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-run-'));
   if (options.out !== undefined) fs.mkdirSync(dir, { recursive: true });
+  // Ctrl-C during the run or the analysis must not leave the temporary snapshots behind.
+  const unregister = isKept ? () => undefined : registerCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
   try {
     const total = options.batches + 1;
     process.stderr.write(`leakscope: running ${sanitizeForTerminal(scenario, 200)}: ${options.warmup} warm-up, ${options.iterations} measured actions, ${total} snapshots\n`);
@@ -78,6 +81,7 @@ export async function runAndReport(scenario: string, options: RunCommandOptions)
     if (isKept) process.stderr.write(`leakscope: snapshots kept in ${sanitizeForTerminal(dir, 300)}\n`);
     return code;
   } finally {
+    unregister();
     if (!isKept) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
