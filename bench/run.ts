@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runChild, type ToolName } from './lib/child.ts';
 import { makePlan, snapshotByLabel, summarize, TASKS, type Capabilities, type Summary, type TaskName } from './lib/measure.ts';
-import { evaluateTargets, formatSeconds, renderSnapshotTable, renderTargets, TOOL_LABELS } from './lib/report.ts';
+import { evaluateTargets, formatSeconds, renderProblems, renderSnapshotTable, renderTargets, TOOL_LABELS } from './lib/report.ts';
 import { defaultCacheDir, givenSnapshots, prepareSnapshots, SIZES, type SizeName, type SnapshotSet } from './lib/snapshots.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -107,7 +107,7 @@ async function main(): Promise<number> {
   let set: SnapshotSet;
   try {
     set = options.files.length > 0
-      ? givenSnapshots(options.files)
+      ? await givenSnapshots(options.files, options.cacheDir, log)
       : prepareSnapshots({ size: options.size, cacheDir: options.cacheDir, fresh: options.fresh, which: options.which, log });
   } catch (error) {
     log((error as Error).message);
@@ -143,10 +143,10 @@ async function main(): Promise<number> {
       : `\n${label}`;
     out.push(renderSnapshotTable(title, plan.rows.filter((r) => r.snapshot === label), summaries));
   }
+  const problems = renderProblems(plan.rows, summaries);
+  if (problems) out.push('', problems);
   const targets = evaluateTargets(plan, summaries, snapshots);
   out.push('', renderTargets(targets));
-  const skippedTasks = [...new Set(plan.rows.filter((r) => summaries.get(r.jobId)?.status === 'skipped').map((r) => `${r.task}: ${summaries.get(r.jobId)!.reason}`))];
-  if (skippedTasks.length > 0) out.push('', 'Skipped (not in the working tree yet):', ...skippedTasks.map((s) => `  ${s}`));
   const loadEnd = os.loadavg();
   out.push('', `Load average at start ${loadStart[0].toFixed(2)}, at end ${loadEnd[0].toFixed(2)} (above ~0.5 at the start means other work shared the machine).`);
   process.stdout.write(`${out.join('\n')}\n`);

@@ -54,15 +54,18 @@ export async function runChild(tool: ToolName, task: string, args: string[], opt
   const resultFile = path.join(os.tmpdir(), `leakscope-bench-${process.pid}-${Date.now()}.json`);
   const argv = [...commandFor(tool, options.peerHeapMb), '--task', task, '--result', resultFile, ...args];
   const stderr = tail(4000);
+  // memlab reports some errors on stdout (and then exits): keep a tail of it as well.
+  const stdout = tail(4000);
   const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; timedOut: boolean }>((resolve) => {
     const child = spawn(process.execPath, argv, {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let timedOut = false;
     const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, options.timeoutMs);
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, timedOut }); });
   });
   try {
@@ -70,7 +73,7 @@ export async function runChild(tool: ToolName, task: string, args: string[], opt
   } finally {
     fs.rmSync(resultFile, { force: true });
   }
-  return { ok: false, error: describeCrash(outcome, stderr.text, options.timeoutMs) };
+  return { ok: false, error: describeCrash(outcome, stderr.text || stdout.text, options.timeoutMs) };
 }
 
 function describeCrash(outcome: { code: number | null; signal: NodeJS.Signals | null; timedOut: boolean }, stderr: string, timeoutMs: number): string {
@@ -80,6 +83,10 @@ function describeCrash(outcome: { code: number | null; signal: NodeJS.Signals | 
     return `out of memory (${(line ?? '').trim().slice(0, 160)})`;
   }
   if (outcome.signal === 'SIGKILL') return 'killed (SIGKILL: probably the kernel OOM killer)';
-  const last = stderr.trim().split('\n').filter(Boolean).pop() ?? '';
-  return `exited with ${outcome.code ?? outcome.signal}${last ? `: ${last.slice(0, 200)}` : ''}`;
+  // Strip terminal escapes (memlab's console) before quoting the tool's last words.
+  const lines = stderr.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '').split(/[\r\n]+/).map((l) => l.trim()).filter(Boolean);
+  const last = lines.find((l) => /error/i.test(l)) ?? lines.pop() ?? '';
+  // Node exits with 13 when the top-level await never settles: the tool stopped without an answer.
+  const code = outcome.code === 13 ? '13 (the tool stopped without finishing: unsettled top-level await)' : String(outcome.code ?? outcome.signal);
+  return `exited with ${code}${last ? `: ${last.slice(0, 200)}` : ''}`;
 }

@@ -31,6 +31,24 @@ function formatPhases(summary: Summary): string {
   return phases.map(([name, ms]) => `${name} ${(ms / 1000).toFixed(2)}`).join(' + ');
 }
 
+/** Snapshot paths in messages, cut to their file names: the cache directory says nothing. */
+export function shortenPaths(text: string): string {
+  return text.replace(/(?:\/[^\s/()]+)+\/([^\s/()]+\.heapsnapshot)/g, '$1');
+}
+
+/** Every failed or skipped measurement with its whole reason, once. */
+export function renderProblems(rows: Row[], summaries: Map<string, Summary>): string {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const row of rows) {
+    const s = summaries.get(row.jobId)!;
+    if (s.status === 'ok' || seen.has(row.jobId)) continue;
+    seen.add(row.jobId);
+    out.push(`  ${s.status === 'skipped' ? 'skipped' : 'FAILED '} ${row.snapshot} ${row.task} ${TOOL_LABELS[row.tool]}: ${shortenPaths(s.reason ?? '')}`);
+  }
+  return out.length > 0 ? ['Failed or skipped (skipped = not in the working tree yet):', ...out].join('\n') : '';
+}
+
 export interface TargetLine {
   issue: number;
   name: string;
@@ -47,8 +65,10 @@ export function renderSnapshotTable(title: string, rows: Row[], summaries: Map<s
     const s = summaries.get(row.jobId)!;
     const base = row.baselineJobId ? summaries.get(row.baselineJobId) : undefined;
     if (s.status !== 'ok') {
-      const word = s.status === 'skipped' ? 'skipped' : 'failed';
-      return [row.task, TOOL_LABELS[row.tool], `${word}: ${s.reason ?? ''}`, '', '', row.what];
+      // The whole reason goes under the tables (renderProblems); a table cell keeps it short.
+      const reason = shortenPaths(s.reason ?? '');
+      const cell = `${s.status}: ${reason.length > 70 ? `${reason.slice(0, 69)}…` : reason}`;
+      return [row.task, TOOL_LABELS[row.tool], cell, '', '', row.what];
     }
     let vs = '';
     if (base?.status === 'ok' && base.ms && s.ms) {
@@ -115,7 +135,7 @@ export function evaluateTargets(plan: Plan, summaries: Map<string, Summary>, sna
       // A growth that failed fails the target; one that is not in the tree yet cannot be judged.
       const broken = growth?.status !== 'ok' ? growth : top;
       const passed = broken?.status === 'failed' ? false : undefined;
-      check(4, `growth of two snapshots ≤ 2× one top (${how})`, label, `${broken === growth ? 'growth' : 'top'} ${broken?.status ?? 'not run'}: ${broken?.reason ?? ''}`, '≤ 2×', passed);
+      check(4, `growth of two snapshots ≤ 2× one top (${how})`, label, `${broken === growth ? 'growth' : 'top'} ${broken?.status ?? 'not run'} (see above)`, '≤ 2×', passed);
     }
   }
   return lines;

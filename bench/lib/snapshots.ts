@@ -7,7 +7,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 
 export type SizeName = 'medium' | 'big' | 'huge';
 
@@ -76,13 +78,44 @@ export function prepareSnapshots(options: PrepareOptions): SnapshotSet {
   return set;
 }
 
-/** Files given on the command line: each gets the single tasks; the first two also get growth. */
-export function givenSnapshots(files: string[]): SnapshotSet {
-  const singles = files.map((file) => {
-    const stat = fs.statSync(file); // a missing file fails here, before anything is measured
-    return { label: path.basename(file).replace(/\.heapsnapshot$/, ''), file: path.resolve(file), bytes: stat.size };
-  });
+/**
+ * Files given on the command line: each gets the single tasks; the first two also get growth.
+ * Gzipped files are unpacked into the cache first: the peers read only plain JSON, and every tool
+ * must read the same bytes.
+ */
+export async function givenSnapshots(files: string[], cacheDir: string, log: (line: string) => void): Promise<SnapshotSet> {
+  const singles: BenchSnapshot[] = [];
+  for (const given of files) {
+    const stat = fs.statSync(given); // a missing file fails here, before anything is measured
+    const label = path.basename(given).replace(/\.gz$/, '').replace(/\.heapsnapshot$/, '');
+    let file = path.resolve(given);
+    if (isGzip(file)) file = await gunzipToCache(file, stat, cacheDir, log);
+    singles.push({ label, file, bytes: fs.statSync(file).size, origin: file === path.resolve(given) ? undefined : `unpacked from ${given}` });
+  }
   return { singles, growthPair: singles.length >= 2 ? [singles[0], singles[1]] : undefined };
+}
+
+function isGzip(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const magic = Buffer.alloc(2);
+    fs.readSync(fd, magic, 0, 2, 0);
+    return magic[0] === 0x1f && magic[1] === 0x8b;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+async function gunzipToCache(file: string, stat: fs.Stats, cacheDir: string, log: (line: string) => void): Promise<string> {
+  const key = createHash('sha256').update(`${file}\0${stat.size}\0${stat.mtimeMs}`).digest('hex').slice(0, 10);
+  const target = path.join(cacheDir, `${path.basename(file).replace(/\.gz$/, '').replace(/\.heapsnapshot$/, '')}-${key}.heapsnapshot`);
+  if (fs.existsSync(target)) return target;
+  fs.mkdirSync(cacheDir, { recursive: true });
+  log(`unpacking ${file} to ${target}`);
+  const temporary = `${target}.${process.pid}.tmp`;
+  await pipeline(fs.createReadStream(file), zlib.createGunzip(), fs.createWriteStream(temporary));
+  fs.renameSync(temporary, target);
+  return target;
 }
 
 /**

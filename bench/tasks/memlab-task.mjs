@@ -12,7 +12,7 @@ import { createLaps, runChild } from './child-result.mjs';
 
 const require = createRequire(import.meta.url);
 const memlab = require('@memlab/core');
-memlab.config.muteConsole = true;
+// Console left on: its output goes to a pipe the bench keeps the tail of, for error messages.
 
 async function parseWithMemlab(file) {
   const snapshot = await memlab.utils.getSnapshotFromFile(file, { buildNodeIdIndex: true });
