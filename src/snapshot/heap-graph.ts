@@ -232,19 +232,31 @@ function buildRetainers(nodeCount: number, firstEdge: Uint32Array, edgeTarget: U
   return { firstRetainer, retainerNode, retainerEdge };
 }
 
+/**
+ * Sorted (id, ordinal) pairs by an LSD radix sort on the id's two 16-bit halves: O(N), exact for every
+ * uint32 id (packing id and ordinal into one Float64 loses bits once ids pass 2^21).
+ */
 function buildIdIndex(nodeId: Uint32Array) {
   const n = nodeId.length;
-  // Ids are mostly increasing in file order, so sorting (id, ordinal) pairs packed in a Float64 is cheap.
-  const packed = new Float64Array(n);
-  for (let i = 0; i < n; i++) packed[i] = nodeId[i] * 4294967296 + i;
-  packed.sort();
-  const sortedIds = new Uint32Array(n);
-  const ordinals = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    const p = packed[i];
-    const id = Math.floor(p / 4294967296);
-    sortedIds[i] = id;
-    ordinals[i] = p - id * 4294967296;
+  let ordinals = new Uint32Array(n);
+  for (let i = 0; i < n; i++) ordinals[i] = i;
+  let sortedAlready = true;
+  for (let i = 1; i < n && sortedAlready; i++) sortedAlready = nodeId[i - 1] <= nodeId[i];
+  if (!sortedAlready) {
+    let scratch = new Uint32Array(n);
+    const counts = new Uint32Array(65537);
+    for (const shift of [0, 16]) {
+      counts.fill(0);
+      for (let i = 0; i < n; i++) counts[((nodeId[ordinals[i]] >>> shift) & 0xffff) + 1]++;
+      for (let d = 0; d < 65536; d++) counts[d + 1] += counts[d];
+      for (let i = 0; i < n; i++) {
+        const ordinal = ordinals[i];
+        scratch[counts[(nodeId[ordinal] >>> shift) & 0xffff]++] = ordinal;
+      }
+      [ordinals, scratch] = [scratch, ordinals];
+    }
   }
+  const sortedIds = new Uint32Array(n);
+  for (let i = 0; i < n; i++) sortedIds[i] = nodeId[ordinals[i]];
   return { sortedIds, ordinals };
 }

@@ -82,6 +82,17 @@ describe('streaming parser', () => {
     }
   });
 
+  it('finds nodes by id for ids above 2^21 written out of order', () => {
+    const b = new SnapshotBuilder();
+    const root = b.root();
+    const ids = [4_000_000_001, 3_000_001, 2_097_153, 2_097_155, 77, 4_000_000_003];
+    const refs = ids.map((id) => b.node('object', `N${id}`, { id, selfSize: 8 }));
+    refs.forEach((ref, k) => b.edge(root, 'element', k, ref));
+    const g = parseSnapshotText(b.toJSON());
+    for (const id of ids) expect(g.nodeNameOf(g.ordinalOfId(id))).toBe(`N${id}`);
+    expect(g.ordinalOfId(2_097_157)).toBe(-1);
+  });
+
   it('records extra_native_bytes and the sections in file order', () => {
     const g = parseSnapshotText(sample({ extraNativeBytes: 8632, extraSections: { scopes: [] } }).text);
     expect(g.source.extraNativeBytes).toBe(8632);
