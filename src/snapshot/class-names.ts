@@ -59,7 +59,7 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
   const idByKey = new Map<string, number>();
   const { types, nodeType, nodeName, nodeLocation, locScriptId, locLine, locColumn } = graph;
   const detached = mode === 'devtools' ? computeDetachedNatives(graph) : null;
-  const interfaceNames = mode === 'devtools' ? matchInterfaces(graph, interfaces) : null;
+  const interfaceOf = mode === 'devtools' ? matchInterfaces(graph, interfaces) : null;
 
   const classFor = (name: string, location: string): number => {
     const key = `${location},${name}`;
@@ -83,7 +83,7 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
   for (let i = 0; i < n; i++) {
     const type = nodeType[i];
     const nameType = nodeName[i] * 256 + type;
-    const interfaceName = interfaceNames !== null && interfaceNames.size > 0 ? interfaceNames.get(i) : undefined;
+    const interfaceName = interfaceOf !== null && interfaceOf[i] >= 0 ? interfaces[interfaceOf[i]].name : undefined;
     const isDetached = detached !== null && detached[i] === 1;
     const loc = mode === 'devtools' && type === types.object ? nodeLocation[i] : -1;
     if (interfaceName === undefined && !isDetached && loc < 0) {
@@ -181,6 +181,7 @@ function formatPropertyName(name: string): string {
 export function inferInterfaceDefinitions(graph: HeapGraph): InterfaceDefinition[] {
   const objectName = new Set(graph.strings.indexesOf('Object'));
   const candidates = new Map<string, InterfaceDefinition>();
+  const formattedNames = new Map<string, string>();
   let plainObjects = 0;
   for (let i = 0; i < graph.nodeCount; i++) {
     if (!isPlainObject(graph, i, objectName)) continue;
@@ -188,7 +189,8 @@ export function inferInterfaceDefinitions(graph: HeapGraph): InterfaceDefinition
     let name = '{';
     const properties: string[] = [];
     for (const property of plainObjectProperties(graph, i)) {
-      const formatted = formatPropertyName(property);
+      let formatted = formattedNames.get(property);
+      if (formatted === undefined) formattedNames.set(property, (formatted = formatPropertyName(property)));
       if (name.length > MIN_INTERFACE_PROPERTY_COUNT && name.length + formatted.length > MAX_INTERFACE_NAME_LENGTH) break;
       if (name.length !== 1) name += ', ';
       name += formatted;
@@ -211,53 +213,82 @@ export function inferInterfaceDefinitions(graph: HeapGraph): InterfaceDefinition
 }
 
 interface PropertyTrie {
-  next: Map<string, PropertyTrie>;
-  match: { name: string; propertyCount: number; index: number } | null;
+  next: Map<number, PropertyTrie>;
+  match: { propertyCount: number; index: number } | null;
 }
 
 /**
  * Assigns each plain object the interface with the most properties whose property set is a subset
- * of the object's (ties: the more popular one). A trie over sorted property names finds all subsets
- * present without trying every definition.
+ * of the object's (ties: the more popular one), as an index into `definitions` per node (-1: none).
+ * A trie over sorted property ids finds all subsets present without trying every definition.
+ * Property names are turned into small integers once, names that no definition uses are dropped
+ * before matching, and objects with the same remaining property set share one trie walk.
  */
-function matchInterfaces(graph: HeapGraph, definitions: InterfaceDefinition[]): Map<number, string> {
-  const result = new Map<number, string>();
-  if (definitions.length === 0) return result;
+function matchInterfaces(graph: HeapGraph, definitions: InterfaceDefinition[]): Int32Array | null {
+  if (definitions.length === 0) return null;
+  const propertyIds = new Map<string, number>();
   const trie: PropertyTrie = { next: new Map(), match: null };
   definitions.forEach((definition, index) => {
-    const properties = [...definition.properties].sort();
+    const ids = definition.properties.map((name) => {
+      let id = propertyIds.get(name);
+      if (id === undefined) propertyIds.set(name, (id = propertyIds.size));
+      return id;
+    }).sort((a, b) => a - b);
     let node = trie;
-    for (const property of properties) {
-      let child = node.next.get(property);
-      if (!child) {
-        child = { next: new Map(), match: null };
-        node.next.set(property, child);
-      }
+    for (const id of ids) {
+      let child = node.next.get(id);
+      if (!child) node.next.set(id, (child = { next: new Map(), match: null }));
       node = child;
     }
-    if (!node.match) node.match = { name: definition.name, propertyCount: properties.length, index };
+    if (!node.match) node.match = { propertyCount: ids.length, index };
   });
+  // String index → property id (-1: used by no definition, -2: not looked up yet).
+  const idOfString = new Int32Array(graph.strings.count).fill(-2);
+  const { firstEdge, edgeType, edgeNameOrIndex } = graph;
+  const property = graph.types.property;
+  const matchBySet = new Map<string, number>();
+  const result = new Int32Array(graph.nodeCount).fill(-1);
   const objectName = new Set(graph.strings.indexesOf('Object'));
+  const ids: number[] = [];
   for (let i = 0; i < graph.nodeCount; i++) {
     if (!isPlainObject(graph, i, objectName)) continue;
-    const properties = plainObjectProperties(graph, i).sort();
-    const states: PropertyTrie[] = [trie];
-    for (const property of properties) {
-      const count = states.length;
-      for (let s = 0; s < count; s++) {
-        const next = states[s].next.get(property);
-        if (next) states.push(next);
-      }
+    ids.length = 0;
+    for (let e = firstEdge[i]; e < firstEdge[i + 1]; e++) {
+      if (edgeType[e] !== property) continue;
+      const nameIndex = edgeNameOrIndex[e];
+      let id = idOfString[nameIndex];
+      if (id === -2) id = idOfString[nameIndex] = propertyIds.get(graph.strings.get(nameIndex)) ?? -1;
+      if (id >= 0) ids.push(id);
     }
-    let best: PropertyTrie['match'] = null;
-    for (const state of states) {
-      const match = state.match;
-      if (!match) continue;
-      if (!best || match.propertyCount > best.propertyCount || (match.propertyCount === best.propertyCount && match.index < best.index)) best = match;
+    if (ids.length === 0) continue;
+    ids.sort((a, b) => a - b);
+    const key = ids.join(',');
+    let best = matchBySet.get(key);
+    if (best === undefined) {
+      best = bestInterfaceMatch(trie, ids);
+      matchBySet.set(key, best);
     }
-    if (best) result.set(i, best.name);
+    result[i] = best;
   }
   return result;
+}
+
+function bestInterfaceMatch(trie: PropertyTrie, sortedIds: number[]): number {
+  const states: PropertyTrie[] = [trie];
+  for (const id of sortedIds) {
+    const count = states.length;
+    for (let s = 0; s < count; s++) {
+      const next = states[s].next.get(id);
+      if (next) states.push(next);
+    }
+  }
+  let best: PropertyTrie['match'] = null;
+  for (const state of states) {
+    const match = state.match;
+    if (!match) continue;
+    if (!best || match.propertyCount > best.propertyCount || (match.propertyCount === best.propertyCount && match.index < best.index)) best = match;
+  }
+  return best ? best.index : -1;
 }
 
 /**
