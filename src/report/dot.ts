@@ -53,8 +53,10 @@ const HIGHLIGHT_FILL = '#ffd6d6';
 const HIGHLIGHT_BORDER = '#c0392b';
 
 /** Escapes text for the inside of a DOT double-quoted string, after making it printable and short. */
+// The ellipsis becomes "...": Graphviz's built-in font metrics know only ASCII and print a width
+// warning on stderr for every other character.
 function escapeDotText(text: string, maxLen: number): string {
-  return sanitizeForTerminal(text, maxLen).replace(/[\\"&]/g, (c) => (c === '&' ? '&amp;' : `\\${c}`));
+  return sanitizeForTerminal(text, maxLen).replace(/[\\"&…]/g, (c) => (c === '&' ? '&amp;' : c === '…' ? '...' : `\\${c}`));
 }
 
 function quote(escaped: string): string {

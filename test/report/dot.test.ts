@@ -24,7 +24,7 @@ describe('renderDot', () => {
         '  edge [fontname="Helvetica", fontsize="9"];',
         '  "root" [label="(GC roots)"];',
         '  "_42" [label="Connection\\n1.2 kB", style="filled", fillcolor="#ffd6d6", color="#c0392b", tooltip="id @42"];',
-        '  "more_1" [label="… 1,234 more", shape="box", style="dashed"];',
+        '  "more_1" [label="... 1,234 more", shape="box", style="dashed"];',
         '  "root" -> "_42" [label="cache"];',
         '  "_42" -> "more_1" [style="dashed"];',
         '}',
@@ -50,7 +50,7 @@ describe('renderDot', () => {
 
   it('cuts long labels with an ellipsis', () => {
     const dot = renderDot({ nodes: [{ id: 'a', label: 'x'.repeat(10_000) }], edges: [] });
-    expect(dot).toContain(`[label="${'x'.repeat(59)}…"]`);
+    expect(dot).toContain(`[label="${'x'.repeat(59)}..."]`);
   });
 
   it('sanitises ids to [A-Za-z0-9_] and keeps colliding ids apart, in order', () => {
