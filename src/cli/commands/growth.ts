@@ -184,10 +184,22 @@ export function describeNewObjectRetainers(graph: HeapGraph, ordinals: Uint32Arr
 }
 
 /** Chains for the violating classes first, then the largest growing watched classes. */
+/** Built-in value and closure classes: `(string)`, `(number)`, `Function`, `system / Context`, `Object`, `Array`, `{a, b}`. */
+function isGenericClass(name: string): boolean {
+  return /^[({]/.test(name) || name.startsWith('system / ') || name === 'Function' || name === 'Object' || name === 'Array';
+}
+
 function describeTopClasses(last: HeapGraph, result: GrowthResult, verdicts: string[], _gate: GateSettings, violatingKeys: string[]): Map<string, RetainerGroup[]> {
   const described = new Map<string, RetainerGroup[]>();
   const byKey = new Map(result.classes.map((c, i) => [c.key, { c, verdict: verdicts[i] }]));
-  const order = [...violatingKeys, ...result.classes.filter((c, i) => verdicts[i] === 'watched' && c.delta > 0).map((c) => c.key)];
+  const watched = result.classes.filter((c, i) => verdicts[i] === 'watched' && c.delta > 0).map((c) => c.key);
+  // The objects a user named explain a leak; strings, numbers, closures and contexts usually hang
+  // off them. Among the violators, describe named classes first (otherwise in the order given).
+  const violators = violatingKeys
+    .map((key, position) => ({ key, position, generic: isGenericClass(byKey.get(key)?.c.name ?? '') }))
+    .sort((a, b) => Number(a.generic) - Number(b.generic) || a.position - b.position)
+    .map((entry) => entry.key);
+  const order = [...violators, ...watched];
   for (const key of order) {
     if (described.size >= DESCRIBED_CLASSES) break;
     const entry = byKey.get(key);
