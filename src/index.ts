@@ -28,3 +28,13 @@ export type { GateResult, GateSettings, Violation } from './analysis/growth-gate
 export { renderGrowthText } from './report/growth-report.ts';
 
 export { LeakscopeError, SnapshotFormatError, EXIT_OK, EXIT_FINDING, EXIT_USAGE } from './errors.ts';
+
+// Why is it alive: distances, dominators and retained sizes, chains, cycles.
+export { computeClassSummary } from './analysis/histogram.ts';
+export type { ClassSummary } from './analysis/histogram.ts';
+export { computeDistances, isUserDistance, NO_DISTANCE, BASE_SYSTEM_DISTANCE } from './analysis/distances.ts';
+export { computeRetainedSizes, computeImmediateDominators } from './analysis/dominators.ts';
+export { findRetainerChain, groupChainsByShape } from './analysis/paths.ts';
+export { findUnfinalizableRegistrations } from './analysis/finalization.ts';
+export { findUserCycles } from './analysis/cycles.ts';
+export { computeClassIndex } from './snapshot/class-names.ts';

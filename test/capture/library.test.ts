@@ -29,3 +29,20 @@ describe("import { takeSnapshot, measureGrowth, loadSnapshot } from 'leakscope'"
     expect(result.snapshots.some((f) => fs.existsSync(f))).toBe(false);
   });
 });
+
+describe("the analyses from 'leakscope'", () => {
+  it('explain why the leaked RequestContext objects of the leaky server are alive', async () => {
+    const { loadSnapshot: load, computeClassSummary, findRetainerChain, computeRetainedSizes, computeDistances, isUserDistance } = await import('leakscope');
+    const { fixtureGzPath } = await import('../helpers/fixtures.ts');
+    const graph = await load(fixtureGzPath('leaky-server-3'));
+    const row = computeClassSummary(graph).classes.find((c) => c.name === 'RequestContext')!;
+    expect(row.count).toBe(600);
+    expect(row.retainedSize).toBeGreaterThanOrEqual(row.selfSize);
+    const instance = graph.ordinalOfId(graph.nodeId.find((_, i) => graph.nodeTypeOf(i) === 'object' && graph.nodeNameOf(i) === 'RequestContext')!);
+    const chain = findRetainerChain(graph, instance)!;
+    const edgeNames = chain.edges.slice(0, -1).map((e) => graph.edgeNameOf(e));
+    expect(edgeNames.slice(-2)).toEqual(['requestLog', '0']);
+    expect(isUserDistance(computeDistances(graph)[instance])).toBe(true);
+    expect(computeRetainedSizes(graph)[instance]).toBeGreaterThan(0);
+  });
+});
