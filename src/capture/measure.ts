@@ -11,10 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { computeGrowth, type GrowthResult } from '../analysis/growth.ts';
 import { DEFAULT_MIN_DELTA, evaluateGate, type GateResult, type GateSettings } from '../analysis/growth-gate.ts';
-import { groupChainsByShape } from '../analysis/paths.ts';
 import { LeakscopeError } from '../errors.ts';
-import { renderGrowthText, type GrowthReport, type RetainerGroup } from '../report/growth-report.ts';
-import { describeNode, formatEdgeName } from '../report/retainers.ts';
+import { describeNewObjectRetainers, renderGrowthText, type GrowthReport, type RetainerGroup } from '../report/growth-report.ts';
 import { PLAIN_STYLE } from '../report/style.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { loadSnapshot } from '../snapshot/load.ts';
@@ -147,16 +145,7 @@ function describeViolations(last: HeapGraph, growth: GrowthResult, gate: GateRes
     if (described.size >= DESCRIBED_CLASSES) break;
     const growthOfClass = growth.classes.find((c) => c.key === violation.key);
     if (!growthOfClass || growthOfClass.newOrdinals.length === 0 || described.has(violation.key)) continue;
-    const { groups } = groupChainsByShape(last, growthOfClass.newOrdinals);
-    described.set(violation.key, groups.slice(0, CHAIN_GROUPS).map((g) => ({
-      count: g.count,
-      retainedSize: g.totalRetained,
-      steps: g.chain.nodes.map((node, i) => ({
-        name: describeNode(last, node),
-        edge: g.chain.edges[i] >= 0 ? formatEdgeName(last, g.chain.edges[i]) : null,
-      })),
-      isTransient: g.chain.transientRoot !== null,
-    })));
+    described.set(violation.key, describeNewObjectRetainers(last, growthOfClass.newOrdinals, CHAIN_GROUPS));
   }
   return described;
 }

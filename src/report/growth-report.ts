@@ -8,6 +8,9 @@ import { formatBytes, formatCount, formatDelta } from './format.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
 import { PLAIN_STYLE, type Style } from './style.ts';
 import { renderTable, type TableCell } from './table.ts';
+import { groupChainsByShape } from '../analysis/paths.ts';
+import type { HeapGraph } from '../snapshot/heap-graph.ts';
+import { describeNode, formatEdgeName } from './retainers.ts';
 
 /** One hop of a retainer chain, root first: the node's class and the edge leaving it (null on the target). */
 export interface RetainerStep {
@@ -204,4 +207,21 @@ export function renderGrowthText(report: GrowthReport, style: Style = PLAIN_STYL
     out.push(style.green(renderVerdictLine(report)));
   }
   return out.join('\n');
+}
+
+/**
+ * The `chain --all` view of a class's new objects: group them by the shape of their shortest
+ * retainer chain and keep the largest groups, each with one example chain written DevTools' way.
+ */
+export function describeNewObjectRetainers(graph: HeapGraph, ordinals: Uint32Array, maxGroups: number): RetainerGroup[] {
+  const { groups } = groupChainsByShape(graph, ordinals);
+  return groups.slice(0, maxGroups).map((g) => ({
+    count: g.count,
+    retainedSize: g.totalRetained,
+    steps: g.chain.nodes.map((node, i) => ({
+      name: describeNode(graph, node),
+      edge: g.chain.edges[i] >= 0 ? formatEdgeName(graph, g.chain.edges[i]) : null,
+    })),
+    isTransient: g.chain.transientRoot !== null,
+  }));
 }

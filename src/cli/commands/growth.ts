@@ -13,13 +13,11 @@ import { loadConfig, type LeakscopeConfig } from '../../config.ts';
 import { EXIT_FINDING, EXIT_OK, LeakscopeError } from '../../errors.ts';
 import type { NameMode } from '../../snapshot/class-names.ts';
 import type { HeapGraph } from '../../snapshot/heap-graph.ts';
-import { growthToJson, isGateFailed, renderGrowthText, renderVerdictLine, type GrowthReport, type RetainerGroup } from '../../report/growth-report.ts';
+import { describeNewObjectRetainers, growthToJson, isGateFailed, renderGrowthText, renderVerdictLine, type GrowthReport, type RetainerGroup } from '../../report/growth-report.ts';
 import { renderGrowthMarkdown } from '../../report/markdown.ts';
 import { renderJson } from '../../report/json.ts';
 import { writeFileAtomic } from '../../report/write-output.ts';
 import { PLAIN_STYLE } from '../../report/style.ts';
-import { groupChainsByShape } from '../../analysis/paths.ts';
-import { describeNode, formatEdgeName } from '../../report/retainers.ts';
 import { addClassOptions, collect, commandAction, loadAllForCli, parseNonNegativeInt, sanitizeLine, stdoutStyle, writeOut } from '../io.ts';
 
 export type GrowthFormat = 'text' | 'json' | 'markdown';
@@ -164,23 +162,6 @@ export async function reportGrowthOfGraphs(graphs: HeapGraph[], labels: string[]
     writeOut(rendered);
   }
   return isGateFailed(report) ? EXIT_FINDING : EXIT_OK;
-}
-
-/**
- * The `chain --all` view of a class's new objects: group them by the shape of their shortest
- * retainer chain and keep the largest groups, each with one example chain written DevTools' way.
- */
-export function describeNewObjectRetainers(graph: HeapGraph, ordinals: Uint32Array, maxGroups: number): RetainerGroup[] {
-  const { groups } = groupChainsByShape(graph, ordinals);
-  return groups.slice(0, maxGroups).map((g) => ({
-    count: g.count,
-    retainedSize: g.totalRetained,
-    steps: g.chain.nodes.map((node, i) => ({
-      name: describeNode(graph, node),
-      edge: g.chain.edges[i] >= 0 ? formatEdgeName(graph, g.chain.edges[i]) : null,
-    })),
-    isTransient: g.chain.transientRoot !== null,
-  }));
 }
 
 /** Chains for the violating classes first, then the largest growing watched classes. */
