@@ -14,7 +14,7 @@ import { computeOwnedSelfSizes } from '../../src/analysis/owned-sizes.ts';
 import { computeClassRetainedSizes } from '../../src/analysis/class-retained.ts';
 
 /** Node 18/20/22/24, with and without allocation tracking, and one taken with exposeInternals. */
-const FIXTURES = ['leaky-server-1', 'basic', 'finreg-node18', 'finreg-node20', 'finreg-node22', 'finreg-node24', 'tracked-node24', 'internals'];
+const FIXTURES = ['leaky-server-1', 'basic', 'finreg-node18', 'finreg-node20', 'finreg-node22', 'finreg-node24', 'tracked-node24', 'internals', 'chrome-page'];
 
 interface Aggregate { count: number; self: number; retained: number; distance: number; merged?: boolean }
 
