@@ -14,6 +14,7 @@ const formatByFixture: Record<string, { nodeFields: string[]; nodeTypeCount: num
   'finreg-node22': { nodeFields: N7, nodeTypeCount: 15, extraNativeBytes: false },
   'finreg-node24': { nodeFields: N6, nodeTypeCount: 15, extraNativeBytes: true },
   'tracked-node24': { nodeFields: N7, nodeTypeCount: 15, extraNativeBytes: true },
+  'chrome-page': { nodeFields: N6, nodeTypeCount: 15, extraNativeBytes: true },
 };
 const NODE20 = { nodeFields: N7, nodeTypeCount: 16, extraNativeBytes: false };
 
@@ -31,6 +32,7 @@ const objectCounts: Record<string, Record<string, number>> = {
   'leaky-server-1': { RequestContext: 200 }, 'leaky-server-2': { RequestContext: 400 }, 'leaky-server-3': { RequestContext: 600 },
   'clean-server-1': { RequestContext: 0 }, 'clean-server-2': { RequestContext: 0 }, 'clean-server-3': { RequestContext: 0 },
   'finreg-node18': finreg, 'finreg-node20': finreg, 'finreg-node22': finreg, 'finreg-node24': finreg,
+  'chrome-page': { Widget: 300, 'Object.x': 200, 'Object.y': 200 },
 };
 
 interface Snapshot {

@@ -57,7 +57,13 @@ export interface RuntimeInfo {
   globals: string[];
 }
 
-/** Guesses the writer from the roots: Node has a `Node / Environment` root; pages have Window globals. */
+const BROWSER_GLOBAL = /^(Window|DedicatedWorkerGlobalScope|SharedWorkerGlobalScope|ServiceWorkerGlobalScope)( \[JSGlobalObject\])? \/ /;
+
+/**
+ * Guesses the writer from the heap: Node has a `Node / Environment` root; browsers have global
+ * objects named `Window / <url>` (or a worker scope). Newer Chrome no longer links its globals from
+ * the snapshot root (they hang off `(Global handles)`), so globals are found by name.
+ */
 export function detectRuntime(graph: HeapGraph): RuntimeInfo {
   const root = graph.rootOrdinal;
   const globals: string[] = [];
@@ -68,9 +74,24 @@ export function detectRuntime(graph: HeapGraph): RuntimeInfo {
     if (name === 'Node / Environment') hasNodeEnvironment = true;
     if (graph.edgeType[e] === graph.types.shortcut) globals.push(name);
   }
-  const isChrome = globals.some((g) => /^(Window|DedicatedWorkerGlobalScope|SharedWorkerGlobalScope|ServiceWorkerGlobalScope) \//.test(g));
-  const runtime = hasNodeEnvironment ? 'node' : isChrome ? 'chrome' : 'unknown';
+  if (!hasNodeEnvironment && !globals.some((g) => BROWSER_GLOBAL.test(g))) globals.push(...findBrowserGlobals(graph));
+  const isBrowser = globals.some((g) => BROWSER_GLOBAL.test(g));
+  const runtime = hasNodeEnvironment ? 'node' : isBrowser ? 'chrome' : 'unknown';
   return { runtime, version: runtime === 'node' ? findNodeVersion(graph) : null, globals };
+}
+
+/** Object nodes whose name is a browser global's, each name once (names are tested once per string). */
+function findBrowserGlobals(graph: HeapGraph): string[] {
+  const verdict = new Map<number, boolean>();
+  const found = new Set<string>();
+  for (let i = 0; i < graph.nodeCount; i++) {
+    if (graph.nodeType[i] !== graph.types.object) continue;
+    const nameIndex = graph.nodeName[i];
+    let isGlobal = verdict.get(nameIndex);
+    if (isGlobal === undefined) verdict.set(nameIndex, (isGlobal = BROWSER_GLOBAL.test(graph.strings.get(nameIndex))));
+    if (isGlobal) found.add(graph.strings.get(nameIndex));
+  }
+  return [...found];
 }
 
 /** process.version lives in the heap as a string like "v20.20.2"; take the most frequent candidate. */

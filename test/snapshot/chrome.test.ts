@@ -73,13 +73,13 @@ describe('Chrome page snapshot (chrome-page fixture)', () => {
     expect(tail[2].node.name).toBe('<div class="ghost">');
   });
 
-  // Known gap (not fixed here): detectRuntime (src/analysis/statistics.ts) looks for Window globals
-  // among the root's shortcut edges, but this Chrome 156 snapshot's root has a single edge, to
-  // (GC roots), so `info` says "unknown". Turn `it.fails` into `it` once Chrome is recognised.
-  it.fails('info --json reports runtime "chrome"', () => {
+  // Chrome 156 no longer links its Window global from the snapshot root (only (GC roots) is), so
+  // the runtime is recognised by the global's name.
+  it('info --json reports runtime "chrome"', () => {
     const { status, stdout } = runCli(['info', gz, '--json']);
     expect(status).toBe(0);
-    const info = JSON.parse(stdout) as { runtime: string; nodeFields: string[] };
+    const info = JSON.parse(stdout) as { runtime: string; nodeFields: string[]; globals: string[] };
+    expect(info.globals.some((g) => g.startsWith('Window [JSGlobalObject] / http://127.0.0.1:'))).toBe(true);
     expect(info.nodeFields).toHaveLength(6);
     expect(info.runtime).toBe('chrome');
   });
