@@ -81,9 +81,12 @@ export class RetainerChainFinder {
     const dist = this.#distances;
     const root = graph.rootOrdinal;
     if (dist[target] === NO_DISTANCE) return null;
-    const isFromUserRoot = dist[target] < dist[root] || dist[root] === 0;
-    // Globals are at 1; with user roots the root's other children are at BASE_SYSTEM_DISTANCE + 1.
-    const start = isFromUserRoot ? 1 : dist[root] + 1;
+    // The root sits at BASE_SYSTEM_DISTANCE when the snapshot has user roots (globals at 1), at 0
+    // when it has none (newer Chrome links only (GC roots) from the root): then every chain starts
+    // at a GC root, one hop from the root.
+    const hasUserRoots = dist[root] !== 0;
+    const isFromUserRoot = hasUserRoots && dist[target] < dist[root];
+    const start = isFromUserRoot || !hasUserRoots ? 1 : dist[root] + 1;
     const nodes = [target];
     const edges = [-1];
     const partnerEdges = [-1];

@@ -70,6 +70,8 @@ describe('Chrome page snapshot (chrome-page fixture)', () => {
     expect(tail[0].edge).toEqual({ type: 'property', name: 'detached' });
     expect(tail[1].node.name).toBe('Array');
     expect(tail[1].edge?.type).toBe('element');
+    // The root links only (GC roots) here, so the chain starts at a GC root, not at a global.
+    expect(runCli(['chain', gz, '--type', 'Detached <div>']).stdout).toMatch(/^<div class="ghost"> @\d+: \d+ hops from a GC root/);
     expect(tail[2].node.name).toBe('<div class="ghost">');
   });
 
