@@ -65,10 +65,15 @@ export class HeapGraph {
   readonly edgeNameOrIndex: Uint32Array;
   /** Target ordinal of each edge. */
   readonly edgeTarget: Uint32Array;
-  /** Reverse CSR: retainers of node k are positions firstRetainer[k] .. firstRetainer[k+1]-1. */
-  readonly firstRetainer: Uint32Array;
-  readonly retainerNode: Uint32Array;
-  readonly retainerEdge: Uint32Array;
+  /**
+   * Reverse CSR: retainers of node k are positions firstRetainer[k] .. firstRetainer[k+1]-1.
+   * Built on first access (8 B/edge + 4 B/node): summaries such as `top` never need it.
+   */
+  get firstRetainer(): Uint32Array { return (this.#retainers ??= this.#buildRetainers()).firstRetainer; }
+  get retainerNode(): Uint32Array { return (this.#retainers ??= this.#buildRetainers()).retainerNode; }
+  get retainerEdge(): Uint32Array { return (this.#retainers ??= this.#buildRetainers()).retainerEdge; }
+  #retainers: { firstRetainer: Uint32Array; retainerNode: Uint32Array; retainerEdge: Uint32Array } | undefined;
+  #buildRetainers() { return buildRetainers(this.nodeCount, this.firstEdge, this.edgeTarget); }
   /** Location per node as an index into locScriptId/locLine/locColumn, or -1. */
   readonly nodeLocation: Int32Array;
   readonly locScriptId: Uint32Array;
@@ -112,10 +117,6 @@ export class HeapGraph {
     this.rootOrdinal = parts.rootOrdinal;
     this.source = parts.source;
     this.types = resolveTypeIds(parts.nodeTypeNames, parts.edgeTypeNames);
-    const retainers = buildRetainers(this.nodeCount, this.firstEdge, this.edgeTarget);
-    this.firstRetainer = retainers.firstRetainer;
-    this.retainerNode = retainers.retainerNode;
-    this.retainerEdge = retainers.retainerEdge;
   }
 
   /** The node's raw V8 name (constructor name, string contents, function name…). */
