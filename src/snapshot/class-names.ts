@@ -80,13 +80,22 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
   const byLocation = new Map<number, Map<number, Map<number, number>>>();
   const nameOf = (i: number) => (mode === 'devtools' ? devtoolsClassName(graph, i) : rawClassName(graph, i));
 
+  const locationLabel = (loc: number) => (loc < 0 ? '' : `${locScriptId[loc]},${locLine[loc]},${locColumn[loc]}`);
+  // Unlocated plain objects of one interface share a class: resolve each interface once.
+  const interfaceClass = new Int32Array(interfaces.length).fill(-1);
+  // Consecutive nodes often share a located class (arrays of one class's instances).
+  let lastScript = -1;
+  let lastLineColumn = -1;
+  let lastNameType = -1;
+  let lastLocatedId = -1;
+
   for (let i = 0; i < n; i++) {
     const type = nodeType[i];
     const nameType = nodeName[i] * 256 + type;
-    const interfaceName = interfaceOf !== null && interfaceOf[i] >= 0 ? interfaces[interfaceOf[i]].name : undefined;
+    const interfaceIndex = interfaceOf !== null ? interfaceOf[i] : -1;
     const isDetached = detached !== null && detached[i] === 1;
     const loc = mode === 'devtools' && type === types.object ? nodeLocation[i] : -1;
-    if (interfaceName === undefined && !isDetached && loc < 0) {
+    if (interfaceIndex < 0 && !isDetached && loc < 0) {
       let id = byNameType.get(nameType);
       if (id === undefined) {
         id = classFor(nameOf(i), '');
@@ -95,22 +104,36 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
       classOf[i] = id;
       continue;
     }
-    const name = interfaceName ?? (isDetached ? devtoolsObjectName(`Detached ${graph.nodeNameOf(i)}`) : nameOf(i));
-    if (loc < 0 || interfaceName !== undefined || isDetached) {
-      classOf[i] = classFor(name, loc < 0 ? '' : `${locScriptId[loc]},${locLine[loc]},${locColumn[loc]}`);
+    if (interfaceIndex >= 0 && loc < 0) {
+      if (interfaceClass[interfaceIndex] < 0) interfaceClass[interfaceIndex] = classFor(interfaces[interfaceIndex].name, '');
+      classOf[i] = interfaceClass[interfaceIndex];
       continue;
     }
-    let byLine = byLocation.get(locScriptId[loc]);
-    if (byLine === undefined) byLocation.set(locScriptId[loc], (byLine = new Map()));
+    if (interfaceIndex >= 0 || isDetached) {
+      const name = interfaceIndex >= 0 ? interfaces[interfaceIndex].name : devtoolsObjectName(`Detached ${graph.nodeNameOf(i)}`);
+      classOf[i] = classFor(name, locationLabel(loc));
+      continue;
+    }
+    const script = locScriptId[loc];
     const lineColumn = locLine[loc] * 2097152 + locColumn[loc];
+    if (script === lastScript && lineColumn === lastLineColumn && nameType === lastNameType) {
+      classOf[i] = lastLocatedId;
+      continue;
+    }
+    let byLine = byLocation.get(script);
+    if (byLine === undefined) byLocation.set(script, (byLine = new Map()));
     let byName = byLine.get(lineColumn);
     if (byName === undefined) byLine.set(lineColumn, (byName = new Map()));
     let id = byName.get(nameType);
     if (id === undefined) {
-      id = classFor(name, `${locScriptId[loc]},${locLine[loc]},${locColumn[loc]}`);
+      id = classFor(nameOf(i), locationLabel(loc));
       byName.set(nameType, id);
     }
     classOf[i] = id;
+    lastScript = script;
+    lastLineColumn = lineColumn;
+    lastNameType = nameType;
+    lastLocatedId = id;
   }
   return { mode, classOf, names, keys, locations };
 }
