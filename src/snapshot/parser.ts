@@ -258,6 +258,11 @@ export class SnapshotParser {
     }
     if (key === 'strings') {
       if (c !== LBRACKET) this.#fail(`"strings" should be an array, found ${describeByte(c)}`);
+      // With a known file size the section cannot outgrow the rest of the file: allocate that once
+      // instead of doubling (which copies and leaves ~2× the section as garbage at the peak).
+      if (this.#inputSize !== undefined && this.#strLength === 0) {
+        this.#strBytes = Buffer.allocUnsafe(Math.max(0, this.#inputSize - this.#offset));
+      }
       this.#state = State.Strings;
       return;
     }
@@ -631,12 +636,23 @@ export class SnapshotParser {
       locLine: this.#locLine.subarray(0, locationCount),
       locColumn: this.#locColumn.subarray(0, locationCount),
       locationCount,
-      stringBytes: this.#strBytes.subarray(0, this.#strLength),
-      stringOffsets: this.#strOffsets.slice(0, this.#strCount + 1),
+      stringBytes: this.#stringBytes(),
+      stringOffsets: this.#strOffsets.subarray(0, this.#strCount + 1),
       nodeTypeNames: this.#nodeTypeNames,
       edgeTypeNames: this.#edgeTypeNames,
       sections: this.#sections,
     };
+  }
+
+  /** The strings section's bytes; copied only when the buffer is much larger than its content. */
+  #stringBytes(): Buffer {
+    const bytes = this.#strBytes;
+    const length = this.#strLength;
+    if (bytes.length - length <= Math.max(1 << 20, length >>> 3)) return bytes.subarray(0, length);
+    const exact = Buffer.allocUnsafe(length);
+    bytes.copy(exact, 0, 0, length);
+    this.#strBytes = Buffer.alloc(0);
+    return exact;
   }
 
   /** Every name must index the strings table; element/hidden edge names are plain integers. */
