@@ -4,9 +4,10 @@
 
 import fs from 'node:fs';
 import zlib from 'node:zlib';
+import { Worker } from 'node:worker_threads';
 import { LeakscopeError, SnapshotFormatError } from '../errors.ts';
 import { HeapGraph } from './heap-graph.ts';
-import { SnapshotParser, type ParsedSnapshot } from './parser.ts';
+import { SnapshotParser, type EdgeLayout, type ParsedSnapshot } from './parser.ts';
 import { StringTable } from './string-table.ts';
 
 /** 8 MiB: large enough that the per-read syscall cost vanishes, small enough to stay in cache-friendly territory. */
@@ -15,14 +16,23 @@ const CHUNK_BYTES = 8 * 1024 * 1024;
 export interface LoadOptions {
   /** Called after every chunk with bytes read so far and the file size. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /**
+   * Plain (not gzipped) files of at least this many bytes have their "edges" section parsed by a
+   * worker thread while this thread parses the rest. Default 64 MiB; Infinity disables it.
+   */
+  parallelEdgesMinBytes?: number;
 }
+
+const PARALLEL_EDGES_MIN_BYTES = 64 * 1024 * 1024;
 
 export async function loadSnapshot(file: string, options: LoadOptions = {}): Promise<HeapGraph> {
   const started = performance.now();
   const { size, gzipped } = inspectFile(file);
   const parsed = gzipped
     ? await parseGzipFile(file, size, options)
-    : parseFile(file, size, options);
+    : size >= (options.parallelEdgesMinBytes ?? PARALLEL_EDGES_MIN_BYTES)
+      ? await parseFileParallel(file, size, options)
+      : parseFile(file, size, options);
   return buildGraph(parsed, file, size, performance.now() - started);
 }
 
@@ -83,6 +93,161 @@ function parseFile(file: string, size: number, options: LoadOptions): ParsedSnap
     fs.closeSync(fd);
   }
   return parser.finish();
+}
+
+/** The worker could not run (not a format error): parse sequentially instead. */
+class EdgeWorkerUnavailable extends Error {}
+
+interface EdgeWorker {
+  /** Resolves with the offset of the section's ']'; rejects with SnapshotFormatError or EdgeWorkerUnavailable. */
+  result: Promise<number>;
+  terminate(): void;
+}
+
+function startEdgeWorker(file: string, start: number, size: number, layout: EdgeLayout): EdgeWorker {
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL('./edges-worker.mjs', import.meta.url), {
+      workerData: {
+        file, start, size,
+        edgeRoles: Array.from(layout.edgeRoles),
+        edgeFieldCount: layout.edgeFieldCount,
+        edgeCount: layout.edgeCount,
+        nodeCount: layout.nodeCount,
+        nodeFieldCount: layout.nodeFieldCount,
+        edgeTypeCount: layout.edgeTypeCount,
+        edgeType: layout.edgeType.buffer,
+        edgeNameOrIndex: layout.edgeNameOrIndex.buffer,
+        edgeTarget: layout.edgeTarget.buffer,
+      },
+      // The worker is plain JavaScript: no loader flags, no stdin.
+      execArgv: [],
+      stdin: false,
+    });
+  } catch (error) {
+    return { result: Promise.reject(new EdgeWorkerUnavailable(String(error))), terminate() {} };
+  }
+  const result = new Promise<number>((resolve, reject) => {
+    let settled = false;
+    worker.once('message', (message: { ok: boolean; close?: number; message?: string; offset?: number; crash?: string }) => {
+      settled = true;
+      if (message.ok) resolve(message.close!);
+      else if (message.message !== undefined) reject(new SnapshotFormatError(file, message.message, message.offset));
+      else reject(new EdgeWorkerUnavailable(message.crash ?? 'edges worker failed'));
+    });
+    worker.once('error', (error) => { if (!settled) { settled = true; reject(new EdgeWorkerUnavailable(String(error))); } });
+    worker.once('exit', (code) => { if (!settled) { settled = true; reject(new EdgeWorkerUnavailable(`edges worker exited with code ${code}`)); } });
+  });
+  result.catch(() => {}); // observed by the caller; never an unhandled rejection
+  return { result, terminate: () => { void worker.terminate(); } };
+}
+
+/** Offset of the first byte equal to `byte` at or after `from`, or -1; reads with a private buffer. */
+function scanFor(fd: number, size: number, from: number, byte: number, buffer: Buffer): number {
+  let position = from;
+  while (position < size) {
+    const read = fs.readSync(fd, buffer, 0, Math.min(buffer.length, size - position), position);
+    if (read === 0) return -1;
+    const hit = buffer.subarray(0, read).indexOf(byte);
+    if (hit !== -1) return position + hit;
+    position += read;
+  }
+  return -1;
+}
+
+/**
+ * Offset of the '[' opening "edges" when the key right after "nodes" is "edges", else -1.
+ * The nodes array holds only digits, commas and whitespace, so its first '"' starts the next key.
+ */
+function locateEdgesOpen(fd: number, size: number, nodesValue: number, buffer: Buffer): number {
+  const quote = scanFor(fd, size, nodesValue, 0x22, buffer);
+  if (quote === -1) return -1;
+  const head = Buffer.alloc(64);
+  const read = fs.readSync(fd, head, 0, Math.min(head.length, size - quote), quote);
+  const text = head.toString('latin1', 0, read);
+  const match = /^"edges"[ \t\r\n]*:[ \t\r\n]*\[/.exec(text);
+  return match ? quote + match[0].length - 1 : -1;
+}
+
+/** Offset of the ']' closing "edges" (the last ']' before the next '"'), or -1 when not plain. */
+function locateEdgesClose(fd: number, size: number, from: number, buffer: Buffer): number {
+  const quote = scanFor(fd, size, from, 0x22, buffer);
+  const end = quote === -1 ? size : quote;
+  // Search backwards from the next key for the bracket: only whitespace and a comma lie between.
+  const tail = Math.max(from, end - 4096);
+  const read = fs.readSync(fd, buffer, 0, end - tail, tail);
+  const hit = buffer.subarray(0, read).lastIndexOf(0x5d);
+  return hit === -1 ? -1 : tail + hit;
+}
+
+/**
+ * Plain files: this thread parses everything but "edges", which a worker parses concurrently into
+ * shared columns. Falls back to the sequential parser when the layout is unusual (edges not right
+ * after nodes, tiny sections) or the worker cannot run. Errors are those of the sequential parser.
+ */
+async function parseFileParallel(file: string, size: number, options: LoadOptions): Promise<ParsedSnapshot> {
+  let nodesValue = -1;
+  const parser = new SnapshotParser(file, size, { sharedEdges: true, onSection: (key, offset) => { if (key === 'nodes') nodesValue = offset; } });
+  const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, size));
+  const fd = openForRead(file);
+  let worker: EdgeWorker | null = null;
+  let edgesOpen = -1;
+  let edgesClose = -1;
+  let decided = false;
+  try {
+    let position = 0;
+    try {
+      while (position < size) {
+        let limit = size;
+        // Until "nodes" begins, feed small pieces: the edges must be located before they are fed.
+        if (!decided) limit = Math.min(size, position + 64 * 1024);
+        if (worker !== null && position <= edgesOpen) limit = Math.min(limit, edgesOpen + 1);
+        const read = fs.readSync(fd, buffer, 0, Math.min(buffer.length, limit - position), position);
+        if (read === 0) break; // the file shrank while we read it; finish() reports the truncation
+        parser.feed(buffer.subarray(0, read));
+        position += read;
+        options.onProgress?.(position, size);
+        if (!decided && nodesValue >= 0) {
+          decided = true;
+          const layout = parser.edgeLayout();
+          edgesOpen = layout === null ? -1 : locateEdgesOpen(fd, size, nodesValue, buffer);
+          if (layout !== null && edgesOpen >= position) worker = startEdgeWorker(file, edgesOpen + 1, size, layout);
+        }
+        if (worker !== null && position === edgesOpen + 1) {
+          edgesClose = locateEdgesClose(fd, size, position, buffer);
+          // No plain closing bracket: the worker finds what is wrong (or where it really ends).
+          if (edgesClose === -1) edgesClose = await worker.result;
+          parser.skipEdges(edgesClose);
+          position = edgesClose;
+        }
+      }
+      // No worker (unusual layout: everything was parsed here), or the file ended before the edges.
+      if (worker === null || edgesClose === -1) return parser.finish();
+      {
+        const close = await worker.result;
+        if (close !== edgesClose) throw new SnapshotFormatError(file, `unexpected ']' in "edges" (only unsigned integers are allowed)`, edgesClose);
+      }
+      return parser.finish();
+    } catch (error) {
+      if (error instanceof EdgeWorkerUnavailable) {
+        worker?.terminate();
+        worker = null;
+        return parseFile(file, size, options);
+      }
+      // An error after the edges' start: an error inside the edges comes first in the file.
+      if (worker !== null && error instanceof SnapshotFormatError && (error.offset === undefined || error.offset > edgesOpen)) {
+        try {
+          await worker.result;
+        } catch (edgeError) {
+          if (edgeError instanceof SnapshotFormatError) throw edgeError;
+        }
+      }
+      throw error;
+    }
+  } finally {
+    worker?.terminate();
+    fs.closeSync(fd);
+  }
 }
 
 async function parseGzipFile(file: string, compressedSize: number, options: LoadOptions): Promise<ParsedSnapshot> {

@@ -80,6 +80,26 @@ export interface ParsedSnapshot {
   sections: string[];
 }
 
+/** What a worker needs to parse the "edges" section on its own (see edges-worker.mjs). */
+export interface EdgeLayout {
+  edgeRoles: Uint8Array;
+  edgeFieldCount: number;
+  edgeCount: number;
+  nodeCount: number;
+  nodeFieldCount: number;
+  edgeTypeCount: number;
+  edgeType: Uint8Array;
+  edgeNameOrIndex: Uint32Array;
+  edgeTarget: Uint32Array;
+}
+
+export interface ParserOptions {
+  /** Allocate the edge columns in SharedArrayBuffers, so a worker can fill them. */
+  sharedEdges?: boolean;
+  /** Called when a top-level value starts, with the section name and the offset of its first byte. */
+  onSection?: (key: string, offset: number) => void;
+}
+
 export class SnapshotParser {
   readonly #file: string;
   /** Total input size when known; bounds the arrays the header may ask for. */
@@ -128,9 +148,9 @@ export class SnapshotParser {
   #nodeEdgeCount = new Uint32Array(0);
   #detachedness = new Uint8Array(0);
   #traceNodeId: Uint32Array | null = null;
-  #edgeType = new Uint8Array(0);
-  #edgeNameOrIndex = new Uint32Array(0);
-  #edgeTarget = new Uint32Array(0);
+  #edgeType: Uint8Array = new Uint8Array(0);
+  #edgeNameOrIndex: Uint32Array = new Uint32Array(0);
+  #edgeTarget: Uint32Array = new Uint32Array(0);
   #locObject = new Uint32Array(0);
   #locScriptId = new Uint32Array(0);
   #locLine = new Uint32Array(0);
@@ -142,9 +162,45 @@ export class SnapshotParser {
   #strOffsets = new Uint32Array(1024);
   #strCount = 0;
 
-  constructor(file: string, inputSize?: number) {
+  readonly #options: ParserOptions;
+
+  constructor(file: string, inputSize?: number, options: ParserOptions = {}) {
     this.#file = file;
     this.#inputSize = inputSize;
+    this.#options = options;
+  }
+
+  /** Bytes consumed so far (the absolute offset of the next byte to feed). */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  /** The edge layout, once the header has been read; null before. */
+  edgeLayout(): EdgeLayout | null {
+    if (this.#meta === null) return null;
+    return {
+      edgeRoles: this.#edgeRoles.slice(),
+      edgeFieldCount: this.#edgeFieldCount,
+      edgeCount: this.#edgeCount,
+      nodeCount: this.#nodeCount,
+      nodeFieldCount: this.#nodeFieldCount,
+      edgeTypeCount: this.#edgeTypeNames.length,
+      edgeType: this.#edgeType,
+      edgeNameOrIndex: this.#edgeNameOrIndex,
+      edgeTarget: this.#edgeTarget,
+    };
+  }
+
+  /**
+   * Just after the opening '[' of "edges" has been fed: someone else (a worker) fills the edge
+   * columns; continue at `closeOffset`, the offset of the section's ']', which must be fed next.
+   */
+  skipEdges(closeOffset: number): void {
+    if (this.#state !== State.Numbers || this.#section !== Section.Edges || this.#item !== 0 || this.#field !== 0 || this.#digits !== 0 || closeOffset < this.#offset) {
+      throw new Error('internal error: skipEdges outside the start of "edges"');
+    }
+    this.#item = this.#edgeCount;
+    this.#offset = closeOffset;
   }
 
   #fail(message: string, offset: number = this.#offset): never {
@@ -235,6 +291,7 @@ export class SnapshotParser {
     if (this.#seen.has(key)) this.#fail(`section "${key}" appears twice`);
     this.#seen.add(key);
     this.#sections.push(key);
+    this.#options.onSection?.(key, this.#offset);
     if (key === 'snapshot') {
       if (c !== LBRACE) this.#fail(`"snapshot" should be an object, found ${describeByte(c)}`);
       this.#header = Buffer.alloc(64 * 1024);
@@ -365,9 +422,15 @@ export class SnapshotParser {
       this.#nodeEdgeCount = new Uint32Array(nodeCount);
       this.#detachedness = new Uint8Array(nodeCount);
       this.#traceNodeId = nodeFields.includes('trace_node_id') ? new Uint32Array(nodeCount) : null;
-      this.#edgeType = new Uint8Array(edgeCount);
-      this.#edgeNameOrIndex = new Uint32Array(edgeCount);
-      this.#edgeTarget = new Uint32Array(edgeCount);
+      if (this.#options.sharedEdges) {
+        this.#edgeType = new Uint8Array(new SharedArrayBuffer(edgeCount));
+        this.#edgeNameOrIndex = new Uint32Array(new SharedArrayBuffer(edgeCount * 4));
+        this.#edgeTarget = new Uint32Array(new SharedArrayBuffer(edgeCount * 4));
+      } else {
+        this.#edgeType = new Uint8Array(edgeCount);
+        this.#edgeNameOrIndex = new Uint32Array(edgeCount);
+        this.#edgeTarget = new Uint32Array(edgeCount);
+      }
     } catch {
       this.#fail(`cannot allocate arrays for ${nodeCount} nodes and ${edgeCount} edges`);
     }

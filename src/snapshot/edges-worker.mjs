@@ -1,0 +1,104 @@
+// Worker thread: parses the "edges" section of a plain snapshot file into shared typed arrays while
+// the main thread parses everything else (load.ts, parseFileParallel). Plain JavaScript on purpose:
+// it must start without the tsx loader, under `node bin/leakscope.js` and under vitest alike.
+//
+// Input (workerData): the file, the offset just after the section's '[', the file size, the edge
+// field roles (EdgeRole in parser.ts: 0 type, 1 name_or_index, 2 to_node, 3 ignored) and the
+// SharedArrayBuffer-backed columns. Output: one message, either { ok: true, close } with the offset of
+// the closing ']', or { ok: false, message, offset } with exactly the message and byte offset the
+// sequential parser (SnapshotParser#feedNumbers / #storeEdgeField / #endNumbers / finish) would give.
+
+import fs from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+
+const COMMA = 0x2c;
+const RBRACKET = 0x5d;
+const MAX_DIGITS = 16;
+const CHUNK_BYTES = 4 * 1024 * 1024;
+
+class EdgeFormatError extends Error {
+  constructor(message, offset) {
+    super(message);
+    this.offset = offset;
+  }
+}
+
+function describeByte(c) {
+  if (c >= 0x21 && c <= 0x7e) return `'${String.fromCharCode(c)}'`;
+  return `byte 0x${c.toString(16).padStart(2, '0')}`;
+}
+
+function parseEdges(data) {
+  const { file, start, size, edgeRoles, edgeFieldCount, edgeCount, nodeCount, nodeFieldCount, edgeTypeCount } = data;
+  const edgeType = new Uint8Array(data.edgeType);
+  const edgeNameOrIndex = new Uint32Array(data.edgeNameOrIndex);
+  const edgeTarget = new Uint32Array(data.edgeTarget);
+  const roles = Uint8Array.from(edgeRoles);
+  const standard = edgeFieldCount === 3 && roles[0] === 0 && roles[1] === 1 && roles[2] === 2;
+  const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK_BYTES, size - start)));
+  const fd = fs.openSync(file, 'r');
+  let value = 0;
+  let digits = 0;
+  let field = 0;
+  let item = 0;
+  let position = start;
+
+  const store = (v, offset) => {
+    if (item >= edgeCount) throw new EdgeFormatError(`"edges" holds more than the ${edgeCount} edges the header announces`, offset);
+    const role = standard ? field : roles[field];
+    if (role === 0) {
+      if (v >= edgeTypeCount) throw new EdgeFormatError(`edge ${item} has type ${v}, but meta lists only ${edgeTypeCount} edge types`, offset);
+      edgeType[item] = v;
+    } else if (role === 1) {
+      edgeNameOrIndex[item] = v;
+    } else if (role === 2) {
+      const ordinal = v / nodeFieldCount;
+      if (ordinal !== Math.floor(ordinal) || ordinal >= nodeCount) {
+        throw new EdgeFormatError(`edge ${item} points to node index ${v}, which is not a node (${nodeCount} nodes × ${nodeFieldCount} fields)`, offset);
+      }
+      edgeTarget[item] = ordinal;
+    }
+    if (++field === edgeFieldCount) { field = 0; item++; }
+  };
+
+  try {
+    while (position < size) {
+      const read = fs.readSync(fd, buffer, 0, Math.min(buffer.length, size - position), position);
+      if (read === 0) break;
+      const base = position;
+      for (let i = 0; i < read; i++) {
+        const c = buffer[i];
+        if (c >= 0x30 && c <= 0x39) {
+          value = value * 10 + (c - 0x30);
+          if (++digits > MAX_DIGITS) throw new EdgeFormatError('number too long in "edges"', base + i);
+          continue;
+        }
+        if (digits > 0) {
+          store(value, base + i);
+          value = 0;
+          digits = 0;
+        }
+        if (c === COMMA || c === 0x0a || c === 0x20 || c === 0x0d || c === 0x09) continue;
+        if (c === RBRACKET) {
+          if (field !== 0) throw new EdgeFormatError('"edges" ends in the middle of a record', base + i);
+          if (item !== edgeCount) throw new EdgeFormatError(`"edges" holds ${item} edges, but the header announces ${edgeCount}`, base + i);
+          return base + i;
+        }
+        throw new EdgeFormatError(`unexpected ${describeByte(c)} in "edges" (only unsigned integers are allowed)`, base + i);
+      }
+      position += read;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  // The sequential parser reports this from finish(), at the offset where the input ended.
+  throw new EdgeFormatError(`truncated: the file ends inside "edges" after ${item} of ${edgeCount} records`, position);
+}
+
+try {
+  const close = parseEdges(workerData);
+  parentPort.postMessage({ ok: true, close });
+} catch (error) {
+  if (error instanceof EdgeFormatError) parentPort.postMessage({ ok: false, message: error.message, offset: error.offset });
+  else parentPort.postMessage({ ok: false, crash: String(error && error.stack ? error.stack : error) });
+}

@@ -1,0 +1,117 @@
+// The parallel path (a worker parses "edges" while the main thread parses the rest) must give the
+// same columns and the same errors, byte offsets included, as the sequential parser.
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadSnapshot } from '../../src/snapshot/load.ts';
+import type { HeapGraph } from '../../src/snapshot/heap-graph.ts';
+import { SnapshotFormatError } from '../../src/errors.ts';
+import { fixturePath } from '../helpers/fixtures.ts';
+
+const PARALLEL = { parallelEdgesMinBytes: 0 };
+const SEQUENTIAL = { parallelEdgesMinBytes: Infinity };
+
+function columns(g: HeapGraph) {
+  return {
+    nodeType: g.nodeType, nodeName: g.nodeName, nodeId: g.nodeId, selfSize: g.selfSize,
+    detachedness: g.detachedness, traceNodeId: g.traceNodeId, firstEdge: g.firstEdge,
+    edgeType: g.edgeType, edgeNameOrIndex: g.edgeNameOrIndex, edgeTarget: g.edgeTarget,
+    nodeLocation: g.nodeLocation, locScriptId: g.locScriptId, locLine: g.locLine, locColumn: g.locColumn,
+  };
+}
+
+function writeTemp(name: string, data: Uint8Array | string): string {
+  const dir = fs.mkdtempSync(`${process.env.TMPDIR ?? '/tmp'}/leakscope-test-`);
+  const file = `${dir}/${name}`;
+  fs.writeFileSync(file, data);
+  return file;
+}
+
+async function errorOf(file: string, options: object): Promise<string> {
+  try {
+    await loadSnapshot(file, options);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SnapshotFormatError);
+    const message = (error as Error).message;
+    expect(message).not.toContain('\n');
+    return message;
+  }
+  return 'no error';
+}
+
+describe('parallel edges parsing', () => {
+  it.each(['diff-a', 'finreg-node24', 'chrome-page'])('gives the same arrays as the sequential parser (%s)', async (name) => {
+    let file: string;
+    try {
+      file = fixturePath(name);
+    } catch {
+      return; // fixture not committed in this checkout
+    }
+    const sequential = await loadSnapshot(file, SEQUENTIAL);
+    const parallel = await loadSnapshot(file, PARALLEL);
+    // The parallel path really ran: its edge columns live in shared memory.
+    expect(parallel.edgeTarget.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(sequential.edgeTarget.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    const a = columns(sequential);
+    const b = columns(parallel);
+    for (const key of Object.keys(a) as (keyof typeof a)[]) {
+      const x = a[key];
+      const y = b[key];
+      expect(y === null ? null : Buffer.from(y.buffer, y.byteOffset, y.byteLength).equals(Buffer.from(x!.buffer, x!.byteOffset, x!.byteLength)), key).toBe(x === null ? null : true);
+    }
+    expect(parallel.strings.count).toBe(sequential.strings.count);
+    expect(parallel.strings.get(parallel.strings.count - 1)).toBe(sequential.strings.get(sequential.strings.count - 1));
+    expect(parallel.source.sections).toEqual(sequential.source.sections);
+  });
+
+  describe('corrupt edges give the sequential parser\'s SnapshotFormatError', () => {
+    const original = fs.readFileSync(fixturePath('diff-a'));
+    const text = original.toString('latin1');
+    const edgesStart = text.indexOf('"edges":[') + '"edges":['.length;
+    const edgesEnd = text.indexOf(']', edgesStart);
+    const at = (fraction: number) => edgesStart + Math.floor((edgesEnd - edgesStart) * fraction);
+    const withByte = (offset: number, byte: string) => {
+      const copy = Buffer.from(original);
+      copy[offset] = byte.charCodeAt(0);
+      return copy;
+    };
+    const firstLineEnd = text.indexOf('\n', edgesStart + 1);
+    const cases: [string, Buffer, RegExp][] = [
+      ['truncated inside edges', original.subarray(0, at(0.5)), /truncated: the file ends inside "edges" after \d+ of \d+ records/],
+      ['truncated right after the bracket', original.subarray(0, edgesStart), /truncated: the file ends inside "edges"|more than a \d+-byte file can hold/],
+      ['a letter inside edges', withByte(at(0.3) | 0, 'x'), /unexpected 'x' in "edges"/],
+      ['a quote inside edges', withByte(at(0.6), '"'), /unexpected '"' in "edges"|points to node index|has type|holds/],
+      ['a closing bracket early', withByte(at(0.7), ']'), /"edges"/],
+      ['a to_node that is not a node index', Buffer.from(text.slice(0, firstLineEnd) + '1' + text.slice(firstLineEnd), 'latin1'), /points to node index \d+, which is not a node/],
+      ['edge count disagrees', Buffer.from(text.replace(/"edge_count":(\d+)/, (_m, n) => `"edge_count":${Number(n) + 1}`), 'latin1'), /but the header announces/],
+      ['edges fine, strings broken', Buffer.from(text.slice(0, text.length - 20) + '\u0001' + text.slice(text.length - 19), 'latin1'), /control character inside a string/],
+      ['edges and strings broken: the edges error comes first', (() => {
+        const copy = withByte(at(0.4), 'x');
+        copy[copy.length - 20] = 1;
+        return copy;
+      })(), /unexpected 'x' in "edges"/],
+    ];
+    it.each(cases)('%s', async (_label, data, message) => {
+      const file = writeTemp('bad.heapsnapshot', data);
+      const parallel = await errorOf(file, PARALLEL);
+      const sequential = await errorOf(file, SEQUENTIAL);
+      expect(parallel).toMatch(message);
+      expect(parallel).toBe(sequential);
+    });
+
+    it('matches the sequential parser on random truncations and byte flips of the edges', async () => {
+      let seed = 7;
+      const random = () => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return seed / 0x80000000;
+      };
+      for (let k = 0; k < 24; k++) {
+        const data = k % 2 === 0
+          ? original.subarray(0, at(random()))
+          : withByte(at(random()), String.fromCharCode(Math.floor(random() * 128)));
+        const file = writeTemp('fuzz.heapsnapshot', data);
+        const parallel = await errorOf(file, PARALLEL);
+        expect(parallel, `case ${k}`).toBe(await errorOf(file, SEQUENTIAL));
+      }
+    });
+  });
+});
