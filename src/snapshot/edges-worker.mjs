@@ -37,48 +37,61 @@ function parseEdges(data) {
   const standard = edgeFieldCount === 3 && roles[0] === 0 && roles[1] === 1 && roles[2] === 2;
   const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK_BYTES, size - start)));
   const fd = fs.openSync(file, 'r');
-  let value = 0;
   let digits = 0;
   let field = 0;
   let item = 0;
   let position = start;
 
-  const store = (v, offset) => {
-    if (item >= edgeCount) throw new EdgeFormatError(`"edges" holds more than the ${edgeCount} edges the header announces`, offset);
-    const role = standard ? field : roles[field];
-    if (role === 0) {
-      if (v >= edgeTypeCount) throw new EdgeFormatError(`edge ${item} has type ${v}, but meta lists only ${edgeTypeCount} edge types`, offset);
-      edgeType[item] = v;
-    } else if (role === 1) {
-      edgeNameOrIndex[item] = v;
-    } else if (role === 2) {
-      const ordinal = v / nodeFieldCount;
-      if (ordinal !== Math.floor(ordinal) || ordinal >= nodeCount) {
-        throw new EdgeFormatError(`edge ${item} points to node index ${v}, which is not a node (${nodeCount} nodes × ${nodeFieldCount} fields)`, offset);
-      }
-      edgeTarget[item] = ordinal;
-    }
-    if (++field === edgeFieldCount) { field = 0; item++; }
-  };
-
   try {
     while (position < size) {
-      const read = fs.readSync(fd, buffer, 0, Math.min(buffer.length, size - position), position);
+      const wanted = Math.min(buffer.length, size - position);
+      const read = fs.readSync(fd, buffer, 0, wanted, position);
       if (read === 0) break;
       const base = position;
-      for (let i = 0; i < read; i++) {
-        const c = buffer[i];
+      // A short read means the file shrank: treat what came as the end of the input. Otherwise a
+      // number running into the chunk's end is longer than MAX_DIGITS or ends at the file's end.
+      const last = read < wanted || base + read === size;
+      // Stop this chunk after its last non-digit, so no number spans two chunks; the next read
+      // starts right there (positioned reads make the overlap free).
+      let n = read;
+      if (!last) {
+        let k = read - 1;
+        while (k >= 0 && buffer[k] >= 0x30 && buffer[k] <= 0x39) k--;
+        if (k >= 0) n = k + 1;
+      }
+      let i = 0;
+      while (i < n) {
+        let c = buffer[i];
         if (c >= 0x30 && c <= 0x39) {
-          value = value * 10 + (c - 0x30);
-          if (++digits > MAX_DIGITS) throw new EdgeFormatError('number too long in "edges"', base + i);
+          // One whole number: digits until a non-digit (or the end of the input).
+          let v = c - 0x30;
+          let j = i + 1;
+          while (j < n && (c = buffer[j]) >= 0x30 && c <= 0x39) {
+            v = v * 10 + (c - 0x30);
+            j++;
+          }
+          if (j - i > MAX_DIGITS) throw new EdgeFormatError('number too long in "edges"', base + i + MAX_DIGITS);
+          if (j === n && last) { i = j; digits = 1; break; } // the input ends inside a number
+          const offset = base + j;
+          if (item >= edgeCount) throw new EdgeFormatError(`"edges" holds more than the ${edgeCount} edges the header announces`, offset);
+          const role = standard ? field : roles[field];
+          if (role === 0) {
+            if (v >= edgeTypeCount) throw new EdgeFormatError(`edge ${item} has type ${v}, but meta lists only ${edgeTypeCount} edge types`, offset);
+            edgeType[item] = v;
+          } else if (role === 1) {
+            edgeNameOrIndex[item] = v;
+          } else if (role === 2) {
+            const ordinal = v / nodeFieldCount;
+            if (ordinal !== Math.floor(ordinal) || ordinal >= nodeCount) {
+              throw new EdgeFormatError(`edge ${item} points to node index ${v}, which is not a node (${nodeCount} nodes × ${nodeFieldCount} fields)`, offset);
+            }
+            edgeTarget[item] = ordinal;
+          }
+          if (++field === edgeFieldCount) { field = 0; item++; }
+          i = j;
           continue;
         }
-        if (digits > 0) {
-          store(value, base + i);
-          value = 0;
-          digits = 0;
-        }
-        if (c === COMMA || c === 0x0a || c === 0x20 || c === 0x0d || c === 0x09) continue;
+        if (c === COMMA || c === 0x0a || c === 0x20 || c === 0x0d || c === 0x09) { i++; continue; }
         if (c === RBRACKET) {
           if (field !== 0) throw new EdgeFormatError('"edges" ends in the middle of a record', base + i);
           if (item !== edgeCount) throw new EdgeFormatError(`"edges" holds ${item} edges, but the header announces ${edgeCount}`, base + i);
@@ -86,7 +99,8 @@ function parseEdges(data) {
         }
         throw new EdgeFormatError(`unexpected ${describeByte(c)} in "edges" (only unsigned integers are allowed)`, base + i);
       }
-      position += read;
+      position += n;
+      if (digits !== 0) { position = base + read; break; }
     }
   } finally {
     fs.closeSync(fd);

@@ -587,15 +587,20 @@ export class SnapshotParser {
     const n = chunk.length;
     let j = i;
     let escaped = this.#escaped;
+    // Copy while scanning: no subarray per string (millions of short strings).
+    this.#reserveStringBytes(n - i);
+    const out = this.#strBytes;
+    let length = this.#strLength;
     while (j < n) {
       const c = chunk[j];
       if (escaped) escaped = false;
       else if (c === BACKSLASH) escaped = true;
       else if (c === QUOTE) break;
       else if (c < 0x20) { this.#offset += j - i; this.#fail('control character inside a string'); }
+      out[length++] = c;
       j++;
     }
-    this.#appendStringBytes(chunk, i, j);
+    this.#strLength = length;
     this.#escaped = escaped;
     if (j < n) {
       this.#strCount++;
@@ -606,9 +611,8 @@ export class SnapshotParser {
     return j;
   }
 
-  #appendStringBytes(chunk: Uint8Array, from: number, to: number): void {
-    const length = to - from;
-    if (length === 0) return;
+  /** Room for `length` more bytes (at most the rest of the chunk; usually the string ends sooner). */
+  #reserveStringBytes(length: number): void {
     if (this.#strLength + length > this.#strBytes.length) {
       let size = Math.max(1 << 20, this.#strBytes.length * 2);
       while (size < this.#strLength + length) size *= 2;
@@ -616,8 +620,6 @@ export class SnapshotParser {
       this.#strBytes.copy(grown, 0, 0, this.#strLength);
       this.#strBytes = grown;
     }
-    this.#strBytes.set(chunk.subarray(from, to), this.#strLength);
-    this.#strLength += length;
   }
 
   // ---- skipping ---------------------------------------------------------------------------------
