@@ -80,6 +80,15 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
   const byLocation = new Map<number, Map<number, Map<number, number>>>();
   const nameOf = (i: number) => (mode === 'devtools' ? devtoolsClassName(graph, i) : rawClassName(graph, i));
 
+  // Node types whose class does not depend on the node's name (every type but object and native in
+  // devtools mode; closures are named in raw mode). String nodes carry their contents as names, so
+  // keying them by name would make one cache entry per distinct string.
+  const isNameFree = new Uint8Array(graph.nodeTypeNames.length);
+  for (let t = 0; t < isNameFree.length; t++) {
+    const nameDependent = t === types.object || t === types.native || (mode === 'raw' && t === types.closure);
+    isNameFree[t] = nameDependent ? 0 : 1;
+  }
+  const classOfType = new Int32Array(graph.nodeTypeNames.length).fill(-1);
   const locationLabel = (loc: number) => (loc < 0 ? '' : `${locScriptId[loc]},${locLine[loc]},${locColumn[loc]}`);
   // Unlocated plain objects of one interface share a class: resolve each interface once.
   const interfaceClass = new Int32Array(interfaces.length).fill(-1);
@@ -96,6 +105,12 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
     const isDetached = detached !== null && detached[i] === 1;
     const loc = mode === 'devtools' && type === types.object ? nodeLocation[i] : -1;
     if (interfaceIndex < 0 && !isDetached && loc < 0) {
+      if (isNameFree[type] === 1) {
+        // Strings, code, closures…: one class per node type, whatever the (often unique) name.
+        if (classOfType[type] < 0) classOfType[type] = classFor(nameOf(i), '');
+        classOf[i] = classOfType[type];
+        continue;
+      }
       let id = byNameType.get(nameType);
       if (id === undefined) {
         id = classFor(nameOf(i), '');
