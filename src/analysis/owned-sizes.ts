@@ -27,8 +27,9 @@ function transferShallowSizes(graph: HeapGraph): Float64Array {
   const { nodeType, types, firstEdge, edgeTarget, edgeType } = graph;
   const externalStringData = new Set(graph.strings.indexesOf('system / ExternalStringData'));
   const owners = new Uint32Array(n);
-  // Each node is pushed at most twice: once as an owner or when claimed, once when it becomes multiple.
-  const worklist = new Uint32Array(n * 2 + 1);
+  // Each node is pushed at most twice (as an owner or when claimed, then when it becomes multiple),
+  // but the stack rarely holds more than the N initial owners: start at N + 1 and grow if needed.
+  let worklist: Uint32Array = new Uint32Array(n + 1);
   let top = 0;
   for (let i = 0; i < n; i++) {
     const type = nodeType[i];
@@ -49,11 +50,13 @@ function transferShallowSizes(graph: HeapGraph): Float64Array {
       const targetOwner = owners[target];
       if (targetOwner === UNVISITED) {
         owners[target] = owner;
-        worklist[top++] = target;
       } else if (targetOwner !== target && targetOwner !== owner && targetOwner !== MULTIPLE) {
         owners[target] = MULTIPLE;
-        worklist[top++] = target;
+      } else {
+        continue;
       }
+      if (top === worklist.length) worklist = growWorklist(worklist, 2 * n + 1);
+      worklist[top++] = target;
     }
   }
   const root = graph.rootOrdinal;
@@ -65,4 +68,10 @@ function transferShallowSizes(graph: HeapGraph): Float64Array {
     sizes[i] = 0;
   }
   return sizes;
+}
+
+function growWorklist(worklist: Uint32Array, cap: number): Uint32Array {
+  const grown = new Uint32Array(Math.min(cap, Math.ceil(worklist.length * 1.5) + 1));
+  grown.set(worklist);
+  return grown;
 }

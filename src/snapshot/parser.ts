@@ -405,7 +405,9 @@ export class SnapshotParser {
     this.#headerObject = header;
     this.#nodeFieldCount = nodeFields.length;
     this.#edgeFieldCount = edgeFields.length;
-    this.#nodeRoles = Uint8Array.from(nodeFields, nodeRole);
+    // Without allocation tracking (no trace functions) trace_node_id is all zeros: skip the column.
+    const isTracked = typeof header.trace_function_count === 'number' && header.trace_function_count > 0;
+    this.#nodeRoles = Uint8Array.from(nodeFields, (field) => (field === 'trace_node_id' && !isTracked ? NodeRole.Ignore : nodeRole(field)));
     this.#edgeRoles = Uint8Array.from(edgeFields, edgeRole);
     const locFields = stringList(meta.location_fields) ?? ['object_index', 'script_id', 'line', 'column'];
     this.#locRoles = Uint8Array.from(locFields, locRole);
@@ -421,7 +423,7 @@ export class SnapshotParser {
       this.#selfSize = new Float64Array(nodeCount);
       this.#nodeEdgeCount = new Uint32Array(nodeCount);
       this.#detachedness = new Uint8Array(nodeCount);
-      this.#traceNodeId = nodeFields.includes('trace_node_id') ? new Uint32Array(nodeCount) : null;
+      this.#traceNodeId = nodeFields.includes('trace_node_id') && isTracked ? new Uint32Array(nodeCount) : null;
       if (this.#options.sharedEdges) {
         this.#edgeType = new Uint8Array(new SharedArrayBuffer(edgeCount));
         this.#edgeNameOrIndex = new Uint32Array(new SharedArrayBuffer(edgeCount * 4));

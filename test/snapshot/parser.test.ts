@@ -93,6 +93,15 @@ describe('streaming parser', () => {
     expect(g.ordinalOfId(2_097_157)).toBe(-1);
   });
 
+  it('keeps trace node ids only when the snapshot has allocation traces', async () => {
+    const tracked = await loadSnapshot(fixtureGzPath('tracked'));
+    expect(tracked.traceNodeId).not.toBeNull();
+    expect(tracked.traceNodeId!.some((id) => id !== 0)).toBe(true);
+    const untracked = await loadSnapshot(fixtureGzPath('basic'));
+    expect(untracked.source.meta.node_fields).toContain('trace_node_id');
+    expect(untracked.traceNodeId).toBeNull();
+  });
+
   it('records extra_native_bytes and the sections in file order', () => {
     const g = parseSnapshotText(sample({ extraNativeBytes: 8632, extraSections: { scopes: [] } }).text);
     expect(g.source.extraNativeBytes).toBe(8632);
