@@ -60,6 +60,7 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
   const { types, nodeType, nodeName, nodeLocation, locScriptId, locLine, locColumn } = graph;
   const detached = mode === 'devtools' ? computeDetachedNatives(graph) : null;
   const interfaceOf = mode === 'devtools' ? matchInterfaces(graph, interfaces) : null;
+  const objectNames = new Set(graph.strings.indexesOf('Object'));
 
   const classFor = (name: string, location: string): number => {
     const key = `${location},${name}`;
@@ -101,7 +102,7 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
   for (let i = 0; i < n; i++) {
     const type = nodeType[i];
     const nameType = nodeName[i] * 256 + type;
-    const interfaceIndex = interfaceOf !== null ? interfaceOf[i] : -1;
+    const interfaceIndex = interfaceOf !== null && type === types.object && objectNames.has(nodeName[i]) ? interfaceOf.get(i) ?? -1 : -1;
     const isDetached = detached !== null && detached[i] === 1;
     const loc = mode === 'devtools' && type === types.object ? nodeLocation[i] : -1;
     if (interfaceIndex < 0 && !isDetached && loc < 0) {
@@ -257,12 +258,12 @@ interface PropertyTrie {
 
 /**
  * Assigns each plain object the interface with the most properties whose property set is a subset
- * of the object's (ties: the more popular one), as an index into `definitions` per node (-1: none).
+ * of the object's (ties: the more popular one): ordinal → index into `definitions`, matched objects only.
  * A trie over sorted property ids finds all subsets present without trying every definition.
  * Property names are turned into small integers once, names that no definition uses are dropped
  * before matching, and objects with the same remaining property set share one trie walk.
  */
-function matchInterfaces(graph: HeapGraph, definitions: InterfaceDefinition[]): Int32Array | null {
+function matchInterfaces(graph: HeapGraph, definitions: InterfaceDefinition[]): Map<number, number> | null {
   if (definitions.length === 0) return null;
   const propertyIds = new Map<string, number>();
   const trie: PropertyTrie = { next: new Map(), match: null };
@@ -285,7 +286,8 @@ function matchInterfaces(graph: HeapGraph, definitions: InterfaceDefinition[]): 
   const { firstEdge, edgeType, edgeNameOrIndex } = graph;
   const property = graph.types.property;
   const matchBySet = new Map<string, number>();
-  const result = new Int32Array(graph.nodeCount).fill(-1);
+  // Only plain objects get an entry: a map, not an N-sized array, keeps big heaps smaller.
+  const result = new Map<number, number>();
   const objectName = new Set(graph.strings.indexesOf('Object'));
   const ids: number[] = [];
   for (let i = 0; i < graph.nodeCount; i++) {
@@ -306,7 +308,7 @@ function matchInterfaces(graph: HeapGraph, definitions: InterfaceDefinition[]): 
       best = bestInterfaceMatch(trie, ids);
       matchBySet.set(key, best);
     }
-    result[i] = best;
+    if (best >= 0) result.set(i, best);
   }
   return result;
 }

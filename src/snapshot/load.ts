@@ -274,9 +274,15 @@ async function parseGzipFile(file: string, compressedSize: number, options: Load
 
 function buildGraph(parsed: ParsedSnapshot, file: string, fileSize: number, parseMs: number): HeapGraph {
   const nodeCount = parsed.nodeType.length;
-  const firstEdge = new Uint32Array(nodeCount + 1);
-  const edgeCounts = parsed.nodeEdgeCount;
-  for (let k = 0; k < nodeCount; k++) firstEdge[k + 1] = firstEdge[k] + edgeCounts[k];
+  // Edge counts become first-edge offsets in place (the parser left a spare slot): no second N-array.
+  const firstEdge = parsed.nodeEdgeCount;
+  let edgeSum = 0;
+  for (let k = 0; k < nodeCount; k++) {
+    const count = firstEdge[k];
+    firstEdge[k] = edgeSum;
+    edgeSum += count;
+  }
+  firstEdge[nodeCount] = edgeSum;
 
   const nodeLocation = new Int32Array(nodeCount).fill(-1);
   for (let i = 0; i < parsed.locationCount; i++) nodeLocation[parsed.locObject[i]] = i;

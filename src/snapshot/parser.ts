@@ -62,6 +62,7 @@ export interface ParsedSnapshot {
   nodeName: Uint32Array;
   nodeId: Uint32Array;
   selfSize: Float64Array;
+  /** Edge count per node, with one spare trailing slot (N + 1 entries). */
   nodeEdgeCount: Uint32Array;
   detachedness: Uint8Array;
   traceNodeId: Uint32Array | null;
@@ -421,7 +422,8 @@ export class SnapshotParser {
       this.#nodeName = new Uint32Array(nodeCount);
       this.#nodeId = new Uint32Array(nodeCount);
       this.#selfSize = new Float64Array(nodeCount);
-      this.#nodeEdgeCount = new Uint32Array(nodeCount);
+      // One spare slot: load.ts turns the counts into the N+1 first-edge offsets in place.
+      this.#nodeEdgeCount = new Uint32Array(nodeCount + 1);
       this.#detachedness = new Uint8Array(nodeCount);
       this.#traceNodeId = nodeFields.includes('trace_node_id') && isTracked ? new Uint32Array(nodeCount) : null;
       if (this.#options.sharedEdges) {
@@ -678,7 +680,7 @@ export class SnapshotParser {
 
     let edgeSum = 0;
     const nodeEdgeCount = this.#nodeEdgeCount;
-    for (let k = 0; k < nodeEdgeCount.length; k++) edgeSum += nodeEdgeCount[k];
+    for (let k = 0; k < this.#nodeCount; k++) edgeSum += nodeEdgeCount[k];
     if (edgeSum !== this.#edgeCount) {
       this.#fail(`the nodes' edge counts add up to ${edgeSum}, but the header announces ${this.#edgeCount} edges`, undefined);
     }
