@@ -4,23 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../helpers/cli.ts';
+import { isAlive } from '../helpers/processes.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-children-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-/** Running, and not a zombie waiting for its new parent to reap it (its parent is dead). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z');
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor(check: () => boolean, ms = 5000): Promise<boolean> {
   const end = Date.now() + ms;

@@ -3,29 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
+import { isAlive } from '../helpers/processes.ts';
 
 // Small counts keep each run to a few seconds; 30 warm-up actions let express's lazy allocations settle.
 const QUICK = ['--iterations', '60', '--warmup', '30'];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-run-cli-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-/** Gone, or a zombie waiting for its new parent to reap it (leakscope, its parent, is dead). */
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
 async function waitUntilGone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 100 && !isGone(pid); i++) await new Promise((r) => setTimeout(r, 50));
-  return isGone(pid);
+  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+  return !isAlive(pid);
 }
 
 function runTempDirs(): string[] {
