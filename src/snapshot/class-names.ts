@@ -218,6 +218,11 @@ function formatPropertyName(name: string): string {
  * another, as DevTools' comparison view does (FORMAT.md §5.1).
  */
 export function inferInterfaceDefinitions(graph: HeapGraph): InterfaceDefinition[] {
+  // Cached: growth asks for the last snapshot's definitions and its class index needs them too.
+  return graph.cached('interfaceDefinitions', () => inferDefinitions(graph));
+}
+
+function inferDefinitions(graph: HeapGraph): InterfaceDefinition[] {
   const objectName = new Set(graph.strings.indexesOf('Object'));
   const candidates = new Map<string, InterfaceDefinition>();
   const formattedNames = new Map<string, string>();
