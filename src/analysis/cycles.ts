@@ -35,7 +35,7 @@
 // is O(its edges + retainers); retained sizes come from the cached dominator tree (O(E log N) once).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-import { computeOwnedSelfSizes } from './owned-sizes.ts';
+import { computeOwnedSelfSizes, type SizeColumn } from './owned-sizes.ts';
 import { computeDominatorTree, computeRetainedSizes } from './dominators.ts';
 import { ephemeronNamesOf } from './distances.ts';
 
@@ -52,7 +52,7 @@ const NODE_SCRIPT_PREFIX = 'node:';
 export function computeUserScripts(graph: HeapGraph): Map<number, boolean> {
   return graph.cached('userScripts', () => {
     const result = new Map<number, boolean>();
-    const { types, nodeType, nodeLocation, locScriptId, firstEdge, edgeTarget, edgeType, edgeNameOrIndex } = graph;
+    const { types, nodeType, locObject, locScriptId, firstEdge, edgeTarget, edgeType, edgeNameOrIndex } = graph;
     const shared = new Set(graph.strings.indexesOf('shared'));
     const script = new Set([...graph.strings.indexesOf('script'), ...graph.strings.indexesOf('script_or_debug_info')]);
     const find = (node: number, names: Set<number>): number => {
@@ -61,9 +61,10 @@ export function computeUserScripts(graph: HeapGraph): Map<number, boolean> {
       }
       return -1;
     };
-    for (let o = 0; o < graph.nodeCount; o++) {
-      if (nodeType[o] !== types.closure || nodeLocation[o] < 0) continue;
-      const scriptId = locScriptId[nodeLocation[o]];
+    for (let k = 0; k < locObject.length; k++) {
+      const o = locObject[k];
+      if (nodeType[o] !== types.closure) continue;
+      const scriptId = locScriptId[k];
       if (result.has(scriptId)) continue;
       const sfi = find(o, shared);
       const scriptNode = sfi < 0 ? -1 : find(sfi, script);
@@ -86,7 +87,7 @@ export function isUserScriptName(name: string): boolean {
 export function isUserCodeNode(graph: HeapGraph, userScripts: Map<number, boolean>, ordinal: number): boolean {
   const type = graph.nodeType[ordinal];
   if (type !== graph.types.object && type !== graph.types.closure) return false;
-  const loc = graph.nodeLocation[ordinal];
+  const loc = graph.locationOf(ordinal);
   return loc >= 0 && userScripts.get(graph.locScriptId[loc]) === true;
 }
 
@@ -340,7 +341,7 @@ export function findUserCycles(graph: HeapGraph, options: FindCyclesOptions = {}
 }
 
 function describeComponent(
-  graph: HeapGraph, components: StrongComponentsResult, c: number, sizes: Float64Array, retained: Float64Array,
+  graph: HeapGraph, components: StrongComponentsResult, c: number, sizes: SizeColumn, retained: Float64Array,
   idom: Uint32Array, isMember: Uint8Array, followsEdge: (edge: number) => boolean,
 ): UserCycle {
   const { componentOf, componentStart } = components;

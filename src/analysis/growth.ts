@@ -31,6 +31,7 @@ import { computeClassIndex, inferInterfaceDefinitions, type ClassIndexResult, ty
 import { LeakscopeError, EXIT_USAGE } from '../errors.ts';
 import { selfSizesFor } from './histogram.ts';
 import { computeClassRetainedSizes } from './class-retained.ts';
+import type { SizeColumn } from './owned-sizes.ts';
 
 export interface GrowthOptions {
   names?: NameMode;
@@ -385,7 +386,7 @@ function compareIds(
 }
 
 /** Sorted `globalClass × 2^32 + id` for every class member (adjusted self size > 0). */
-function packMembers(graph: HeapGraph, sizes: Float64Array, classOf: Uint32Array, toGlobal: Uint32Array): Float64Array {
+function packMembers(graph: HeapGraph, sizes: SizeColumn, classOf: Uint32Array, toGlobal: Uint32Array): Float64Array {
   let count = 0;
   for (let i = 0; i < graph.nodeCount; i++) if (sizes[i] !== 0) count++;
   const packed = new Float64Array(count);

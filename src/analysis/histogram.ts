@@ -6,7 +6,7 @@
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex, type NameMode } from '../snapshot/class-names.ts';
-import { computeOwnedSelfSizes } from './owned-sizes.ts';
+import { computeOwnedSelfSizes, type SizeColumn } from './owned-sizes.ts';
 import { computeClassRetainedSizes } from './class-retained.ts';
 import { computeDistances, NO_DISTANCE } from './distances.ts';
 
@@ -31,7 +31,7 @@ export interface HistogramOptions {
   rawSizes?: boolean;
 }
 
-export function selfSizesFor(graph: HeapGraph, rawSizes = false): Float64Array {
+export function selfSizesFor(graph: HeapGraph, rawSizes = false): SizeColumn {
   return rawSizes ? graph.selfSize : computeOwnedSelfSizes(graph);
 }
 

@@ -4,74 +4,100 @@
 // retained sizes all use these adjusted sizes; `--raw-sizes` keeps V8's own.
 //
 // Algorithm (DevTools' calculateShallowSizes): every node that is not hidden, not an array and not
-// `system / ExternalStringData` owns itself and starts a worklist; ownership flows along non-weak
-// edges into unowned nodes; a node reached from two owners becomes "multiple" and passes that on.
-// Single-owned nodes hand their size to the owner unless the owner is synthetic or the root.
-// Skipped entirely when the snapshot has no user roots (taken with exposeInternals).
-// Cost: O(N + E), one Uint32Array of N owners and a worklist.
+// `system / ExternalStringData` owns itself and starts a walk; ownership flows along non-weak edges
+// into the other ("transferable") nodes; a node reached from two owners becomes "multiple" and
+// passes that on. Single-owned nodes hand their size to the owner unless the owner is synthetic or
+// the root. Skipped entirely when the snapshot has no user roots (taken with exposeInternals).
+//
+// Each state only moves UNVISITED → owner → MULTIPLE, so the result is one fixed point whatever the
+// walk order: the walks can go owner by owner in ordinal order with a small stack, where DevTools
+// pushes all N owners at once.
+// Memory: the result column only. While the walk runs, a transferable node's slot holds its owner
+// (its size is still in graph.selfSize), so there is no N-sized owner array; sizes are Uint32
+// (4 B/node) unless some adjusted size needs more than 32 bits.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { hasUserRoots } from './roots.ts';
 
+/** Adjusted self size per node ordinal. Uint32Array whenever every size fits (the usual case). */
+export type SizeColumn = Float64Array | Uint32Array;
+
 const UNVISITED = 0xffffffff;
 const MULTIPLE = 0xfffffffe;
+const MAX_UINT32 = 0xffffffff;
 
-export function computeOwnedSelfSizes(graph: HeapGraph): Float64Array {
-  return graph.cached('ownedSelfSizes', () => transferShallowSizes(graph));
+export function computeOwnedSelfSizes(graph: HeapGraph): SizeColumn {
+  return graph.cached('ownedSelfSizes', () => {
+    // Without user roots DevTools transfers nothing: the raw column is the answer.
+    if (!hasUserRoots(graph)) return graph.selfSize;
+    return transferShallowSizes(graph, fitsUint32(graph.selfSize) ? new Uint32Array(graph.nodeCount) : null)
+      ?? transferShallowSizes(graph, null)!;
+  });
 }
 
-function transferShallowSizes(graph: HeapGraph): Float64Array {
-  const sizes = Float64Array.from(graph.selfSize);
-  if (!hasUserRoots(graph)) return sizes;
+function fitsUint32(sizes: Float64Array): boolean {
+  for (let i = 0; i < sizes.length; i++) if (sizes[i] > MAX_UINT32) return false;
+  return true;
+}
+
+/**
+ * Fills `narrow` (or a new Float64Array when null) with adjusted sizes; null when an owner's total
+ * outgrows 32 bits, so the caller retries wide.
+ */
+function transferShallowSizes(graph: HeapGraph, narrow: Uint32Array | null): SizeColumn | null {
   const n = graph.nodeCount;
-  const { nodeType, types, firstEdge, edgeTarget, edgeType } = graph;
+  const raw = graph.selfSize;
+  const sizes: SizeColumn = narrow ?? new Float64Array(n);
+  const { nodeType, nodeName, types, firstEdge, edgeTarget, edgeType } = graph;
   const externalStringData = new Set(graph.strings.indexesOf('system / ExternalStringData'));
-  const owners = new Uint32Array(n);
-  // Each node is pushed at most twice (as an owner or when claimed, then when it becomes multiple),
-  // but the stack rarely holds more than the N initial owners: start at N + 1 and grow if needed.
-  let worklist: Uint32Array = new Uint32Array(n + 1);
-  let top = 0;
-  for (let i = 0; i < n; i++) {
+  const isTransferable = (i: number): boolean => {
     const type = nodeType[i];
-    if (type === types.hidden || type === types.array || (type === types.native && externalStringData.has(graph.nodeName[i]))) {
-      owners[i] = UNVISITED;
-    } else {
-      owners[i] = i;
-      worklist[top++] = i;
-    }
-  }
+    return type === types.hidden || type === types.array || (type === types.native && externalStringData.has(nodeName[i]));
+  };
+  for (let i = 0; i < n; i++) sizes[i] = isTransferable(i) ? UNVISITED : raw[i];
+
+  let stack: Uint32Array = new Uint32Array(1 << 16);
   const weak = types.weak;
-  while (top > 0) {
-    const id = worklist[--top];
-    const owner = owners[id];
-    for (let e = firstEdge[id]; e < firstEdge[id + 1]; e++) {
-      if (edgeType[e] === weak) continue;
-      const target = edgeTarget[e];
-      const targetOwner = owners[target];
-      if (targetOwner === UNVISITED) {
-        owners[target] = owner;
-      } else if (targetOwner !== target && targetOwner !== owner && targetOwner !== MULTIPLE) {
-        owners[target] = MULTIPLE;
-      } else {
-        continue;
+  for (let start = 0; start < n; start++) {
+    if (isTransferable(start)) continue;
+    stack[0] = start;
+    let top = 1;
+    while (top > 0) {
+      const id = stack[--top];
+      const owner = id === start ? start : sizes[id];
+      for (let e = firstEdge[id]; e < firstEdge[id + 1]; e++) {
+        if (edgeType[e] === weak) continue;
+        const target = edgeTarget[e];
+        if (!isTransferable(target)) continue;
+        const current = sizes[target];
+        if (current === UNVISITED) sizes[target] = owner;
+        else if (current !== owner && current !== MULTIPLE) sizes[target] = MULTIPLE;
+        else continue;
+        if (top === stack.length) stack = grow(stack);
+        stack[top++] = target;
       }
-      if (top === worklist.length) worklist = growWorklist(worklist, 2 * n + 1);
-      worklist[top++] = target;
     }
   }
+
+  // Owners are never transferable, so an owner's slot already holds a size when bytes arrive.
   const root = graph.rootOrdinal;
   for (let i = 0; i < n; i++) {
-    const owner = owners[i];
-    if (owner === UNVISITED || owner === MULTIPLE || owner === i) continue;
-    if (owner === root || nodeType[owner] === types.synthetic) continue;
-    sizes[owner] += sizes[i];
+    if (!isTransferable(i)) continue;
+    const owner = sizes[i];
+    if (owner === UNVISITED || owner === MULTIPLE || owner === root || nodeType[owner] === types.synthetic) {
+      sizes[i] = raw[i];
+      continue;
+    }
+    const total = sizes[owner] + raw[i];
+    if (narrow !== null && total > MAX_UINT32) return null;
+    sizes[owner] = total;
     sizes[i] = 0;
   }
   return sizes;
 }
 
-function growWorklist(worklist: Uint32Array, cap: number): Uint32Array {
-  const grown = new Uint32Array(Math.min(cap, Math.ceil(worklist.length * 1.5) + 1));
-  grown.set(worklist);
+function grow(stack: Uint32Array): Uint32Array {
+  const grown = new Uint32Array(stack.length * 2);
+  grown.set(stack);
   return grown;
 }

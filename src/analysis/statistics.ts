@@ -2,7 +2,7 @@
 // the 2025 definition: "system" is the hidden nodes, sizes after the shallow-size transfer).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-import { computeOwnedSelfSizes } from './owned-sizes.ts';
+import { computeOwnedSelfSizes, type SizeColumn } from './owned-sizes.ts';
 
 export interface HeapStatistics {
   total: number;
@@ -39,7 +39,7 @@ export function computeStatistics(graph: HeapGraph): HeapStatistics {
 }
 
 /** An array's backing store counts with it when nothing else holds the store. */
-function soleElementsSize(graph: HeapGraph, ordinal: number, sizes: Float64Array): number {
+function soleElementsSize(graph: HeapGraph, ordinal: number, sizes: SizeColumn): number {
   for (let e = graph.firstEdge[ordinal]; e < graph.firstEdge[ordinal + 1]; e++) {
     if (graph.edgeType[e] !== graph.types.internal || graph.edgeNameOf(e) !== 'elements') continue;
     const store = graph.edgeTarget[e];
