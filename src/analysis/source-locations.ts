@@ -20,10 +20,11 @@ const SCRIPT_EDGE_NAMES = new Set(['script_or_debug_info', 'script']);
 export function computeScriptUrls(graph: HeapGraph): Map<number, string> {
   return graph.cached('scriptUrls', () => {
     const urls = new Map<number, string>();
-    const { types, nodeLocation, locScriptId } = graph;
-    for (let i = 0; i < graph.nodeCount; i++) {
-      if (graph.nodeType[i] !== types.closure || nodeLocation[i] < 0) continue;
-      const scriptId = locScriptId[nodeLocation[i]];
+    const { types, locObject, locScriptId } = graph;
+    for (let k = 0; k < locObject.length; k++) {
+      const i = locObject[k];
+      if (graph.nodeType[i] !== types.closure) continue;
+      const scriptId = locScriptId[k];
       if (urls.has(scriptId)) continue;
       const shared = internalTarget(graph, i, (name) => name === 'shared');
       if (shared < 0) continue;
@@ -45,7 +46,7 @@ function internalTarget(graph: HeapGraph, ordinal: number, isWanted: (name: stri
 
 /** Where a closure (or a constructed object's constructor) is defined, or null when not recorded. */
 export function sourceLocationOf(graph: HeapGraph, ordinal: number): SourceLocation | null {
-  const loc = graph.nodeLocation[ordinal];
+  const loc = graph.locationOf(ordinal);
   if (loc < 0) return null;
   const scriptId = graph.locScriptId[loc];
   const url = computeScriptUrls(graph).get(scriptId) ?? `script ${scriptId}`;

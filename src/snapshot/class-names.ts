@@ -57,7 +57,7 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
   const keys: string[] = [];
   const locations: string[] = [];
   const idByKey = new Map<string, number>();
-  const { types, nodeType, nodeName, nodeLocation, locScriptId, locLine, locColumn } = graph;
+  const { types, nodeType, nodeName, locObject, locScriptId, locLine, locColumn } = graph;
   const detached = mode === 'devtools' ? computeDetachedNatives(graph) : null;
   const interfaceOf = mode === 'devtools' ? matchInterfaces(graph, interfaces) : null;
   const objectNames = new Set(graph.strings.indexesOf('Object'));
@@ -98,13 +98,17 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
   let lastLineColumn = -1;
   let lastNameType = -1;
   let lastLocatedId = -1;
+  // Location records are sorted by ordinal: a cursor walks them alongside i.
+  let nextLocation = 0;
 
   for (let i = 0; i < n; i++) {
     const type = nodeType[i];
+    while (nextLocation < locObject.length && locObject[nextLocation] < i) nextLocation++;
+    const located = nextLocation < locObject.length && locObject[nextLocation] === i ? nextLocation : -1;
     const nameType = nodeName[i] * 256 + type;
     const interfaceIndex = interfaceOf !== null && type === types.object && objectNames.has(nodeName[i]) ? interfaceOf.get(i) ?? -1 : -1;
     const isDetached = detached !== null && detached[i] === 1;
-    const loc = mode === 'devtools' && type === types.object ? nodeLocation[i] : -1;
+    const loc = mode === 'devtools' && type === types.object ? located : -1;
     if (interfaceIndex < 0 && !isDetached && loc < 0) {
       if (isNameFree[type] === 1) {
         // Strings, code, closures…: one class per node type, whatever the (often unique) name.
@@ -339,12 +343,16 @@ function bestInterfaceMatch(trie: PropertyTrie, sortedIds: number[]): number {
 /**
  * DevTools' detachedness propagation over native nodes (FORMAT.md §6.1): natives reachable from an
  * attached native (not through hidden or weak edges) are attached; the rest reachable from a
- * detached one are detached. Returns 1 per detached native node, else 0.
+ * detached one are detached. Returns 1 per detached native node, else 0; null when no native is
+ * detached (every Node.js heap), so those pay for no column.
  */
-export function computeDetachedNatives(graph: HeapGraph): Uint8Array {
+export function computeDetachedNatives(graph: HeapGraph): Uint8Array | null {
   return graph.cached('detachedNatives', () => {
     const n = graph.nodeCount;
     const { nodeType, detachedness, firstEdge, edgeTarget, edgeType, types } = graph;
+    let anyDetached = false;
+    for (let i = 0; i < n && !anyDetached; i++) anyDetached = detachedness[i] === 2 && nodeType[i] === types.native;
+    if (!anyDetached) return null;
     const state = new Uint8Array(n); // 0 unvisited, 1 attached, 2 detached
     const attached: number[] = [];
     const detachedQueue: number[] = [];
@@ -369,8 +377,8 @@ export function computeDetachedNatives(graph: HeapGraph): Uint8Array {
     };
     propagate(attached, 1);
     propagate(detachedQueue, 2);
-    const detached = new Uint8Array(n);
-    for (let i = 0; i < n; i++) if (state[i] === 2) detached[i] = 1;
-    return detached;
+    // In place: detached → 1, everything else → 0.
+    for (let i = 0; i < n; i++) state[i] = state[i] === 2 ? 1 : 0;
+    return state;
   });
 }

@@ -9,6 +9,7 @@
 // No per-node objects: analyses read these arrays directly, or through the small helpers below.
 
 import type { StringTable } from './string-table.ts';
+import { sortedPositions } from './radix-sort.ts';
 
 export interface SnapshotMeta {
   node_fields: string[];
@@ -74,8 +75,12 @@ export class HeapGraph {
   get retainerEdge(): Uint32Array { return (this.#retainers ??= this.#buildRetainers()).retainerEdge; }
   #retainers: { firstRetainer: Uint32Array; retainerNode: Uint32Array; retainerEdge: Uint32Array } | undefined;
   #buildRetainers() { return buildRetainers(this.nodeCount, this.firstEdge, this.edgeTarget); }
-  /** Location per node as an index into locScriptId/locLine/locColumn, or -1. */
-  readonly nodeLocation: Int32Array;
+  /**
+   * Source locations, one record per located node (closures, constructed objects), sorted by node
+   * ordinal: record k belongs to node locObject[k]. Sparse on purpose: a few nodes in ten have one,
+   * so a per-node index column would cost 4 B/node for little. See locationOf().
+   */
+  readonly locObject: Uint32Array;
   readonly locScriptId: Uint32Array;
   /** 0-based, as V8 writes them. */
   readonly locLine: Uint32Array;
@@ -91,7 +96,7 @@ export class HeapGraph {
     nodeType: Uint8Array; nodeName: Uint32Array; nodeId: Uint32Array; selfSize: Float64Array;
     detachedness: Uint8Array; traceNodeId: Uint32Array | null; firstEdge: Uint32Array;
     edgeType: Uint8Array; edgeNameOrIndex: Uint32Array; edgeTarget: Uint32Array;
-    nodeLocation: Int32Array; locScriptId: Uint32Array; locLine: Uint32Array; locColumn: Uint32Array;
+    locObject: Uint32Array; locScriptId: Uint32Array; locLine: Uint32Array; locColumn: Uint32Array;
     strings: StringTable; nodeTypeNames: string[]; edgeTypeNames: string[]; rootOrdinal: number;
     source: SnapshotSource;
   }) {
@@ -107,7 +112,7 @@ export class HeapGraph {
     this.edgeType = parts.edgeType;
     this.edgeNameOrIndex = parts.edgeNameOrIndex;
     this.edgeTarget = parts.edgeTarget;
-    this.nodeLocation = parts.nodeLocation;
+    this.locObject = parts.locObject;
     this.locScriptId = parts.locScriptId;
     this.locLine = parts.locLine;
     this.locColumn = parts.locColumn;
@@ -142,6 +147,21 @@ export class HeapGraph {
   edgeNameOf(edge: number): string {
     const v = this.edgeNameOrIndex[edge];
     return this.isIndexEdge(edge) ? String(v) : this.strings.get(v);
+  }
+
+  /** The node's location record (index into locScriptId/locLine/locColumn), or -1: a binary search. */
+  locationOf(ordinal: number): number {
+    const locObject = this.locObject;
+    let lo = 0;
+    let hi = locObject.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = locObject[mid];
+      if (v === ordinal) return mid;
+      if (v < ordinal) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
   }
 
   /** Source node of an edge, by binary search over firstEdge (O(log N)). */
@@ -233,31 +253,10 @@ function buildRetainers(nodeCount: number, firstEdge: Uint32Array, edgeTarget: U
   return { firstRetainer, retainerNode, retainerEdge };
 }
 
-/**
- * Sorted (id, ordinal) pairs by an LSD radix sort on the id's two 16-bit halves: O(N), exact for every
- * uint32 id (packing id and ordinal into one Float64 loses bits once ids pass 2^21).
- */
+/** Sorted (id, ordinal) pairs: a radix sort, exact for every uint32 id. */
 function buildIdIndex(nodeId: Uint32Array) {
-  const n = nodeId.length;
-  let ordinals = new Uint32Array(n);
-  for (let i = 0; i < n; i++) ordinals[i] = i;
-  let sortedAlready = true;
-  for (let i = 1; i < n && sortedAlready; i++) sortedAlready = nodeId[i - 1] <= nodeId[i];
-  if (!sortedAlready) {
-    let scratch = new Uint32Array(n);
-    const counts = new Uint32Array(65537);
-    for (const shift of [0, 16]) {
-      counts.fill(0);
-      for (let i = 0; i < n; i++) counts[((nodeId[ordinals[i]] >>> shift) & 0xffff) + 1]++;
-      for (let d = 0; d < 65536; d++) counts[d + 1] += counts[d];
-      for (let i = 0; i < n; i++) {
-        const ordinal = ordinals[i];
-        scratch[counts[(nodeId[ordinal] >>> shift) & 0xffff]++] = ordinal;
-      }
-      [ordinals, scratch] = [scratch, ordinals];
-    }
-  }
-  const sortedIds = new Uint32Array(n);
-  for (let i = 0; i < n; i++) sortedIds[i] = nodeId[ordinals[i]];
+  const ordinals = sortedPositions(nodeId);
+  const sortedIds = new Uint32Array(ordinals.length);
+  for (let i = 0; i < ordinals.length; i++) sortedIds[i] = nodeId[ordinals[i]];
   return { sortedIds, ordinals };
 }

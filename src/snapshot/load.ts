@@ -9,6 +9,7 @@ import { LeakscopeError, SnapshotFormatError } from '../errors.ts';
 import { HeapGraph } from './heap-graph.ts';
 import { SnapshotParser, type EdgeLayout, type ParsedSnapshot } from './parser.ts';
 import { StringTable } from './string-table.ts';
+import { sortedPositions } from './radix-sort.ts';
 
 /** 8 MiB: large enough that the per-read syscall cost vanishes, small enough to stay in cache-friendly territory. */
 const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -284,8 +285,7 @@ function buildGraph(parsed: ParsedSnapshot, file: string, fileSize: number, pars
   }
   firstEdge[nodeCount] = edgeSum;
 
-  const nodeLocation = new Int32Array(nodeCount).fill(-1);
-  for (let i = 0; i < parsed.locationCount; i++) nodeLocation[parsed.locObject[i]] = i;
+  const locations = sortLocations(parsed);
 
   const nodeFieldCount = parsed.meta.node_fields.length;
   const rootIndex = typeof parsed.header.root_index === 'number' ? parsed.header.root_index : 0;
@@ -306,10 +306,7 @@ function buildGraph(parsed: ParsedSnapshot, file: string, fileSize: number, pars
     edgeType: parsed.edgeType,
     edgeNameOrIndex: parsed.edgeNameOrIndex,
     edgeTarget: parsed.edgeTarget,
-    nodeLocation,
-    locScriptId: parsed.locScriptId,
-    locLine: parsed.locLine,
-    locColumn: parsed.locColumn,
+    ...locations,
     strings: new StringTable(parsed.stringBytes, parsed.stringOffsets),
     nodeTypeNames: parsed.nodeTypeNames,
     edgeTypeNames: parsed.edgeTypeNames,
@@ -321,8 +318,32 @@ function buildGraph(parsed: ParsedSnapshot, file: string, fileSize: number, pars
       meta: parsed.meta,
       extraNativeBytes: typeof extra === 'number' && extra >= 0 ? extra : 0,
       traceFunctionCount: typeof traceFunctionCount === 'number' ? traceFunctionCount : 0,
-      locationCount: parsed.locationCount,
+      locationCount: locations.locObject.length,
       sections: parsed.sections,
     },
   });
+}
+
+/**
+ * Location records ordered by node ordinal (V8 writes them in heap-iteration order), in arrays of
+ * exactly their length. A node listed twice keeps its last record, as a per-node index would.
+ */
+function sortLocations(parsed: ParsedSnapshot) {
+  const order = sortedPositions(parsed.locObject);
+  let count = 0;
+  for (let k = 0; k < order.length; k++) {
+    const isLastOfNode = k + 1 === order.length || parsed.locObject[order[k + 1]] !== parsed.locObject[order[k]];
+    if (isLastOfNode) order[count++] = order[k];
+  }
+  const pick = (column: Uint32Array) => {
+    const picked = new Uint32Array(count);
+    for (let k = 0; k < count; k++) picked[k] = column[order[k]];
+    return picked;
+  };
+  return {
+    locObject: pick(parsed.locObject),
+    locScriptId: pick(parsed.locScriptId),
+    locLine: pick(parsed.locLine),
+    locColumn: pick(parsed.locColumn),
+  };
 }

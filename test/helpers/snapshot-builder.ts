@@ -39,6 +39,8 @@ export interface SnapshotBuilderOptions {
   edgeTypes?: string[];
   /** Emit `location_fields` and the `locations` section (default true). */
   locations?: boolean;
+  /** Write the location rows last node first (V8 writes them in heap-iteration order, not node order). */
+  reverseLocations?: boolean;
   /** Add `"extra_native_bytes": N` to the header after trace_function_count (newer Chrome). */
   extraNativeBytes?: number;
   /** Unknown top-level sections, written in order just before `strings` (e.g. Chrome's `scopes`). */
@@ -177,6 +179,7 @@ export class SnapshotBuilder {
     const locationRows = withLocations
       ? this.nodes.flatMap((n, k) => (n.location ? [`${k * this.fieldCount},${n.location.join(',')}`] : []))
       : [];
+    if (this.options.reverseLocations) locationRows.reverse();
 
     const meta: Record<string, unknown> = {
       node_fields: this.nodeFields,

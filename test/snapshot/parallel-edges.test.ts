@@ -15,7 +15,7 @@ function columns(g: HeapGraph) {
     nodeType: g.nodeType, nodeName: g.nodeName, nodeId: g.nodeId, selfSize: g.selfSize,
     detachedness: g.detachedness, traceNodeId: g.traceNodeId, firstEdge: g.firstEdge,
     edgeType: g.edgeType, edgeNameOrIndex: g.edgeNameOrIndex, edgeTarget: g.edgeTarget,
-    nodeLocation: g.nodeLocation, locScriptId: g.locScriptId, locLine: g.locLine, locColumn: g.locColumn,
+    locObject: g.locObject, locScriptId: g.locScriptId, locLine: g.locLine, locColumn: g.locColumn,
   };
 }
 

@@ -48,7 +48,7 @@ describe('streaming parser', () => {
     expect(g.nodeNameOf(conn)).toBe('Connection');
     expect(g.selfSize[conn]).toBe(5_000_000_000);
     expect(g.nodeNameOf(g.edgeTarget[g.firstEdge[conn]])).toBe('he said "hi"\n\u00e9\u2603');
-    expect(g.locLine[g.nodeLocation[conn]]).toBe(10);
+    expect(g.locLine[g.locationOf(conn)]).toBe(10);
     expect(g.detachedness[g.ordinalOfId(1) + 2]).toBe(1);
     // retainers are the reverse of the edges
     const fn = g.ordinalOfId(ids.fn);
@@ -65,6 +65,19 @@ describe('streaming parser', () => {
     ['no newlines', { newlines: false }],
   ])('reads the same graph with %s', (_label, options) => {
     expect(columnsOf(sample(options).text)).toEqual(columnsOf(sample().text));
+  });
+
+  it('finds the source location of every node when V8 wrote the records out of node order', () => {
+    const b = new SnapshotBuilder({ reverseLocations: true });
+    const root = b.root();
+    const located = [3, 1, 4, 1, 5, 9, 2, 6].map((line, k) => b.node('closure', `f${k}`, { selfSize: 8, location: [7, line, k] }));
+    const plain = b.node('object', 'Plain', { selfSize: 8 });
+    for (const ordinal of [...located, plain]) b.edge(root, 'element', ordinal, ordinal);
+    const g = parseSnapshotText(b.toJSON());
+    expect(located.map((o) => [g.locLine[g.locationOf(o)], g.locColumn[g.locationOf(o)]])).toEqual([3, 1, 4, 1, 5, 9, 2, 6].map((line, k) => [line, k]));
+    expect(g.locationOf(plain)).toBe(-1);
+    expect(g.locationOf(root)).toBe(-1);
+    expect(Array.from(g.locObject)).toEqual([...located]);
   });
 
   it('gives the same result whatever the chunk boundaries', () => {

@@ -1,0 +1,25 @@
+// Stable LSD radix sort over uint32 keys, in two 16-bit passes: O(n) time, two n-sized index arrays.
+// Used where millions of keys must be ordered without comparison sorts or per-element objects.
+
+/** Positions 0..keys.length-1 ordered by key; equal keys keep their original order. */
+export function sortedPositions(keys: Uint32Array): Uint32Array {
+  const n = keys.length;
+  let order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = keys[i - 1] <= keys[i];
+  if (sorted) return order;
+  let scratch = new Uint32Array(n);
+  const counts = new Uint32Array(65537);
+  for (const shift of [0, 16]) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[((keys[order[i]] >>> shift) & 0xffff) + 1]++;
+    for (let d = 0; d < 65536; d++) counts[d + 1] += counts[d];
+    for (let i = 0; i < n; i++) {
+      const position = order[i];
+      scratch[counts[(keys[position] >>> shift) & 0xffff]++] = position;
+    }
+    [order, scratch] = [scratch, order];
+  }
+  return order;
+}
