@@ -7,8 +7,8 @@
 // filter) whose class is not open adds its retained size and, when it dominates anything, opens
 // its class until its subtree is done. The result depends only on each node's ancestors, so the
 // order children are visited in does not matter.
-// Cost: O(N) time; a node stack and an open-class stack of at most N entries (8 B/node transient),
-// one byte per class.
+// Cost: O(N) time; a node stack that grows as needed, an open-class stack of at most one entry
+// per class (a class is open at most once at a time), one byte per class.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import type { ClassIndexResult } from '../snapshot/class-names.ts';
@@ -33,10 +33,10 @@ function sumClassRetained(graph: HeapGraph, classIndex: ClassIndexResult, isIncl
   const n = graph.nodeCount;
   const result = new Float64Array(names.length);
   const isOpen = new Uint8Array(names.length);
-  const stack = new Uint32Array(n + 1);
+  let stack: Uint32Array = new Uint32Array(Math.min(n + 1, 1 << 16));
   // Open classes, each with the stack height at which its subtree is finished.
-  const openClass = new Uint32Array(n + 1);
-  const openUntil = new Uint32Array(n + 1);
+  const openClass = new Uint32Array(names.length);
+  const openUntil = new Uint32Array(names.length);
   let openCount = 0;
   let top = 0;
   stack[top++] = graph.rootOrdinal;
@@ -53,9 +53,16 @@ function sumClassRetained(graph: HeapGraph, classIndex: ClassIndexResult, isIncl
         openUntil[openCount++] = top;
       }
     }
+    if (top + (to - from) > stack.length) stack = grow(stack, top + (to - from));
     for (let k = from; k < to; k++) stack[top++] = dominated[k];
     // The stack is back at a recorded height exactly when that member's subtree has been visited.
     while (openCount > 0 && openUntil[openCount - 1] === top) isOpen[openClass[--openCount]] = 0;
   }
   return result;
+}
+
+function grow(stack: Uint32Array, needed: number): Uint32Array {
+  const grown = new Uint32Array(Math.max(needed, stack.length * 2));
+  grown.set(stack);
+  return grown;
 }

@@ -1,20 +1,21 @@
 // Dominator tree and retained sizes, exactly as Chrome DevTools computes them (FORMAT.md §4).
 //
-// Algorithm: Lengauer & Tarjan, "A fast algorithm for finding dominators in a flowgraph" (TOPLAS
-// 1979), the simple variant (LINK only sets the ancestor; EVAL compresses paths without balancing),
-// run over the *essential* edges only (§4.1). As in DevTools: vertices are numbered ordinal + 1 so
-// that 0 means "none"; the DFS and the path compression are iterative; nodes the DFS from the root
-// misses are attached to the root in DevTools' order (first DFS from each node whose retainers are
-// all non-essential, then the remaining nodes one by one), and a node with no essential retainer is
-// treated as a child of the root. Departures from the paper's data structures, not its results:
-// buckets are intrusive FIFO lists in typed arrays (DevTools uses a Set per vertex; FIFO keeps its
-// iteration order) and every array is a Uint32Array, so there is no per-node object.
+// Algorithm: the semidominators of Lengauer & Tarjan, "A fast algorithm for finding dominators in a
+// flowgraph" (TOPLAS 1979; simple variant: LINK only sets the ancestor, EVAL compresses paths
+// without balancing), then immediate dominators by semi-NCA (Georgiadis, "Linear-Time Algorithms
+// for Dominators and Related Problems", 2005): walk up from the DFS parent to the first vertex at or
+// above the semidominator. Same dominators as DevTools' bucket-based LT, with no buckets.
+// Run over the *essential* edges only (§4.1). As in DevTools: the DFS starts at the root; nodes it
+// misses are attached to the root in DevTools' order (first a DFS from each node with no essential
+// retainer, then the remaining nodes one by one), and a node with no essential retainer is a child
+// of the root. Everything after the DFS works on preorder numbers (1..N, 0 = none); the DFS and
+// the path compression are iterative; every array is a typed array, no per-node objects.
 //
 // Invariants: idom[root] = root; every node, reachable or not, has an immediate dominator; a
 // dominator precedes the nodes it dominates in `preorder` (so one reverse sweep sums retained sizes).
-// Cost: O(E log N) time; ~44 B/node transient (11 Uint32Arrays of N + 1), then idom + preorder
-// (8 B/node), retained sizes (8 B/node), dominated-children CSR (8 B/node) and the essential-edge
-// bit vector (1 bit/edge).
+// Memory: five Uint32Arrays of N + 1 plus the essential predecessors (4 B per essential edge) at the
+// peak; what stays is idom, preorder and retained sizes (16 B/node), all in buffers the algorithm
+// already had, plus the essential-edge bit vector (1 bit/edge).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeOwnedSelfSizes } from './owned-sizes.ts';
@@ -115,146 +116,165 @@ export interface DominatorTreeResult {
   idom: Uint32Array;
   /** Node ordinals in DFS preorder of the essential-edge graph (root first); dominators come first. */
   preorder: Uint32Array;
+  /** Retained size per node ordinal; see computeRetainedSizes. */
+  retained: Float64Array;
 }
 
 /** DevTools' dominator tree (cached per graph). */
 export function computeDominatorTree(graph: HeapGraph): DominatorTreeResult {
-  return graph.cached('dominatorTree', () => runLengauerTarjan(graph, computeEssentialEdges(graph)));
+  return graph.cached('dominatorTree', () => buildDominatorTree(graph, computeEssentialEdges(graph)));
 }
 
-function runLengauerTarjan(graph: HeapGraph, essential: Uint8Array): DominatorTreeResult {
+function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorTreeResult {
   const nodeCount = graph.nodeCount;
-  const { firstEdge, edgeTarget, firstRetainer, retainerNode, retainerEdge } = graph;
+  const { firstEdge, edgeTarget } = graph;
+  const isEssential = (e: number) => (essential[e >>> 3] & (1 << (e & 7))) !== 0;
   const size = nodeCount + 1;
-  const parent = new Uint32Array(size);
-  const ancestor = new Uint32Array(size);
-  const label = new Uint32Array(size);
-  const semi = new Uint32Array(size);
-  const vertex = new Uint32Array(size);
-  // The DFS cursor per vertex; reused as `dom` once every DFS has finished.
-  const nextEdge = new Uint32Array(size);
-  const bucketHead = new Uint32Array(size);
-  const bucketTail = new Uint32Array(size);
-  const bucketNext = new Uint32Array(size);
-  const stack = new Uint32Array(size);
-  let n = 0;
 
-  const dfs = (start: number) => {
-    nextEdge[start] = firstEdge[start - 1];
+  // 1. DFS over essential edges, numbering vertices 1..n in preorder (0 = not yet visited). The
+  //    search backtracks through `parent`, so it needs no stack; `cursor` is each node's next edge.
+  // `number` and `cursor` share one buffer that becomes the retained-size column at the end, so
+  // that column costs no memory beyond the algorithm's own peak.
+  const scratch = new ArrayBuffer(size * 8);
+  const number = new Uint32Array(scratch, 0, size); // ordinal → number
+  const cursor = new Uint32Array(scratch, size * 4, size); // ordinal → next edge to try
+  const vertex = new Uint32Array(size); // number → ordinal
+  const parent = new Uint32Array(size); // number → parent's number
+  let n = 0;
+  const visit = (ordinal: number, parentNumber: number) => {
+    number[ordinal] = ++n;
+    vertex[n] = ordinal;
+    parent[n] = parentNumber;
+    cursor[ordinal] = firstEdge[ordinal];
+  };
+  const dfs = (start: number, parentNumber: number) => {
+    visit(start, parentNumber);
     let v = start;
-    while (v !== 0) {
-      if (semi[v] === 0) {
-        semi[v] = ++n;
-        vertex[n] = v;
-        label[v] = v;
-      }
-      let next = parent[v];
-      const end = firstEdge[v];
-      let e = nextEdge[v];
+    for (;;) {
+      const end = firstEdge[v + 1];
+      let e = cursor[v];
+      let next = -1;
       for (; e < end; e++) {
-        if ((essential[e >>> 3] & (1 << (e & 7))) === 0) continue;
-        const w = edgeTarget[e] + 1;
-        if (semi[w] === 0) {
-          parent[w] = v;
-          nextEdge[w] = firstEdge[w - 1];
+        if (!isEssential(e)) continue;
+        const w = edgeTarget[e];
+        if (number[w] === 0) {
+          visit(w, number[v]);
           next = w;
+          e++;
           break;
         }
       }
-      nextEdge[v] = e;
-      v = next;
+      cursor[v] = e;
+      if (next >= 0) v = next;
+      else if (v === start) return;
+      else v = vertex[parent[number[v]]];
     }
   };
-
-  const hasEssentialRetainer = (ordinal: number) => {
-    for (let k = firstRetainer[ordinal]; k < firstRetainer[ordinal + 1]; k++) {
-      const e = retainerEdge[k];
-      if ((essential[e >>> 3] & (1 << (e & 7))) !== 0) return true;
+  const root = graph.rootOrdinal;
+  dfs(root, 0);
+  // Nodes only weak (non-essential) edges reach hang off the root, each starting a DFS.
+  if (n < nodeCount) {
+    const retained = new Uint8Array((nodeCount + 7) >>> 3);
+    for (let e = 0; e < edgeTarget.length; e++) {
+      if (isEssential(e)) retained[edgeTarget[e] >>> 3] |= 1 << (edgeTarget[e] & 7);
     }
-    return false;
-  };
+    for (let o = 0; o < nodeCount; o++) {
+      if (number[o] === 0 && (retained[o >>> 3] & (1 << (o & 7))) === 0) dfs(o, 1);
+    }
+  }
+  // Cycles retained only by each other: numbered individually as children of the root.
+  if (n < nodeCount) {
+    for (let o = 0; o < nodeCount; o++) if (number[o] === 0) visit(o, 1);
+  }
 
-  // EVAL with iterative path compression: collect the ancestor chain, then relabel top-down.
+  // 2. Essential predecessors by number (a reverse CSR filled back to front, so no fill cursor).
+  //    Numbers, not ordinals: from here on the algorithm never needs an ordinal.
+  const firstPred = new Uint32Array(n + 2);
+  let predCount = 0;
+  for (let e = 0; e < edgeTarget.length; e++) {
+    if (isEssential(e)) { firstPred[number[edgeTarget[e]]]++; predCount++; }
+  }
+  for (let k = 1; k <= n + 1; k++) firstPred[k] += firstPred[k - 1];
+  const pred = new Uint32Array(predCount);
+  for (let v = 0; v < nodeCount; v++) {
+    const end = firstEdge[v + 1];
+    for (let e = firstEdge[v]; e < end; e++) {
+      if (isEssential(e)) pred[--firstPred[number[edgeTarget[e]]]] = number[v];
+    }
+  }
+
+  // 3. Semidominators, in reverse preorder, with EVAL over a forest compressed iteratively.
+  //    Memory trick: once w is done, the offset firstPred[w + 1] is never read again (w - 1 reads
+  //    firstPred[w - 1] and firstPred[w]), so semi(w) is stored there. Every vertex above the
+  //    current w is done and linked; every vertex below is not, and its semi is still itself.
+  const semiSlot = firstPred;
+  const label = number; // ordinal → number is done with: its buffer now holds labels
+  const ancestor = cursor.fill(0);
+  for (let w = 0; w <= n; w++) label[w] = w;
+  let stack: Uint32Array = new Uint32Array(1024);
+  // Only linked (done) vertices are compared here: labels stay inside a linked subtree.
   const evaluate = (v: number): number => {
     if (ancestor[v] === 0) return v;
     let sp = 0;
     let u = v;
     while (ancestor[ancestor[u]] !== 0) {
+      if (sp + 1 === stack.length) stack = growStack(stack);
       stack[++sp] = u;
       u = ancestor[u];
     }
     while (sp > 0) {
       const w = stack[sp--];
       const a = ancestor[w];
-      if (semi[label[a]] < semi[label[w]]) label[w] = label[a];
+      if (semiSlot[label[a] + 1] < semiSlot[label[w] + 1]) label[w] = label[a];
       ancestor[w] = ancestor[a];
     }
     return label[v];
   };
-
-  const r = graph.rootOrdinal + 1;
-  dfs(r);
-  // Nodes only weak (non-essential) edges reach hang off the root, each starting a DFS.
-  if (n < nodeCount) {
-    for (let v = 1; v <= nodeCount; v++) {
-      if (semi[v] === 0 && !hasEssentialRetainer(v - 1)) {
-        parent[v] = r;
-        dfs(v);
-      }
+  for (let w = n; w >= 2; w--) {
+    const start = firstPred[w];
+    const end = firstPred[w + 1];
+    // No essential retainer: a child of the root (number 1, below every other).
+    let best = start === end ? 1 : w;
+    for (let k = start; k < end; k++) {
+      const u = evaluate(pred[k]);
+      const s = u > w ? semiSlot[u + 1] : u;
+      if (s < best) best = s;
     }
-  }
-  // Cycles retained only by each other: numbered individually as children of the root.
-  if (n < nodeCount) {
-    for (let v = 1; v <= nodeCount; v++) {
-      if (semi[v] !== 0) continue;
-      parent[v] = r;
-      semi[v] = ++n;
-      vertex[n] = v;
-      label[v] = v;
-    }
+    semiSlot[w + 1] = best;
+    ancestor[w] = parent[w];
   }
 
-  const dom = nextEdge;
-  dom.fill(0);
-  for (let i = n; i >= 2; i--) {
-    const w = vertex[i];
-    const wOrdinal = w - 1;
-    let isOrphan = true;
-    for (let k = firstRetainer[wOrdinal]; k < firstRetainer[wOrdinal + 1]; k++) {
-      const e = retainerEdge[k];
-      if ((essential[e >>> 3] & (1 << (e & 7))) === 0) continue;
-      isOrphan = false;
-      const u = evaluate(retainerNode[k] + 1);
-      if (semi[u] < semi[w]) semi[w] = semi[u];
-    }
-    // No essential retainer: a child of the root (semi[r] = 1 is below every other number).
-    if (isOrphan) semi[w] = semi[r];
-    const b = vertex[semi[w]];
-    if (bucketHead[b] === 0) bucketHead[b] = w;
-    else bucketNext[bucketTail[b]] = w;
-    bucketTail[b] = w;
-    bucketNext[w] = 0;
-    const p = parent[w];
-    ancestor[w] = p;
-    for (let v = bucketHead[p]; v !== 0; v = bucketNext[v]) {
-      const u = evaluate(v);
-      dom[v] = semi[u] < semi[v] ? u : p;
-    }
-    bucketHead[p] = 0;
-  }
-  // Unlike the paper, the root dominates itself, and slot 0 ("none") points at the root too.
-  dom[0] = r;
-  dom[r] = r;
-  for (let i = 2; i <= n; i++) {
-    const w = vertex[i];
-    if (dom[w] !== vertex[semi[w]]) dom[w] = dom[dom[w]];
+  // 4. Immediate dominators (semi-NCA): idom(w) is the nearest ancestor of parent(w) in the
+  //    dominator tree built so far whose number is at most semi(w). Computed in place over parent.
+  const idomByNumber = parent;
+  idomByNumber[1] = 1;
+  for (let w = 2; w <= n; w++) {
+    const semiW = semiSlot[w + 1];
+    let d = parent[w];
+    while (d > semiW) d = idomByNumber[d];
+    idomByNumber[w] = d;
   }
 
-  const idom = new Uint32Array(nodeCount);
-  for (let o = 0; o < nodeCount; o++) idom[o] = dom[o + 1] - 1;
-  const preorder = new Uint32Array(nodeCount);
-  for (let i = 1; i <= n; i++) preorder[i - 1] = vertex[i] - 1;
-  return { idom, preorder };
+  // By ordinal, in the predecessor offsets' buffer (done with); the preorder is `vertex` itself.
+  const idom = new Uint32Array(firstPred.buffer, 0, nodeCount);
+  for (let w = 1; w <= n; w++) idom[vertex[w]] = vertex[idomByNumber[w]];
+  const preorder = vertex.subarray(1, n + 1);
+
+  // 5. Retained sizes (FORMAT.md §4.5): adjusted self size plus what the node immediately
+  //    dominates, summed bottom-up in reverse preorder (a dominator precedes what it dominates).
+  const retained = new Float64Array(scratch, 0, nodeCount);
+  retained.set(computeOwnedSelfSizes(graph));
+  for (let i = preorder.length - 1; i >= 1; i--) {
+    const o = preorder[i];
+    retained[idom[o]] += retained[o];
+  }
+  return { idom, preorder, retained };
+}
+
+function growStack(stack: Uint32Array): Uint32Array {
+  const grown = new Uint32Array(stack.length * 2);
+  grown.set(stack);
+  return grown;
 }
 
 /**
@@ -262,15 +282,7 @@ function runLengauerTarjan(graph: HeapGraph, essential: Uint8Array): DominatorTr
  * sizes of the nodes it immediately dominates. The root's is the total heap size.
  */
 export function computeRetainedSizes(graph: HeapGraph): Float64Array {
-  return graph.cached('retainedSizes', () => {
-    const { idom, preorder } = computeDominatorTree(graph);
-    const retained = Float64Array.from(computeOwnedSelfSizes(graph));
-    for (let i = preorder.length - 1; i >= 1; i--) {
-      const o = preorder[i];
-      retained[idom[o]] += retained[o];
-    }
-    return retained;
-  });
+  return computeDominatorTree(graph).retained;
 }
 
 export interface DominatedChildrenResult {
@@ -286,11 +298,12 @@ export function computeDominatedChildren(graph: HeapGraph): DominatedChildrenRes
     const n = graph.nodeCount;
     const root = graph.rootOrdinal;
     const firstDominated = new Uint32Array(n + 1);
-    for (let o = 0; o < n; o++) if (o !== root) firstDominated[idom[o] + 1]++;
-    for (let o = 0; o < n; o++) firstDominated[o + 1] += firstDominated[o];
-    const fill = firstDominated.slice(0, n);
+    // Counts at each parent's own slot, summed into end offsets, then filled back to front (each
+    // offset counts down to its start): no fill cursor array.
+    for (let o = 0; o < n; o++) if (o !== root) firstDominated[idom[o]]++;
+    for (let o = 1; o <= n; o++) firstDominated[o] += firstDominated[o - 1];
     const dominated = new Uint32Array(Math.max(0, n - 1));
-    for (let o = 0; o < n; o++) if (o !== root) dominated[fill[idom[o]]++] = o;
+    for (let o = n - 1; o >= 0; o--) if (o !== root) dominated[--firstDominated[idom[o]]] = o;
     return { firstDominated, dominated };
   });
 }
