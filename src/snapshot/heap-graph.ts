@@ -55,8 +55,12 @@ export class HeapGraph {
   readonly nodeId: Uint32Array;
   /** Raw self size as V8 wrote it. Float64: V8 stores 48-bit sizes (FORMAT.md §1.4). */
   readonly selfSize: Float64Array;
-  /** 0 unknown, 1 attached, 2 detached; all 0 when the snapshot has no detachedness field. */
-  readonly detachedness: Uint8Array;
+  /**
+   * Ordinals V8 marked attached (detachedness 1) and detached (2), ascending; every other node is 0
+   * (unknown). Sparse: browsers mark DOM nodes, Node.js only a handful. See detachednessOf().
+   */
+  readonly attachedNodes: Uint32Array;
+  readonly detachedNodes: Uint32Array;
   /** Allocation trace node id, or null when the snapshot has no trace_node_id field. */
   readonly traceNodeId: Uint32Array | null;
   /** CSR: edges of node k are firstEdge[k] .. firstEdge[k+1]-1 (N+1 entries). */
@@ -94,7 +98,7 @@ export class HeapGraph {
 
   constructor(parts: {
     nodeType: Uint8Array; nodeName: Uint32Array; nodeId: Uint32Array; selfSize: Float64Array;
-    detachedness: Uint8Array; traceNodeId: Uint32Array | null; firstEdge: Uint32Array;
+    attachedNodes: Uint32Array; detachedNodes: Uint32Array; traceNodeId: Uint32Array | null; firstEdge: Uint32Array;
     edgeType: Uint8Array; edgeNameOrIndex: Uint32Array; edgeTarget: Uint32Array;
     locObject: Uint32Array; locScriptId: Uint32Array; locLine: Uint32Array; locColumn: Uint32Array;
     strings: StringTable; nodeTypeNames: string[]; edgeTypeNames: string[]; rootOrdinal: number;
@@ -106,7 +110,8 @@ export class HeapGraph {
     this.nodeName = parts.nodeName;
     this.nodeId = parts.nodeId;
     this.selfSize = parts.selfSize;
-    this.detachedness = parts.detachedness;
+    this.attachedNodes = parts.attachedNodes;
+    this.detachedNodes = parts.detachedNodes;
     this.traceNodeId = parts.traceNodeId;
     this.firstEdge = parts.firstEdge;
     this.edgeType = parts.edgeType;
@@ -147,6 +152,12 @@ export class HeapGraph {
   edgeNameOf(edge: number): string {
     const v = this.edgeNameOrIndex[edge];
     return this.isIndexEdge(edge) ? String(v) : this.strings.get(v);
+  }
+
+  /** V8's detachedness of a node: 0 unknown, 1 attached, 2 detached. */
+  detachednessOf(ordinal: number): 0 | 1 | 2 {
+    if (includesSorted(this.detachedNodes, ordinal)) return 2;
+    return includesSorted(this.attachedNodes, ordinal) ? 1 : 0;
   }
 
   /** The node's location record (index into locScriptId/locLine/locColumn), or -1: a binary search. */
@@ -218,6 +229,18 @@ export class HeapGraph {
   }
 
   #cache = new Map<string, unknown>();
+}
+
+function includesSorted(sorted: Uint32Array, value: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] === value) return true;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 function resolveTypeIds(nodeTypes: string[], edgeTypes: string[]): TypeIds {

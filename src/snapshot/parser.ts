@@ -64,7 +64,9 @@ export interface ParsedSnapshot {
   selfSize: Float64Array;
   /** Edge count per node, with one spare trailing slot (N + 1 entries). */
   nodeEdgeCount: Uint32Array;
-  detachedness: Uint8Array;
+  /** Ordinals whose detachedness is 1 (attached) / 2 (detached), ascending; few outside browsers. */
+  attachedNodes: Uint32Array;
+  detachedNodes: Uint32Array;
   traceNodeId: Uint32Array | null;
   edgeType: Uint8Array;
   edgeNameOrIndex: Uint32Array;
@@ -147,7 +149,8 @@ export class SnapshotParser {
   #nodeId = new Uint32Array(0);
   #selfSize = new Float64Array(0);
   #nodeEdgeCount = new Uint32Array(0);
-  #detachedness = new Uint8Array(0);
+  #attached = new OrdinalList();
+  #detached = new OrdinalList();
   #traceNodeId: Uint32Array | null = null;
   #edgeType: Uint8Array = new Uint8Array(0);
   #edgeNameOrIndex: Uint32Array = new Uint32Array(0);
@@ -424,7 +427,8 @@ export class SnapshotParser {
       this.#selfSize = new Float64Array(nodeCount);
       // One spare slot: load.ts turns the counts into the N+1 first-edge offsets in place.
       this.#nodeEdgeCount = new Uint32Array(nodeCount + 1);
-      this.#detachedness = new Uint8Array(nodeCount);
+      this.#attached = new OrdinalList();
+      this.#detached = new OrdinalList();
       this.#traceNodeId = nodeFields.includes('trace_node_id') && isTracked ? new Uint32Array(nodeCount) : null;
       if (this.#options.sharedEdges) {
         this.#edgeType = new Uint8Array(new SharedArrayBuffer(edgeCount));
@@ -507,7 +511,11 @@ export class SnapshotParser {
       case NodeRole.SelfSize: this.#selfSize[k] = value; break;
       case NodeRole.EdgeCount: this.#nodeEdgeCount[k] = value; break;
       case NodeRole.TraceNodeId: this.#traceNodeId![k] = value; break;
-      case NodeRole.Detachedness: this.#detachedness[k] = value > 2 ? 0 : value; break;
+      case NodeRole.Detachedness:
+        // Sparse: Node.js heaps write the field but mark only a handful of nodes.
+        if (value === 1) this.#attached.push(k);
+        else if (value === 2) this.#detached.push(k);
+        break;
     }
     if (++this.#field === this.#nodeFieldCount) { this.#field = 0; this.#item++; }
   }
@@ -695,7 +703,8 @@ export class SnapshotParser {
       nodeId: this.#nodeId,
       selfSize: this.#selfSize,
       nodeEdgeCount,
-      detachedness: this.#detachedness,
+      attachedNodes: this.#attached.toArray(),
+      detachedNodes: this.#detached.toArray(),
       traceNodeId: this.#traceNodeId,
       edgeType: this.#edgeType,
       edgeNameOrIndex: this.#edgeNameOrIndex,
@@ -787,4 +796,23 @@ function isCount(value: unknown): value is number {
 function describeByte(c: number): string {
   if (c >= 0x21 && c <= 0x7e) return `'${String.fromCharCode(c)}'`;
   return `byte 0x${c.toString(16).padStart(2, '0')}`;
+}
+
+/** Uint32 values appended in order, in a typed array that doubles as needed. */
+class OrdinalList {
+  #items = new Uint32Array(16);
+  #length = 0;
+
+  push(value: number): void {
+    if (this.#length === this.#items.length) {
+      const grown = new Uint32Array(this.#items.length * 2);
+      grown.set(this.#items);
+      this.#items = grown;
+    }
+    this.#items[this.#length++] = value;
+  }
+
+  toArray(): Uint32Array {
+    return this.#items.slice(0, this.#length);
+  }
 }

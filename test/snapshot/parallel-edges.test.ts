@@ -13,7 +13,7 @@ const SEQUENTIAL = { parallelEdgesMinBytes: Infinity };
 function columns(g: HeapGraph) {
   return {
     nodeType: g.nodeType, nodeName: g.nodeName, nodeId: g.nodeId, selfSize: g.selfSize,
-    detachedness: g.detachedness, traceNodeId: g.traceNodeId, firstEdge: g.firstEdge,
+    attachedNodes: g.attachedNodes, detachedNodes: g.detachedNodes, traceNodeId: g.traceNodeId, firstEdge: g.firstEdge,
     edgeType: g.edgeType, edgeNameOrIndex: g.edgeNameOrIndex, edgeTarget: g.edgeTarget,
     locObject: g.locObject, locScriptId: g.locScriptId, locLine: g.locLine, locColumn: g.locColumn,
   };

@@ -49,7 +49,8 @@ describe('streaming parser', () => {
     expect(g.selfSize[conn]).toBe(5_000_000_000);
     expect(g.nodeNameOf(g.edgeTarget[g.firstEdge[conn]])).toBe('he said "hi"\n\u00e9\u2603');
     expect(g.locLine[g.locationOf(conn)]).toBe(10);
-    expect(g.detachedness[g.ordinalOfId(1) + 2]).toBe(1);
+    expect(g.detachednessOf(g.ordinalOfId(ids.conn) - 1)).toBe(1);
+    expect(g.detachednessOf(conn)).toBe(0);
     // retainers are the reverse of the edges
     const fn = g.ordinalOfId(ids.fn);
     const retainers = Array.from(g.retainerNode.subarray(g.firstRetainer[conn], g.firstRetainer[conn + 1]));
@@ -65,6 +66,15 @@ describe('streaming parser', () => {
     ['no newlines', { newlines: false }],
   ])('reads the same graph with %s', (_label, options) => {
     expect(columnsOf(sample(options).text)).toEqual(columnsOf(sample().text));
+  });
+
+  it('keeps detachedness as sparse ordinal lists (Node.js marks a handful of nodes)', async () => {
+    const g = parseSnapshotText(sample({ nodeFields: ['type', 'name', 'id', 'self_size', 'edge_count', 'trace_node_id'] }).text);
+    expect([g.attachedNodes.length, g.detachedNodes.length]).toEqual([0, 0]);
+    const node = await loadSnapshot(fixturePath('basic'));
+    expect(node.source.meta.node_fields).toContain('detachedness');
+    expect(node.detachedNodes.length).toBe(10);
+    expect(Array.from(node.detachedNodes).every((o) => node.detachednessOf(o) === 2)).toBe(true);
   });
 
   it('finds the source location of every node when V8 wrote the records out of node order', () => {
