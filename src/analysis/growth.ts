@@ -386,7 +386,7 @@ function compareIds(
 }
 
 /** Sorted `globalClass × 2^32 + id` for every class member (adjusted self size > 0). */
-function packMembers(graph: HeapGraph, sizes: SizeColumn, classOf: Uint32Array, toGlobal: Uint32Array): Float64Array {
+function packMembers(graph: HeapGraph, sizes: SizeColumn, classOf: Uint16Array | Uint32Array, toGlobal: Uint32Array): Float64Array {
   let count = 0;
   for (let i = 0; i < graph.nodeCount; i++) if (sizes[i] !== 0) count++;
   const packed = new Float64Array(count);

@@ -20,8 +20,8 @@ export type NameMode = 'devtools' | 'raw';
 
 export interface ClassIndexResult {
   mode: NameMode;
-  /** Class id per node ordinal. */
-  classOf: Uint32Array;
+  /** Class id per node ordinal: 16-bit while there are at most 65,536 classes (nearly always). */
+  classOf: Uint16Array | Uint32Array;
   /** Display name per class id. */
   names: string[];
   /** Grouping key per class id (name, plus location in devtools mode). */
@@ -52,7 +52,7 @@ export function computeClassIndex(graph: HeapGraph, mode: NameMode = 'devtools',
 
 function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: InterfaceDefinition[]): ClassIndexResult {
   const n = graph.nodeCount;
-  const classOf = new Uint32Array(n);
+  let classOf: Uint16Array | Uint32Array = new Uint16Array(n);
   const names: string[] = [];
   const keys: string[] = [];
   const locations: string[] = [];
@@ -67,6 +67,7 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
     let id = idByKey.get(key);
     if (id === undefined) {
       id = names.length;
+      if (id === 0x10000) classOf = Uint32Array.from(classOf);
       idByKey.set(key, id);
       names.push(name);
       keys.push(key);
@@ -349,19 +350,14 @@ function bestInterfaceMatch(trie: PropertyTrie, sortedIds: number[]): number {
 export function computeDetachedNatives(graph: HeapGraph): Uint8Array | null {
   return graph.cached('detachedNatives', () => {
     const n = graph.nodeCount;
-    const { nodeType, detachedness, firstEdge, edgeTarget, edgeType, types } = graph;
-    let anyDetached = false;
-    for (let i = 0; i < n && !anyDetached; i++) anyDetached = detachedness[i] === 2 && nodeType[i] === types.native;
-    if (!anyDetached) return null;
+    const { nodeType, firstEdge, edgeTarget, edgeType, types } = graph;
+    const natives = (ordinals: Uint32Array) => Array.from(ordinals).filter((o) => nodeType[o] === types.native);
+    const attached = natives(graph.attachedNodes);
+    const detachedQueue = natives(graph.detachedNodes);
+    if (detachedQueue.length === 0) return null;
     const state = new Uint8Array(n); // 0 unvisited, 1 attached, 2 detached
-    const attached: number[] = [];
-    const detachedQueue: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const d = detachedness[i];
-      if (d === 0 || nodeType[i] !== types.native) continue;
-      state[i] = d;
-      (d === 1 ? attached : detachedQueue).push(i);
-    }
+    for (const o of attached) state[o] = 1;
+    for (const o of detachedQueue) state[o] = 2;
     const propagate = (work: number[], mark: number) => {
       while (work.length > 0) {
         const v = work.pop()!;
