@@ -24,10 +24,10 @@
 // snapshot; in countsOnly mode classes of one name are summed, which can count nested members twice.
 //
 // Cost: per snapshot O(N + E) for class names and owned sizes (cached on the graph), plus
-// O(N log N) sorts of packed (class, id) pairs for the first and the last snapshot.
+// an O(N) radix-sorted id index of the first and the last snapshot (cached on the graphs).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-import { computeClassIndex, inferInterfaceDefinitions, type ClassIndexResult, type NameMode } from '../snapshot/class-names.ts';
+import { computeClassIndex, inferInterfaceDefinitions, type InterfaceDefinition, type NameMode } from '../snapshot/class-names.ts';
 import { LeakscopeError, EXIT_USAGE } from '../errors.ts';
 import { selfSizesFor } from './histogram.ts';
 import { computeClassRetainedSizes } from './class-retained.ts';
@@ -124,7 +124,6 @@ export const SAME_PROCESS_MIN_AGREEMENT = 0.99;
 /** Enough sampled objects to measure the agreement to ±0.5%, at bounded cost on huge snapshots. */
 const SAME_PROCESS_SAMPLE = 50_000;
 const DEFAULT_EXAMPLES = 5;
-const TWO_32 = 4294967296;
 
 /** Highest odd object id: the V8 heap-object id counter's position when the snapshot was taken. */
 export function maxObjectId(graph: HeapGraph): number {
@@ -140,28 +139,56 @@ export function maxObjectId(graph: HeapGraph): number {
 }
 
 /**
- * Do `earlier` and `later` come from one process (one V8 isolate)? Ids alone cannot tell: V8 numbers
- * objects densely, so two processes share almost every id. What differs is what the ids name: in one
- * process an object that survives keeps its id, type and name, so every heap object of `later` whose
- * id `earlier` also has must have the same type and name there. In another process the same id names
- * an unrelated object, except for the part of the startup heap both processes built identically.
- * Synthetic nodes (fixed ids 1, 3, 5… in every snapshot) and embedder nodes (even ids, fresh in every
- * snapshot) carry no evidence and are skipped. Samples at most SAME_PROCESS_SAMPLE objects evenly.
+ * What the later snapshot of a pair contributes to the same-process test: up to SAME_PROCESS_SAMPLE
+ * heap objects taken evenly (synthetic nodes and embedder objects skipped), by id, node type and a
+ * hash of the name. Small and plain, so it can travel to the thread that holds the earlier snapshot.
  */
-export function checkSameProcess(earlier: HeapGraph, later: HeapGraph): SameProcessEvidence {
-  const limit = maxObjectId(earlier);
+export interface SameProcessSample {
+  ids: Uint32Array;
+  types: string[];
+  nameHashes: Uint32Array;
+  /** maxObjectId of the later snapshot. */
+  maxObjectId: number;
+}
+
+export function sampleForSameProcess(later: HeapGraph): SameProcessSample {
   const synthetic = later.types.synthetic;
   const n = later.nodeCount;
   const stride = Math.max(1, Math.floor(n / SAME_PROCESS_SAMPLE));
-  let matched = 0;
-  let consistent = 0;
+  const ids: number[] = [];
+  const types: string[] = [];
+  const nameHashes: number[] = [];
   for (let j = 0; j < n; j += stride) {
     const id = later.nodeId[j];
-    if ((id & 1) === 0 || id > limit || later.nodeType[j] === synthetic) continue;
+    if ((id & 1) === 0 || later.nodeType[j] === synthetic) continue;
+    ids.push(id);
+    types.push(later.nodeTypeOf(j));
+    nameHashes.push(later.strings.hashOf(later.nodeName[j]));
+  }
+  return { ids: Uint32Array.from(ids), types, nameHashes: Uint32Array.from(nameHashes), maxObjectId: maxObjectId(later) };
+}
+
+/**
+ * Do `earlier` and the snapshot `sample` was taken from come from one process (one V8 isolate)? Ids
+ * alone cannot tell: V8 numbers objects densely, so two processes share almost every id. What
+ * differs is what the ids name: in one process an object that survives keeps its id, type and name,
+ * so every sampled object whose id `earlier` also has must have the same type and name there (names
+ * are compared by a 32-bit hash of their bytes). In another process the same id names an unrelated
+ * object, except for the part of the startup heap both processes built identically. Synthetic nodes
+ * (fixed ids 1, 3, 5… in every snapshot) and embedder nodes (even ids, fresh in every snapshot)
+ * carry no evidence and are not sampled.
+ */
+export function checkSampleAgainst(earlier: HeapGraph, sample: SameProcessSample): SameProcessEvidence {
+  const limit = maxObjectId(earlier);
+  let matched = 0;
+  let consistent = 0;
+  for (let k = 0; k < sample.ids.length; k++) {
+    const id = sample.ids[k];
+    if (id > limit) continue;
     const i = earlier.ordinalOfId(id);
     if (i < 0) continue;
     matched++;
-    if (earlier.nodeTypeOf(i) === later.nodeTypeOf(j) && earlier.nodeNameOf(i) === later.nodeNameOf(j)) consistent++;
+    if (earlier.nodeTypeOf(i) === sample.types[k] && earlier.strings.hashOf(earlier.nodeName[i]) === sample.nameHashes[k]) consistent++;
   }
   const fraction = matched === 0 ? 0 : consistent / matched;
   return {
@@ -169,15 +196,21 @@ export function checkSameProcess(earlier: HeapGraph, later: HeapGraph): SameProc
     consistent,
     fraction,
     isSameProcess: matched > 0 && fraction >= SAME_PROCESS_MIN_AGREEMENT,
-    isInOrder: maxObjectId(later) >= limit,
+    isInOrder: sample.maxObjectId >= limit,
   };
 }
 
-/** Throws a usage error (exit 2) unless every consecutive pair comes from one process, in order. */
-export function assertSameProcess(graphs: HeapGraph[], labels = graphs.map((g) => g.source.file)): SameProcessEvidence[] {
-  const evidence: SameProcessEvidence[] = [];
-  for (let k = 1; k < graphs.length; k++) {
-    const e = checkSameProcess(graphs[k - 1], graphs[k]);
+export function checkSameProcess(earlier: HeapGraph, later: HeapGraph): SameProcessEvidence {
+  return checkSampleAgainst(earlier, sampleForSameProcess(later));
+}
+
+/**
+ * Throws a usage error (exit 2) at the first consecutive pair that does not come from one process,
+ * in order. `maxIds[k]` is snapshot k's maxObjectId, for the message.
+ */
+export function assertSameProcessEvidence(evidence: SameProcessEvidence[], labels: string[], maxIds: number[]): void {
+  for (let k = 1; k < labels.length; k++) {
+    const e = evidence[k - 1];
     const [a, b] = [labels[k - 1], labels[k]];
     if (!e.isSameProcess) {
       const how = e.matched === 0
@@ -191,12 +224,21 @@ export function assertSameProcess(graphs: HeapGraph[], labels = graphs.map((g) =
     }
     if (!e.isInOrder) {
       throw new LeakscopeError(
-        `${b} was taken before ${a} (its newest object is @${maxObjectId(graphs[k])}, older than @${maxObjectId(graphs[k - 1])}); `
+        `${b} was taken before ${a} (its newest object is @${maxIds[k]}, older than @${maxIds[k - 1]}); `
         + 'pass the snapshots in the order they were taken',
         EXIT_USAGE,
       );
     }
-    evidence.push(e);
+  }
+}
+
+/** Throws a usage error (exit 2) unless every consecutive pair comes from one process, in order. */
+export function assertSameProcess(graphs: HeapGraph[], labels = graphs.map((g) => g.source.file)): SameProcessEvidence[] {
+  const evidence: SameProcessEvidence[] = [];
+  for (let k = 1; k < graphs.length; k++) {
+    evidence.push(checkSameProcess(graphs[k - 1], graphs[k]));
+    // Checked pair by pair so a bad pair is reported before later pairs are examined.
+    assertSameProcessEvidence(evidence, labels.slice(0, k + 1), graphs.slice(0, k + 1).map(maxObjectId));
   }
   return evidence;
 }
@@ -205,32 +247,112 @@ function formatPercent(fraction: number): string {
   return `${(Math.floor(fraction * 1000) / 10).toFixed(1)}%`;
 }
 
-/** Growth of every class over `graphs` (oldest first, at least two). */
+/**
+ * What growth needs from one snapshot, computed wherever the graph lives (this thread, or the worker
+ * that summarises the earlier snapshots of `leakscope growth`): plain data and typed arrays only.
+ * Classes are the snapshot's own ("local") class ids; combineGrowth lines them up by key.
+ */
+export interface SnapshotSummary {
+  info: SnapshotGrowthInfo;
+  names: string[];
+  keys: string[];
+  /** Members and Σ adjusted self size per local class. */
+  counts: Float64Array;
+  sizes: Float64Array;
+  /** DevTools' class retained size per local class, when asked for. */
+  retained: Float64Array | null;
+  /** Every node by increasing id with its local class (-1: not a class member), when asked for. */
+  members: { ids: Uint32Array; classes: Int32Array } | null;
+}
+
+export interface SummaryOptions {
+  names: NameMode;
+  rawSizes?: boolean;
+  /** The interfaces to classify plain objects with (the last snapshot's); undefined: the graph's own. */
+  interfaces?: InterfaceDefinition[];
+  retained: boolean;
+  members: boolean;
+  label: string;
+}
+
+export function summariseSnapshot(graph: HeapGraph, options: SummaryOptions): SnapshotSummary {
+  const ownInterfaces = options.interfaces === undefined;
+  const index = ownInterfaces ? computeClassIndex(graph, options.names) : computeClassIndex(graph, options.names, options.interfaces);
+  const classCount = index.names.length;
+  const counts = new Float64Array(classCount);
+  const sizes = new Float64Array(classCount);
+  const self = selfSizesFor(graph, options.rawSizes);
+  const classOf = index.classOf;
+  let total = 0;
+  for (let i = 0; i < graph.nodeCount; i++) {
+    const size = self[i];
+    if (size === 0) continue;
+    counts[classOf[i]]++;
+    sizes[classOf[i]] += size;
+    total += size;
+  }
+  // An index built with another snapshot's interfaces is not the graph's cached one: bypass the cache.
+  const retained = options.retained ? computeClassRetainedSizes(graph, index, ownInterfaces ? undefined : () => true) : null;
+  let members: SnapshotSummary['members'] = null;
+  if (options.members) {
+    const { sortedIds, ordinals } = graph.idIndex();
+    const classes = new Int32Array(sortedIds.length);
+    for (let k = 0; k < ordinals.length; k++) classes[k] = self[ordinals[k]] === 0 ? -1 : classOf[ordinals[k]];
+    members = { ids: sortedIds, classes };
+  }
+  return {
+    info: { file: options.label, nodeCount: graph.nodeCount, totalSize: total + graph.source.extraNativeBytes, maxObjectId: maxObjectId(graph) },
+    names: index.names,
+    keys: index.keys,
+    counts,
+    sizes,
+    retained,
+    members,
+  };
+}
+
+/** Growth of every class over `graphs` (oldest first, at least two), all in memory. */
 export function computeGrowth(graphs: HeapGraph[], options: GrowthOptions = {}): GrowthResult {
   if (graphs.length < 2) throw new LeakscopeError('growth needs at least two snapshots', EXIT_USAGE);
   const names = options.names ?? 'devtools';
   const countsOnly = options.countsOnly ?? false;
   const labels = options.labels ?? graphs.map((g) => g.source.file);
-  const exampleCount = options.exampleCount ?? DEFAULT_EXAMPLES;
   const sameProcess = countsOnly ? [] : assertSameProcess(graphs, labels);
-
   const last = graphs[graphs.length - 1];
   const interfaces = names === 'devtools' ? inferInterfaceDefinitions(last) : undefined;
-  const indexes = graphs.map((g) => (g === last || interfaces === undefined ? computeClassIndex(g, names) : computeClassIndex(g, names, interfaces)));
+  const summaries = graphs.map((graph, k) => summariseSnapshot(graph, {
+    names,
+    rawSizes: options.rawSizes,
+    interfaces: graph === last ? undefined : interfaces,
+    retained: (options.retainedSizes ?? false) && (k === 0 || k === graphs.length - 1),
+    members: !countsOnly && (k === 0 || k === graphs.length - 1),
+    label: labels[k],
+  }));
+  return combineGrowth(summaries, last, sameProcess, options);
+}
+
+/**
+ * The growth report from per-snapshot summaries (oldest first) and the last snapshot's graph, which
+ * the new-and-alive columns need. `sameProcess` is the already-checked evidence per pair.
+ */
+export function combineGrowth(summaries: SnapshotSummary[], last: HeapGraph, sameProcess: SameProcessEvidence[], options: GrowthOptions = {}): GrowthResult {
+  const names = options.names ?? 'devtools';
+  const countsOnly = options.countsOnly ?? false;
+  const exampleCount = options.exampleCount ?? DEFAULT_EXAMPLES;
 
   // One global class id per grouping key across the series.
   const globalIdByKey = new Map<string, number>();
   const globalNames: string[] = [];
   const globalKeys: string[] = [];
-  const toGlobal = indexes.map((index) => {
-    const map = new Uint32Array(index.names.length);
-    for (let c = 0; c < index.names.length; c++) {
-      const key = countsOnly ? index.names[c] : index.keys[c];
+  const toGlobal = summaries.map((summary) => {
+    const map = new Uint32Array(summary.names.length);
+    for (let c = 0; c < summary.names.length; c++) {
+      const key = countsOnly ? summary.names[c] : summary.keys[c];
       let g = globalIdByKey.get(key);
       if (g === undefined) {
         g = globalNames.length;
         globalIdByKey.set(key, g);
-        globalNames.push(index.names[c]);
+        globalNames.push(summary.names[c]);
         globalKeys.push(key);
       }
       map[c] = g;
@@ -238,37 +360,22 @@ export function computeGrowth(graphs: HeapGraph[], options: GrowthOptions = {}):
     return map;
   });
   const classCount = globalNames.length;
-  const counts = graphs.map(() => new Float64Array(classCount));
-  const sizes = graphs.map(() => new Float64Array(classCount));
-  const snapshots: SnapshotGrowthInfo[] = [];
-  graphs.forEach((graph, k) => {
-    const self = selfSizesFor(graph, options.rawSizes);
-    const classOf = indexes[k].classOf;
-    const map = toGlobal[k];
-    let total = 0;
-    for (let i = 0; i < graph.nodeCount; i++) {
-      const size = self[i];
-      if (size === 0) continue;
-      const c = map[classOf[i]];
-      counts[k][c]++;
-      sizes[k][c] += size;
-      total += size;
-    }
-    snapshots.push({ file: labels[k], nodeCount: graph.nodeCount, totalSize: total + graph.source.extraNativeBytes, maxObjectId: maxObjectId(graph) });
-  });
+  const byGlobal = (column: Float64Array, k: number) => {
+    const result = new Float64Array(classCount);
+    for (let c = 0; c < column.length; c++) result[toGlobal[k][c]] += column[c];
+    return result;
+  };
+  const counts = summaries.map((s, k) => byGlobal(s.counts, k));
+  const sizes = summaries.map((s, k) => byGlobal(s.sizes, k));
+  const snapshots = summaries.map((s) => s.info);
 
-  const idFacts = countsOnly ? null : compareIds(graphs[0], last, indexes[0], indexes[indexes.length - 1], toGlobal[0], toGlobal[toGlobal.length - 1], classCount, options.rawSizes, exampleCount);
-
-  const retained = options.retainedSizes ? [0, graphs.length - 1].map((k) => {
-    // An index built with another snapshot's interfaces is not the graph's cached one: bypass the cache.
-    const perClass = computeClassRetainedSizes(graphs[k], indexes[k], graphs[k] === last || interfaces === undefined ? undefined : () => true);
-    const byGlobal = new Float64Array(classCount);
-    for (let c = 0; c < perClass.length; c++) byGlobal[toGlobal[k][c]] += perClass[c];
-    return byGlobal;
-  }) : null;
+  const lastK = summaries.length - 1;
+  const idFacts = countsOnly ? null : compareIds(summaries[0], summaries[lastK], last, toGlobal[0], toGlobal[lastK], classCount, options.rawSizes, exampleCount, options.names ?? 'devtools');
+  const firstRetained = summaries[0].retained;
+  const lastRetained = summaries[lastK].retained;
+  const retained = firstRetained !== null && lastRetained !== null ? [byGlobal(firstRetained, 0), byGlobal(lastRetained, lastK)] : null;
 
   const classes: ClassGrowth[] = [];
-  const lastK = graphs.length - 1;
   for (let c = 0; c < classCount; c++) {
     const series = counts.map((col) => col[c]);
     const sizeSeries = sizes.map((col) => col[c]);
@@ -321,28 +428,28 @@ interface IdFacts {
 
 /**
  * First vs last by id. New-and-alive: odd id above the first snapshot's newest. Added/deleted: a
- * merge walk over (class, id) pairs packed into one Float64 each and sorted, as DevTools merges
- * its per-class sorted id lists (FORMAT.md §5.1).
+ * merge walk over both snapshots' members by id (FORMAT.md §5.1; DevTools merges per-class sorted
+ * id lists, which counts the same).
  */
 function compareIds(
-  first: HeapGraph, last: HeapGraph, firstIndex: ClassIndexResult, lastIndex: ClassIndexResult,
-  firstMap: Uint32Array, lastMap: Uint32Array, classCount: number, rawSizes: boolean | undefined, exampleCount: number,
+  first: SnapshotSummary, lastSummary: SnapshotSummary, last: HeapGraph, firstMap: Uint32Array, lastMap: Uint32Array,
+  classCount: number, rawSizes: boolean | undefined, exampleCount: number, names: NameMode,
 ): IdFacts {
   const newAlive = new Float64Array(classCount);
   const newAliveSize = new Float64Array(classCount);
   const added = new Float64Array(classCount);
   const deleted = new Float64Array(classCount);
   const examples: number[][] = [];
-  const limit = maxObjectId(first);
+  const limit = first.info.maxObjectId;
   const lastSizes = selfSizesFor(last, rawSizes);
-  const firstSizes = selfSizesFor(first, rawSizes);
+  const lastClassOf = computeClassIndex(last, names).classOf;
 
   // New-and-alive members of the last snapshot, grouped by class with a counting sort.
   const newClass = new Int32Array(last.nodeCount).fill(-1);
   for (let i = 0; i < last.nodeCount; i++) {
     const id = last.nodeId[i];
     if (lastSizes[i] === 0 || (id & 1) === 0 || id <= limit) continue;
-    const c = lastMap[lastIndex.classOf[i]];
+    const c = lastMap[lastClassOf[i]];
     newClass[i] = c;
     newAlive[c]++;
     newAliveSize[c] += lastSizes[i];
@@ -361,39 +468,55 @@ function compareIds(
     examples[c] = ids.slice(0, exampleCount);
   }
 
-  const firstPairs = packMembers(first, firstSizes, firstIndex.classOf, firstMap);
-  const lastPairs = packMembers(last, lastSizes, lastIndex.classOf, lastMap);
-  let i = 0;
-  let j = 0;
-  while (i < firstPairs.length || j < lastPairs.length) {
-    const a = i < firstPairs.length ? firstPairs[i] : Infinity;
-    const b = j < lastPairs.length ? lastPairs[j] : Infinity;
-    if (a === b) {
-      i++;
-      j++;
-    } else if (a < b) {
-      deleted[Math.floor(a / TWO_32)]++;
-      i++;
-    } else {
-      added[Math.floor(b / TWO_32)]++;
-      j++;
-    }
-  }
+  countAddedAndDeleted(first.members!, lastSummary.members!, firstMap, lastMap, added, deleted);
   return {
     newAlive, newAliveSize, added, deleted, examples,
     newOrdinalsOf: (c) => ordinals.slice(start[c], start[c + 1]),
   };
 }
 
-/** Sorted `globalClass × 2^32 + id` for every class member (adjusted self size > 0). */
-function packMembers(graph: HeapGraph, sizes: SizeColumn, classOf: Uint16Array | Uint32Array, toGlobal: Uint32Array): Float64Array {
-  let count = 0;
-  for (let i = 0; i < graph.nodeCount; i++) if (sizes[i] !== 0) count++;
-  const packed = new Float64Array(count);
-  let k = 0;
-  for (let i = 0; i < graph.nodeCount; i++) {
-    if (sizes[i] === 0) continue;
-    packed[k++] = toGlobal[classOf[i]] * TWO_32 + graph.nodeId[i];
+/**
+ * DevTools' "# New" / "# Deleted" per class: a member (class, id) of the last snapshot with no equal
+ * member in the first is added to its class, and the reverse is deleted. One merge walk over both
+ * snapshots' members by id (local classes mapped to global ones; -1 is a non-member). An id present
+ * in both in different classes counts in both columns.
+ */
+function countAddedAndDeleted(
+  a: { ids: Uint32Array; classes: Int32Array }, b: { ids: Uint32Array; classes: Int32Array },
+  firstMap: Uint32Array, lastMap: Uint32Array, added: Float64Array, deleted: Float64Array,
+): void {
+  const classA = (k: number) => (a.classes[k] < 0 ? -1 : firstMap[a.classes[k]]);
+  const classB = (k: number) => (b.classes[k] < 0 ? -1 : lastMap[b.classes[k]]);
+  const na = a.ids.length;
+  const nb = b.ids.length;
+  let i = 0;
+  let j = 0;
+  while (i < na || j < nb) {
+    const idA = i < na ? a.ids[i] : Infinity;
+    const idB = j < nb ? b.ids[j] : Infinity;
+    if (idA < idB) {
+      const c = classA(i++);
+      if (c >= 0) deleted[c]++;
+    } else if (idB < idA) {
+      const c = classB(j++);
+      if (c >= 0) added[c]++;
+    } else {
+      // V8 ids are unique within a snapshot; hand-made ones may repeat: match runs as multisets.
+      let iEnd = i + 1;
+      while (iEnd < na && a.ids[iEnd] === idA) iEnd++;
+      let jEnd = j + 1;
+      while (jEnd < nb && b.ids[jEnd] === idB) jEnd++;
+      const before: number[] = [];
+      for (let k = i; k < iEnd; k++) before.push(classA(k));
+      for (let k = j; k < jEnd; k++) {
+        const c = classB(k);
+        const match = before.indexOf(c);
+        if (match >= 0) before.splice(match, 1);
+        else if (c >= 0) added[c]++;
+      }
+      for (const c of before) if (c >= 0) deleted[c]++;
+      i = iEnd;
+      j = jEnd;
+    }
   }
-  return packed.sort();
 }

@@ -193,8 +193,7 @@ export class HeapGraph {
    * a snapshot only loosely, so this builds a sorted id index once (4 B/node ×2) and binary-searches it.
    */
   ordinalOfId(id: number): number {
-    const index = this.#idIndex ??= buildIdIndex(this.nodeId);
-    const { sortedIds, ordinals } = index;
+    const { sortedIds, ordinals } = this.idIndex();
     let lo = 0;
     let hi = sortedIds.length - 1;
     while (lo <= hi) {
@@ -205,6 +204,11 @@ export class HeapGraph {
       else hi = mid - 1;
     }
     return -1;
+  }
+
+  /** Every node by increasing id: sortedIds[k] is the id of node ordinals[k]. Built once, 8 B/node. */
+  idIndex(): { sortedIds: Uint32Array; ordinals: Uint32Array } {
+    return this.#idIndex ??= buildIdIndex(this.nodeId);
   }
 
   #idIndex: { sortedIds: Uint32Array; ordinals: Uint32Array } | undefined;

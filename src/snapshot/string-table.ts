@@ -47,6 +47,15 @@ export class StringTable {
     return value;
   }
 
+  /** 32-bit FNV-1a hash of string i's bytes as stored: equal strings hash equal across snapshots. */
+  hashOf(index: number): number {
+    if (!(index >= 0 && index < this.count)) return 0;
+    let hash = 0x811c9dc5;
+    const bytes = this.#bytes;
+    for (let k = this.#offsets[index]; k < this.#offsets[index + 1]; k++) hash = Math.imul(hash ^ bytes[k], 0x01000193);
+    return hash >>> 0;
+  }
+
   /** Byte length of string i as stored (escaped): cheap, no decoding. */
   rawLength(index: number): number {
     return this.#offsets[index + 1] - this.#offsets[index];
@@ -54,13 +63,30 @@ export class StringTable {
 
   /** Every index whose string equals `value` (V8 deduplicates, hand-made snapshots may not). */
   indexesOf(value: string): number[] {
+    let found = this.#indexesByValue.get(value);
+    if (found === undefined) {
+      found = this.#scanFor(value);
+      this.#indexesByValue.set(value, found);
+    }
+    return found.slice();
+  }
+
+  readonly #indexesByValue = new Map<string, number[]>();
+
+  /** One pass over the offsets; bytes are compared in JS (the needles are short names). */
+  #scanFor(value: string): number[] {
     const needle = Buffer.from(JSON.stringify(value).slice(1, -1), 'utf8');
+    const length = needle.length;
+    const first = needle[0];
     const found: number[] = [];
     const offsets = this.#offsets;
+    const bytes = this.#bytes;
     for (let i = 0; i < this.count; i++) {
       const start = offsets[i];
-      if (offsets[i + 1] - start !== needle.length) continue;
-      if (this.#bytes.compare(needle, 0, needle.length, start, start + needle.length) === 0) found.push(i);
+      if (offsets[i + 1] - start !== length || (length > 0 && bytes[start] !== first)) continue;
+      let k = 1;
+      while (k < length && bytes[start + k] === needle[k]) k++;
+      if (k >= length) found.push(i);
     }
     return found;
   }
