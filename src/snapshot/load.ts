@@ -46,6 +46,14 @@ export function parseSnapshotText(text: string | Uint8Array, label = '<memory>')
   return buildGraph(parser.finish(), label, bytes.length, performance.now() - started);
 }
 
+/**
+ * Throws the LeakscopeError loadSnapshot would give for a file that is missing, unreadable, not a
+ * regular file or empty; cheap (a stat and two bytes), so callers can check every input up front.
+ */
+export function checkSnapshotFile(file: string): void {
+  inspectFile(file);
+}
+
 function inspectFile(file: string): { size: number; gzipped: boolean } {
   let stat: fs.Stats;
   try {

@@ -8,6 +8,8 @@
 
 import { Option, type Command } from 'commander';
 import { computeGrowth, type GrowthResult } from '../../analysis/growth.ts';
+import { computeGrowthOfFiles } from '../../analysis/growth-files.ts';
+import { computeDistances } from '../../analysis/distances.ts';
 import { DEFAULT_MIN_DELTA, evaluateGate, parseThreshold, compileIgnore, type GateSettings } from '../../analysis/growth-gate.ts';
 import { loadConfig, type LeakscopeConfig } from '../../config.ts';
 import { EXIT_FINDING, EXIT_OK, LeakscopeError } from '../../errors.ts';
@@ -18,7 +20,7 @@ import { renderGrowthMarkdown } from '../../report/markdown.ts';
 import { renderJson } from '../../report/json.ts';
 import { writeFileAtomic } from '../../report/write-output.ts';
 import { PLAIN_STYLE } from '../../report/style.ts';
-import { addClassOptions, collect, commandAction, loadAllForCli, parseNonNegativeInt, sanitizeLine, stdoutStyle, writeOut } from '../io.ts';
+import { addClassOptions, collect, commandAction, loadForCli, parseNonNegativeInt, sanitizeLine, stdoutStyle, writeOut } from '../io.ts';
 
 export type GrowthFormat = 'text' | 'json' | 'markdown';
 
@@ -138,18 +140,29 @@ export async function reportGrowth(files: string[], options: GrowthCommandOption
   if (files.length < 2) throw new LeakscopeError('growth needs at least two snapshots, oldest first');
   const settings = resolveGrowthSettings(options);
   for (const warning of settings.warnings) process.stderr.write(`leakscope: warning: ${sanitizeLine(warning)}\n`);
-  const graphs = await loadAllForCli(files);
-  return reportGrowthOfGraphs(graphs, files, settings);
+  const withRetainers = settings.retainers && !settings.countsOnly;
+  // The earlier snapshots are read and summarised in a worker while this thread reads the last.
+  const { result, last } = await computeGrowthOfFiles(files, {
+    names: settings.names, rawSizes: settings.rawSizes, countsOnly: settings.countsOnly, labels: files, retainedSizes: withRetainers,
+    load: loadForCli,
+    // What the retainer chains need, computed while the worker finishes.
+    prepareLast: withRetainers ? (graph) => { computeDistances(graph); void graph.firstRetainer; } : undefined,
+  });
+  return reportGrowthResult(result, last, settings);
 }
 
 /** The same, for snapshots already in memory (`run` holds the graphs it just captured). */
 export async function reportGrowthOfGraphs(graphs: HeapGraph[], labels: string[], settings: ResolvedGrowthSettings): Promise<number> {
-  const withRetainers = settings.retainers && !settings.countsOnly;
   const result = computeGrowth(graphs, {
-    names: settings.names, rawSizes: settings.rawSizes, countsOnly: settings.countsOnly, labels, retainedSizes: withRetainers,
+    names: settings.names, rawSizes: settings.rawSizes, countsOnly: settings.countsOnly, labels, retainedSizes: settings.retainers && !settings.countsOnly,
   });
+  return reportGrowthResult(result, graphs[graphs.length - 1], settings);
+}
+
+async function reportGrowthResult(result: GrowthResult, last: HeapGraph, settings: ResolvedGrowthSettings): Promise<number> {
+  const withRetainers = settings.retainers && !settings.countsOnly;
   const gate = evaluateGate(result, settings.gate);
-  const retainers = withRetainers ? describeTopClasses(graphs[graphs.length - 1], result, gate.verdicts, settings.gate, gate.violations.map((v) => v.key)) : new Map();
+  const retainers = withRetainers ? describeTopClasses(last, result, gate.verdicts, settings.gate, gate.violations.map((v) => v.key)) : new Map();
   const report: GrowthReport = { result, gate, failOnGrowth: settings.failOnGrowth, limit: settings.limit, minDelta: settings.gate.minDelta, retainers };
 
   const rendered = settings.format === 'json' ? renderJson(growthToJson(report))

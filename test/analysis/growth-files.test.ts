@@ -1,0 +1,72 @@
+// growth of snapshot files with the earlier snapshots summarised in a worker thread
+// (growth-files.ts, growth-worker.ts): the same result as computeGrowth over graphs in memory, the
+// same refusals, and errors that name the right file. parallelMinBytes: 0 forces the worker on the
+// small fixtures (the CLI uses it from 32 MiB of earlier snapshots).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSnapshot } from '../../src/snapshot/load.ts';
+import { computeGrowth, type GrowthOptions, type GrowthResult } from '../../src/analysis/growth.ts';
+import { computeGrowthOfFiles } from '../../src/analysis/growth-files.ts';
+import { LeakscopeError } from '../../src/errors.ts';
+import { fixturePath } from '../helpers/fixtures.ts';
+
+const load = (file: string) => loadSnapshot(file);
+
+/** Everything but the ordinals array views, which toEqual compares fine anyway; kept explicit. */
+function comparable(result: GrowthResult) {
+  return { ...result, classes: result.classes.map((c) => ({ ...c, newOrdinals: Array.from(c.newOrdinals) })) };
+}
+
+async function bothWays(names: string[], options: GrowthOptions = {}) {
+  const files = names.map((n) => fixturePath(n));
+  const inMemory = computeGrowth(await Promise.all(files.map(load)), { ...options, labels: files });
+  const viaWorker = await computeGrowthOfFiles(files, { ...options, labels: files, load, parallelMinBytes: 0 });
+  expect(viaWorker.usedWorker).toBe(true);
+  return { inMemory: comparable(inMemory), viaWorker: comparable(viaWorker.result), last: viaWorker.last };
+}
+
+describe('growth of files, earlier snapshots in a worker', () => {
+  it.each([
+    ['diff pair with retained sizes', ['diff-a', 'diff-b'], { retainedSizes: true }],
+    ['three leaky-server snapshots', ['leaky-server-1', 'leaky-server-2', 'leaky-server-3'], { retainedSizes: true }],
+    ['raw names', ['leaky-server-1', 'leaky-server-3'], { names: 'raw' as const }],
+    ['counts only across processes', ['clean-server-1', 'leaky-server-3'], { countsOnly: true }],
+  ])('%s: same result as in memory', async (_label, names, options) => {
+    const { inMemory, viaWorker, last } = await bothWays(names, options);
+    expect(viaWorker).toEqual(inMemory);
+    expect(last.source.file).toBe(fixturePath(names[names.length - 1]));
+  });
+
+  it('still finds the leak: RequestContext +400, all new and alive', async () => {
+    const { viaWorker } = await bothWays(['leaky-server-1', 'leaky-server-2', 'leaky-server-3']);
+    expect(viaWorker.classes.find((c) => c.name === 'RequestContext')).toMatchObject({ counts: [200, 400, 600], newAlive: 400, monotonic: true });
+  });
+
+  it('keeps small files on this thread by default', async () => {
+    const files = [fixturePath('diff-a'), fixturePath('diff-b')];
+    expect((await computeGrowthOfFiles(files, { load })).usedWorker).toBe(false);
+  });
+
+  it('refuses snapshots of different processes with the in-memory message', async () => {
+    const files = [fixturePath('leaky-server-1'), fixturePath('clean-server-3')];
+    const error = await computeGrowthOfFiles(files, { load, parallelMinBytes: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LeakscopeError);
+    expect((error as LeakscopeError).exitCode).toBe(2);
+    expect((error as Error).message).toMatch(/leaky-server-1.* and .*clean-server-3.* do not come from the same process.*--counts-only/);
+  });
+
+  it('names a missing earlier file before reading anything, and a damaged one by its offset', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-growth-files-'));
+    const missing = path.join(dir, 'missing.heapsnapshot');
+    const last = fixturePath('diff-b');
+    await expect(computeGrowthOfFiles([missing, last], { load, parallelMinBytes: 0 })).rejects.toThrow(`${missing}: no such file`);
+    const cut = path.join(dir, 'cut.heapsnapshot');
+    const whole = fs.readFileSync(fixturePath('diff-a'));
+    fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+    const error = await computeGrowthOfFiles([cut, last], { load, parallelMinBytes: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LeakscopeError);
+    expect((error as Error).message).toMatch(new RegExp(`^${cut.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: truncated`));
+  });
+});
