@@ -14,8 +14,8 @@
 // Invariants: idom[root] = root; every node, reachable or not, has an immediate dominator; a
 // dominator precedes the nodes it dominates in `preorder` (so one reverse sweep sums retained sizes).
 // Memory: five Uint32Arrays of N + 1 plus the essential predecessors (4 B per essential edge) at the
-// peak; what stays is idom, preorder and retained sizes (16 B/node), all in buffers the algorithm
-// already had, plus the essential-edge bit vector (1 bit/edge).
+// peak; what stays is idom, preorder, retained sizes and the children CSR (28 B/node), all but the
+// children offsets in buffers the algorithm already had, plus the essential-edge bit vector.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeOwnedSelfSizes } from './owned-sizes.ts';
@@ -118,6 +118,9 @@ export interface DominatorTreeResult {
   preorder: Uint32Array;
   /** Retained size per node ordinal; see computeRetainedSizes. */
   retained: Float64Array;
+  /** Children of node k in the dominator tree: dominated[firstDominated[k] .. firstDominated[k+1]-1]. */
+  firstDominated: Uint32Array;
+  dominated: Uint32Array;
 }
 
 /** DevTools' dominator tree (cached per graph). */
@@ -268,7 +271,16 @@ function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorT
     const o = preorder[i];
     retained[idom[o]] += retained[o];
   }
-  return { idom, preorder, retained };
+
+  // 6. The tree as a CSR of children in ordinal order (root in no list). Counts at each parent's own
+  //    slot are summed into end offsets, then filled back to front, each offset counting down to its
+  //    start; the child list reuses `parent`'s buffer, which nothing reads any more.
+  const firstDominated = new Uint32Array(nodeCount + 1);
+  for (let o = 0; o < nodeCount; o++) if (o !== root) firstDominated[idom[o]]++;
+  for (let o = 1; o <= nodeCount; o++) firstDominated[o] += firstDominated[o - 1];
+  const dominated = parent.subarray(0, Math.max(0, nodeCount - 1));
+  for (let o = nodeCount - 1; o >= 0; o--) if (o !== root) dominated[--firstDominated[idom[o]]] = o;
+  return { idom, preorder, retained, firstDominated, dominated };
 }
 
 function growStack(stack: Uint32Array): Uint32Array {
@@ -293,19 +305,8 @@ export interface DominatedChildrenResult {
 
 /** The dominator tree as a CSR of children (root excluded from every list), in ordinal order. */
 export function computeDominatedChildren(graph: HeapGraph): DominatedChildrenResult {
-  return graph.cached('dominatedChildren', () => {
-    const { idom } = computeDominatorTree(graph);
-    const n = graph.nodeCount;
-    const root = graph.rootOrdinal;
-    const firstDominated = new Uint32Array(n + 1);
-    // Counts at each parent's own slot, summed into end offsets, then filled back to front (each
-    // offset counts down to its start): no fill cursor array.
-    for (let o = 0; o < n; o++) if (o !== root) firstDominated[idom[o]]++;
-    for (let o = 1; o <= n; o++) firstDominated[o] += firstDominated[o - 1];
-    const dominated = new Uint32Array(Math.max(0, n - 1));
-    for (let o = n - 1; o >= 0; o--) if (o !== root) dominated[--firstDominated[idom[o]]] = o;
-    return { firstDominated, dominated };
-  });
+  const { firstDominated, dominated } = computeDominatorTree(graph);
+  return { firstDominated, dominated };
 }
 
 /** Immediate dominator ordinals per node (the root's is itself). */
