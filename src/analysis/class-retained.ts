@@ -14,6 +14,7 @@ import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import type { ClassIndexResult } from '../snapshot/class-names.ts';
 import { computeOwnedSelfSizes } from './owned-sizes.ts';
 import { computeDominatedChildren, computeRetainedSizes } from './dominators.ts';
+import { grownUint32 } from '../snapshot/typed-arrays.ts';
 
 /**
  * Retained size per class id of `classIndex`. `isIncluded(ordinal)` restricts the contributing
@@ -53,16 +54,10 @@ function sumClassRetained(graph: HeapGraph, classIndex: ClassIndexResult, isIncl
         openUntil[openCount++] = top;
       }
     }
-    if (top + (to - from) > stack.length) stack = grow(stack, top + (to - from));
+    if (top + (to - from) > stack.length) stack = grownUint32(stack, top + (to - from));
     for (let k = from; k < to; k++) stack[top++] = dominated[k];
     // The stack is back at a recorded height exactly when that member's subtree has been visited.
     while (openCount > 0 && openUntil[openCount - 1] === top) isOpen[openClass[--openCount]] = 0;
   }
   return result;
-}
-
-function grow(stack: Uint32Array, needed: number): Uint32Array {
-  const grown = new Uint32Array(Math.max(needed, stack.length * 2));
-  grown.set(stack);
-  return grown;
 }

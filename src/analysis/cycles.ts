@@ -35,6 +35,7 @@
 // is O(its edges + retainers); retained sizes come from the cached dominator tree (O(E log N) once).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
+import { grownUint32 } from '../snapshot/typed-arrays.ts';
 import { computeOwnedSelfSizes, type SizeColumn } from './owned-sizes.ts';
 import { computeDominatorTree, computeRetainedSizes } from './dominators.ts';
 import { ephemeronNamesOf } from './distances.ts';
@@ -256,11 +257,7 @@ export function findStrongComponents(graph: HeapGraph, isMember: Uint8Array, fol
         w = stack[--sp];
         onStack[w] = 0;
         componentOf[w] = id;
-        if (memberCount === members.length) {
-          const grown = new Uint32Array(members.length * 2);
-          grown.set(members);
-          members = grown;
-        }
+        if (memberCount === members.length) members = grownUint32(members);
         members[memberCount++] = w;
       } while (w !== v);
       starts.push(memberCount);

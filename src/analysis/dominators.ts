@@ -19,6 +19,7 @@
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeOwnedSelfSizes } from './owned-sizes.ts';
+import { grownUint32 } from '../snapshot/typed-arrays.ts';
 import { ephemeronNamesOf, type EphemeronNames } from './distances.ts';
 
 /**
@@ -221,7 +222,7 @@ function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorT
     let sp = 0;
     let u = v;
     while (ancestor[ancestor[u]] !== 0) {
-      if (sp + 1 === stack.length) stack = growStack(stack);
+      if (sp + 1 === stack.length) stack = grownUint32(stack);
       stack[++sp] = u;
       u = ancestor[u];
     }
@@ -281,12 +282,6 @@ function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorT
   const dominated = parent.subarray(0, Math.max(0, nodeCount - 1));
   for (let o = nodeCount - 1; o >= 0; o--) if (o !== root) dominated[--firstDominated[idom[o]]] = o;
   return { idom, preorder, retained, firstDominated, dominated };
-}
-
-function growStack(stack: Uint32Array): Uint32Array {
-  const grown = new Uint32Array(stack.length * 2);
-  grown.set(stack);
-  return grown;
 }
 
 /**

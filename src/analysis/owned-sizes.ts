@@ -18,6 +18,7 @@
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { hasUserRoots } from './roots.ts';
+import { grownUint32 } from '../snapshot/typed-arrays.ts';
 
 /** Adjusted self size per node ordinal. Uint32Array whenever every size fits (the usual case). */
 export type SizeColumn = Float64Array | Uint32Array;
@@ -73,7 +74,7 @@ function transferShallowSizes(graph: HeapGraph, narrow: Uint32Array | null): Siz
         if (current === UNVISITED) sizes[target] = owner;
         else if (current !== owner && current !== MULTIPLE) sizes[target] = MULTIPLE;
         else continue;
-        if (top === stack.length) stack = grow(stack);
+        if (top === stack.length) stack = grownUint32(stack);
         stack[top++] = target;
       }
     }
@@ -94,10 +95,4 @@ function transferShallowSizes(graph: HeapGraph, narrow: Uint32Array | null): Siz
     sizes[i] = 0;
   }
   return sizes;
-}
-
-function grow(stack: Uint32Array): Uint32Array {
-  const grown = new Uint32Array(stack.length * 2);
-  grown.set(stack);
-  return grown;
 }

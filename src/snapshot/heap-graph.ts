@@ -9,7 +9,7 @@
 // No per-node objects: analyses read these arrays directly, or through the small helpers below.
 
 import type { StringTable } from './string-table.ts';
-import { sortedPositions } from './radix-sort.ts';
+import { sortedPositions } from './typed-arrays.ts';
 
 export interface SnapshotMeta {
   node_fields: string[];

@@ -9,7 +9,7 @@ import { LeakscopeError, SnapshotFormatError } from '../errors.ts';
 import { HeapGraph } from './heap-graph.ts';
 import { SnapshotParser, type EdgeLayout, type ParsedSnapshot } from './parser.ts';
 import { StringTable } from './string-table.ts';
-import { sortedPositions } from './radix-sort.ts';
+import { sortedPositions } from './typed-arrays.ts';
 
 /** 8 MiB: large enough that the per-read syscall cost vanishes, small enough to stay in cache-friendly territory. */
 const CHUNK_BYTES = 8 * 1024 * 1024;

@@ -15,6 +15,7 @@
 
 import { SnapshotFormatError } from '../errors.ts';
 import type { SnapshotMeta } from './heap-graph.ts';
+import { grownUint32 } from './typed-arrays.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -559,12 +560,10 @@ export class SnapshotParser {
   }
 
   #growLocations(): void {
-    const size = Math.max(1024, this.#locObject.length * 2);
-    const grow = (a: Uint32Array) => { const b = new Uint32Array(size); b.set(a); return b; };
-    this.#locObject = grow(this.#locObject);
-    this.#locScriptId = grow(this.#locScriptId);
-    this.#locLine = grow(this.#locLine);
-    this.#locColumn = grow(this.#locColumn);
+    this.#locObject = grownUint32(this.#locObject, 1024);
+    this.#locScriptId = grownUint32(this.#locScriptId, 1024);
+    this.#locLine = grownUint32(this.#locLine, 1024);
+    this.#locColumn = grownUint32(this.#locColumn, 1024);
   }
 
   #endNumbers(): void {
@@ -585,11 +584,7 @@ export class SnapshotParser {
   // ---- strings --------------------------------------------------------------------------------
 
   #beginString(): void {
-    if (this.#strCount + 1 >= this.#strOffsets.length) {
-      const grown = new Uint32Array(this.#strOffsets.length * 2);
-      grown.set(this.#strOffsets);
-      this.#strOffsets = grown;
-    }
+    if (this.#strCount + 1 >= this.#strOffsets.length) this.#strOffsets = grownUint32(this.#strOffsets);
     this.#strOffsets[this.#strCount] = this.#strLength;
     this.#escaped = false;
   }
@@ -804,11 +799,7 @@ class OrdinalList {
   #length = 0;
 
   push(value: number): void {
-    if (this.#length === this.#items.length) {
-      const grown = new Uint32Array(this.#items.length * 2);
-      grown.set(this.#items);
-      this.#items = grown;
-    }
+    if (this.#length === this.#items.length) this.#items = grownUint32(this.#items);
     this.#items[this.#length++] = value;
   }
 

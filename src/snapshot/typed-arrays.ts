@@ -1,7 +1,18 @@
-// Stable LSD radix sort over uint32 keys, in two 16-bit passes: O(n) time, two n-sized index arrays.
-// Used where millions of keys must be ordered without comparison sorts or per-element objects.
+// Small tools over typed arrays that the parser and the analyses share: a stable radix sort, for
+// ordering millions of keys without comparison sorts or per-element objects, and doubling growth,
+// for stacks and lists whose final size is unknown.
 
-/** Positions 0..keys.length-1 ordered by key; equal keys keep their original order. */
+/** A copy of `array` in a new array twice as long (16 if empty), and at least `minLength` long. */
+export function grownUint32(array: Uint32Array, minLength = 0): Uint32Array<ArrayBuffer> {
+  const grown = new Uint32Array(Math.max(minLength, array.length * 2 || 16));
+  grown.set(array);
+  return grown;
+}
+
+/**
+ * Positions 0..keys.length-1 ordered by key; equal keys keep their original order. A stable LSD
+ * radix sort in two 16-bit passes: O(n) time, two n-sized index arrays.
+ */
 export function sortedPositions(keys: Uint32Array): Uint32Array {
   const n = keys.length;
   let order = new Uint32Array(n);
