@@ -156,23 +156,13 @@ export class HeapGraph {
 
   /** V8's detachedness of a node: 0 unknown, 1 attached, 2 detached. */
   detachednessOf(ordinal: number): 0 | 1 | 2 {
-    if (includesSorted(this.detachedNodes, ordinal)) return 2;
-    return includesSorted(this.attachedNodes, ordinal) ? 1 : 0;
+    if (indexInSorted(this.detachedNodes, ordinal) >= 0) return 2;
+    return indexInSorted(this.attachedNodes, ordinal) >= 0 ? 1 : 0;
   }
 
   /** The node's location record (index into locScriptId/locLine/locColumn), or -1: a binary search. */
   locationOf(ordinal: number): number {
-    const locObject = this.locObject;
-    let lo = 0;
-    let hi = locObject.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = locObject[mid];
-      if (v === ordinal) return mid;
-      if (v < ordinal) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    return indexInSorted(this.locObject, ordinal);
   }
 
   /** Source node of an edge, by binary search over firstEdge (O(log N)). */
@@ -194,16 +184,8 @@ export class HeapGraph {
    */
   ordinalOfId(id: number): number {
     const { sortedIds, ordinals } = this.idIndex();
-    let lo = 0;
-    let hi = sortedIds.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const v = sortedIds[mid];
-      if (v === id) return ordinals[mid];
-      if (v < id) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    const k = indexInSorted(sortedIds, id);
+    return k < 0 ? -1 : ordinals[k];
   }
 
   /** Every node by increasing id: sortedIds[k] is the id of node ordinals[k]. Built once, 8 B/node. */
@@ -235,16 +217,18 @@ export class HeapGraph {
   #cache = new Map<string, unknown>();
 }
 
-function includesSorted(sorted: Uint32Array, value: number): boolean {
+/** Position of `value` in an ascending array (any one, if repeated), or -1: a binary search. */
+function indexInSorted(sorted: Uint32Array, value: number): number {
   let lo = 0;
   let hi = sorted.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid] === value) return true;
-    if (sorted[mid] < value) lo = mid + 1;
+    const v = sorted[mid];
+    if (v === value) return mid;
+    if (v < value) lo = mid + 1;
     else hi = mid - 1;
   }
-  return false;
+  return -1;
 }
 
 function resolveTypeIds(nodeTypes: string[], edgeTypes: string[]): TypeIds {
