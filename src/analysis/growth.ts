@@ -29,7 +29,7 @@
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex, inferInterfaceDefinitions, type InterfaceDefinition, type NameMode } from '../snapshot/class-names.ts';
 import { LeakscopeError, EXIT_USAGE } from '../errors.ts';
-import { selfSizesFor } from './histogram.ts';
+import { selfSizesFor, sumByClass } from './histogram.ts';
 import { computeClassRetainedSizes } from './class-retained.ts';
 import type { SizeColumn } from './owned-sizes.ts';
 
@@ -278,19 +278,9 @@ export interface SummaryOptions {
 export function summariseSnapshot(graph: HeapGraph, options: SummaryOptions): SnapshotSummary {
   const ownInterfaces = options.interfaces === undefined;
   const index = ownInterfaces ? computeClassIndex(graph, options.names) : computeClassIndex(graph, options.names, options.interfaces);
-  const classCount = index.names.length;
-  const counts = new Float64Array(classCount);
-  const sizes = new Float64Array(classCount);
   const self = selfSizesFor(graph, options.rawSizes);
   const classOf = index.classOf;
-  let total = 0;
-  for (let i = 0; i < graph.nodeCount; i++) {
-    const size = self[i];
-    if (size === 0) continue;
-    counts[classOf[i]]++;
-    sizes[classOf[i]] += size;
-    total += size;
-  }
+  const { counts, bytes: sizes, totalSize: total } = sumByClass(classOf, self, index.names.length);
   // An index built with another snapshot's interfaces is not the graph's cached one: bypass the cache.
   const retained = options.retained ? computeClassRetainedSizes(graph, index, ownInterfaces ? undefined : () => true) : null;
   let members: SnapshotSummary['members'] = null;

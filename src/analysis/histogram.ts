@@ -38,13 +38,24 @@ export function selfSizesFor(graph: HeapGraph, rawSizes = false): SizeColumn {
 /** Classes with at least one member, in class-id order (callers sort). */
 export function computeHistogram(graph: HeapGraph, options: HistogramOptions = {}): HistogramResult {
   const index = computeClassIndex(graph, options.names ?? 'devtools');
-  const sizes = selfSizesFor(graph, options.rawSizes);
-  const classCount = index.names.length;
+  const { counts, bytes, totalSize } = sumByClass(index.classOf, selfSizesFor(graph, options.rawSizes), index.names.length);
+  const classes: ClassStats[] = [];
+  for (let c = 0; c < index.names.length; c++) {
+    if (counts[c] === 0) continue;
+    classes.push({ classId: c, name: index.names[c], key: index.keys[c], count: counts[c], selfSize: bytes[c] });
+  }
+  return { classes, totalSize };
+}
+
+/**
+ * Per class id of `classOf`: how many members (nodes whose adjusted size is not 0) and their total
+ * size; and the total over all members.
+ */
+export function sumByClass(classOf: Uint16Array | Uint32Array, sizes: SizeColumn, classCount: number): { counts: Float64Array; bytes: Float64Array; totalSize: number } {
   const counts = new Float64Array(classCount);
   const bytes = new Float64Array(classCount);
-  const classOf = index.classOf;
   let totalSize = 0;
-  for (let i = 0; i < graph.nodeCount; i++) {
+  for (let i = 0; i < classOf.length; i++) {
     const size = sizes[i];
     if (size === 0) continue;
     const c = classOf[i];
@@ -52,12 +63,7 @@ export function computeHistogram(graph: HeapGraph, options: HistogramOptions = {
     bytes[c] += size;
     totalSize += size;
   }
-  const classes: ClassStats[] = [];
-  for (let c = 0; c < classCount; c++) {
-    if (counts[c] === 0) continue;
-    classes.push({ classId: c, name: index.names[c], key: index.keys[c], count: counts[c], selfSize: bytes[c] });
-  }
-  return { classes, totalSize };
+  return { counts, bytes, totalSize };
 }
 
 /** Ordinals of the members of every class whose display name or key is `name` (either naming mode). */
