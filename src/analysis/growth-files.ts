@@ -7,7 +7,6 @@
 // The worker is only worth its start-up (~0.2 s for tsx to load the analysis modules) on big files:
 // below parallelMinBytes of earlier snapshots, or when a worker cannot start, everything runs here.
 
-import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { LeakscopeError, EXIT_USAGE } from '../errors.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
@@ -42,9 +41,9 @@ export interface GrowthOfFiles {
 export async function computeGrowthOfFiles(files: string[], options: GrowthFilesOptions): Promise<GrowthOfFiles> {
   if (files.length < 2) throw new LeakscopeError('growth needs at least two snapshots', EXIT_USAGE);
   // Missing, empty or unreadable files are reported in command-line order before any work starts.
-  for (const file of files) checkSnapshotFile(file);
+  const bytes = files.map(checkSnapshotFile);
   const earlier = files.slice(0, -1);
-  const earlierBytes = earlier.reduce((sum, file) => sum + fs.statSync(file).size, 0);
+  const earlierBytes = bytes.slice(0, -1).reduce((sum, size) => sum + size, 0);
   const worker = earlierBytes >= (options.parallelMinBytes ?? PARALLEL_MIN_BYTES) ? startGrowthWorker(earlier, options) : null;
   if (worker === null) return computeHere(files, options);
   try {

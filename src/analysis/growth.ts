@@ -205,40 +205,45 @@ export function checkSameProcess(earlier: HeapGraph, later: HeapGraph): SameProc
 }
 
 /**
- * Throws a usage error (exit 2) at the first consecutive pair that does not come from one process,
- * in order. `maxIds[k]` is snapshot k's maxObjectId, for the message.
+ * Throws a usage error (exit 2) unless the pair (earlier `a`, later `b`) comes from one process and
+ * in that order. `maxA` and `maxB` are their maxObjectIds, for the message.
+ */
+function assertPairFromOneProcess(e: SameProcessEvidence, a: string, b: string, maxA: number, maxB: number): void {
+  if (!e.isSameProcess) {
+    const how = e.matched === 0
+      ? 'they share no object ids'
+      : `only ${formatPercent(e.fraction)} of the objects they share ids with have the same type and name (one process: ≥ ${formatPercent(SAME_PROCESS_MIN_AGREEMENT)})`;
+    throw new LeakscopeError(
+      `${a} and ${b} do not come from the same process: ${how}. Object ids only mean something within one process; `
+      + 'take every snapshot from the same running process, or pass --counts-only to compare class counts without ids',
+      EXIT_USAGE,
+    );
+  }
+  if (!e.isInOrder) {
+    throw new LeakscopeError(
+      `${b} was taken before ${a} (its newest object is @${maxB}, older than @${maxA}); `
+      + 'pass the snapshots in the order they were taken',
+      EXIT_USAGE,
+    );
+  }
+}
+
+/**
+ * The same for a series: evidence[k - 1] is about snapshots k - 1 and k, `maxIds[k]` is snapshot
+ * k's maxObjectId. Throws at the first bad pair, in order.
  */
 export function assertSameProcessEvidence(evidence: SameProcessEvidence[], labels: string[], maxIds: number[]): void {
-  for (let k = 1; k < labels.length; k++) {
-    const e = evidence[k - 1];
-    const [a, b] = [labels[k - 1], labels[k]];
-    if (!e.isSameProcess) {
-      const how = e.matched === 0
-        ? 'they share no object ids'
-        : `only ${formatPercent(e.fraction)} of the objects they share ids with have the same type and name (one process: ≥ ${formatPercent(SAME_PROCESS_MIN_AGREEMENT)})`;
-      throw new LeakscopeError(
-        `${a} and ${b} do not come from the same process: ${how}. Object ids only mean something within one process; `
-        + 'take every snapshot from the same running process, or pass --counts-only to compare class counts without ids',
-        EXIT_USAGE,
-      );
-    }
-    if (!e.isInOrder) {
-      throw new LeakscopeError(
-        `${b} was taken before ${a} (its newest object is @${maxIds[k]}, older than @${maxIds[k - 1]}); `
-        + 'pass the snapshots in the order they were taken',
-        EXIT_USAGE,
-      );
-    }
-  }
+  for (let k = 1; k < labels.length; k++) assertPairFromOneProcess(evidence[k - 1], labels[k - 1], labels[k], maxIds[k - 1], maxIds[k]);
 }
 
 /** Throws a usage error (exit 2) unless every consecutive pair comes from one process, in order. */
 export function assertSameProcess(graphs: HeapGraph[], labels = graphs.map((g) => g.source.file)): SameProcessEvidence[] {
   const evidence: SameProcessEvidence[] = [];
   for (let k = 1; k < graphs.length; k++) {
-    evidence.push(checkSameProcess(graphs[k - 1], graphs[k]));
-    // Checked pair by pair so a bad pair is reported before later pairs are examined.
-    assertSameProcessEvidence(evidence, labels.slice(0, k + 1), graphs.slice(0, k + 1).map(maxObjectId));
+    const e = checkSameProcess(graphs[k - 1], graphs[k]);
+    // Pair by pair, so a bad pair is reported before later pairs are examined.
+    assertPairFromOneProcess(e, labels[k - 1], labels[k], maxObjectId(graphs[k - 1]), maxObjectId(graphs[k]));
+    evidence.push(e);
   }
   return evidence;
 }
@@ -360,7 +365,7 @@ export function combineGrowth(summaries: SnapshotSummary[], last: HeapGraph, sam
   const snapshots = summaries.map((s) => s.info);
 
   const lastK = summaries.length - 1;
-  const idFacts = countsOnly ? null : compareIds(summaries[0], summaries[lastK], last, toGlobal[0], toGlobal[lastK], classCount, options.rawSizes, exampleCount, options.names ?? 'devtools');
+  const idFacts = countsOnly ? null : compareIds(summaries[0], summaries[lastK], last, toGlobal[0], toGlobal[lastK], classCount, options.rawSizes, exampleCount, names);
   const firstRetained = summaries[0].retained;
   const lastRetained = summaries[lastK].retained;
   const retained = firstRetained !== null && lastRetained !== null ? [byGlobal(firstRetained, 0), byGlobal(lastRetained, lastK)] : null;

@@ -49,9 +49,10 @@ export function parseSnapshotText(text: string | Uint8Array, label = '<memory>')
 /**
  * Throws the LeakscopeError loadSnapshot would give for a file that is missing, unreadable, not a
  * regular file or empty; cheap (a stat and two bytes), so callers can check every input up front.
+ * Returns the file's size in bytes.
  */
-export function checkSnapshotFile(file: string): void {
-  inspectFile(file);
+export function checkSnapshotFile(file: string): number {
+  return inspectFile(file).size;
 }
 
 function inspectFile(file: string): { size: number; gzipped: boolean } {
