@@ -23,6 +23,8 @@ export function computeStatistics(graph: HeapGraph): HeapStatistics {
   let strings = 0;
   let jsArrays = 0;
   let system = 0;
+  const isArray = (i: number) => nodeType[i] === types.object && arrayName.has(graph.nodeName[i]);
+  const storeRetainers = countStoreRetainers(graph, isArray);
   for (let i = 0; i < graph.nodeCount; i++) {
     const size = sizes[i];
     const type = nodeType[i];
@@ -33,19 +35,43 @@ export function computeStatistics(graph: HeapGraph): HeapStatistics {
     } else if (type === types.code) code += size;
     else if (type === types.string || type === types.consString || type === types.slicedString) strings += size;
     else if (type === types.hidden) system += size;
-    else if (type === types.object && arrayName.has(graph.nodeName[i])) jsArrays += size + soleElementsSize(graph, i, sizes);
+    else if (isArray(i)) jsArrays += size + soleElementsSize(graph, i, sizes, storeRetainers);
   }
   return { total, v8heap: { total: total - native, code, strings, jsArrays, system }, native: { total: native, typedArrays } };
 }
 
-/** An array's backing store counts with it when nothing else holds the store. */
-function soleElementsSize(graph: HeapGraph, ordinal: number, sizes: SizeColumn): number {
+/** The target of the array's internal `elements` edge (its backing store), or -1. */
+function elementsStore(graph: HeapGraph, ordinal: number): number {
   for (let e = graph.firstEdge[ordinal]; e < graph.firstEdge[ordinal + 1]; e++) {
-    if (graph.edgeType[e] !== graph.types.internal || graph.edgeNameOf(e) !== 'elements') continue;
-    const store = graph.edgeTarget[e];
-    return graph.firstRetainer[store + 1] - graph.firstRetainer[store] === 1 ? sizes[store] : 0;
+    if (graph.edgeType[e] === graph.types.internal && graph.edgeNameOf(e) === 'elements') return graph.edgeTarget[e];
   }
-  return 0;
+  return -1;
+}
+
+/**
+ * Retainer counts of the arrays' backing stores only, saturating: 1 + min(retainers, 2) for a
+ * store, 0 for every other node. One pass over the edges and a byte per node, where the full
+ * retainer index would cost 8 B per edge just for `info`.
+ */
+function countStoreRetainers(graph: HeapGraph, isArray: (ordinal: number) => boolean): Uint8Array {
+  const counts = new Uint8Array(graph.nodeCount);
+  for (let i = 0; i < graph.nodeCount; i++) {
+    if (!isArray(i)) continue;
+    const store = elementsStore(graph, i);
+    if (store >= 0) counts[store] = 1;
+  }
+  const { edgeTarget } = graph;
+  for (let e = 0; e < edgeTarget.length; e++) {
+    const c = counts[edgeTarget[e]];
+    if (c === 1 || c === 2) counts[edgeTarget[e]] = c + 1;
+  }
+  return counts;
+}
+
+/** An array's backing store counts with it when nothing else holds the store. */
+function soleElementsSize(graph: HeapGraph, ordinal: number, sizes: SizeColumn, storeRetainers: Uint8Array): number {
+  const store = elementsStore(graph, ordinal);
+  return store >= 0 && storeRetainers[store] === 2 ? sizes[store] : 0;
 }
 
 export interface RuntimeInfo {
