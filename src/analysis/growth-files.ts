@@ -62,7 +62,7 @@ export async function computeGrowthOfFiles(files: string[], options: GrowthFiles
       names,
       rawSizes: options.rawSizes,
       retained: options.retainedSizes ?? false,
-      members: !countsOnly,
+      members: false,
       label: labels[labels.length - 1],
     });
     options.prepareLast?.(last);

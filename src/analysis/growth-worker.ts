@@ -15,6 +15,7 @@ import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import type { InterfaceDefinition, NameMode } from '../snapshot/class-names.ts';
 import { LeakscopeError } from '../errors.ts';
 import { computeDominatorTree } from './dominators.ts';
+import { membersBuffers } from './members-by-id.ts';
 import {
   checkSameProcess, checkSampleAgainst, summariseSnapshot,
   type SameProcessEvidence, type SameProcessSample, type SnapshotSummary,
@@ -55,7 +56,6 @@ async function summariseEarlierSnapshots(): Promise<{ summaries: SnapshotSummary
     const isFirst = k === 0;
     // What needs nothing from the last snapshot is done while the main thread still reads it.
     if (isFirst && data.retained) computeDominatorTree(graph);
-    if (isFirst && !data.countsOnly) graph.idIndex();
     const { interfaces } = await lastFacts;
     summaries.push(summariseSnapshot(graph, {
       names: data.names,
@@ -76,9 +76,8 @@ async function summariseEarlierSnapshots(): Promise<{ summaries: SnapshotSummary
 function transferables(summaries: SnapshotSummary[]): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const s of summaries) {
-    for (const array of [s.counts, s.sizes, s.retained, s.members?.ids, s.members?.classes]) {
-      if (array && array.buffer instanceof ArrayBuffer) buffers.add(array.buffer);
-    }
+    const arrays = [s.counts.buffer, s.sizes.buffer, s.retained?.buffer, ...(s.members ? membersBuffers(s.members) : [])];
+    for (const buffer of arrays) if (buffer instanceof ArrayBuffer) buffers.add(buffer);
   }
   return [...buffers];
 }

@@ -23,15 +23,17 @@
 // With `retainedSizes`, each class also gets DevTools' class retained size in the first and the last
 // snapshot; in countsOnly mode classes of one name are summed, which can count nested members twice.
 //
-// Cost: per snapshot O(N + E) for class names and owned sizes (cached on the graph), plus
-// an O(N) radix-sorted id index of the first and the last snapshot (cached on the graphs).
+// Cost: per snapshot O(N + E) for class names and owned sizes (cached on the graph), plus one O(N)
+// pass each over the first and the last snapshot's ids (members-by-id.ts).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex, inferInterfaceDefinitions, type InterfaceDefinition, type NameMode } from '../snapshot/class-names.ts';
 import { LeakscopeError, EXIT_USAGE } from '../errors.ts';
 import { selfSizesFor, sumByClass } from './histogram.ts';
 import { computeClassRetainedSizes } from './class-retained.ts';
-import type { SizeColumn } from './owned-sizes.ts';
+import { countAddedAndDeleted, maxObjectId, membersById, type MembersById } from './members-by-id.ts';
+
+export { maxObjectId } from './members-by-id.ts';
 
 export interface GrowthOptions {
   names?: NameMode;
@@ -124,19 +126,6 @@ export const SAME_PROCESS_MIN_AGREEMENT = 0.99;
 /** Enough sampled objects to measure the agreement to ±0.5%, at bounded cost on huge snapshots. */
 const SAME_PROCESS_SAMPLE = 50_000;
 const DEFAULT_EXAMPLES = 5;
-
-/** Highest odd object id: the V8 heap-object id counter's position when the snapshot was taken. */
-export function maxObjectId(graph: HeapGraph): number {
-  return graph.cached('maxOddObjectId', () => {
-    const ids = graph.nodeId;
-    let max = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
-      if ((id & 1) === 1 && id > max) max = id;
-    }
-    return max;
-  });
-}
 
 /**
  * What the later snapshot of a pair contributes to the same-process test: up to SAME_PROCESS_SAMPLE
@@ -266,8 +255,8 @@ export interface SnapshotSummary {
   sizes: Float64Array;
   /** DevTools' class retained size per local class, when asked for. */
   retained: Float64Array | null;
-  /** Every node by increasing id with its local class (-1: not a class member), when asked for. */
-  members: { ids: Uint32Array; classes: Int32Array } | null;
+  /** Class members by object id, when asked for (the first snapshot's, for "# New" / "# Deleted"). */
+  members: MembersById | null;
 }
 
 export interface SummaryOptions {
@@ -288,13 +277,7 @@ export function summariseSnapshot(graph: HeapGraph, options: SummaryOptions): Sn
   const { counts, bytes: sizes, totalSize: total } = sumByClass(classOf, self, index.names.length);
   // An index built with another snapshot's interfaces is not the graph's cached one: bypass the cache.
   const retained = options.retained ? computeClassRetainedSizes(graph, index, ownInterfaces ? undefined : () => true) : null;
-  let members: SnapshotSummary['members'] = null;
-  if (options.members) {
-    const { sortedIds, ordinals } = graph.idIndex();
-    const classes = new Int32Array(sortedIds.length);
-    for (let k = 0; k < ordinals.length; k++) classes[k] = self[ordinals[k]] === 0 ? -1 : classOf[ordinals[k]];
-    members = { ids: sortedIds, classes };
-  }
+  const members = options.members ? membersById(graph, classOf, self) : null;
   return {
     info: { file: options.label, nodeCount: graph.nodeCount, totalSize: total + graph.source.extraNativeBytes, maxObjectId: maxObjectId(graph) },
     names: index.names,
@@ -320,7 +303,7 @@ export function computeGrowth(graphs: HeapGraph[], options: GrowthOptions = {}):
     rawSizes: options.rawSizes,
     interfaces: graph === last ? undefined : interfaces,
     retained: (options.retainedSizes ?? false) && (k === 0 || k === graphs.length - 1),
-    members: !countsOnly && (k === 0 || k === graphs.length - 1),
+    members: !countsOnly && k === 0,
     label: labels[k],
   }));
   return combineGrowth(summaries, last, sameProcess, options);
@@ -365,7 +348,7 @@ export function combineGrowth(summaries: SnapshotSummary[], last: HeapGraph, sam
   const snapshots = summaries.map((s) => s.info);
 
   const lastK = summaries.length - 1;
-  const idFacts = countsOnly ? null : compareIds(summaries[0], summaries[lastK], last, toGlobal[0], toGlobal[lastK], classCount, options.rawSizes, exampleCount, names);
+  const idFacts = countsOnly ? null : compareIds(summaries[0], counts[0], last, toGlobal[0], toGlobal[lastK], classCount, options.rawSizes, exampleCount, names);
   const firstRetained = summaries[0].retained;
   const lastRetained = summaries[lastK].retained;
   const retained = firstRetained !== null && lastRetained !== null ? [byGlobal(firstRetained, 0), byGlobal(lastRetained, lastK)] : null;
@@ -422,12 +405,12 @@ interface IdFacts {
 }
 
 /**
- * First vs last by id. New-and-alive: odd id above the first snapshot's newest. Added/deleted: a
- * merge walk over both snapshots' members by id (FORMAT.md §5.1; DevTools merges per-class sorted
- * id lists, which counts the same).
+ * First vs last by id. New-and-alive: odd id above the first snapshot's newest. Added/deleted: the
+ * last snapshot's members joined with the first's by id (members-by-id.ts; FORMAT.md §5.1 — DevTools
+ * merges per-class sorted id lists, which counts the same).
  */
 function compareIds(
-  first: SnapshotSummary, lastSummary: SnapshotSummary, last: HeapGraph, firstMap: Uint32Array, lastMap: Uint32Array,
+  first: SnapshotSummary, firstCounts: Float64Array, last: HeapGraph, firstMap: Uint32Array, lastMap: Uint32Array,
   classCount: number, rawSizes: boolean | undefined, exampleCount: number, names: NameMode,
 ): IdFacts {
   const newAlive = new Float64Array(classCount);
@@ -463,55 +446,9 @@ function compareIds(
     examples[c] = ids.slice(0, exampleCount);
   }
 
-  countAddedAndDeleted(first.members!, lastSummary.members!, firstMap, lastMap, added, deleted);
+  countAddedAndDeleted(first.members!, firstMap, firstCounts, { graph: last, classOf: lastClassOf, sizes: lastSizes }, lastMap, added, deleted);
   return {
     newAlive, newAliveSize, added, deleted, examples,
     newOrdinalsOf: (c) => ordinals.slice(start[c], start[c + 1]),
   };
-}
-
-/**
- * DevTools' "# New" / "# Deleted" per class: a member (class, id) of the last snapshot with no equal
- * member in the first is added to its class, and the reverse is deleted. One merge walk over both
- * snapshots' members by id (local classes mapped to global ones; -1 is a non-member). An id present
- * in both in different classes counts in both columns.
- */
-function countAddedAndDeleted(
-  a: { ids: Uint32Array; classes: Int32Array }, b: { ids: Uint32Array; classes: Int32Array },
-  firstMap: Uint32Array, lastMap: Uint32Array, added: Float64Array, deleted: Float64Array,
-): void {
-  const classA = (k: number) => (a.classes[k] < 0 ? -1 : firstMap[a.classes[k]]);
-  const classB = (k: number) => (b.classes[k] < 0 ? -1 : lastMap[b.classes[k]]);
-  const na = a.ids.length;
-  const nb = b.ids.length;
-  let i = 0;
-  let j = 0;
-  while (i < na || j < nb) {
-    const idA = i < na ? a.ids[i] : Infinity;
-    const idB = j < nb ? b.ids[j] : Infinity;
-    if (idA < idB) {
-      const c = classA(i++);
-      if (c >= 0) deleted[c]++;
-    } else if (idB < idA) {
-      const c = classB(j++);
-      if (c >= 0) added[c]++;
-    } else {
-      // V8 ids are unique within a snapshot; hand-made ones may repeat: match runs as multisets.
-      let iEnd = i + 1;
-      while (iEnd < na && a.ids[iEnd] === idA) iEnd++;
-      let jEnd = j + 1;
-      while (jEnd < nb && b.ids[jEnd] === idB) jEnd++;
-      const before: number[] = [];
-      for (let k = i; k < iEnd; k++) before.push(classA(k));
-      for (let k = j; k < jEnd; k++) {
-        const c = classB(k);
-        const match = before.indexOf(c);
-        if (match >= 0) before.splice(match, 1);
-        else if (c >= 0) added[c]++;
-      }
-      for (const c of before) if (c >= 0) deleted[c]++;
-      i = iEnd;
-      j = jEnd;
-    }
-  }
 }

@@ -179,14 +179,23 @@ export class HeapGraph {
   }
 
   /**
-   * Ordinal of the node with this snapshot id, or -1. V8 writes nodes in increasing id order within
-   * a snapshot only loosely, so this builds a sorted id index once (4 B/node ×2) and binary-searches it.
+   * Ordinal of the node with this snapshot id, or -1. V8's odd (heap object) ids come from one
+   * counter stepping by 2, so they are dense: a table indexed by id >>> 1 (4 B per slot, one pass)
+   * answers them. Even ids (embedder objects, a few per snapshot) are found by a scan. Sparse or
+   * repeated odd ids (hand-made snapshots) use the sorted id index instead.
    */
   ordinalOfId(id: number): number {
+    const direct = this.#directIds ??= buildDirectIdTable(this.nodeId);
+    if (direct !== null) {
+      if ((id & 1) === 1) return (id >>> 1) < direct.length ? direct[id >>> 1] - 1 : -1;
+      return this.nodeId.indexOf(id);
+    }
     const { sortedIds, ordinals } = this.idIndex();
     const k = indexInSorted(sortedIds, id);
     return k < 0 ? -1 : ordinals[k];
   }
+
+  #directIds: Uint32Array | null | undefined;
 
   /** Every node by increasing id: sortedIds[k] is the id of node ordinals[k]. Built once, 8 B/node. */
   idIndex(): { sortedIds: Uint32Array; ordinals: Uint32Array } {
@@ -262,6 +271,25 @@ function buildRetainers(nodeCount: number, firstEdge: Uint32Array, edgeTarget: U
     }
   }
   return { firstRetainer, retainerNode, retainerEdge };
+}
+
+/** Most table slots per node before the direct id table counts as sparse (then: sorted index). */
+const DIRECT_ID_SLOTS_PER_NODE = 4;
+
+/** Ordinal + 1 per odd id (index id >>> 1, 0 = none), or null when odd ids are sparse or repeat. */
+function buildDirectIdTable(nodeId: Uint32Array): Uint32Array | null {
+  let maxOdd = 0;
+  for (let i = 0; i < nodeId.length; i++) if ((nodeId[i] & 1) === 1 && nodeId[i] > maxOdd) maxOdd = nodeId[i];
+  const slots = (maxOdd >>> 1) + 1;
+  if (slots > DIRECT_ID_SLOTS_PER_NODE * nodeId.length + 1024) return null;
+  const table = new Uint32Array(slots);
+  for (let i = 0; i < nodeId.length; i++) {
+    const id = nodeId[i];
+    if ((id & 1) === 0) continue;
+    if (table[id >>> 1] !== 0) return null;
+    table[id >>> 1] = i + 1;
+  }
+  return table;
 }
 
 /** Sorted (id, ordinal) pairs: a radix sort, exact for every uint32 id. */

@@ -47,6 +47,8 @@ export interface SnapshotBuilderOptions {
   extraSections?: Record<string, unknown>;
   /** Write V8's line breaks (default true); false writes the whole file on one line. */
   newlines?: boolean;
+  /** Let explicit node ids repeat (V8 never writes that; readers must still cope). */
+  repeatedIds?: boolean;
 }
 
 export interface NodeOptions {
@@ -221,12 +223,12 @@ export class SnapshotBuilder {
     return i;
   }
 
-  /** Explicit ids are kept (duplicates throw); the others get the next unused odd id from 1. */
+  /** Explicit ids are kept (duplicates throw unless repeatedIds); the others get the next unused odd id from 1. */
   private assignIds(): number[] {
     const used = new Set<number>();
     for (const n of this.nodes) {
       if (n.id === undefined) continue;
-      if (used.has(n.id)) throw new Error(`duplicate node id ${n.id}`);
+      if (used.has(n.id) && !this.options.repeatedIds) throw new Error(`duplicate node id ${n.id}`);
       used.add(n.id);
     }
     let next = 1;
