@@ -6,19 +6,22 @@
 // have followed (strong, not refused by rules 2–3; an ephemeron edge only once its partner's source is
 // no farther away). Among equally short candidates the step minimises
 // (edgeTypeRank, retainerIsSystem, −retainedSize, retainerOrdinal): user-visible edges first, then
-// JS objects over internals, then the bigger retainer, then file order — deterministic.
+// JS objects over internals, then the bigger retainer, then file order — deterministic. That choice
+// depends on the node alone, so it is made once per node (chain-parents.ts) and a chain is a walk up
+// those parents.
 // Chains end at a global object when one reaches the target (distance < BASE_SYSTEM_DISTANCE), else at
 // a child of the root ((GC roots), an embedder root). Chains through (Stack roots), (Handle scope),
 // (Relocatable) or KeepDuringJob are marked transient: they exist only while the snapshot is taken.
-// Cost: distances once per snapshot (O(N + E)); then O(length × in-degree) per chain.
+// Cost: distances and parents once per snapshot (O(N + E)); then O(length) per chain. Grouping
+// chains by shape visits each node on them once (shapes are memoised per node).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex } from '../snapshot/class-names.ts';
-import {
-  NO_DISTANCE, computeDistances, createDistanceFilterContext, ephemeronOf, isDistanceEdge,
-  type DistanceFilterContext,
-} from './distances.ts';
+import { NO_DISTANCE, computeDistances, createDistanceFilterContext, ephemeronOf, type DistanceFilterContext } from './distances.ts';
 import { computeRetainedSizes } from './dominators.ts';
+import { computeChainParents, ephemeronPartnerEdge, type ChainParents } from './chain-parents.ts';
+
+export { edgeTypeRank, isSystemNode } from './chain-parents.ts';
 
 export interface RetainerChainResult {
   target: number;
@@ -42,36 +45,16 @@ const TRANSIENT_ROOTS = new Set(['(Stack roots)', '(Handle scope)', '(Relocatabl
 /** The (Strong roots) entry that keeps WeakRef targets alive until the current job ends (§7.2). */
 const KEEP_DURING_JOB = 'weak_refs_keep_during_job';
 
-/** §3.3 edge preference: what a person wrote (properties, elements, closure variables) before V8 internals. */
-export function edgeTypeRank(graph: HeapGraph, edge: number): number {
-  const t = graph.edgeType[edge];
-  const { types } = graph;
-  if (t === types.property) return 0;
-  if (t === types.element) return 1;
-  if (t === types.context) return 2;
-  if (t === types.shortcut) return 3;
-  if (t === types.internal) return 4;
-  if (t === types.hiddenEdge) return 5;
-  return 6;
-}
-
-/** Retainers whose DevTools class is (system), (array), (object shape) or (compiled code). */
-export function isSystemNode(graph: HeapGraph, ordinal: number): boolean {
-  const t = graph.nodeType[ordinal];
-  const { types } = graph;
-  return t === types.hidden || t === types.array || t === types.objectShape || t === types.code;
-}
-
 export class RetainerChainFinder {
   readonly #graph: HeapGraph;
   readonly #distances: Int32Array;
-  readonly #retained: Float64Array;
+  readonly #parents: ChainParents;
   readonly #ctx: DistanceFilterContext;
 
   constructor(graph: HeapGraph) {
     this.#graph = graph;
     this.#distances = computeDistances(graph);
-    this.#retained = computeRetainedSizes(graph);
+    this.#parents = computeChainParents(graph);
     this.#ctx = createDistanceFilterContext(graph);
   }
 
@@ -79,26 +62,20 @@ export class RetainerChainFinder {
   find(target: number): RetainerChainResult | null {
     const graph = this.#graph;
     const dist = this.#distances;
-    const root = graph.rootOrdinal;
     if (dist[target] === NO_DISTANCE) return null;
-    // The root sits at BASE_SYSTEM_DISTANCE when the snapshot has user roots (globals at 1), at 0
-    // when it has none (newer Chrome links only (GC roots) from the root): then every chain starts
-    // at a GC root, one hop from the root.
-    const hasUserRoots = dist[root] !== 0;
-    const isFromUserRoot = hasUserRoots && dist[target] < dist[root];
-    const start = isFromUserRoot || !hasUserRoots ? 1 : dist[root] + 1;
+    const isFromUserRoot = this.#isFromUserRoot(target);
     const nodes = [target];
     const edges = [-1];
     const partnerEdges = [-1];
     let current = target;
-    while (current !== root && dist[current] > start) {
-      const step = this.#bestRetainer(current);
-      if (step < 0) break; // cannot happen for a consistent layering; keep what was found
-      const edge = graph.retainerEdge[step];
-      nodes.push(graph.retainerNode[step]);
+    while (!this.isChainStart(current)) {
+      const edge = this.#parents.edge[current];
+      if (edge < 0) break; // cannot happen for a consistent layering; keep what was found
+      const source = this.#parents.node[current];
+      nodes.push(source);
       edges.push(edge);
-      partnerEdges.push(this.#partnerEdge(current, step));
-      current = graph.retainerNode[step];
+      partnerEdges.push(ephemeronPartnerEdge(graph, this.#ctx, current, edge));
+      current = source;
     }
     nodes.reverse();
     edges.reverse();
@@ -106,59 +83,37 @@ export class RetainerChainFinder {
     return { target, nodes, edges, partnerEdges, isFromUserRoot, transientRoot: this.#transientRoot(nodes, edges, isFromUserRoot) };
   }
 
-  /** Position (in the retainer CSR) of the preferred retainer one hop closer to a root, or -1. */
-  #bestRetainer(node: number): number {
-    const graph = this.#graph;
+  /**
+   * Where chains end: at the root, or at a node one hop from it — a global object for nodes a global
+   * reaches (distance < BASE_SYSTEM_DISTANCE), else a child of the root. A property of the node
+   * alone, so chains through a node share their part from it to the root.
+   */
+  isChainStart(node: number): boolean {
     const dist = this.#distances;
-    const retained = this.#retained;
-    const wanted = dist[node] - 1;
-    const weak = graph.types.weak;
-    let best = -1;
-    let bestRank = 0;
-    let bestSystem = false;
-    for (let k = graph.firstRetainer[node]; k < graph.firstRetainer[node + 1]; k++) {
-      const edge = graph.retainerEdge[k];
-      const source = graph.retainerNode[k];
-      if (graph.edgeType[edge] === weak || dist[source] !== wanted) continue;
-      if (!isDistanceEdge(this.#ctx, source, edge)) continue;
-      if (ephemeronOf(this.#ctx, edge) !== undefined && this.#partnerEdge(node, k) < 0) continue;
-      const rank = edgeTypeRank(graph, edge);
-      const system = isSystemNode(graph, source);
-      if (best >= 0) {
-        const bestSource = graph.retainerNode[best];
-        if (rank > bestRank) continue;
-        if (rank === bestRank) {
-          if (system && !bestSystem) continue;
-          if (system === bestSystem) {
-            if (retained[source] < retained[bestSource]) continue;
-            if (retained[source] === retained[bestSource] && source >= bestSource) continue;
-          }
-        }
-      }
-      best = k;
-      bestRank = rank;
-      bestSystem = system;
-    }
-    return best;
+    const root = this.#graph.rootOrdinal;
+    if (node === root) return true;
+    // The root sits at BASE_SYSTEM_DISTANCE when the snapshot has user roots (globals at 1), at 0
+    // when it has none (newer Chrome links only (GC roots) from the root): then every chain starts
+    // at a GC root, one hop from the root.
+    const hasUserRoots = dist[root] !== 0;
+    const start = this.#isFromUserRoot(node) || !hasUserRoots ? 1 : dist[root] + 1;
+    return dist[node] <= start;
   }
 
-  /**
-   * For the ephemeron edge at retainer position `k` of `node`, the other edge of its pair whose
-   * source is reachable and no farther from the root; -1 when there is none or `k` is no ephemeron.
-   */
-  #partnerEdge(node: number, k: number): number {
-    const graph = this.#graph;
+  /** The preferred retainer edge into `node` (-1 at a chain start or with no candidate). */
+  parentEdge(node: number): number {
+    return this.isChainStart(node) ? -1 : this.#parents.edge[node];
+  }
+
+  /** The node `parentEdge(node)` leaves. */
+  parentNode(node: number): number {
+    return this.#parents.node[node];
+  }
+
+  #isFromUserRoot(node: number): boolean {
     const dist = this.#distances;
-    const ephemeron = ephemeronOf(this.#ctx, graph.retainerEdge[k]);
-    if (ephemeron === undefined) return -1;
-    const limit = dist[graph.retainerNode[k]];
-    for (let j = graph.firstRetainer[node]; j < graph.firstRetainer[node + 1]; j++) {
-      if (j === k) continue;
-      const other = ephemeronOf(this.#ctx, graph.retainerEdge[j]);
-      const source = graph.retainerNode[j];
-      if (other?.pair === ephemeron.pair && dist[source] !== NO_DISTANCE && dist[source] <= limit) return graph.retainerEdge[j];
-    }
-    return -1;
+    const root = this.#graph.rootOrdinal;
+    return dist[root] !== 0 && dist[node] < dist[root];
   }
 
   #transientRoot(nodes: number[], edges: number[], isFromUserRoot: boolean): string | null {
@@ -224,37 +179,125 @@ export function edgeShapeOf(graph: HeapGraph, edge: number, ctx?: DistanceFilter
   return `${type}:${/^\d+$/.test(name) ? '*' : name}`;
 }
 
-/** Groups every target by the shape of its retainer chain (the `--all` view). */
-export function groupChainsByShape(graph: HeapGraph, targets: ArrayLike<number>): ChainGroupsResult {
-  const finder = new RetainerChainFinder(graph);
-  const classes = computeClassIndex(graph, 'devtools');
+export interface GroupChainsOptions {
+  /** Keep each group's members, nearest the root first (default true); false keeps counts only. */
+  members?: boolean;
+}
+
+/**
+ * Groups every target by the shape of its retainer chain (the `--all` view). A group's chain is
+ * that of its member nearest the root (then the largest retained size, then file order); groups
+ * with equal totals keep that order too.
+ */
+export function groupChainsByShape(graph: HeapGraph, targets: ArrayLike<number>, options: GroupChainsOptions = {}): ChainGroupsResult {
+  const keepMembers = options.members ?? true;
+  const shapes = chainShapesOf(graph);
   const retained = computeRetainedSizes(graph);
   const dist = computeDistances(graph);
-  const ctx = createDistanceFilterContext(graph);
-  const ordered = Array.from(targets).sort((a, b) => dist[a] - dist[b] || retained[b] - retained[a] || a - b);
-  const byShape = new Map<string, ChainGroup>();
+  const nearerFirst = (a: number, b: number) => dist[a] - dist[b] || retained[b] - retained[a] || a - b;
+  const byShape = new Map<number, { count: number; totalRetained: number; nearest: number; members: number[] }>();
   const unreachable: number[] = [];
-  for (const target of ordered) {
-    const chain = finder.find(target);
-    if (chain === null) {
+  for (let k = 0; k < targets.length; k++) {
+    const target = targets[k];
+    if (dist[target] === NO_DISTANCE) {
       unreachable.push(target);
       continue;
     }
+    const shape = shapes.of(target);
+    let group = byShape.get(shape);
+    if (group === undefined) byShape.set(shape, group = { count: 0, totalRetained: 0, nearest: target, members: [] });
+    else if (nearerFirst(target, group.nearest) < 0) group.nearest = target;
+    group.count++;
+    group.totalRetained += retained[target];
+    if (keepMembers) group.members.push(target);
+  }
+  const groups = [...byShape.values()]
+    .sort((a, b) => b.totalRetained - a.totalRetained || b.count - a.count || nearerFirst(a.nearest, b.nearest))
+    .map((g): ChainGroup => {
+      const chain = shapes.finder.find(g.nearest)!;
+      return { shape: shapes.describe(chain), count: g.count, totalRetained: g.totalRetained, members: g.members.sort(nearerFirst), chain };
+    });
+  return { groups, unreachable: unreachable.sort(nearerFirst) };
+}
+
+/** Chain shapes, memoised per node and shared by every grouping on one graph. */
+function chainShapesOf(graph: HeapGraph): ChainShapes {
+  return graph.cached('chainShapes', () => new ChainShapes(graph));
+}
+
+/**
+ * Numbers chain shapes: two nodes get the same number when their chains have the same classes and
+ * edge shapes. A node's shape is (its parent's shape, the edge shape, its class), interned, so each
+ * node is looked at once however many chains pass through it.
+ */
+class ChainShapes {
+  readonly finder: RetainerChainFinder;
+  readonly #graph: HeapGraph;
+  readonly #classOf: Uint16Array | Uint32Array;
+  readonly #classKeys: string[];
+  readonly #ctx: DistanceFilterContext;
+  /** Shape number per node, -1 until computed. */
+  readonly #shapeOf: Int32Array;
+  readonly #shapeIds = new Map<string, number>();
+  /** Edge shape number by (type, name string) or, for index edges, by type. */
+  readonly #edgeShapeIds = new Map<number, number>();
+  readonly #edgeShapeNumbers = new Map<string, number>();
+  readonly #path: number[] = [];
+
+  constructor(graph: HeapGraph) {
+    this.#graph = graph;
+    this.finder = new RetainerChainFinder(graph);
+    const classes = computeClassIndex(graph, 'devtools');
+    this.#classOf = classes.classOf;
+    this.#classKeys = classes.keys;
+    this.#ctx = createDistanceFilterContext(graph);
+    this.#shapeOf = new Int32Array(graph.nodeCount).fill(-1);
+  }
+
+  /** The shape number of the chain to `node` (which some strong path reaches). */
+  of(node: number): number {
+    const shapeOf = this.#shapeOf;
+    const path = this.#path;
+    path.length = 0;
+    let top = node;
+    while (shapeOf[top] < 0) {
+      path.push(top);
+      if (this.finder.parentEdge(top) < 0) break;
+      top = this.finder.parentNode(top);
+    }
+    let shape = shapeOf[top];
+    for (let i = path.length - 1; i >= 0; i--) {
+      const v = path[i];
+      const edge = this.finder.parentEdge(v);
+      const key = edge < 0 ? `${this.#classOf[v]}` : `${shape},${this.#edgeShape(edge)},${this.#classOf[v]}`;
+      let id = this.#shapeIds.get(key);
+      if (id === undefined) this.#shapeIds.set(key, id = this.#shapeIds.size);
+      shapeOf[v] = shape = id;
+    }
+    return shape;
+  }
+
+  /** The shape as text: class keys and edge shapes from the root side, NUL-separated. */
+  describe(chain: RetainerChainResult): string {
     const parts: string[] = [];
     for (let i = 0; i < chain.nodes.length; i++) {
-      parts.push(classes.keys[classes.classOf[chain.nodes[i]]]);
-      if (chain.edges[i] >= 0) parts.push(edgeShapeOf(graph, chain.edges[i], ctx));
+      parts.push(this.#classKeys[this.#classOf[chain.nodes[i]]]);
+      if (chain.edges[i] >= 0) parts.push(edgeShapeOf(this.#graph, chain.edges[i], this.#ctx));
     }
-    const shape = parts.join('\u0000');
-    const group = byShape.get(shape);
-    if (group) {
-      group.count++;
-      group.totalRetained += retained[target];
-      group.members.push(target);
-    } else {
-      byShape.set(shape, { shape, count: 1, totalRetained: retained[target], members: [target], chain });
-    }
+    return parts.join('\u0000');
   }
-  const groups = [...byShape.values()].sort((a, b) => b.totalRetained - a.totalRetained || b.count - a.count);
-  return { groups, unreachable };
+
+  #edgeShape(edge: number): number {
+    const graph = this.#graph;
+    // Index edges have one shape per type; named ones one per (type, name), ephemerons included.
+    const key = graph.isIndexEdge(edge) ? -1 - graph.edgeType[edge] : graph.edgeType[edge] * 0x100000000 + graph.edgeNameOrIndex[edge];
+    let id = this.#edgeShapeIds.get(key);
+    if (id === undefined) {
+      const text = edgeShapeOf(graph, edge, this.#ctx);
+      id = this.#edgeShapeNumbers.get(text);
+      if (id === undefined) this.#edgeShapeNumbers.set(text, id = this.#edgeShapeNumbers.size);
+      this.#edgeShapeIds.set(key, id);
+    }
+    return id;
+  }
 }

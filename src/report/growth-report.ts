@@ -214,7 +214,7 @@ export function renderGrowthText(report: GrowthReport, style: Style = PLAIN_STYL
  * retainer chain and keep the largest groups, each with one example chain written DevTools' way.
  */
 export function describeNewObjectRetainers(graph: HeapGraph, ordinals: Uint32Array, maxGroups: number): RetainerGroup[] {
-  const { groups } = groupChainsByShape(graph, ordinals);
+  const { groups } = groupChainsByShape(graph, ordinals, { members: false });
   return groups.slice(0, maxGroups).map((g) => ({
     count: g.count,
     retainedSize: g.totalRetained,

@@ -9,7 +9,7 @@
 import { Option, type Command } from 'commander';
 import { computeGrowth, type GrowthResult } from '../../analysis/growth.ts';
 import { computeGrowthOfFiles } from '../../analysis/growth-files.ts';
-import { computeDistances } from '../../analysis/distances.ts';
+import { computeChainParents } from '../../analysis/chain-parents.ts';
 import { DEFAULT_MIN_DELTA, evaluateGate, parseThreshold, compileIgnore, type GateSettings } from '../../analysis/growth-gate.ts';
 import { loadConfig, type LeakscopeConfig } from '../../config.ts';
 import { EXIT_FINDING, EXIT_OK, LeakscopeError } from '../../errors.ts';
@@ -146,7 +146,7 @@ export async function reportGrowth(files: string[], options: GrowthCommandOption
     names: settings.names, rawSizes: settings.rawSizes, countsOnly: settings.countsOnly, labels: files, retainedSizes: withRetainers,
     load: loadForCli,
     // What the retainer chains need, computed while the worker finishes.
-    prepareLast: withRetainers ? (graph) => { computeDistances(graph); void graph.firstRetainer; } : undefined,
+    prepareLast: withRetainers ? (graph) => { computeChainParents(graph); } : undefined,
   });
   return reportGrowthResult(result, last, settings);
 }
