@@ -4,10 +4,11 @@
 // every graph here and calling computeGrowth; the earlier graphs never come to this thread, so
 // only the last snapshot's memory stays here.
 //
-// The worker is only worth its start-up (~0.2 s for tsx to load the analysis modules) on big files:
-// below parallelMinBytes of earlier snapshots, or when a worker cannot start, everything runs here.
+// The worker is only worth its start-up (~0.3 s for tsx to load the analysis modules; the CLI starts
+// it while it loads itself, growth-worker-start.mjs) on big files: below parallelMinBytes of earlier
+// snapshots, or when a worker cannot start, everything runs here.
 
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { LeakscopeError, EXIT_USAGE } from '../errors.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { checkSnapshotFile } from '../snapshot/load.ts';
@@ -16,7 +17,8 @@ import {
   assertSameProcessEvidence, combineGrowth, computeGrowth, sampleForSameProcess, summariseSnapshot,
   type GrowthOptions, type GrowthResult,
 } from './growth.ts';
-import type { GrowthWorkerAnswer, GrowthWorkerData, LastSnapshotFacts } from './growth-worker.ts';
+import type { GrowthJob, GrowthWorkerAnswer, LastSnapshotFacts } from './growth-worker.ts';
+import { startGrowthWorker, takeEarlyGrowthWorker } from './growth-worker-start.mjs';
 
 export interface GrowthFilesOptions extends GrowthOptions {
   /** Reads one snapshot on this thread (the CLI passes its progress-reporting loader). */
@@ -44,8 +46,11 @@ export async function computeGrowthOfFiles(files: string[], options: GrowthFiles
   const bytes = files.map(checkSnapshotFile);
   const earlier = files.slice(0, -1);
   const earlierBytes = bytes.slice(0, -1).reduce((sum, size) => sum + size, 0);
-  const worker = earlierBytes >= (options.parallelMinBytes ?? PARALLEL_MIN_BYTES) ? startGrowthWorker(earlier, options) : null;
-  if (worker === null) return computeHere(files, options);
+  const worker = earlierBytes >= (options.parallelMinBytes ?? PARALLEL_MIN_BYTES) ? dispatchGrowthJob(earlier, options) : null;
+  if (worker === null) {
+    void takeEarlyGrowthWorker()?.terminate();
+    return computeHere(files, options);
+  }
   try {
     // A damaged last file is reported as soon as it is found (the worker is stopped); a damaged
     // earlier file when the worker gets to it. Missing and empty files were caught above, in order.
@@ -54,6 +59,7 @@ export async function computeGrowthOfFiles(files: string[], options: GrowthFiles
     const countsOnly = options.countsOnly ?? false;
     const labels = options.labels ?? files;
     const facts: LastSnapshotFacts = {
+      kind: 'facts',
       interfaces: names === 'devtools' ? inferInterfaceDefinitions(last) : null,
       sample: countsOnly ? null : sampleForSameProcess(last),
     };
@@ -98,9 +104,10 @@ interface GrowthWorker {
   terminate(): void;
 }
 
-function startGrowthWorker(files: string[], options: GrowthFilesOptions): GrowthWorker | null {
-  const workerData: GrowthWorkerData = {
-    module: new URL('./growth-worker.ts', import.meta.url).href,
+/** Gives the earlier snapshots to a worker (the one bin/leakscope.js started early, or a new one). */
+function dispatchGrowthJob(files: string[], options: GrowthFilesOptions): GrowthWorker | null {
+  const job: GrowthJob = {
+    kind: 'job',
     files,
     labels: (options.labels ?? files).slice(0, files.length),
     names: options.names ?? 'devtools',
@@ -110,10 +117,12 @@ function startGrowthWorker(files: string[], options: GrowthFilesOptions): Growth
   };
   let worker: Worker;
   try {
-    worker = new Worker(new URL('../ts-worker.mjs', import.meta.url), { workerData, execArgv: [], stdin: false });
+    worker = takeEarlyGrowthWorker() ?? startGrowthWorker();
   } catch {
     return null;
   }
+  worker.ref();
+  worker.postMessage(job);
   const answer = new Promise<GrowthWorkerAnswer | null>((resolve) => {
     worker.once('message', (message: GrowthWorkerAnswer) => resolve(message));
     worker.once('error', () => resolve(null));

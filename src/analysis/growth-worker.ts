@@ -2,14 +2,17 @@
 // while the main thread reads and analyses the last (growth-files.ts). Snapshot A's parse and
 // dominator tree overlap snapshot B's, which is what a 2-core machine has to give.
 //
-// Protocol. workerData: { module, files, labels, names, rawSizes, retained, countsOnly }.
-// Main → worker, once the last snapshot is read: { interfaces, sample } (the last snapshot's
-// plain-object interfaces, or null in raw naming; its same-process sample, or null with countsOnly).
+// Protocol. workerData: { module } (for ts-worker.mjs). The job comes as a message, so the worker
+// can be started before the command line is parsed (bin/leakscope.js does, for `growth`):
+// Main → worker, first: { kind: 'job', files, labels, names, rawSizes, retained, countsOnly }.
+// Main → worker, once the last snapshot is read: { kind: 'facts', interfaces, sample } (the last
+// snapshot's plain-object interfaces, or null in raw naming; its same-process sample, or null with
+// countsOnly).
 // Worker → main, once: { ok: true, summaries, evidence } (evidence for every consecutive pair up to
 // and including (second to last, last)), or { ok: false, message, exitCode } for a LeakscopeError,
 // or { ok: false, crash } for anything else.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { loadSnapshot } from '../snapshot/load.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import type { InterfaceDefinition, NameMode } from '../snapshot/class-names.ts';
@@ -21,8 +24,8 @@ import {
   type SameProcessEvidence, type SameProcessSample, type SnapshotSummary,
 } from './growth.ts';
 
-export interface GrowthWorkerData {
-  module: string;
+export interface GrowthJob {
+  kind: 'job';
   files: string[];
   labels: string[];
   names: NameMode;
@@ -32,6 +35,7 @@ export interface GrowthWorkerData {
 }
 
 export interface LastSnapshotFacts {
+  kind: 'facts';
   interfaces: InterfaceDefinition[] | null;
   sample: SameProcessSample | null;
 }
@@ -42,10 +46,14 @@ export type GrowthWorkerAnswer =
   | { ok: false; crash: string };
 
 const port = parentPort!;
-const data = workerData as GrowthWorkerData;
-const lastFacts = new Promise<LastSnapshotFacts>((resolve) => port.once('message', resolve));
+let receiveJob!: (job: GrowthJob) => void;
+let receiveFacts!: (facts: LastSnapshotFacts) => void;
+const job = new Promise<GrowthJob>((resolve) => { receiveJob = resolve; });
+const lastFacts = new Promise<LastSnapshotFacts>((resolve) => { receiveFacts = resolve; });
+// One listener for both messages: two queued messages may be delivered before a promise resumes.
+port.on('message', (message: GrowthJob | LastSnapshotFacts) => (message.kind === 'job' ? receiveJob(message) : receiveFacts(message)));
 
-async function summariseEarlierSnapshots(): Promise<{ summaries: SnapshotSummary[]; evidence: SameProcessEvidence[] }> {
+async function summariseEarlierSnapshots(data: GrowthJob): Promise<{ summaries: SnapshotSummary[]; evidence: SameProcessEvidence[] }> {
   const summaries: SnapshotSummary[] = [];
   const evidence: SameProcessEvidence[] = [];
   let previous: HeapGraph | null = null;
@@ -83,7 +91,7 @@ function transferables(summaries: SnapshotSummary[]): ArrayBuffer[] {
 }
 
 try {
-  const { summaries, evidence } = await summariseEarlierSnapshots();
+  const { summaries, evidence } = await summariseEarlierSnapshots(await job);
   const answer: GrowthWorkerAnswer = { ok: true, summaries, evidence };
   port.postMessage(answer, transferables(summaries));
 } catch (error) {

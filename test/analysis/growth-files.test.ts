@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/snapshot/load.ts';
 import { computeGrowth, type GrowthOptions, type GrowthResult } from '../../src/analysis/growth.ts';
 import { computeGrowthOfFiles } from '../../src/analysis/growth-files.ts';
+import { startGrowthWorkerEarly, takeEarlyGrowthWorker } from '../../src/analysis/growth-worker-start.mjs';
+import type { Worker } from 'node:worker_threads';
 import { LeakscopeError } from '../../src/errors.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
 
@@ -42,6 +44,23 @@ describe('growth of files, earlier snapshots in a worker', () => {
   it('still finds the leak: RequestContext +400, all new and alive', async () => {
     const { viaWorker } = await bothWays(['leaky-server-1', 'leaky-server-2', 'leaky-server-3']);
     expect(viaWorker.classes.find((c) => c.name === 'RequestContext')).toMatchObject({ counts: [200, 400, 600], newAlive: 400, monotonic: true });
+  });
+
+  it('takes the worker the CLI started early, and stops it when the files are small', async () => {
+    const files = [fixturePath('diff-a'), fixturePath('diff-b')];
+    startGrowthWorkerEarly();
+    const early = (globalThis as Record<symbol, unknown>)[Symbol.for('leakscope.earlyGrowthWorker')];
+    expect(early).toBeDefined();
+    const viaEarly = await computeGrowthOfFiles(files, { labels: files, load, parallelMinBytes: 0 });
+    expect(viaEarly.usedWorker).toBe(true);
+    expect(takeEarlyGrowthWorker()).toBeNull();
+    expect(comparable(viaEarly.result)).toEqual(comparable(computeGrowth(await Promise.all(files.map(load)), { labels: files })));
+
+    startGrowthWorkerEarly();
+    const unused = (globalThis as Record<symbol, Worker>)[Symbol.for('leakscope.earlyGrowthWorker')];
+    const exited = new Promise((resolve) => unused.once('exit', resolve));
+    expect((await computeGrowthOfFiles(files, { load })).usedWorker).toBe(false);
+    await exited; // terminated, not left waiting for a job
   });
 
   it('keeps small files on this thread by default', async () => {
