@@ -3,9 +3,11 @@
 // a tail share its parents, so grouping hundreds of thousands of chains by shape costs little more
 // than visiting each node on them once.
 //
-// Algorithm: one forward pass over every edge. A candidate for node w is a strong edge from a node
-// one hop closer to the root (dist[v] = dist[w] − 1) that the distance search could follow
-// (isDistanceEdge). Among candidates the minimum of (edgeTypeRank, retainerIsSystem, −retainedSize,
+// Algorithm: a candidate for node w is a strong edge from a node one hop closer to the root
+// (dist[v] = dist[w] − 1) that the distance search could follow (isDistanceEdge). The distance
+// search itself shows every candidate as it meets it (computeDistancesVisiting), so parents cost no
+// pass of their own; when distances were computed before, one forward pass over the edges finds
+// the same candidates. Among candidates the minimum of (edgeTypeRank, retainerIsSystem, −retainedSize,
 // retainerOrdinal, edge order) wins; that is a total order, so the pass order does not matter. A
 // WeakMap ephemeron edge is a candidate only if the other edge of its pair also reaches w from no
 // farther away, which needs all of w's retainers: such nodes are decided afterwards from their
@@ -14,7 +16,7 @@
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import {
-  NO_DISTANCE, computeDistances, createDistanceFilterContext, ephemeronOf, isDistanceEdge,
+  NO_DISTANCE, computeDistances, computeDistancesVisiting, createDistanceFilterContext, ephemeronOf, isDistanceEdge,
   type DistanceFilterContext,
 } from './distances.ts';
 import { computeRetainedSizes } from './dominators.ts';
@@ -53,14 +55,13 @@ export function computeChainParents(graph: HeapGraph): ChainParents {
 
 function findChainParents(graph: HeapGraph): ChainParents {
   const n = graph.nodeCount;
-  const dist = computeDistances(graph);
   const retained = computeRetainedSizes(graph);
   const ctx = createDistanceFilterContext(graph);
   const { firstEdge, edgeTarget, edgeType } = graph;
   const weak = graph.types.weak;
   const parentNode = new Int32Array(n).fill(-1);
   const parentEdge = new Int32Array(n).fill(-1);
-  /** Nodes an ephemeron edge is a candidate for: decided from all their retainers below. */
+  /** Nodes an ephemeron edge may be a candidate for: decided from all their retainers below. */
   const hasEphemeronCandidate = new Uint8Array(n);
   let ephemeronTargets = 0;
 
@@ -76,24 +77,28 @@ function findChainParents(graph: HeapGraph): ChainParents {
     if (retained[source] !== retained[bestSource]) return retained[source] > retained[bestSource];
     return source < bestSource;
   };
+  const consider = (v: number, e: number, w: number) => {
+    if (ephemeronOf(ctx, e) !== undefined) {
+      if (hasEphemeronCandidate[w] === 0) ephemeronTargets++;
+      hasEphemeronCandidate[w] = 1;
+    } else if (isBetter(v, e, w)) {
+      parentNode[w] = v;
+      parentEdge[w] = e;
+    }
+  };
 
-  for (let v = 0; v < n; v++) {
-    const d = dist[v];
-    if (d === NO_DISTANCE) continue;
-    const wanted = d + 1;
-    const end = firstEdge[v + 1];
-    for (let e = firstEdge[v]; e < end; e++) {
-      if (edgeType[e] === weak) continue;
-      const w = edgeTarget[e];
-      if (dist[w] !== wanted || !isDistanceEdge(ctx, v, e)) continue;
-      if (ephemeronOf(ctx, e) !== undefined) {
-        if (hasEphemeronCandidate[w] === 0) ephemeronTargets++;
-        hasEphemeronCandidate[w] = 1;
-        continue;
-      }
-      if (isBetter(v, e, w)) {
-        parentNode[w] = v;
-        parentEdge[w] = e;
+  let dist: Int32Array;
+  if (!graph.hasCached('distances')) {
+    dist = computeDistancesVisiting(graph, consider);
+  } else {
+    dist = computeDistances(graph);
+    for (let v = 0; v < n; v++) {
+      const d = dist[v];
+      if (d === NO_DISTANCE) continue;
+      const wanted = d + 1;
+      const end = firstEdge[v + 1];
+      for (let e = firstEdge[v]; e < end; e++) {
+        if (edgeType[e] !== weak && dist[edgeTarget[e]] === wanted && isDistanceEdge(ctx, v, e)) consider(v, e, edgeTarget[e]);
       }
     }
   }

@@ -157,7 +157,25 @@ export function computeDistances(graph: HeapGraph): Int32Array {
   return graph.cached('distances', () => runDistanceSearch(graph));
 }
 
-function runDistanceSearch(graph: HeapGraph): Int32Array {
+/**
+ * Called by the search for every strong edge v → w that could be the last hop of a shortest chain
+ * to w: w's distance is v's plus one (set just now or earlier in this layer), or w has no distance
+ * yet and the edge is an ephemeron edge (its pair may still give w that distance). `isFirst`: this
+ * edge just gave w its distance.
+ */
+export type ChainCandidateVisitor = (v: number, e: number, w: number, isFirst: boolean) => void;
+
+/**
+ * The distance search, reporting chain candidates along the way (chain-parents.ts picks each node's
+ * preferred retainer from them without a second pass over the edges). The distances it returns and
+ * caches are exactly computeDistances'.
+ */
+export function computeDistancesVisiting(graph: HeapGraph, visit: ChainCandidateVisitor): Int32Array {
+  const distances = runDistanceSearch(graph, visit);
+  return graph.cached('distances', () => distances);
+}
+
+function runDistanceSearch(graph: HeapGraph, visit?: ChainCandidateVisitor): Int32Array {
   const n = graph.nodeCount;
   const { firstEdge, edgeTarget, edgeType } = graph;
   const weak = graph.types.weak;
@@ -184,6 +202,35 @@ function runDistanceSearch(graph: HeapGraph): Int32Array {
     }
   };
 
+  // The same loop, also showing every candidate last hop to `visit`.
+  const searchVisiting = (queueLength: number, visit: ChainCandidateVisitor) => {
+    let head = 0;
+    while (head < queueLength) {
+      const v = queue[head++];
+      const d = distances[v] + 1;
+      const end = firstEdge[v + 1];
+      for (let e = firstEdge[v]; e < end; e++) {
+        if (edgeType[e] === weak) continue;
+        const w = edgeTarget[e];
+        const dw = distances[w];
+        if (dw === d) {
+          if (isDistanceEdge(ctx, v, e)) visit(v, e, w, false);
+          continue;
+        }
+        if (dw !== NO_DISTANCE) continue;
+        const isEphemeron = ephemeronOf(ctx, e) !== undefined;
+        if (!followsForDistance(ctx, v, e)) {
+          if (isEphemeron) visit(v, e, w, false);
+          continue;
+        }
+        distances[w] = d;
+        queue[queueLength++] = w;
+        visit(v, e, w, true);
+      }
+    }
+  };
+  const run = (queueLength: number) => (visit === undefined ? search(queueLength) : searchVisiting(queueLength, visit));
+
   let seeds = 0;
   for (let e = firstEdge[root]; e < firstEdge[root + 1]; e++) {
     const child = edgeTarget[e];
@@ -191,9 +238,9 @@ function runDistanceSearch(graph: HeapGraph): Int32Array {
     distances[child] = 1;
     queue[seeds++] = child;
   }
-  search(seeds);
+  run(seeds);
   distances[root] = seeds > 0 ? BASE_SYSTEM_DISTANCE : 0;
   queue[0] = root;
-  search(1);
+  run(1);
   return distances;
 }

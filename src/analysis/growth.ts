@@ -423,12 +423,11 @@ function compareIds(
   const lastClassOf = computeClassIndex(last, names).classOf;
 
   // New-and-alive members of the last snapshot, grouped by class with a counting sort.
-  const newClass = new Int32Array(last.nodeCount).fill(-1);
+  const ids = last.nodeId;
+  const isNewMember = (i: number) => lastSizes[i] !== 0 && (ids[i] & 1) === 1 && ids[i] > limit;
   for (let i = 0; i < last.nodeCount; i++) {
-    const id = last.nodeId[i];
-    if (lastSizes[i] === 0 || (id & 1) === 0 || id <= limit) continue;
+    if (!isNewMember(i)) continue;
     const c = lastMap[lastClassOf[i]];
-    newClass[i] = c;
     newAlive[c]++;
     newAliveSize[c] += lastSizes[i];
   }
@@ -436,10 +435,7 @@ function compareIds(
   for (let c = 0; c < classCount; c++) start[c + 1] = start[c] + newAlive[c];
   const fill = start.slice(0, classCount);
   const ordinals = new Uint32Array(start[classCount]);
-  for (let i = 0; i < last.nodeCount; i++) {
-    const c = newClass[i];
-    if (c >= 0) ordinals[fill[c]++] = i;
-  }
+  for (let i = 0; i < last.nodeCount; i++) if (isNewMember(i)) ordinals[fill[lastMap[lastClassOf[i]]]++] = i;
   for (let c = 0; c < classCount; c++) {
     if (newAlive[c] === 0) continue;
     const ids = Array.from(ordinals.subarray(start[c], start[c + 1]), (o) => last.nodeId[o]).sort((x, y) => x - y);

@@ -53,8 +53,9 @@ export class RetainerChainFinder {
 
   constructor(graph: HeapGraph) {
     this.#graph = graph;
-    this.#distances = computeDistances(graph);
+    // Parents first: they come out of the distance search itself when it has not run yet.
     this.#parents = computeChainParents(graph);
+    this.#distances = computeDistances(graph);
     this.#ctx = createDistanceFilterContext(graph);
   }
 
@@ -238,7 +239,10 @@ class ChainShapes {
   readonly #ctx: DistanceFilterContext;
   /** Shape number per node, -1 until computed. */
   readonly #shapeOf: Int32Array;
-  readonly #shapeIds = new Map<string, number>();
+  /** Shape number by parent shape, then by (edge shape, class); chain starts by class alone. */
+  readonly #shapeIds = new Map<number, Map<number, number>>();
+  readonly #startShapeIds = new Map<number, number>();
+  #shapeCount = 0;
   /** Edge shape number by (type, name string) or, for index edges, by type. */
   readonly #edgeShapeIds = new Map<number, number>();
   readonly #edgeShapeNumbers = new Map<string, number>();
@@ -269,9 +273,15 @@ class ChainShapes {
     for (let i = path.length - 1; i >= 0; i--) {
       const v = path[i];
       const edge = this.finder.parentEdge(v);
-      const key = edge < 0 ? `${this.#classOf[v]}` : `${shape},${this.#edgeShape(edge)},${this.#classOf[v]}`;
-      let id = this.#shapeIds.get(key);
-      if (id === undefined) this.#shapeIds.set(key, id = this.#shapeIds.size);
+      const cls = this.#classOf[v];
+      let ids = this.#startShapeIds;
+      let key = cls;
+      if (edge >= 0) {
+        ids = this.#shapeIds.get(shape) ?? this.#shapeIds.set(shape, new Map()).get(shape)!;
+        key = this.#edgeShape(edge) * this.#classKeys.length + cls;
+      }
+      let id = ids.get(key);
+      if (id === undefined) ids.set(key, id = this.#shapeCount++);
       shapeOf[v] = shape = id;
     }
     return shape;

@@ -212,6 +212,11 @@ export class HeapGraph {
     return total;
   }
 
+  /** Whether `cached(key, …)` has computed its value already. */
+  hasCached(key: string): boolean {
+    return this.#cache.has(key);
+  }
+
   /**
    * Generic per-graph cache for derived results (class names, distances, dominators…), so every
    * analysis is computed at most once per snapshot however many reports ask for it.
