@@ -13,7 +13,15 @@
 //   cli ARG…             run the real CLI (src/cli/main.ts) in-process with stdout discarded.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createLaps, runChild } from './child-result.mjs';
+import { createLaps, parseChildArgs, runChild } from './child-result.mjs';
+
+// As bin/leakscope.js does: `growth` starts its worker before the CLI's modules load, so the
+// worker's own loading overlaps them (neither is timed, like module loading everywhere here).
+const childArgs = parseChildArgs(process.argv.slice(2));
+if (childArgs.task === 'cli' && childArgs.args[0] === 'growth' && fs.existsSync(fileURLToPath(new URL('../../src/analysis/growth-worker-start.mjs', import.meta.url)))) {
+  const { startGrowthWorkerEarly } = await import('../../src/analysis/growth-worker-start.mjs');
+  startGrowthWorkerEarly();
+}
 
 const SRC = new URL('../../src/', import.meta.url);
 
