@@ -12,7 +12,8 @@
 // WeakMap ephemeron edge is a candidate only if the other edge of its pair also reaches w from no
 // farther away, which needs all of w's retainers: such nodes are decided afterwards from their
 // retainer lists, gathered in one more pass (WeakMap values are few).
-// Cost: O(N + E) time; two Int32Arrays of N. No retainer index (8 B/edge) is built.
+// Cost: O(N + E) time; two Int32Arrays of N. No retainer index (8 B/edge) is built, unless a chain
+// that is printed takes a WeakMap hop (ephemeronPartnerEdge).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import {
@@ -157,15 +158,16 @@ function partnerInList(ctx: DistanceFilterContext, dist: Int32Array, list: numbe
 
 /**
  * The partner of the ephemeron edge `edge` into `node` (see partnerInList), or -1 for any other edge.
- * Scans every edge: chains print few ephemeron hops, so no retainer index is kept for this.
+ * Uses the graph's retainer index, built on the first ephemeron hop a printed chain takes.
  */
 export function ephemeronPartnerEdge(graph: HeapGraph, ctx: DistanceFilterContext, node: number, edge: number): number {
   if (ephemeronOf(ctx, edge) === undefined) return -1;
-  const marked = new Uint8Array(graph.nodeCount);
-  marked[node] = 1;
-  const list = gatherRetainers(graph, marked).get(node) ?? [];
-  for (let k = 0; k < list.length; k += 2) {
-    if (list[k + 1] === edge) return partnerInList(ctx, computeDistances(graph), list, k);
+  const { firstRetainer, retainerNode, retainerEdge } = graph;
+  const list: number[] = [];
+  let position = -1;
+  for (let k = firstRetainer[node]; k < firstRetainer[node + 1]; k++) {
+    if (retainerEdge[k] === edge) position = list.length;
+    list.push(retainerNode[k], retainerEdge[k]);
   }
-  return -1;
+  return position < 0 ? -1 : partnerInList(ctx, computeDistances(graph), list, position);
 }
