@@ -185,6 +185,7 @@ function runDistanceSearch(graph: HeapGraph, visit?: ChainCandidateVisitor): Int
   // A global reached by two root edges is enqueued twice, as in DevTools; room for that.
   const queue = new Uint32Array(n + (firstEdge[root + 1] - firstEdge[root]) + 1);
 
+  // With `visit`, every candidate last hop is shown to it too; the distances are the same.
   const search = (queueLength: number) => {
     let head = 0;
     while (head < queueLength) {
@@ -194,42 +195,21 @@ function runDistanceSearch(graph: HeapGraph, visit?: ChainCandidateVisitor): Int
       for (let e = firstEdge[v]; e < end; e++) {
         if (edgeType[e] === weak) continue;
         const w = edgeTarget[e];
-        if (distances[w] !== NO_DISTANCE) continue;
-        if (!followsForDistance(ctx, v, e)) continue;
-        distances[w] = d;
-        queue[queueLength++] = w;
-      }
-    }
-  };
-
-  // The same loop, also showing every candidate last hop to `visit`.
-  const searchVisiting = (queueLength: number, visit: ChainCandidateVisitor) => {
-    let head = 0;
-    while (head < queueLength) {
-      const v = queue[head++];
-      const d = distances[v] + 1;
-      const end = firstEdge[v + 1];
-      for (let e = firstEdge[v]; e < end; e++) {
-        if (edgeType[e] === weak) continue;
-        const w = edgeTarget[e];
         const dw = distances[w];
-        if (dw === d) {
-          if (isDistanceEdge(ctx, v, e)) visit(v, e, w, false);
+        if (dw !== NO_DISTANCE) {
+          if (visit !== undefined && dw === d && isDistanceEdge(ctx, v, e)) visit(v, e, w, false);
           continue;
         }
-        if (dw !== NO_DISTANCE) continue;
-        const isEphemeron = ephemeronOf(ctx, e) !== undefined;
         if (!followsForDistance(ctx, v, e)) {
-          if (isEphemeron) visit(v, e, w, false);
+          if (visit !== undefined && ephemeronOf(ctx, e) !== undefined) visit(v, e, w, false);
           continue;
         }
         distances[w] = d;
         queue[queueLength++] = w;
-        visit(v, e, w, true);
+        if (visit !== undefined) visit(v, e, w, true);
       }
     }
   };
-  const run = (queueLength: number) => (visit === undefined ? search(queueLength) : searchVisiting(queueLength, visit));
 
   let seeds = 0;
   for (let e = firstEdge[root]; e < firstEdge[root + 1]; e++) {
@@ -238,9 +218,9 @@ function runDistanceSearch(graph: HeapGraph, visit?: ChainCandidateVisitor): Int
     distances[child] = 1;
     queue[seeds++] = child;
   }
-  run(seeds);
+  search(seeds);
   distances[root] = seeds > 0 ? BASE_SYSTEM_DISTANCE : 0;
   queue[0] = root;
-  run(1);
+  search(1);
   return distances;
 }
