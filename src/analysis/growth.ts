@@ -31,9 +31,7 @@ import { computeClassIndex, inferInterfaceDefinitions, type InterfaceDefinition,
 import { LeakscopeError, EXIT_USAGE } from '../errors.ts';
 import { selfSizesFor, sumByClass } from './histogram.ts';
 import { computeClassRetainedSizes } from './class-retained.ts';
-import { countAddedAndDeleted, maxObjectId, membersById, type MembersById } from './members-by-id.ts';
-
-export { maxObjectId } from './members-by-id.ts';
+import { countAddedAndDeleted, membersById, type MembersById } from './members-by-id.ts';
 
 export interface GrowthOptions {
   names?: NameMode;
@@ -154,7 +152,7 @@ export function sampleForSameProcess(later: HeapGraph): SameProcessSample {
     types.push(later.nodeTypeOf(j));
     nameHashes.push(later.strings.hashOf(later.nodeName[j]));
   }
-  return { ids: Uint32Array.from(ids), types, nameHashes: Uint32Array.from(nameHashes), maxObjectId: maxObjectId(later) };
+  return { ids: Uint32Array.from(ids), types, nameHashes: Uint32Array.from(nameHashes), maxObjectId: later.maxOddObjectId() };
 }
 
 /**
@@ -168,7 +166,7 @@ export function sampleForSameProcess(later: HeapGraph): SameProcessSample {
  * carry no evidence and are not sampled.
  */
 export function checkSampleAgainst(earlier: HeapGraph, sample: SameProcessSample): SameProcessEvidence {
-  const limit = maxObjectId(earlier);
+  const limit = earlier.maxOddObjectId();
   let matched = 0;
   let consistent = 0;
   for (let k = 0; k < sample.ids.length; k++) {
@@ -231,7 +229,7 @@ export function assertSameProcess(graphs: HeapGraph[], labels = graphs.map((g) =
   for (let k = 1; k < graphs.length; k++) {
     const e = checkSameProcess(graphs[k - 1], graphs[k]);
     // Pair by pair, so a bad pair is reported before later pairs are examined.
-    assertPairFromOneProcess(e, labels[k - 1], labels[k], maxObjectId(graphs[k - 1]), maxObjectId(graphs[k]));
+    assertPairFromOneProcess(e, labels[k - 1], labels[k], graphs[k - 1].maxOddObjectId(), graphs[k].maxOddObjectId());
     evidence.push(e);
   }
   return evidence;
@@ -279,7 +277,7 @@ export function summariseSnapshot(graph: HeapGraph, options: SummaryOptions): Sn
   const retained = options.retained ? computeClassRetainedSizes(graph, index, ownInterfaces ? undefined : () => true) : null;
   const members = options.members ? membersById(graph, classOf, self) : null;
   return {
-    info: { file: options.label, nodeCount: graph.nodeCount, totalSize: total + graph.source.extraNativeBytes, maxObjectId: maxObjectId(graph) },
+    info: { file: options.label, nodeCount: graph.nodeCount, totalSize: total + graph.source.extraNativeBytes, maxObjectId: graph.maxOddObjectId() },
     names: index.names,
     keys: index.keys,
     counts,

@@ -5,16 +5,14 @@
 // V8 numbers heap objects with odd ids from one counter that steps by 2 (FORMAT.md §5.2), so the odd
 // ids of a live heap are dense: a table indexed by id >>> 1 holds the first snapshot's members in
 // one pass, and the last snapshot joins it in one pass over its nodes, with no sort. Even ids
-// (embedder objects) are few and arbitrary: a short sorted list. When the odd ids are sparse (more
-// than SPARSE_SLOTS_PER_NODE slots per node: a long-lived process whose counter ran far ahead) or
-// repeat (hand-made snapshots; V8 never repeats one), both sides fall back to id-sorted lists and a
-// merge walk, which gives the same counts.
+// (embedder objects) are few and arbitrary: a short sorted list. The table exists exactly when the
+// graph's own direct id table does (HeapGraph.directIdTable); when the odd ids are sparse (a
+// long-lived process whose counter ran far ahead) or repeat (hand-made snapshots; V8 never repeats
+// one), both sides fall back to id-sorted lists and a merge walk, which gives the same counts.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import type { SizeColumn } from './owned-sizes.ts';
 
-/** Above this many table slots per node the table would outweigh the sorted lists (12 B/node). */
-const SPARSE_SLOTS_PER_NODE = 4;
 /** Odd-id table entry of a node that is not a class member (adjusted self size 0). */
 const NON_MEMBER = 0xffffffff;
 
@@ -30,19 +28,6 @@ export type MembersById =
   }
   | { kind: 'sorted'; ids: Uint32Array; classes: Int32Array };
 
-/** Highest odd object id: the V8 heap-object id counter's position when the snapshot was taken. */
-export function maxObjectId(graph: HeapGraph): number {
-  return graph.cached('maxOddObjectId', () => {
-    const ids = graph.nodeId;
-    let max = 0;
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
-      if ((id & 1) === 1 && id > max) max = id;
-    }
-    return max;
-  });
-}
-
 /**
  * `graph`'s members by id: class of node i is classOf[i] when sizes[i] ≠ 0. The table when it fits
  * ('auto'), else (or with 'sorted') the id-sorted lists.
@@ -52,21 +37,16 @@ export function membersById(graph: HeapGraph, classOf: ArrayLike<number>, sizes:
 }
 
 function membersTable(graph: HeapGraph, classOf: ArrayLike<number>, sizes: SizeColumn): MembersById | null {
-  const n = graph.nodeCount;
-  const slots = (maxObjectId(graph) >>> 1) + 1;
-  if (slots > SPARSE_SLOTS_PER_NODE * n + 1024) return null;
-  const oddIds = new Uint32Array(slots);
+  // Its existence says the odd ids are dense and unique; the same-process check (ordinalOfId) uses it too.
+  const direct = graph.directIdTable();
+  if (direct === null) return null;
+  const oddIds = new Uint32Array(direct.length);
   const even: number[] = [];
   const ids = graph.nodeId;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < graph.nodeCount; i++) {
     const id = ids[i];
-    if ((id & 1) === 0) {
-      even.push(i);
-      continue;
-    }
-    const slot = id >>> 1;
-    if (oddIds[slot] !== 0) return null;
-    oddIds[slot] = sizes[i] === 0 ? NON_MEMBER : classOf[i] + 1;
+    if ((id & 1) === 0) even.push(i);
+    else oddIds[id >>> 1] = sizes[i] === 0 ? NON_MEMBER : classOf[i] + 1;
   }
   even.sort((a, b) => ids[a] - ids[b]);
   const evenIds = Uint32Array.from(even, (i) => ids[i]);
@@ -128,7 +108,7 @@ function joinTable(
   const classCount = added.length;
   const newAdded = new Float64Array(classCount);
   const matched = new Float64Array(classCount);
-  const seen = new Uint8Array(((maxObjectId(graph) >>> 1) >>> 3) + 1);
+  const seen = new Uint8Array(((graph.maxOddObjectId() >>> 1) >>> 3) + 1);
   const evenSeen = new Set<number>();
   for (let i = 0; i < n; i++) {
     const id = ids[i];

@@ -185,7 +185,7 @@ export class HeapGraph {
    * repeated odd ids (hand-made snapshots) use the sorted id index instead.
    */
   ordinalOfId(id: number): number {
-    const direct = this.#directIds ??= buildDirectIdTable(this.nodeId);
+    const direct = this.directIdTable();
     if (direct !== null) {
       if ((id & 1) === 1) return (id >>> 1) < direct.length ? direct[id >>> 1] - 1 : -1;
       return this.nodeId.indexOf(id);
@@ -195,7 +195,28 @@ export class HeapGraph {
     return k < 0 ? -1 : ordinals[k];
   }
 
+  /**
+   * Ordinal + 1 per odd id (index id >>> 1, 0 = no such node), built once; null when the odd ids are
+   * sparse (more than DIRECT_ID_SLOTS_PER_NODE slots per node) or repeat.
+   */
+  directIdTable(): Uint32Array | null {
+    if (this.#directIds === undefined) this.#directIds = buildDirectIdTable(this.nodeId, this.maxOddObjectId());
+    return this.#directIds;
+  }
+
   #directIds: Uint32Array | null | undefined;
+
+  /** Highest odd object id: V8's heap-object id counter when the snapshot was taken (0 if none). */
+  maxOddObjectId(): number {
+    if (this.#maxOddId === undefined) {
+      let max = 0;
+      for (let i = 0; i < this.nodeId.length; i++) if ((this.nodeId[i] & 1) === 1 && this.nodeId[i] > max) max = this.nodeId[i];
+      this.#maxOddId = max;
+    }
+    return this.#maxOddId;
+  }
+
+  #maxOddId: number | undefined;
 
   /** Every node by increasing id: sortedIds[k] is the id of node ordinals[k]. Built once, 8 B/node. */
   idIndex(): { sortedIds: Uint32Array; ordinals: Uint32Array } {
@@ -281,10 +302,8 @@ function buildRetainers(nodeCount: number, firstEdge: Uint32Array, edgeTarget: U
 /** Most table slots per node before the direct id table counts as sparse (then: sorted index). */
 const DIRECT_ID_SLOTS_PER_NODE = 4;
 
-/** Ordinal + 1 per odd id (index id >>> 1, 0 = none), or null when odd ids are sparse or repeat. */
-function buildDirectIdTable(nodeId: Uint32Array): Uint32Array | null {
-  let maxOdd = 0;
-  for (let i = 0; i < nodeId.length; i++) if ((nodeId[i] & 1) === 1 && nodeId[i] > maxOdd) maxOdd = nodeId[i];
+/** See HeapGraph.directIdTable. */
+function buildDirectIdTable(nodeId: Uint32Array, maxOdd: number): Uint32Array | null {
   const slots = (maxOdd >>> 1) + 1;
   if (slots > DIRECT_ID_SLOTS_PER_NODE * nodeId.length + 1024) return null;
   const table = new Uint32Array(slots);
