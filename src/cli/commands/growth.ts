@@ -80,6 +80,7 @@ export interface ResolvedGrowthSettings {
   names: NameMode;
   rawSizes: boolean;
   countsOnly: boolean;
+  /** Retained sizes and retainer chains: on unless --no-retainers, never with --counts-only. */
   retainers: boolean;
   output?: string;
   /** Where the config came from, if anywhere. */
@@ -106,6 +107,7 @@ export function resolveGrowthSettings(options: GrowthCommandOptions, cwd = proce
   } catch (error) {
     throw new LeakscopeError(`--ignore: bad regular expression (${(error as Error).message})`);
   }
+  const countsOnly = options.countsOnly ?? config.countsOnly ?? false;
   const format: GrowthFormat = options.json ? 'json' : options.format ?? config.format ?? 'text';
   if (options.json && options.format !== undefined && options.format !== 'json') {
     throw new LeakscopeError(`--json contradicts --format ${options.format}`);
@@ -123,8 +125,8 @@ export function resolveGrowthSettings(options: GrowthCommandOptions, cwd = proce
     limit: options.limit ?? config.limit ?? DEFAULT_LIMIT,
     names: options.names ?? config.names ?? 'devtools',
     rawSizes: options.rawSizes ?? false,
-    countsOnly: options.countsOnly ?? config.countsOnly ?? false,
-    retainers: options.retainers ?? true,
+    countsOnly,
+    retainers: (options.retainers ?? true) && !countsOnly,
     output: options.output,
     configFile: loaded?.file,
     warnings: loaded?.warnings ?? [],
@@ -140,13 +142,12 @@ export async function reportGrowth(files: string[], options: GrowthCommandOption
   if (files.length < 2) throw new LeakscopeError('growth needs at least two snapshots, oldest first');
   const settings = resolveGrowthSettings(options);
   for (const warning of settings.warnings) process.stderr.write(`leakscope: warning: ${sanitizeLine(warning)}\n`);
-  const withRetainers = settings.retainers && !settings.countsOnly;
   // The earlier snapshots are read and summarised in a worker while this thread reads the last.
   const { result, last } = await computeGrowthOfFiles(files, {
-    names: settings.names, rawSizes: settings.rawSizes, countsOnly: settings.countsOnly, labels: files, retainedSizes: withRetainers,
+    names: settings.names, rawSizes: settings.rawSizes, countsOnly: settings.countsOnly, labels: files, retainedSizes: settings.retainers,
     load: loadForCli,
     // What the retainer chains need, computed while the worker finishes.
-    prepareLast: withRetainers ? (graph) => { computeChainParents(graph); } : undefined,
+    prepareLast: settings.retainers ? (graph) => { computeChainParents(graph); } : undefined,
   });
   return reportGrowthResult(result, last, settings);
 }
@@ -154,15 +155,14 @@ export async function reportGrowth(files: string[], options: GrowthCommandOption
 /** The same, for snapshots already in memory (`run` holds the graphs it just captured). */
 export async function reportGrowthOfGraphs(graphs: HeapGraph[], labels: string[], settings: ResolvedGrowthSettings): Promise<number> {
   const result = computeGrowth(graphs, {
-    names: settings.names, rawSizes: settings.rawSizes, countsOnly: settings.countsOnly, labels, retainedSizes: settings.retainers && !settings.countsOnly,
+    names: settings.names, rawSizes: settings.rawSizes, countsOnly: settings.countsOnly, labels, retainedSizes: settings.retainers,
   });
   return reportGrowthResult(result, graphs[graphs.length - 1], settings);
 }
 
 async function reportGrowthResult(result: GrowthResult, last: HeapGraph, settings: ResolvedGrowthSettings): Promise<number> {
-  const withRetainers = settings.retainers && !settings.countsOnly;
   const gate = evaluateGate(result, settings.gate);
-  const retainers = withRetainers ? describeTopClasses(last, result, gate.verdicts, settings.gate, gate.violations.map((v) => v.key)) : new Map();
+  const retainers = settings.retainers ? describeTopClasses(last, result, gate.verdicts, settings.gate, gate.violations.map((v) => v.key)) : new Map();
   const report: GrowthReport = { result, gate, failOnGrowth: settings.failOnGrowth, limit: settings.limit, minDelta: settings.gate.minDelta, retainers };
 
   const rendered = settings.format === 'json' ? renderJson(growthToJson(report))
