@@ -64,7 +64,7 @@ function findChainParents(graph: HeapGraph): ChainParents {
   const parentEdge = new Int32Array(n).fill(-1);
   /** Nodes an ephemeron edge may be a candidate for: decided from all their retainers below. */
   const hasEphemeronCandidate = new Uint8Array(n);
-  let ephemeronTargets = 0;
+  let anyEphemeronCandidate = false;
 
   const isBetter = (source: number, edge: number, w: number): boolean => {
     const best = parentEdge[w];
@@ -80,8 +80,8 @@ function findChainParents(graph: HeapGraph): ChainParents {
   };
   const consider = (v: number, e: number, w: number) => {
     if (ephemeronOf(ctx, e) !== undefined) {
-      if (hasEphemeronCandidate[w] === 0) ephemeronTargets++;
       hasEphemeronCandidate[w] = 1;
+      anyEphemeronCandidate = true;
     } else if (isBetter(v, e, w)) {
       parentNode[w] = v;
       parentEdge[w] = e;
@@ -103,7 +103,7 @@ function findChainParents(graph: HeapGraph): ChainParents {
       }
     }
   }
-  if (ephemeronTargets > 0) {
+  if (anyEphemeronCandidate) {
     const retainers = gatherRetainers(graph, hasEphemeronCandidate);
     for (const [w, list] of retainers) {
       parentNode[w] = -1;

@@ -160,10 +160,9 @@ export function computeDistances(graph: HeapGraph): Int32Array {
 /**
  * Called by the search for every strong edge v → w that could be the last hop of a shortest chain
  * to w: w's distance is v's plus one (set just now or earlier in this layer), or w has no distance
- * yet and the edge is an ephemeron edge (its pair may still give w that distance). `isFirst`: this
- * edge just gave w its distance.
+ * yet and the edge is an ephemeron edge (its pair may still give w that distance).
  */
-export type ChainCandidateVisitor = (v: number, e: number, w: number, isFirst: boolean) => void;
+export type ChainCandidateVisitor = (v: number, e: number, w: number) => void;
 
 /**
  * The distance search, reporting chain candidates along the way (chain-parents.ts picks each node's
@@ -197,16 +196,16 @@ function runDistanceSearch(graph: HeapGraph, visit?: ChainCandidateVisitor): Int
         const w = edgeTarget[e];
         const dw = distances[w];
         if (dw !== NO_DISTANCE) {
-          if (visit !== undefined && dw === d && isDistanceEdge(ctx, v, e)) visit(v, e, w, false);
+          if (visit !== undefined && dw === d && isDistanceEdge(ctx, v, e)) visit(v, e, w);
           continue;
         }
         if (!followsForDistance(ctx, v, e)) {
-          if (visit !== undefined && ephemeronOf(ctx, e) !== undefined) visit(v, e, w, false);
+          if (visit !== undefined && ephemeronOf(ctx, e) !== undefined) visit(v, e, w);
           continue;
         }
         distances[w] = d;
         queue[queueLength++] = w;
-        if (visit !== undefined) visit(v, e, w, true);
+        if (visit !== undefined) visit(v, e, w);
       }
     }
   };
