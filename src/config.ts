@@ -9,7 +9,7 @@
 //
 //   { "failOnGrowth": true, "minDelta": 10, "thresholds": { "RequestContext": 0, "*": 100 },
 //     "thresholdBytes": 5000000, "ignore": ["(string)", "/^Detached /"], "includeInternals": false,
-//     "names": "devtools" }
+//     "allHolders": false, "names": "devtools" }
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,6 +25,7 @@ export interface LeakscopeConfig {
   thresholdBytes?: number;
   ignore?: string[];
   includeInternals?: boolean;
+  allHolders?: boolean;
   names?: 'devtools' | 'raw';
   limit?: number;
   format?: 'text' | 'json' | 'markdown';
@@ -56,6 +57,7 @@ const CHECKS: Record<keyof LeakscopeConfig, Check> = {
   thresholdBytes: isCount,
   ignore: (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? null : 'an array of class names or "/regex/" strings'),
   includeInternals: isBoolean,
+  allHolders: isBoolean,
   names: oneOf('devtools', 'raw'),
   limit: isCount,
   format: oneOf('text', 'json', 'markdown'),

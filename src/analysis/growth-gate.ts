@@ -6,7 +6,14 @@
 //     first-use caches) drops out because it does not repeat.
 //   - Its allowance is, in order: an explicit threshold for its name or key (`--threshold NAME=N`),
 //     the catch-all `*=N`, or `minDelta − 1` (default minDelta 10: growth by fewer than 10 objects
-//     is noise). It violates when its count delta exceeds the allowance; `NAME=0` fails on any growth.
+//     is noise). `NAME=0` fails on any growth.
+//   - What is measured against the allowance: with an explicit NAME threshold, the count delta (the
+//     user named the class, so every object counts). Otherwise the count delta *and* the number of
+//     new objects the program holds (holders.ts) must both exceed it: new objects held only by the
+//     stack of the code that wrote the snapshot, by V8's code metadata (lazily compiled functions'
+//     constant pools, feedback, allocation sites) or weakly are reported, never gated, unless
+//     `allHolders`. Measured on fresh runs of a healthy Express server (bench `noise`): without this
+//     rule the default gate failed 2 runs in 4 on `(string)` held by constant pools and handle scopes.
 //   - Ignored classes (`--ignore NAME|/regex/`) never violate. V8 internals (V8_INTERNAL_CLASSES)
 //     are ignored too unless `includeInternals` is set or a threshold names them explicitly.
 //   - `thresholdBytes`: the Σ self-size growth of the classes the gate watches (internals and
@@ -15,6 +22,8 @@
 // Pure: settings and a growth result in, violations out; printing and exit codes are the CLI's.
 
 import type { ClassGrowth, GrowthResult } from './growth.ts';
+import { isBuiltInClassName } from '../snapshot/class-names.ts';
+import { didYouMean, suggestClassNames } from './class-suggestions.ts';
 
 /**
  * Classes that are V8's own bookkeeping, not objects a program allocates. They grow for a long time
@@ -46,6 +55,8 @@ export interface GateSettings {
   ignore: string[];
   includeInternals: boolean;
   minDelta: number;
+  /** Count new objects whatever holds them (transient roots, V8 code metadata, weak refs) too. */
+  allHolders?: boolean;
 }
 
 export type ViolationRule = 'min-delta' | 'threshold' | 'threshold-bytes';
@@ -55,6 +66,13 @@ export interface Violation {
   key: string;
   /** Count growth (objects), or byte growth for `threshold-bytes`. */
   delta: number;
+  /** New objects of the class the program holds (null when unknown: counts-only, or bytes). */
+  heldByProgram: number | null;
+  /**
+   * A built-in class (`(string)`, `(number)`…) whose growth another violating, named class explains:
+   * that class's new objects hold all but fewer than the allowance of its program-held new objects.
+   */
+  explainedBy: { name: string; key: string } | null;
   /** The allowance that was exceeded: the largest delta that would have passed. */
   limit: number;
   rule: ViolationRule;
@@ -95,6 +113,14 @@ export function isV8Internal(name: string): boolean {
   return V8_INTERNAL_CLASSES.includes(name);
 }
 
+/**
+ * The objects the gate weighs for a class without an explicit threshold: its count delta, but no more
+ * than the new objects the program holds (unless allHolders, or the holders are unknown).
+ */
+export function gatedGrowth(c: ClassGrowth, allHolders: boolean): number {
+  return c.heldBy === null || allHolders ? c.delta : Math.min(c.delta, c.heldBy.program);
+}
+
 export function evaluateGate(result: GrowthResult, settings: GateSettings): GateResult {
   const ignore = compileIgnore(settings.ignore);
   const catchAll = settings.thresholds.get(ALL_CLASSES);
@@ -111,18 +137,91 @@ export function evaluateGate(result: GrowthResult, settings: GateSettings): Gate
     watchedBytes += c.sizeDelta;
     if (!c.monotonic) continue;
     const limit = explicit ?? catchAll ?? settings.minDelta - 1;
-    if (c.delta > limit) {
-      violations.push({ name: c.name, key: c.key, delta: c.delta, limit, rule: explicit !== undefined || catchAll !== undefined ? 'threshold' : 'min-delta' });
+    // V8's own classes are held by V8 by definition: gating them (includeInternals) counts every holder.
+    const allHolders = (settings.allHolders ?? false) || isV8Internal(c.name);
+    const weighed = explicit !== undefined ? c.delta : gatedGrowth(c, allHolders);
+    if (weighed > limit) {
+      violations.push({
+        name: c.name, key: c.key, delta: c.delta, heldByProgram: c.heldBy?.program ?? null, explainedBy: null, limit,
+        rule: explicit !== undefined || catchAll !== undefined ? 'threshold' : 'min-delta',
+      });
     }
   }
+  explainBuiltInViolations(violations, result);
+  violations.sort(compareViolations);
   if (settings.thresholdBytes !== undefined && watchedBytes > settings.thresholdBytes) {
-    violations.push({ name: TOTAL_BYTES_NAME, key: TOTAL_BYTES_NAME, delta: watchedBytes, limit: settings.thresholdBytes, rule: 'threshold-bytes' });
+    violations.push({
+      name: TOTAL_BYTES_NAME, key: TOTAL_BYTES_NAME, delta: watchedBytes, heldByProgram: null, explainedBy: null, limit: settings.thresholdBytes, rule: 'threshold-bytes',
+    });
   }
   return { violations, verdicts };
 }
 
+/**
+ * Share of a built-in class's program-held new objects that one violating named class must hold for
+ * the built-in growth to count as part of that leak. In the leaky noise-suite server 98–99% of the
+ * new strings and numbers hang off the leaked AuditEntry objects; the rest are timers and caches a
+ * healthy server also churns (20 numbers, 13 strings), which a remainder-below-the-allowance rule
+ * would have turned into separate findings.
+ */
+export const EXPLAINED_SHARE = 0.8;
+
+/**
+ * A violating `(string)` whose new strings are nearly all held by new `AuditEntry` objects, when
+ * `AuditEntry` violates too, is part of that leak, not a second one: mark it explained.
+ */
+function explainBuiltInViolations(violations: Violation[], result: GrowthResult): void {
+  const violatingNamed = new Map(violations.filter((v) => !isBuiltInClassName(v.name)).map((v) => [v.key, v]));
+  const byKey = new Map(result.classes.map((c) => [c.key, c]));
+  for (const v of violations) {
+    const c = byKey.get(v.key);
+    if (!c || !isBuiltInClassName(c.name) || c.mainHolder === null || c.heldBy === null) continue;
+    if (!violatingNamed.has(c.mainHolder.key)) continue;
+    const unexplained = c.heldBy.program - c.mainHolder.count;
+    if (unexplained <= v.limit || c.mainHolder.count >= EXPLAINED_SHARE * c.heldBy.program) v.explainedBy = { name: c.mainHolder.name, key: c.mainHolder.key };
+  }
+}
+
+/**
+ * The leak first: unexplained violations before explained ones, named classes before built-in ones,
+ * then by the new objects the program holds (the class that leaks one object per call before the
+ * strings and numbers those objects hold), then by count growth.
+ */
+export function compareViolations(a: Violation, b: Violation): number {
+  return Number(a.explainedBy !== null) - Number(b.explainedBy !== null)
+    || Number(isBuiltInClassName(a.name)) - Number(isBuiltInClassName(b.name))
+    || (b.heldByProgram ?? b.delta) - (a.heldByProgram ?? a.delta)
+    || b.delta - a.delta
+    || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+}
+
 function explicitThreshold(thresholds: Map<string, number>, c: ClassGrowth): number | undefined {
   return thresholds.get(c.key) ?? thresholds.get(c.name);
+}
+
+/**
+ * Gate settings that name no class of any snapshot: thresholds and exact ignore names that match no
+ * class name or key, and ignore regexes that match no name. Each comes back as a warning with the
+ * closest class names, so a typo cannot switch the gate off unnoticed.
+ */
+export function checkGateNames(result: GrowthResult, settings: Pick<GateSettings, 'thresholds' | 'ignore'>): string[] {
+  const { names, keys } = result.knownClasses;
+  const known = new Set([...names, ...keys]);
+  const warnings: string[] = [];
+  const unknown = (what: string, name: string) => `${what} ${JSON.stringify(name)} matches no class in any snapshot${didYouMean(suggestClassNames(name, names))}`;
+  for (const name of settings.thresholds.keys()) {
+    if (name !== ALL_CLASSES && !known.has(name)) warnings.push(unknown('threshold', name));
+  }
+  for (const pattern of settings.ignore) {
+    const m = /^\/(.*)\/([a-z]*)$/s.exec(pattern);
+    if (m) {
+      const regex = new RegExp(m[1], m[2]);
+      if (!names.some((name) => { regex.lastIndex = 0; return regex.test(name); })) warnings.push(`ignore ${pattern} matches no class in any snapshot`);
+    } else if (!known.has(pattern)) {
+      warnings.push(unknown('ignore', pattern));
+    }
+  }
+  return warnings;
 }
 
 /** Parses `NAME=N` (the name may itself contain `=`; the last one splits). */

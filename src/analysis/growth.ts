@@ -27,11 +27,12 @@
 // pass each over the first and the last snapshot's ids (members-by-id.ts).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-import { computeClassIndex, inferInterfaceDefinitions, type InterfaceDefinition, type NameMode } from '../snapshot/class-names.ts';
+import { computeClassIndex, inferInterfaceDefinitions, isBuiltInClassName, type InterfaceDefinition, type NameMode } from '../snapshot/class-names.ts';
 import { LeakscopeError, EXIT_USAGE } from '../errors.ts';
 import { selfSizesFor, sumByClass } from './histogram.ts';
 import { computeClassRetainedSizes } from './class-retained.ts';
 import { countAddedAndDeleted, membersById, type MembersById } from './members-by-id.ts';
+import { computeHolders, countHolders, HELD_BY_PROGRAM, NO_PARENT, type HolderCounts, type HoldersResult } from './holders.ts';
 
 export interface GrowthOptions {
   names?: NameMode;
@@ -84,6 +85,14 @@ export interface ClassGrowth {
   added: number | null;
   /** DevTools "# Deleted": ids in the class in the first snapshot but not in the last. */
   deleted: number | null;
+  /** What keeps the new-and-alive members alive, per kind (holders.ts); null when countsOnly. */
+  heldBy: HolderCounts | null;
+  /**
+   * For a built-in class (`(string)`, `(number)`, `Object`…): the named class whose new members hold
+   * most of its program-held new members, found by walking up from each to the first named object;
+   * null when none does (or countsOnly).
+   */
+  mainHolder: { name: string; key: string; count: number } | null;
   /** A few ids of new-and-alive members, ascending. */
   examples: number[];
   /** Ordinals (in the last snapshot) of every new-and-alive member: input for retainer chains. */
@@ -112,6 +121,8 @@ export interface GrowthResult {
   countsOnly: boolean;
   /** Evidence for each consecutive pair (empty when countsOnly). */
   sameProcess: SameProcessEvidence[];
+  /** Every class of any snapshot, changed or not (names and keys): what gate settings may name. */
+  knownClasses: { names: string[]; keys: string[] };
 }
 
 /**
@@ -346,7 +357,7 @@ export function combineGrowth(summaries: SnapshotSummary[], last: HeapGraph, sam
   const snapshots = summaries.map((s) => s.info);
 
   const lastK = summaries.length - 1;
-  const idFacts = countsOnly ? null : compareIds(summaries[0], counts[0], last, toGlobal[0], toGlobal[lastK], classCount, options.rawSizes, exampleCount, names);
+  const idFacts = countsOnly ? null : compareIds(summaries[0], counts[0], last, toGlobal[0], toGlobal[lastK], globalNames, globalKeys, options.rawSizes, exampleCount, names);
   const firstRetained = summaries[0].retained;
   const lastRetained = summaries[lastK].retained;
   const retained = firstRetained !== null && lastRetained !== null ? [byGlobal(firstRetained, 0), byGlobal(lastRetained, lastK)] : null;
@@ -373,6 +384,8 @@ export function combineGrowth(summaries: SnapshotSummary[], last: HeapGraph, sam
       newAliveSize: idFacts ? idFacts.newAliveSize[c] : null,
       added: idFacts ? idFacts.added[c] : null,
       deleted: idFacts ? idFacts.deleted[c] : null,
+      heldBy: idFacts ? idFacts.heldBy[c] : null,
+      mainHolder: idFacts ? idFacts.mainHolder[c] : null,
       examples: idFacts ? idFacts.examples[c] ?? [] : [],
       newOrdinals: idFacts ? idFacts.newOrdinalsOf(c) : new Uint32Array(0),
     });
@@ -385,6 +398,7 @@ export function combineGrowth(summaries: SnapshotSummary[], last: HeapGraph, sam
     names,
     countsOnly,
     sameProcess,
+    knownClasses: { names: globalNames, keys: globalKeys },
   };
 }
 
@@ -394,6 +408,8 @@ export function compareGrowth(a: ClassGrowth, b: ClassGrowth): number {
 }
 
 interface IdFacts {
+  heldBy: HolderCounts[];
+  mainHolder: ({ name: string; key: string; count: number } | null)[];
   newAlive: Float64Array;
   newAliveSize: Float64Array;
   added: Float64Array;
@@ -409,8 +425,9 @@ interface IdFacts {
  */
 function compareIds(
   first: SnapshotSummary, firstCounts: Float64Array, last: HeapGraph, firstMap: Uint32Array, lastMap: Uint32Array,
-  classCount: number, rawSizes: boolean | undefined, exampleCount: number, names: NameMode,
+  globalNames: string[], globalKeys: string[], rawSizes: boolean | undefined, exampleCount: number, names: NameMode,
 ): IdFacts {
+  const classCount = globalNames.length;
   const newAlive = new Float64Array(classCount);
   const newAliveSize = new Float64Array(classCount);
   const added = new Float64Array(classCount);
@@ -441,8 +458,70 @@ function compareIds(
   }
 
   countAddedAndDeleted(first.members!, firstMap, firstCounts, { graph: last, classOf: lastClassOf, sizes: lastSizes }, lastMap, added, deleted);
+  const holders = computeHolders(last);
+  const heldBy: HolderCounts[] = [];
+  for (let c = 0; c < classCount; c++) heldBy.push(countHolders(holders, ordinals.subarray(start[c], start[c + 1])));
+  const mainHolder = findMainHolders(last, holders, lastClassOf, lastMap, globalNames, globalKeys, ordinals, start, limit);
   return {
-    newAlive, newAliveSize, added, deleted, examples,
+    heldBy, mainHolder, newAlive, newAliveSize, added, deleted, examples,
     newOrdinalsOf: (c) => ordinals.slice(start[c], start[c + 1]),
   };
+}
+
+/**
+ * Per built-in class, the named class whose new members hold most of its program-held new members:
+ * from each such member, walk up the first search's parents (holders.ts) to the first object of a
+ * named class; it counts when that object is itself new. Walks stop at nodes already resolved and
+ * every node on a walk is resolved with it, so the total work is linear in the heap.
+ */
+function findMainHolders(
+  last: HeapGraph, holders: HoldersResult, lastClassOf: ArrayLike<number>, lastMap: Uint32Array,
+  globalNames: string[], globalKeys: string[], ordinals: Uint32Array, start: Uint32Array, firstMaxId: number,
+): ({ name: string; key: string; count: number } | null)[] {
+  const classCount = globalNames.length;
+  const isBuiltIn = globalNames.map(isBuiltInClassName);
+  const result: ({ name: string; key: string; count: number } | null)[] = new Array(classCount).fill(null);
+  const hasWork = isBuiltIn.some((b, c) => b && start[c + 1] > start[c]);
+  if (!hasWork) return result;
+  const UNRESOLVED = -2;
+  const NONE = -1;
+  // Per node: the global class of the new named object that holds it, NONE, or UNRESOLVED.
+  const holderClass = new Int32Array(last.nodeCount).fill(UNRESOLVED);
+  const path: number[] = [];
+  const resolve = (node: number): number => {
+    path.length = 0;
+    let x = node;
+    let answer = NONE;
+    while (true) {
+      if (holderClass[x] !== UNRESOLVED) { answer = holderClass[x]; break; }
+      const c = lastMap[lastClassOf[x]];
+      if (x !== node && !isBuiltIn[c]) {
+        const id = last.nodeId[x];
+        answer = (id & 1) === 1 && id > firstMaxId ? c : NONE;
+        holderClass[x] = answer;
+        break;
+      }
+      path.push(x);
+      const up = holders.parent[x];
+      if (up === NO_PARENT) break;
+      x = up;
+    }
+    for (const p of path) holderClass[p] = answer;
+    return answer;
+  };
+  for (let c = 0; c < classCount; c++) {
+    if (!isBuiltIn[c] || start[c + 1] === start[c]) continue;
+    const tally = new Map<number, number>();
+    for (let k = start[c]; k < start[c + 1]; k++) {
+      const node = ordinals[k];
+      if (holders.kind[node] !== HELD_BY_PROGRAM) continue;
+      const h = resolve(node);
+      if (h >= 0) tally.set(h, (tally.get(h) ?? 0) + 1);
+    }
+    let best = -1;
+    let bestCount = 0;
+    for (const [h, count] of tally) if (count > bestCount || (count === bestCount && h < best)) { best = h; bestCount = count; }
+    if (best >= 0) result[c] = { name: globalNames[best], key: globalKeys[best], count: bestCount };
+  }
+  return result;
 }

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { computeGrowth, type GrowthResult } from '../analysis/growth.ts';
 import { DEFAULT_MIN_DELTA, evaluateGate, type GateResult, type GateSettings } from '../analysis/growth-gate.ts';
 import { LeakscopeError } from '../errors.ts';
-import { describeNewObjectRetainers, renderGrowthText, type GrowthReport, type RetainerGroup } from '../report/growth-report.ts';
+import { describeLeakRetainers, renderGrowthText, type GrowthReport, type RetainerGroup } from '../report/growth-report.ts';
 import { PLAIN_STYLE } from '../report/style.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { loadSnapshot } from '../snapshot/load.ts';
@@ -53,9 +53,6 @@ export interface MeasureGrowthResult {
 }
 
 const DEFAULTS = { iterations: 30, warmup: 5, batches: 2 };
-/** Violating classes whose chains are described, and chain shapes per class: enough to act on. */
-const DESCRIBED_CLASSES = 3;
-const CHAIN_GROUPS = 3;
 const REPORT_LIMIT = 10;
 
 export async function measureGrowth(fn: (iteration: number) => unknown, options: MeasureGrowthOptions = {}): Promise<MeasureGrowthResult> {
@@ -89,7 +86,7 @@ export async function measureGrowth(fn: (iteration: number) => unknown, options:
     for (const file of files) graphs.push(await loadSnapshot(file));
     const growth = computeGrowth(graphs, { labels: files.map((f) => path.basename(f)) });
     const verdict = evaluateGate(growth, gate);
-    const retainers = describeViolations(graphs[graphs.length - 1], growth, verdict);
+    const retainers = describeLeakRetainers(graphs[graphs.length - 1], growth, verdict);
     const report: GrowthReport = { result: growth, gate: verdict, failOnGrowth: true, limit: REPORT_LIMIT, minDelta: gate.minDelta, retainers };
     return {
       growth,
@@ -136,16 +133,4 @@ function gateSettings(options: MeasureGrowthOptions): GateSettings {
     ignore.push(`/^(?!(?:${names})$)/`);
   }
   return { thresholds, ignore, includeInternals: false, minDelta };
-}
-
-/** The `chain --all` view of each violating class's new objects, largest groups first. */
-function describeViolations(last: HeapGraph, growth: GrowthResult, gate: GateResult): Map<string, RetainerGroup[]> {
-  const described = new Map<string, RetainerGroup[]>();
-  for (const violation of gate.violations) {
-    if (described.size >= DESCRIBED_CLASSES) break;
-    const growthOfClass = growth.classes.find((c) => c.key === violation.key);
-    if (!growthOfClass || growthOfClass.newOrdinals.length === 0 || described.has(violation.key)) continue;
-    described.set(violation.key, describeNewObjectRetainers(last, growthOfClass.newOrdinals, CHAIN_GROUPS));
-  }
-  return described;
 }

@@ -3,7 +3,9 @@
 // (./markdown.ts). Pure: data in, string out.
 
 import type { ClassGrowth, GrowthResult } from '../analysis/growth.ts';
-import type { ClassVerdict, GateResult, Violation } from '../analysis/growth-gate.ts';
+import { gatedGrowth, type ClassVerdict, type GateResult, type Violation } from '../analysis/growth-gate.ts';
+import { HOLDER_KINDS } from '../analysis/holders.ts';
+import { isBuiltInClassName } from '../snapshot/class-names.ts';
 import { formatBytes, formatCount, formatDelta } from './format.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
 import { PLAIN_STYLE, type Style } from './style.ts';
@@ -38,6 +40,8 @@ export interface GrowthReport {
   minDelta: number;
   /** Grouped retainer chains of the new objects, by class key (only for the classes described). */
   retainers: Map<string, RetainerGroup[]>;
+  /** Settings problems found against the snapshots (names that match no class), already worded. */
+  warnings?: string[];
 }
 
 export function isGateFailed(report: GrowthReport): boolean {
@@ -49,8 +53,32 @@ interface Row {
   verdict: ClassVerdict;
 }
 
-function rowsOf(report: GrowthReport): Row[] {
-  return report.result.classes.map((growth, i) => ({ growth, verdict: report.gate.verdicts[i] ?? 'watched' }));
+/**
+ * Every class of the result in report order: the violations first, in the gate's order (the leak
+ * before the strings and numbers it holds), then by the new objects the program holds, then by
+ * count growth (the analysis's order).
+ */
+function rowsOf(report: Pick<GrowthReport, 'result' | 'gate'>): Row[] {
+  const rank = new Map(report.gate.violations.map((v, i) => [v.key, i]));
+  const rows = report.result.classes.map((growth, i) => ({ growth, verdict: report.gate.verdicts[i] ?? 'watched', position: i }));
+  rows.sort((a, b) => (rank.get(a.growth.key) ?? Infinity) - (rank.get(b.growth.key) ?? Infinity)
+    || Number(isBuiltInClassName(a.growth.name)) - Number(isBuiltInClassName(b.growth.name))
+    || gatedGrowth(b.growth, false) - gatedGrowth(a.growth, false)
+    || a.position - b.position);
+  return rows;
+}
+
+/** The growing, gated classes a table shows (all of them with limit 0), and how many there are. */
+export function growingRows(report: GrowthReport): { shown: ClassGrowth[]; total: number } {
+  const growing = rowsOf(report).filter((r) => r.growth.delta > 0 && r.verdict === 'watched').map((r) => r.growth);
+  return { shown: limited(growing, report.limit), total: growing.length };
+}
+
+/** `13 program, 2 transient`: what holds a class's new objects, zero kinds left out. */
+export function formatHeldBy(c: ClassGrowth): string {
+  if (c.heldBy === null) return '';
+  const parts = HOLDER_KINDS.filter((kind) => c.heldBy![kind] > 0).map((kind) => `${formatCount(c.heldBy![kind])} ${kind}`);
+  return parts.length === 0 ? '–' : parts.join(', ');
 }
 
 function limited<T>(items: T[], limit: number): T[] {
@@ -74,6 +102,8 @@ export function growthToJson(report: GrowthReport): unknown {
       ...(c.retainedSizeDelta === null ? {} : { retainedSizes: c.retainedSizes, retainedSizeDelta: c.retainedSizeDelta }),
       newAlive: c.newAlive,
       newAliveSize: c.newAliveSize,
+      heldBy: c.heldBy,
+      ...(c.mainHolder === null ? {} : { mainHolder: c.mainHolder }),
       added: c.added,
       deleted: c.deleted,
       monotonic: c.monotonic,
@@ -86,7 +116,10 @@ export function growthToJson(report: GrowthReport): unknown {
     names: result.names,
     countsOnly: result.countsOnly,
     failed: isGateFailed(report),
-    violations: report.gate.violations.map((v) => ({ name: v.name, key: v.key, delta: v.delta, limit: v.limit, rule: v.rule })),
+    violations: report.gate.violations.map((v) => ({
+      name: v.name, key: v.key, delta: v.delta, heldByProgram: v.heldByProgram, limit: v.limit, rule: v.rule, explainedBy: v.explainedBy,
+    })),
+    warnings: report.warnings ?? [],
   };
 }
 
@@ -116,18 +149,35 @@ export function formatChain(steps: RetainerStep[]): string {
 
 export function describeViolation(v: Violation, minDelta: number): string {
   if (v.rule === 'threshold-bytes') return `${formatDelta(v.delta, formatBytes)} total self size, allowed ${formatBytes(v.limit)} (--threshold-bytes)`;
+  const held = v.heldByProgram === null || v.heldByProgram === v.delta ? '' : `, ${formatCount(v.heldByProgram)} new ones held by the program`;
+  if (v.explainedBy !== null) return `${formatDelta(v.delta)} objects${held}: held by the new ${v.explainedBy.name} objects, part of that leak`;
   const why = v.rule === 'min-delta' ? `grew at every step by ≥ --min-delta ${minDelta}` : `threshold ${v.limit}`;
-  return `${formatDelta(v.delta)} objects, allowed +${formatCount(v.limit)} (${why})`;
+  return `${formatDelta(v.delta)} objects${held}, allowed +${formatCount(v.limit)} (${why})`;
 }
 
-/** The verdict in one line: what CI logs show first. */
+/** `AuditEntry +955 (holding (number) +955, (string) +959)`: a violation with what it explains. */
+function describeLeak(v: Violation, explained: Violation[]): string {
+  const own = `${v.name} ${formatDelta(v.delta, v.rule === 'threshold-bytes' ? formatBytes : formatCount)}`;
+  const held = explained.filter((x) => x.explainedBy?.key === v.key);
+  if (held.length === 0) return own;
+  const shown = held.slice(0, 3).map((x) => `${x.name} ${formatDelta(x.delta)}`).join(', ');
+  return `${own} (holding ${shown}${held.length > 3 ? `, +${held.length - 3} more` : ''})`;
+}
+
+/**
+ * The verdict in one line: what CI logs show first. Leads with the leak: built-in classes that a
+ * violating named class holds are listed with it, not as separate findings.
+ */
 export function renderVerdictLine(report: GrowthReport): string {
-  const n = report.gate.violations.length;
-  if (n === 0) return 'PASS  no class grew beyond its allowance';
-  const names = report.gate.violations.slice(0, 3).map((v) => `${v.name} ${formatDelta(v.delta, v.rule === 'threshold-bytes' ? formatBytes : formatCount)}`).join(', ');
+  const violations = report.gate.violations;
+  if (violations.length === 0) return 'PASS  no class grew beyond its allowance';
+  const explained = violations.filter((v) => v.explainedBy !== null);
+  const leads = violations.filter((v) => v.explainedBy === null);
+  const n = leads.length;
+  const names = leads.slice(0, 3).map((v) => describeLeak(v, explained)).join(', ');
   const more = n > 3 ? `, +${n - 3} more` : '';
   const head = isGateFailed(report) ? 'FAIL' : 'GREW';
-  return `${head}  ${n} ${n === 1 ? 'class' : 'classes'} grew beyond the allowance: ${sanitizeForTerminal(names, 200)}${more}${isGateFailed(report) ? '' : ' (--fail-on-growth makes this fail)'}`;
+  return `${head}  ${n} ${n === 1 ? 'class' : 'classes'} grew beyond the allowance: ${sanitizeForTerminal(names, 300)}${more}${isGateFailed(report) ? '' : ' (--fail-on-growth makes this fail)'}`;
 }
 
 export function renderGrowthText(report: GrowthReport, style: Style = PLAIN_STYLE): string {
@@ -146,8 +196,7 @@ export function renderGrowthText(report: GrowthReport, style: Style = PLAIN_STYL
   out.push('');
 
   const rows = rowsOf(report);
-  const growing = rows.filter((r) => r.growth.delta > 0 && r.verdict === 'watched');
-  const shown = limited(growing, report.limit);
+  const { shown, total: growingCount } = growingRows(report);
   const violating = new Set(report.gate.violations.map((v) => v.key));
   const hasRetained = result.classes.some((c) => c.retainedSizeDelta !== null);
   const isSeries = count > 2;
@@ -156,9 +205,9 @@ export function renderGrowthText(report: GrowthReport, style: Style = PLAIN_STYL
   } else {
     const head = ['Class', 'Counts', 'Δ count', 'Δ self size'];
     if (hasRetained) head.push('Δ retained');
-    if (!result.countsOnly) head.push('New alive', 'Examples');
+    if (!result.countsOnly) head.push('New alive', 'Held by', 'Examples');
     if (isSeries) head.push('Every step');
-    const tableRows: TableCell[][] = shown.map(({ growth: c }) => {
+    const tableRows: TableCell[][] = shown.map((c) => {
       const mark = violating.has(c.key);
       const row: TableCell[] = [
         mark ? { value: c.name, style: ['bold', 'red'] } : c.name,
@@ -167,18 +216,18 @@ export function renderGrowthText(report: GrowthReport, style: Style = PLAIN_STYL
         formatDelta(c.sizeDelta, formatBytes),
       ];
       if (hasRetained) row.push(c.retainedSizeDelta === null ? '' : formatDelta(c.retainedSizeDelta, formatBytes));
-      if (!result.countsOnly) row.push(formatCount(c.newAlive ?? 0), formatExamples(c.examples));
+      if (!result.countsOnly) row.push(formatCount(c.newAlive ?? 0), formatHeldBy(c), formatExamples(c.examples));
       if (isSeries) row.push(c.monotonic ? 'yes' : 'no');
       return row;
     });
     const align: ('left' | 'right')[] = ['left', 'right', 'right', 'right'];
     if (hasRetained) align.push('right');
-    if (!result.countsOnly) align.push('right', 'left');
+    if (!result.countsOnly) align.push('right', 'left', 'left');
     if (isSeries) align.push('left');
     out.push(renderTable({ head, rows: tableRows, align, style, maxCellWidth: 48 }));
   }
   const notes: string[] = [];
-  if (growing.length > shown.length) notes.push(`${formatCount(growing.length - shown.length)} more growing classes (--limit 0 shows all)`);
+  if (growingCount > shown.length) notes.push(`${formatCount(growingCount - shown.length)} more growing classes (--limit 0 shows all)`);
   const internal = rows.filter((r) => r.verdict === 'internal' && r.growth.delta > 0);
   if (internal.length > 0) notes.push(`V8 internals not gated: ${internal.map((r) => `${r.growth.name} ${formatDelta(r.growth.delta)}`).join(', ')} (--include-internals gates them)`);
   const ignored = rows.filter((r) => r.verdict === 'ignored' && r.growth.delta > 0);
@@ -186,7 +235,7 @@ export function renderGrowthText(report: GrowthReport, style: Style = PLAIN_STYL
   notes.push(`total size ${formatDelta(result.totalSizeDelta, formatBytes)}`);
   out.push(style.dim(sanitizeForTerminal(notes.join('; '), 1000)));
 
-  for (const { growth: c } of shown) {
+  for (const c of shown) {
     const groups = report.retainers.get(c.key);
     if (!groups || groups.length === 0) continue;
     out.push('');
@@ -198,6 +247,7 @@ export function renderGrowthText(report: GrowthReport, style: Style = PLAIN_STYL
     }
   }
 
+  for (const warning of report.warnings ?? []) out.push(style.yellow(`warning: ${sanitizeForTerminal(warning, 400)}`));
   out.push('');
   if (report.gate.violations.length > 0) {
     const line = renderVerdictLine(report);
@@ -207,6 +257,30 @@ export function renderGrowthText(report: GrowthReport, style: Style = PLAIN_STYL
     out.push(style.green(renderVerdictLine(report)));
   }
   return out.join('\n');
+}
+
+/** How many growing classes get their retainer chains described, and how many chain shapes each. */
+const DESCRIBED_CLASSES = 3;
+const CHAIN_GROUPS_PER_CLASS = 3;
+
+/**
+ * What holds the new objects of the classes a report explains: the unexplained violations in the
+ * gate's order (the leak first), then the largest growing watched classes, up to DESCRIBED_CLASSES.
+ * Built-in classes a violating named class explains are covered by that class's chains.
+ */
+export function describeLeakRetainers(last: HeapGraph, result: GrowthResult, gate: GateResult): Map<string, RetainerGroup[]> {
+  const described = new Map<string, RetainerGroup[]>();
+  const byKey = new Map(result.classes.map((c) => [c.key, c]));
+  const violators = gate.violations.filter((v) => v.explainedBy === null).map((v) => v.key);
+  const explained = new Set(gate.violations.filter((v) => v.explainedBy !== null).map((v) => v.key));
+  const growing = rowsOf({ result, gate }).filter((r) => r.verdict === 'watched' && r.growth.delta > 0 && !explained.has(r.growth.key)).map((r) => r.growth.key);
+  for (const key of [...violators, ...growing]) {
+    if (described.size >= DESCRIBED_CLASSES) break;
+    const c = byKey.get(key);
+    if (!c || described.has(key) || c.newOrdinals.length === 0) continue;
+    described.set(key, describeNewObjectRetainers(last, c.newOrdinals, CHAIN_GROUPS_PER_CLASS));
+  }
+  return described;
 }
 
 /**

@@ -5,7 +5,7 @@
 
 import { formatBytes, formatCount, formatDelta } from './format.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
-import { describeViolation, formatChain, formatExamples, formatSeries, isGateFailed, renderVerdictLine, type GrowthReport } from './growth-report.ts';
+import { describeViolation, formatChain, formatExamples, formatHeldBy, formatSeries, growingRows, isGateFailed, renderVerdictLine, type GrowthReport } from './growth-report.ts';
 
 // `( ) # + -` only act after `]` or at the start of a line, which escaped `[ ]` and our own line
 // starts rule out; leaving them keeps the raw Markdown readable in a log.
@@ -37,38 +37,36 @@ export function renderGrowthMarkdown(report: GrowthReport): string {
   out.push('');
   out.push(escapeMarkdown(renderVerdictLine(report), 400));
   out.push('');
+  for (const warning of report.warnings ?? []) out.push(`> ⚠️ ${escapeMarkdown(warning, 400)}`, '');
   if (report.gate.violations.length > 0) {
     for (const v of report.gate.violations) out.push(`- **${escapeMarkdown(v.name, 80)}**: ${escapeMarkdown(describeViolation(v, report.minDelta), 200)}`);
     out.push('');
   }
 
-  const growing = result.classes
-    .map((growth, i) => ({ growth, verdict: report.gate.verdicts[i] ?? 'watched' }))
-    .filter((r) => r.growth.delta > 0 && r.verdict === 'watched');
-  const shown = report.limit === 0 ? growing : growing.slice(0, report.limit);
+  const { shown, total: growingCount } = growingRows(report);
   if (shown.length > 0) {
     const hasRetained = result.classes.some((c) => c.retainedSizeDelta !== null);
     const head = ['Class', 'Counts', 'Δ count', 'Δ self size'];
     const align: ('left' | 'right')[] = ['left', 'right', 'right', 'right'];
     if (hasRetained) { head.push('Δ retained'); align.push('right'); }
-    if (!result.countsOnly) { head.push('New alive', 'Examples'); align.push('right', 'left'); }
+    if (!result.countsOnly) { head.push('New alive', 'Held by', 'Examples'); align.push('right', 'left', 'left'); }
     if (result.snapshots.length > 2) { head.push('Every step'); align.push('left'); }
-    const rows = shown.map(({ growth: c }) => {
+    const rows = shown.map((c) => {
       const row = [c.name, formatSeries(c.counts), formatDelta(c.delta), formatDelta(c.sizeDelta, formatBytes)];
       if (hasRetained) row.push(c.retainedSizeDelta === null ? '' : formatDelta(c.retainedSizeDelta, formatBytes));
-      if (!result.countsOnly) row.push(formatCount(c.newAlive ?? 0), formatExamples(c.examples));
+      if (!result.countsOnly) row.push(formatCount(c.newAlive ?? 0), formatHeldBy(c), formatExamples(c.examples));
       if (result.snapshots.length > 2) row.push(c.monotonic ? 'yes' : 'no');
       return row;
     });
     out.push(renderMarkdownTable(head, rows, align));
-    if (growing.length > shown.length) out.push('', `${formatCount(growing.length - shown.length)} more growing classes not shown.`);
+    if (growingCount > shown.length) out.push('', `${formatCount(growingCount - shown.length)} more growing classes not shown.`);
     out.push('');
   } else {
     out.push('No class grew.', '');
   }
 
   const chains: string[] = [];
-  for (const { growth: c } of shown) {
+  for (const c of shown) {
     const groups = report.retainers.get(c.key);
     if (!groups || groups.length === 0) continue;
     chains.push(`**${escapeMarkdown(c.name, 80)}** (${formatCount(c.newAlive ?? 0)} new):`, '');

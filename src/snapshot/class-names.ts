@@ -42,6 +42,15 @@ export interface InterfaceDefinition {
   count: number;
 }
 
+/**
+ * Built-in value and closure classes (`(string)`, `(number)`, `Function`, `system / Context`, `Object`,
+ * `Array`, `{a, b}`, any `(…)` group): what a leak is usually made of, but never what names it. A
+ * *named* class is anything else: a user's constructor, a Node or DOM type.
+ */
+export function isBuiltInClassName(name: string): boolean {
+  return /^[({]/.test(name) || name.startsWith('system / ') || name === 'Function' || name === 'Object' || name === 'Array';
+}
+
 export function computeClassIndex(graph: HeapGraph, mode: NameMode = 'devtools', interfaces?: InterfaceDefinition[]): ClassIndexResult {
   const cacheKey = `classIndex:${mode}`;
   if (interfaces === undefined) {

@@ -10,12 +10,12 @@ import { Option, type Command } from 'commander';
 import { computeGrowth, type GrowthResult } from '../../analysis/growth.ts';
 import { computeGrowthOfFiles } from '../../analysis/growth-files.ts';
 import { computeChainParents } from '../../analysis/chain-parents.ts';
-import { DEFAULT_MIN_DELTA, evaluateGate, parseThreshold, compileIgnore, type GateSettings } from '../../analysis/growth-gate.ts';
+import { DEFAULT_MIN_DELTA, checkGateNames, evaluateGate, parseThreshold, compileIgnore, type GateSettings } from '../../analysis/growth-gate.ts';
 import { loadConfig, type LeakscopeConfig } from '../../config.ts';
 import { EXIT_FINDING, EXIT_OK, LeakscopeError } from '../../errors.ts';
 import type { NameMode } from '../../snapshot/class-names.ts';
 import type { HeapGraph } from '../../snapshot/heap-graph.ts';
-import { describeNewObjectRetainers, growthToJson, isGateFailed, renderGrowthText, renderVerdictLine, type GrowthReport, type RetainerGroup } from '../../report/growth-report.ts';
+import { describeLeakRetainers, growthToJson, isGateFailed, renderGrowthText, renderVerdictLine, type GrowthReport } from '../../report/growth-report.ts';
 import { renderGrowthMarkdown } from '../../report/markdown.ts';
 import { renderJson } from '../../report/json.ts';
 import { writeFileAtomic } from '../../report/write-output.ts';
@@ -35,6 +35,7 @@ export interface GrowthCommandOptions {
   thresholdBytes?: number;
   ignore?: string[];
   includeInternals?: boolean;
+  allHolders?: boolean;
   minDelta?: number;
   names?: NameMode;
   rawSizes?: boolean;
@@ -44,9 +45,6 @@ export interface GrowthCommandOptions {
   retainers?: boolean;
 }
 
-/** How many growing classes get their retainer chains described, and how many chain shapes each. */
-const DESCRIBED_CLASSES = 3;
-const CHAIN_GROUPS_PER_CLASS = 3;
 const DEFAULT_LIMIT = 20;
 
 /**
@@ -62,6 +60,7 @@ export function addGrowthOptions(command: Command): Command {
     .option('--threshold-bytes <n>', 'allow the total self size of the gated classes to grow by up to N bytes', parseNonNegativeInt)
     .option('--ignore <NAME|/regex/>', 'never gate this class (exact name, or /regex/ on the name; repeatable)', collect)
     .option('--include-internals', 'gate V8 internals too: (compiled code), (system), (object shape), (array)')
+    .option('--all-holders', 'gate new objects whatever holds them: also those held only by the stack of the code that wrote the snapshot, by V8 code metadata or weakly')
     .option('--min-delta <n>', `a class fails only if it grew by at least N objects (default ${DEFAULT_MIN_DELTA}; explicit thresholds override)`, parseNonNegativeInt)
     .addOption(new Option('--format <format>', 'report format (default text)').choices(['text', 'json', 'markdown']))
     .option('--json', 'same as --format json')
@@ -118,6 +117,7 @@ export function resolveGrowthSettings(options: GrowthCommandOptions, cwd = proce
       thresholdBytes: options.thresholdBytes ?? config.thresholdBytes,
       ignore,
       includeInternals: options.includeInternals ?? config.includeInternals ?? false,
+      allHolders: options.allHolders ?? config.allHolders ?? false,
       minDelta: options.minDelta ?? config.minDelta ?? DEFAULT_MIN_DELTA,
     },
     failOnGrowth: options.failOnGrowth ?? config.failOnGrowth ?? false,
@@ -162,8 +162,11 @@ export async function reportGrowthOfGraphs(graphs: HeapGraph[], labels: string[]
 
 async function reportGrowthResult(result: GrowthResult, last: HeapGraph, settings: ResolvedGrowthSettings): Promise<number> {
   const gate = evaluateGate(result, settings.gate);
-  const retainers = settings.retainers ? describeTopClasses(last, result, gate.verdicts, settings.gate, gate.violations.map((v) => v.key)) : new Map();
-  const report: GrowthReport = { result, gate, failOnGrowth: settings.failOnGrowth, limit: settings.limit, minDelta: settings.gate.minDelta, retainers };
+  const warnings = checkGateNames(result, settings.gate);
+  // The text report on stdout carries its warnings; anywhere else they also go to stderr, for the log.
+  if (settings.format !== 'text' || settings.output) for (const warning of warnings) process.stderr.write(`leakscope: warning: ${sanitizeLine(warning)}\n`);
+  const retainers = settings.retainers ? describeLeakRetainers(last, result, gate) : new Map();
+  const report: GrowthReport = { result, gate, failOnGrowth: settings.failOnGrowth, limit: settings.limit, minDelta: settings.gate.minDelta, retainers, warnings };
 
   const rendered = settings.format === 'json' ? renderJson(growthToJson(report))
     : settings.format === 'markdown' ? renderGrowthMarkdown(report)
@@ -177,32 +180,6 @@ async function reportGrowthResult(result: GrowthResult, last: HeapGraph, setting
   return isGateFailed(report) ? EXIT_FINDING : EXIT_OK;
 }
 
-/** Chains for the violating classes first, then the largest growing watched classes. */
-/** Built-in value and closure classes: `(string)`, `(number)`, `Function`, `system / Context`, `Object`, `Array`, `{a, b}`. */
-function isGenericClass(name: string): boolean {
-  return /^[({]/.test(name) || name.startsWith('system / ') || name === 'Function' || name === 'Object' || name === 'Array';
-}
-
-function describeTopClasses(last: HeapGraph, result: GrowthResult, verdicts: string[], _gate: GateSettings, violatingKeys: string[]): Map<string, RetainerGroup[]> {
-  const described = new Map<string, RetainerGroup[]>();
-  const byKey = new Map(result.classes.map((c, i) => [c.key, { c, verdict: verdicts[i] }]));
-  const watched = result.classes.filter((c, i) => verdicts[i] === 'watched' && c.delta > 0).map((c) => c.key);
-  // The objects a user named explain a leak; strings, numbers, closures and contexts usually hang
-  // off them. Among the violators, describe named classes first (otherwise in the order given).
-  const violators = violatingKeys
-    .map((key, position) => ({ key, position, generic: isGenericClass(byKey.get(key)?.c.name ?? '') }))
-    .sort((a, b) => Number(a.generic) - Number(b.generic) || a.position - b.position)
-    .map((entry) => entry.key);
-  const order = [...violators, ...watched];
-  for (const key of order) {
-    if (described.size >= DESCRIBED_CLASSES) break;
-    const entry = byKey.get(key);
-    if (!entry || described.has(key) || entry.c.newOrdinals.length === 0) continue;
-    described.set(key, describeNewObjectRetainers(last, entry.c.newOrdinals, CHAIN_GROUPS_PER_CLASS));
-  }
-  return described;
-}
-
 export function registerGrowthCommand(program: Command): void {
   const command = program
     .command('growth')
@@ -210,9 +187,14 @@ export function registerGrowthCommand(program: Command): void {
     .argument('<snapshots...>', 'two or more .heapsnapshot files of ONE process, oldest first');
   addGrowthOptions(addClassOptions(command))
     .addHelpText('after', `
-Classes count as growing only if they grew at every step; V8 internals are not gated unless
---include-internals. Exit codes: 0 no violation, 1 violations with --fail-on-growth, 2 bad input
-(including snapshots of different processes).
+A class fails the gate when its count grew at every step and at least --min-delta of its new
+objects are held by the program. New objects held only by the stack of the code that wrote the
+snapshot, by V8's code metadata (lazily compiled functions) or weakly are reported in "Held by",
+not gated (--all-holders gates them); V8 internals are not gated unless --include-internals.
+Built-in classes such as (string) that a failing named class holds are listed with it. Names in
+--threshold and --ignore that match no class get a warning with the closest names.
+Exit codes: 0 no violation, 1 violations with --fail-on-growth, 2 bad input (including snapshots
+of different processes).
 
 Examples:
   $ leakscope growth before.heapsnapshot after.heapsnapshot
