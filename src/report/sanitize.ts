@@ -25,36 +25,60 @@ function hex(cp: number, width: number): string {
 }
 
 /**
- * True for code points a terminal or a renderer may act on rather than print:
- * C0 controls, DEL, C1 controls (0x9b is a one-byte CSI), bidi embeddings/overrides/isolates and the
- * invisible direction marks, line/paragraph separators (they break lines in some viewers), and lone
- * surrogates (not encodable as UTF-8; they turn into U+FFFD or break strict encoders).
+ * Code points that JSON.stringify writes raw but a terminal or a viewer may act on: DEL and the C1
+ * controls (0x9b is a one-byte CSI), the line/paragraph separators (they break lines in some viewers)
+ * with the bidi embeddings/overrides next to them, the bidi isolates, and the invisible direction
+ * marks. Inclusive [first, last] ranges; the one table behind both the terminal and the JSON escapes.
+ */
+const RAW_IN_JSON_UNSAFE_RANGES: readonly (readonly [number, number])[] = [
+  [0x7f, 0x9f],
+  [0x061c, 0x061c],
+  [0x200e, 0x200f],
+  [0x2028, 0x202e],
+  [0x2066, 0x2069],
+];
+
+const RAW_IN_JSON_UNSAFE = new RegExp(
+  `[${RAW_IN_JSON_UNSAFE_RANGES.map(([first, last]) => (first === last ? unicodeEscape(first) : `${unicodeEscape(first)}-${unicodeEscape(last)}`)).join('')}]`,
+  'g',
+);
+
+/** The escape JSON and JavaScript both read back as the same code unit. */
+function unicodeEscape(unit: number): string {
+  return `\\u${hex(unit, 4)}`;
+}
+
+/**
+ * Escapes, in text JSON.stringify produced, the code points it leaves raw (RAW_IN_JSON_UNSAFE_RANGES)
+ * as `\uXXXX`. They can only occur inside string literals and are never `"` or `\`, so escaping
+ * them in the whole text is escaping them in every string, in one linear pass over it.
+ */
+export function escapeRawControlsInJson(json: string): string {
+  return json.replace(RAW_IN_JSON_UNSAFE, (c) => unicodeEscape(c.charCodeAt(0)));
+}
+
+/**
+ * True for code points a terminal or a renderer may act on rather than print: C0 controls, the
+ * RAW_IN_JSON_UNSAFE_RANGES, and lone surrogates (not encodable as UTF-8; they turn into U+FFFD or
+ * break strict encoders).
  */
 function isUnsafeCodePoint(cp: number): boolean {
-  return (
-    cp < 0x20 ||
-    (cp >= 0x7f && cp <= 0x9f) ||
-    (cp >= 0x202a && cp <= 0x202e) ||
-    (cp >= 0x2066 && cp <= 0x2069) ||
-    cp === 0x200e ||
-    cp === 0x200f ||
-    cp === 0x061c ||
-    cp === 0x2028 ||
-    cp === 0x2029 ||
-    (cp >= 0xd800 && cp <= 0xdfff)
-  );
+  if (cp < 0x7f) return cp < 0x20;
+  if (cp >= 0xd800 && cp <= 0xdfff) return true;
+  for (const [first, last] of RAW_IN_JSON_UNSAFE_RANGES) if (cp >= first && cp <= last) return true;
+  return false;
 }
 
 // Terminal style: short C escapes where they exist, \xHH for the rest of the 8-bit range
 // (`\x1b` is what people search for when they see a stray escape), \uHHHH above it.
 const escapeForTerminal: EscapeCodePoint = (cp) =>
-  SHORT_ESCAPES[cp] ?? (cp <= 0xff ? `\\x${hex(cp, 2)}` : `\\u${hex(cp, 4)}`);
+  SHORT_ESCAPES[cp] ?? (cp <= 0xff ? `\\x${hex(cp, 2)}` : unicodeEscape(cp));
 
 // JSON style: what JSON.stringify would write, plus escapes for the characters JSON allows raw.
 const escapeForQuoted: EscapeCodePoint = (cp) => {
   if (cp === 0x22) return '\\"';
   if (cp === 0x5c) return '\\\\';
-  return SHORT_ESCAPES[cp] ?? `\\u${hex(cp, 4)}`;
+  return SHORT_ESCAPES[cp] ?? unicodeEscape(cp);
 };
 
 /**
