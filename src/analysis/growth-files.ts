@@ -79,7 +79,7 @@ export async function computeGrowthOfFiles(files: string[], options: GrowthFiles
       throw new Error(`growth worker failed: ${answer.crash}`);
     }
     const summaries = [...answer.summaries, lastSummary];
-    if (!countsOnly) assertSameProcessEvidence(answer.evidence, labels, summaries.map((s) => s.info.maxObjectId));
+    if (!countsOnly) assertSameProcessEvidence(answer.evidence, labels, summaries.map((s) => s.info.maxObjectId), summaries.map((s) => s.keys));
     return { result: combineGrowth(summaries, last, answer.evidence, options), last, usedWorker: true };
   } finally {
     worker.terminate();

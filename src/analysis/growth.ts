@@ -203,14 +203,49 @@ export function checkSameProcess(earlier: HeapGraph, later: HeapGraph): SameProc
 }
 
 /**
- * Throws a usage error (exit 2) unless the pair (earlier `a`, later `b`) comes from one process and
- * in that order. `maxA` and `maxB` are their maxObjectIds, for the message.
+ * How alike two snapshots' class composition is: the share of their located classes (keys with a
+ * script id and position, `3,12,4,RequestContext`) that both have (Jaccard). Script ids are numbered
+ * per process in load order, so two snapshots of one process agree almost fully, and so do two runs
+ * of one deterministic program; unrelated programs share almost nothing. null when either snapshot
+ * has too few located classes to tell.
  */
-function assertPairFromOneProcess(e: SameProcessEvidence, a: string, b: string, maxA: number, maxB: number): void {
+export function classCompositionAgreement(keysA: readonly string[], keysB: readonly string[]): number | null {
+  const located = (keys: readonly string[]) => new Set(keys.filter((key) => !key.startsWith(',')));
+  const a = located(keysA);
+  const b = located(keysB);
+  if (a.size < MIN_LOCATED_CLASSES || b.size < MIN_LOCATED_CLASSES) return null;
+  let shared = 0;
+  for (const key of a) if (b.has(key)) shared++;
+  return shared / (a.size + b.size - shared);
+}
+
+/** Located classes needed before the composition says anything (a bare `node -e` has ~40). */
+const MIN_LOCATED_CLASSES = 20;
+/** Composition agreement above which two snapshots are taken to be one program (one process, or two runs). */
+export const SAME_PROGRAM_MIN_AGREEMENT = 0.9;
+
+/**
+ * Throws a usage error (exit 2) unless the pair (earlier `a`, later `b`) comes from one process and
+ * in that order. `maxA` and `maxB` are their maxObjectIds, for the message; `composition` the
+ * pair's class composition agreement (computed only when the ids disagree).
+ */
+function assertPairFromOneProcess(e: SameProcessEvidence, a: string, b: string, maxA: number, maxB: number, composition: () => number | null): void {
   if (!e.isSameProcess) {
     const how = e.matched === 0
       ? 'they share no object ids'
       : `only ${formatPercent(e.fraction)} of the objects they share ids with have the same type and name (one process: ≥ ${formatPercent(SAME_PROCESS_MIN_AGREEMENT)})`;
+    const agreement = composition();
+    if (agreement !== null && agreement >= SAME_PROGRAM_MIN_AGREEMENT) {
+      // Same scripts, same classes: V8 renumbered its ids, or these are two runs of one program.
+      throw new LeakscopeError(
+        `${a} and ${b} have the same scripts and classes (${formatPercent(agreement)} alike) but their object ids disagree: ${how}. `
+        + 'Most likely V8 renumbered its object ids between them: Node 20 does when the inspector session that took a snapshot closes '
+        + '(for example two separate `leakscope snapshot --pid` series, or a debugger that attached and left); or they come from two runs of one program. '
+        + 'Ids cannot be compared across that: take the whole series over one connection (`leakscope snapshot --pid PID --count N`) or from inside the process '
+        + '(v8.writeHeapSnapshot), or pass --counts-only to compare class counts without ids',
+        EXIT_USAGE,
+      );
+    }
     throw new LeakscopeError(
       `${a} and ${b} do not come from the same process: ${how}. Object ids only mean something within one process; `
       + 'take every snapshot from the same running process, or pass --counts-only to compare class counts without ids',
@@ -228,19 +263,22 @@ function assertPairFromOneProcess(e: SameProcessEvidence, a: string, b: string, 
 
 /**
  * The same for a series: evidence[k - 1] is about snapshots k - 1 and k, `maxIds[k]` is snapshot
- * k's maxObjectId. Throws at the first bad pair, in order.
+ * k's maxObjectId, `keys[k]` its class keys. Throws at the first bad pair, in order.
  */
-export function assertSameProcessEvidence(evidence: SameProcessEvidence[], labels: string[], maxIds: number[]): void {
-  for (let k = 1; k < labels.length; k++) assertPairFromOneProcess(evidence[k - 1], labels[k - 1], labels[k], maxIds[k - 1], maxIds[k]);
+export function assertSameProcessEvidence(evidence: SameProcessEvidence[], labels: string[], maxIds: number[], keys: string[][]): void {
+  for (let k = 1; k < labels.length; k++) {
+    assertPairFromOneProcess(evidence[k - 1], labels[k - 1], labels[k], maxIds[k - 1], maxIds[k], () => classCompositionAgreement(keys[k - 1], keys[k]));
+  }
 }
 
 /** Throws a usage error (exit 2) unless every consecutive pair comes from one process, in order. */
-export function assertSameProcess(graphs: HeapGraph[], labels = graphs.map((g) => g.source.file)): SameProcessEvidence[] {
+export function assertSameProcess(graphs: HeapGraph[], labels = graphs.map((g) => g.source.file), names: NameMode = 'devtools'): SameProcessEvidence[] {
   const evidence: SameProcessEvidence[] = [];
   for (let k = 1; k < graphs.length; k++) {
     const e = checkSameProcess(graphs[k - 1], graphs[k]);
     // Pair by pair, so a bad pair is reported before later pairs are examined.
-    assertPairFromOneProcess(e, labels[k - 1], labels[k], graphs[k - 1].maxOddObjectId(), graphs[k].maxOddObjectId());
+    assertPairFromOneProcess(e, labels[k - 1], labels[k], graphs[k - 1].maxOddObjectId(), graphs[k].maxOddObjectId(),
+      () => classCompositionAgreement(computeClassIndex(graphs[k - 1], names).keys, computeClassIndex(graphs[k], names).keys));
     evidence.push(e);
   }
   return evidence;
@@ -304,7 +342,7 @@ export function computeGrowth(graphs: HeapGraph[], options: GrowthOptions = {}):
   const names = options.names ?? 'devtools';
   const countsOnly = options.countsOnly ?? false;
   const labels = options.labels ?? graphs.map((g) => g.source.file);
-  const sameProcess = countsOnly ? [] : assertSameProcess(graphs, labels);
+  const sameProcess = countsOnly ? [] : assertSameProcess(graphs, labels, names);
   const last = graphs[graphs.length - 1];
   const interfaces = names === 'devtools' ? inferInterfaceDefinitions(last) : undefined;
   const summaries = graphs.map((graph, k) => summariseSnapshot(graph, {

@@ -10,7 +10,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { computeGrowth, type GrowthResult } from '../analysis/growth.ts';
-import { DEFAULT_MIN_DELTA, evaluateGate, type GateResult, type GateSettings } from '../analysis/growth-gate.ts';
+import { DEFAULT_MIN_DELTA, checkGateNames, evaluateGate, type GateResult, type GateSettings } from '../analysis/growth-gate.ts';
+import { didYouMean, suggestClassNames } from '../analysis/class-suggestions.ts';
+import { registerCleanup } from './children.ts';
 import { LeakscopeError } from '../errors.ts';
 import { describeLeakRetainers, renderGrowthText, type GrowthReport, type RetainerGroup } from '../report/growth-report.ts';
 import { PLAIN_STYLE } from '../report/style.ts';
@@ -37,6 +39,8 @@ export interface MeasureGrowthOptions {
   /** Folder for the snapshots; default a temporary folder, removed afterwards unless `keep`. */
   dir?: string;
   keep?: boolean;
+  /** Stops the measurement at the next call or snapshot (rejects with the signal's reason); temp files are removed. */
+  signal?: AbortSignal;
 }
 
 export interface MeasureGrowthResult {
@@ -50,6 +54,10 @@ export interface MeasureGrowthResult {
   report: string;
   /** Snapshot files; deleted already unless `keep` or `dir` was given. */
   snapshots: string[];
+  /** Settings that name no class of any snapshot, worded with the closest names (see unknownTypes). */
+  warnings: string[];
+  /** Names in `types` and per-class `threshold` keys that match no class: the gate ignores them. */
+  unknownNames: string[];
 }
 
 const DEFAULTS = { iterations: 30, warmup: 5, batches: 2 };
@@ -65,21 +73,31 @@ export async function measureGrowth(fn: (iteration: number) => unknown, options:
   const isKept = options.keep === true || options.dir !== undefined;
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-measure-'));
   if (options.dir !== undefined) fs.mkdirSync(dir, { recursive: true });
-  // Built up front so these strings exist in every snapshot and never look like growth.
-  const files = Array.from({ length: batches + 1 }, (_, i) => path.join(dir, `measure-${process.pid}-${Date.now()}-${i}.heapsnapshot`));
+  // Removed on every way out: return, throw, abort, and a process that exits or is interrupted while
+  // the measurement still runs (a test that forgot its `await`).
+  const removeDir = () => { if (!isKept) fs.rmSync(dir, { recursive: true, force: true }); };
+  const unregister = registerCleanup(removeDir);
+  // Built and flattened up front, so these strings exist, unchanged, in every snapshot: a path
+  // concatenated here and flattened later by fs would be a new string in the last snapshot.
+  const files = Array.from({ length: batches + 1 }, (_, i) => flatString(path.join(dir, `measure-${process.pid}-${Date.now()}-${i}.heapsnapshot`)));
+  const checkAborted = () => { if (options.signal?.aborted) throw options.signal.reason ?? new LeakscopeError('measureGrowth was aborted'); };
   try {
     let call = 0;
     for (let i = 0; i < warmup; i++) {
+      checkAborted();
       const pending = callOnce(fn, call++);
       if (pending) await pending;
     }
+    checkAborted();
     await settledSnapshot(files[0]);
     for (let batch = 1; batch <= batches; batch++) {
       const size = Math.floor(iterations / batches) + (batch <= iterations % batches ? 1 : 0);
       for (let i = 0; i < size; i++) {
+        checkAborted();
         const pending = callOnce(fn, call++);
         if (pending) await pending;
       }
+      checkAborted();
       await settledSnapshot(files[batch]);
     }
     const graphs: HeapGraph[] = [];
@@ -87,7 +105,13 @@ export async function measureGrowth(fn: (iteration: number) => unknown, options:
     const growth = computeGrowth(graphs, { labels: files.map((f) => path.basename(f)) });
     const verdict = evaluateGate(growth, gate);
     const retainers = describeLeakRetainers(graphs[graphs.length - 1], growth, verdict);
-    const report: GrowthReport = { result: growth, gate: verdict, failOnGrowth: true, limit: REPORT_LIMIT, minDelta: gate.minDelta, retainers };
+    const warnings = checkGateNames(growth, { thresholds: gate.thresholds, ignore: options.ignore ?? [] });
+    const unknownNames = unknownClassNames(growth, [...(options.types ?? []), ...Object.keys(typeof options.threshold === 'object' ? options.threshold : {})]);
+    for (const name of unknownNames) {
+      const warning = `types/threshold name ${JSON.stringify(name)} matches no class in any snapshot${didYouMean(suggestClassNames(name, growth.knownClasses.names))}`;
+      if (!warnings.some((w) => w.includes(JSON.stringify(name)))) warnings.push(warning);
+    }
+    const report: GrowthReport = { result: growth, gate: verdict, failOnGrowth: true, limit: REPORT_LIMIT, minDelta: gate.minDelta, retainers, warnings };
     return {
       growth,
       gate: verdict,
@@ -95,10 +119,24 @@ export async function measureGrowth(fn: (iteration: number) => unknown, options:
       retainers,
       report: renderGrowthText(report, PLAIN_STYLE),
       snapshots: files,
+      warnings,
+      unknownNames,
     };
   } finally {
-    if (!isKept) fs.rmSync(dir, { recursive: true, force: true });
+    unregister();
+    removeDir();
   }
+}
+
+/** A flat (sequential) copy of `text`: V8 keeps concatenations as trees until something flattens them. */
+function flatString(text: string): string {
+  return JSON.parse(JSON.stringify(text)) as string;
+}
+
+/** The names among `names` that are no class name or key of any snapshot. */
+function unknownClassNames(growth: GrowthResult, names: string[]): string[] {
+  const known = new Set([...growth.knownClasses.names, ...growth.knownClasses.keys, '*']);
+  return [...new Set(names.filter((name) => !known.has(name)))];
 }
 
 /** The call's promise, if it returned one: awaiting a plain value would make a promise per call for nothing. */

@@ -165,19 +165,25 @@ function describeLeak(v: Violation, explained: Violation[]): string {
 }
 
 /**
+ * `AuditEntry +955 (holding (number) +955, (string) +959), Session +12`: the violations that lead,
+ * each with the built-in classes it explains, at most `max` of them; and how many lead in all.
+ */
+export function describeLeaks(violations: Violation[], max = 3): { text: string; count: number } {
+  const explained = violations.filter((v) => v.explainedBy !== null);
+  const leads = violations.filter((v) => v.explainedBy === null);
+  const more = leads.length > max ? `, +${leads.length - max} more` : '';
+  return { text: leads.slice(0, max).map((v) => describeLeak(v, explained)).join(', ') + more, count: leads.length };
+}
+
+/**
  * The verdict in one line: what CI logs show first. Leads with the leak: built-in classes that a
  * violating named class holds are listed with it, not as separate findings.
  */
 export function renderVerdictLine(report: GrowthReport): string {
-  const violations = report.gate.violations;
-  if (violations.length === 0) return 'PASS  no class grew beyond its allowance';
-  const explained = violations.filter((v) => v.explainedBy !== null);
-  const leads = violations.filter((v) => v.explainedBy === null);
-  const n = leads.length;
-  const names = leads.slice(0, 3).map((v) => describeLeak(v, explained)).join(', ');
-  const more = n > 3 ? `, +${n - 3} more` : '';
+  if (report.gate.violations.length === 0) return 'PASS  no class grew beyond its allowance';
+  const { text, count } = describeLeaks(report.gate.violations);
   const head = isGateFailed(report) ? 'FAIL' : 'GREW';
-  return `${head}  ${n} ${n === 1 ? 'class' : 'classes'} grew beyond the allowance: ${sanitizeForTerminal(names, 300)}${more}${isGateFailed(report) ? '' : ' (--fail-on-growth makes this fail)'}`;
+  return `${head}  ${count} ${count === 1 ? 'class' : 'classes'} grew beyond the allowance: ${sanitizeForTerminal(text, 400)}${isGateFailed(report) ? '' : ' (--fail-on-growth makes this fail)'}`;
 }
 
 export function renderGrowthText(report: GrowthReport, style: Style = PLAIN_STYLE): string {

@@ -32,8 +32,26 @@ describe('expect(fn).not.toLeak()', () => {
     expect(message).toMatch(/30×, .* → Array \[\d+\] → LeakedSession$/m);
   });
 
-  it('rejects a non-function with a clear message', async () => {
+  it('rejects a non-function with a clear message, with or without .not', async () => {
     const error = await expect(42).toLeak().then(() => null, (e: Error) => e);
-    expect(error?.message).toMatch(/toLeak expects a function/);
+    expect(error?.message).toMatch(/toLeak\(\) needs a function to call repeatedly, got number/);
+    // `.not` must not turn the misuse into a pass.
+    const negated = await expect(42).not.toLeak().then(() => null, (e: Error) => e);
+    expect(negated?.message).toMatch(/not\.toLeak\(\) needs a function/);
+    const promise = Promise.resolve(1);
+    const fromPromise = await expect(promise).not.toLeak().then(() => null, (e: Error) => e);
+    expect(fromPromise?.message).toMatch(/got a promise \(pass the function that makes it instead\)/);
+  });
+
+  it('fails when a name in types matches no class, suggesting the closest, even with .not on a leaking function', async () => {
+    const kept: LeakedSession[] = [];
+    const error = await expect((i: number) => { kept.push(new LeakedSession(i)); })
+      .not.toLeak({ iterations: 12, warmup: 2, types: ['LeakedSesion'], threshold: 0 })
+      .then(() => null, (e: Error) => e);
+    expect(error?.message).toMatch(/"LeakedSesion" matches no class in any snapshot \(did you mean "LeakedSession"\?\)/);
+  });
+
+  it('a function that does nothing passes without warm-up: the harness itself is not measured', async () => {
+    await expect(() => undefined).not.toLeak({ warmup: 0, iterations: 9, batches: 1 });
   });
 });
