@@ -71,6 +71,8 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
   const interfaceOf = mode === 'devtools' ? matchInterfaces(graph, interfaces) : null;
   const objectNames = new Set(graph.strings.indexesOf('Object'));
 
+  // Class 65,536 swaps classOf for a 32-bit copy, so a caller must take the id before it indexes
+  // classOf: in `classOf[i] = classFor(…)` the old array is read first and the write is lost.
   const classFor = (name: string, location: string): number => {
     const key = `${location},${name}`;
     let id = idByKey.get(key);
@@ -141,7 +143,8 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
     }
     if (interfaceIndex >= 0 || isDetached) {
       const name = interfaceIndex >= 0 ? interfaces[interfaceIndex].name : devtoolsObjectName(`Detached ${graph.nodeNameOf(i)}`);
-      classOf[i] = classFor(name, locationLabel(loc));
+      const id = classFor(name, locationLabel(loc));
+      classOf[i] = id;
       continue;
     }
     const script = locScriptId[loc];
