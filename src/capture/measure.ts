@@ -77,6 +77,8 @@ export async function measureGrowth(fn: (iteration: number) => unknown, options:
   // the measurement still runs (a test that forgot its `await`).
   const removeDir = () => { if (!isKept) fs.rmSync(dir, { recursive: true, force: true }); };
   const unregister = registerCleanup(removeDir);
+  // At once, not at the next checkpoint: an abort may mean the caller is going away (a test that ended).
+  options.signal?.addEventListener('abort', removeDir, { once: true });
   // Built and flattened up front, so these strings exist, unchanged, in every snapshot: a path
   // concatenated here and flattened later by fs would be a new string in the last snapshot.
   const files = Array.from({ length: batches + 1 }, (_, i) => flatString(path.join(dir, `measure-${process.pid}-${Date.now()}-${i}.heapsnapshot`)));
@@ -124,6 +126,7 @@ export async function measureGrowth(fn: (iteration: number) => unknown, options:
     };
   } finally {
     unregister();
+    options.signal?.removeEventListener('abort', removeDir);
     removeDir();
   }
 }

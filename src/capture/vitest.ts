@@ -37,6 +37,11 @@ expect.extend({
     let measured;
     try {
       measured = await measureGrowth(received as (iteration: number) => unknown, { ...options, signal: abort.signal });
+    } catch (error) {
+      // Stopped because the test ended without awaiting: that test has already failed; nobody is
+      // listening to this promise any more, so settle quietly rather than as an unhandled rejection.
+      if (abort.signal.aborted) return { pass: this.isNot, message: () => `${assertion} was not awaited` };
+      throw error;
     } finally {
       isSettled = true;
     }
