@@ -27,6 +27,7 @@ const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
 /** A header bigger than this is not a V8 header; refusing it bounds memory on garbage input. */
 const MAX_HEADER_BYTES = 16 * 1024 * 1024;
@@ -111,6 +112,7 @@ export class SnapshotParser {
   #state = State.Start;
   #offset = 0; // absolute offset of the byte being looked at
   #sections: string[] = [];
+  #bomBytes = 0; // bytes of a leading UTF-8 byte order mark seen so far
 
   // key / header accumulation
   #key: number[] = [];
@@ -244,8 +246,10 @@ export class SnapshotParser {
     const isSpace = c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
     switch (this.#state) {
       case State.Start:
+        // A UTF-8 byte order mark is EF BB BF once, at byte 0; any other EF/BB/BF is not JSON.
+        if (this.#offset === this.#bomBytes && this.#bomBytes < 3 && c === UTF8_BOM[this.#bomBytes]) { this.#bomBytes++; return; }
+        if (this.#bomBytes === 1 || this.#bomBytes === 2) this.#fail(`not a V8 heap snapshot: an incomplete UTF-8 byte order mark, then ${describeByte(c)}`);
         if (isSpace) return;
-        if (c === 0xef || c === 0xbb || c === 0xbf) return; // UTF-8 byte order mark
         if (c !== LBRACE) this.#fail(`not a V8 heap snapshot: expected a JSON object, found ${describeByte(c)}`);
         this.#state = State.TopLevel;
         return;
@@ -387,6 +391,12 @@ export class SnapshotParser {
     const nodeFields = stringList(meta.node_fields);
     const edgeFields = stringList(meta.edge_fields);
     if (!nodeFields || !edgeFields) this.#fail('unknown snapshot format: meta lacks node_fields or edge_fields');
+    const locFields = stringList(meta.location_fields) ?? ['object_index', 'script_id', 'line', 'column'];
+    // A field listed twice would be stored twice, the second value silently winning.
+    for (const [list, fields] of [['node_fields', nodeFields], ['edge_fields', edgeFields], ['location_fields', locFields]] as const) {
+      const twice = fields.find((field, k) => fields.indexOf(field) !== k);
+      if (twice !== undefined) this.#fail(`unknown snapshot format: meta.${list} lists "${twice}" twice (fields: ${fields.join(', ')})`);
+    }
     for (const required of ['type', 'name', 'id', 'self_size', 'edge_count']) {
       if (!nodeFields.includes(required)) this.#fail(`unknown snapshot format: node_fields has no "${required}" (fields: ${nodeFields.join(', ')})`);
     }
@@ -414,7 +424,6 @@ export class SnapshotParser {
     const isTracked = typeof header.trace_function_count === 'number' && header.trace_function_count > 0;
     this.#nodeRoles = Uint8Array.from(nodeFields, (field) => (field === 'trace_node_id' && !isTracked ? NodeRole.Ignore : nodeRole(field)));
     this.#edgeRoles = Uint8Array.from(edgeFields, edgeRole);
-    const locFields = stringList(meta.location_fields) ?? ['object_index', 'script_id', 'line', 'column'];
     this.#locRoles = Uint8Array.from(locFields, locRole);
     this.#locFieldCount = locFields.length;
     this.#nodeCount = nodeCount;

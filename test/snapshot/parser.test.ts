@@ -125,6 +125,10 @@ describe('streaming parser', () => {
     expect(untracked.traceNodeId).toBeNull();
   });
 
+  it('skips one UTF-8 byte order mark at the very start', () => {
+    expect(columnsOf(`\ufeff${sample().text}`)).toEqual(columnsOf(sample().text));
+  });
+
   it('records extra_native_bytes and the sections in file order', () => {
     const g = parseSnapshotText(sample({ extraNativeBytes: 8632, extraSections: { scopes: [] } }).text);
     expect(g.source.extraNativeBytes).toBe(8632);
@@ -155,7 +159,8 @@ describe('streaming parser', () => {
 
 describe('bad input ends in one clear error', () => {
   const { text } = sample();
-  const cases: [string, string, RegExp][] = [
+  const withBytes = (bytes: number[], rest: string) => Buffer.concat([Buffer.from(bytes), Buffer.from(rest)]);
+  const cases: [string, string | Uint8Array, RegExp][] = [
     ['empty', '', /empty file/],
     ['not JSON', 'hello world', /not a V8 heap snapshot: expected a JSON object/],
     ['JSON but not a snapshot', '{"name":"x","version":"1.0.0"}', /no "snapshot" header/],
@@ -168,6 +173,13 @@ describe('bad input ends in one clear error', () => {
     ['truncated in strings', text.slice(0, text.length - 10), /truncated/],
     ['a float in nodes', text.replace('"nodes":[9', '"nodes":[9.5'), /unexpected '\.' in "nodes"/],
     ['header claims a huge heap', text.replace('"node_count":6', '"node_count":4000000000'), /more than a \d+-byte file can hold/],
+    ['a byte order mark twice', `\ufeff\ufeff${text}`, /expected a JSON object, found byte 0xef \(at byte 3\)/],
+    ['half a byte order mark', withBytes([0xef, 0xbb], text), /incomplete UTF-8 byte order mark, then '\{' \(at byte 2\)/],
+    ['a byte order mark in the wrong order', withBytes([0xbb, 0xef, 0xbf], text), /found byte 0xbb \(at byte 0\)/],
+    ['a byte order mark after a space', ` \ufeff${text}`, /found byte 0xef \(at byte 1\)/],
+    ['a node field listed twice', text.replace('"edge_count","trace_node_id"', '"edge_count","type"'), /meta\.node_fields lists "type" twice/],
+    ['an edge field listed twice', text.replace('"edge_fields":["type","name_or_index","to_node"]', '"edge_fields":["type","name_or_index","to_node","type"]'), /meta\.edge_fields lists "type" twice/],
+    ['a location field listed twice', text.replace('"location_fields":["object_index","script_id","line","column"]', '"location_fields":["object_index","line","line","column"]'), /meta\.location_fields lists "line" twice/],
   ];
   it.each(cases)('%s', (_label, input, message) => {
     let error: unknown;
