@@ -1,0 +1,99 @@
+// Verdicts on fresh runs (issue: "verdicts you can trust"). Real programs, regenerated every run:
+// the noise-suite Express server and its leaky twin (fixtures/programs/noise-server.mjs), a scenario
+// that does nothing, a process whose ids V8 renumbered. The bench's `noise` task runs 20 of each twin.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+import { fixtureGzPath } from '../helpers/fixtures.ts';
+import { runNoiseServer } from '../../fixtures/programs/lib/noise-suite.mjs';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-verdicts-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const FRESH_RUNS = 2;
+
+describe('the default gate on fresh runs of a realistic server', () => {
+  for (let run = 1; run <= FRESH_RUNS; run++) {
+    it(`healthy run ${run}: growth A B C --fail-on-growth → exit 0`, async () => {
+      const dir = fs.mkdtempSync(path.join(tmp, 'healthy-'));
+      const { files } = await runNoiseServer({ leaky: false, dir });
+      const r = runCli(['growth', ...files, '--fail-on-growth', '--json', '--limit', '0']);
+      const json = JSON.parse(r.stdout);
+      expect(json.violations).toEqual([]);
+      expect(r.status).toBe(0);
+    });
+
+    it(`leaky run ${run}: growth A B C --fail-on-growth → exit 1, AuditEntry first with its exact delta, strings and numbers listed with it`, async () => {
+      const dir = fs.mkdtempSync(path.join(tmp, 'leaky-'));
+      const { files, leakedPerStep } = await runNoiseServer({ leaky: true, dir });
+      const expected = leakedPerStep.reduce((a, b) => a + b, 0);
+      const r = runCli(['growth', ...files, '--fail-on-growth']);
+      expect(r.status).toBe(1);
+      const verdict = r.stdout.split('\n').find((line) => line.startsWith('FAIL'));
+      expect(verdict).toMatch(new RegExp(`^FAIL  1 class grew beyond the allowance: AuditEntry \\+${expected.toLocaleString('en-US')} \\(holding .*\\(string\\)`));
+      const json = JSON.parse(runCli(['growth', ...files, '--fail-on-growth', '--json']).stdout);
+      expect(json.violations[0]).toMatchObject({ name: 'AuditEntry', delta: expected, heldByProgram: expected, explainedBy: null });
+      expect(json.classes[0]).toMatchObject({ name: 'AuditEntry', heldBy: { program: expected, transient: 0, v8: 0, weak: 0 } });
+      for (const v of json.violations.slice(1)) expect(v.explainedBy).toMatchObject({ name: 'AuditEntry' });
+    });
+  }
+});
+
+describe('harness and settings', () => {
+  it('run noop.mjs --warmup 0 --iterations 9 --batches 1 → exit 0: leakscope\'s own objects are not measured', () => {
+    const scenario = path.join(tmp, 'noop.mjs');
+    fs.writeFileSync(scenario, 'export function action() {}\n');
+    const r = runCli(['run', scenario, '--warmup', '0', '--iterations', '9', '--batches', '1']);
+    expect(r.stdout).toMatch(/^PASS /m);
+    expect(r.status).toBe(0);
+  });
+
+  it('run examples/leaky-scenario.mjs → the summary leads with RequestLog, the class that leaks one object per call', () => {
+    const r = runCli(['run', 'examples/leaky-scenario.mjs']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL  \d+ class(es)? grew beyond the allowance: RequestLog \+100\b/m);
+  });
+
+  it("growth leaky-server-1 3 --fail-on-growth --threshold RequestContxt=0 → a warning with the closest name", () => {
+    const leaky = [1, 3].map((k) => fixtureGzPath(`leaky-server-${k}`));
+    const text = runCli(['growth', ...leaky, '--fail-on-growth', '--threshold', 'RequestContxt=0', '--no-retainers']);
+    expect(text.stdout).toMatch(/warning: threshold "RequestContxt" matches no class in any snapshot \(did you mean "RequestContext"\?\)/);
+    const json = runCli(['growth', ...leaky, '--threshold', 'requestcontext=0', '--ignore', '/^Nothing$/', '--json', '--no-retainers']);
+    expect(json.stderr).toMatch(/leakscope: warning: threshold "requestcontext" matches no class in any snapshot \(did you mean "RequestContext"\?\)/);
+    expect(json.stderr).toMatch(/leakscope: warning: ignore \/\^Nothing\$\/ matches no class in any snapshot/);
+    expect(JSON.parse(json.stdout).warnings).toHaveLength(2);
+  });
+
+  it('growth over a renumbering (an inspector session closed between snapshots) → exit 2 naming the cause and --counts-only', () => {
+    const program = `
+      const v8 = require('node:v8');
+      const { Session } = require('node:inspector');
+      const kept = [];
+      for (let i = 0; i < 1000; i++) kept.push({ i });
+      v8.writeHeapSnapshot(process.argv[1] + '/a.heapsnapshot');
+      const session = new Session();
+      session.connect();
+      session.post('HeapProfiler.enable', () => {
+        session.post('HeapProfiler.takeHeapSnapshot', () => {
+          session.disconnect();
+          v8.writeHeapSnapshot(process.argv[1] + '/b.heapsnapshot');
+        });
+      });`;
+    const dir = fs.mkdtempSync(path.join(tmp, 'renumber-'));
+    const made = spawnSync(process.execPath, ['-e', program, dir], { encoding: 'utf8' });
+    expect(made.status).toBe(0);
+    const [a, b] = ['a', 'b'].map((n) => path.join(dir, `${n}.heapsnapshot`));
+    const r = runCli(['growth', a, b]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^leakscope: .* have the same scripts and classes .* Most likely V8 renumbered its object ids/);
+    expect(r.stderr).toMatch(/--counts-only/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(runCli(['growth', a, b, '--counts-only']).status).toBe(0);
+    // Two different programs still get the plain message.
+    const other = runCli(['growth', fixtureGzPath('basic'), b]);
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/do not come from the same process/);
+  });
+});
