@@ -271,7 +271,7 @@ const CHAIN_GROUPS_PER_CLASS = 3;
 
 /**
  * What holds the new objects of the classes a report explains: the unexplained violations in the
- * gate's order (the leak first), then the largest growing watched classes, up to DESCRIBED_CLASSES.
+ * gate's order (the leak first), then the watched classes that grew at every step, up to DESCRIBED_CLASSES.
  * Built-in classes a violating named class explains are covered by that class's chains.
  */
 export function describeLeakRetainers(last: HeapGraph, result: GrowthResult, gate: GateResult): Map<string, RetainerGroup[]> {
@@ -279,7 +279,10 @@ export function describeLeakRetainers(last: HeapGraph, result: GrowthResult, gat
   const byKey = new Map(result.classes.map((c) => [c.key, c]));
   const violators = gate.violations.filter((v) => v.explainedBy === null).map((v) => v.key);
   const explained = new Set(gate.violations.filter((v) => v.explainedBy !== null).map((v) => v.key));
-  const growing = rowsOf({ result, gate }).filter((r) => r.verdict === 'watched' && r.growth.delta > 0 && !explained.has(r.growth.key)).map((r) => r.growth.key);
+  // Then classes that grew at every step: one-off growth (a timer list, a pooled buffer) explains nothing.
+  const growing = rowsOf({ result, gate })
+    .filter((r) => r.verdict === 'watched' && r.growth.delta > 0 && (r.growth.monotonic || result.snapshots.length === 2) && !explained.has(r.growth.key))
+    .map((r) => r.growth.key);
   for (const key of [...violators, ...growing]) {
     if (described.size >= DESCRIBED_CLASSES) break;
     const c = byKey.get(key);
