@@ -7,14 +7,16 @@
 // loop never turns until it is done: an fs.WriteStream would queue every chunk in memory. writeSync
 // puts each chunk on disk before the next is produced; over a websocket (remote.ts) it does the same.
 //
-// The file appears atomically: chunks go to a temporary sibling that is renamed into place at the end
-// and removed if anything fails, so a crash never leaves a truncated snapshot under the final name.
+// The file is written by report/write-output.ts's rules: chunks go to a temporary sibling that is
+// renamed into place at the end and removed if anything fails (so a crash never leaves a truncated
+// snapshot under the final name), a symlink is written through, and a new file is 0600.
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Session } from 'node:inspector';
 import { LeakscopeError } from '../errors.ts';
+import { openOutputFile, SNAPSHOT_FILE_MODE } from '../report/write-output.ts';
 
 /** The part of an inspector protocol connection a snapshot needs (in-process Session or websocket). */
 export interface ProtocolClient {
@@ -81,21 +83,14 @@ export async function streamHeapSnapshot(
 ): Promise<SnapshotFileResult> {
   const started = performance.now();
   if (options.collectGarbage ?? true) await client.post('HeapProfiler.collectGarbage');
-  const dir = path.dirname(path.resolve(file));
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.partial`);
-  let fd: number;
-  try {
-    fd = fs.openSync(temp, 'wx', 0o644);
-  } catch (error) {
-    throw new LeakscopeError(`cannot write ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
+  const output = await openOutputFile(file, SNAPSHOT_FILE_MODE);
   let bytes = 0;
   let writeError: unknown;
   const unsubscribe = client.onEvent('HeapProfiler.addHeapSnapshotChunk', (params) => {
     if (writeError !== undefined) return;
     try {
       const buffer = Buffer.from(String(params.chunk), 'utf8');
-      fs.writeSync(fd, buffer);
+      fs.writeSync(output.handle.fd, buffer);
       bytes += buffer.length;
     } catch (error) {
       writeError = error; // reported once the snapshot call returns; V8 cannot be stopped mid-stream
@@ -108,22 +103,22 @@ export async function streamHeapSnapshot(
       throw new LeakscopeError(`cannot write ${file}: ${(writeError as NodeJS.ErrnoException).code ?? String(writeError)}`);
     }
     if (bytes === 0) throw new LeakscopeError('the inspector sent an empty heap snapshot');
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fs.renameSync(temp, file);
+    await output.commit();
     isDone = true;
   } finally {
     unsubscribe();
-    if (!isDone) {
-      try { fs.closeSync(fd); } catch { /* already closed */ }
-      fs.rmSync(temp, { force: true });
-    }
+    if (!isDone) await output.discard();
   }
   return { file, bytes, durationMs: performance.now() - started };
 }
 
-/** Adapts node:inspector's callback Session to ProtocolClient. */
+/**
+ * Adapts node:inspector's callback Session to ProtocolClient. One permanent listener per event
+ * dispatches to the current handlers: removing a Session's last listener makes EventEmitter replace
+ * its `_events` object, which would be a new object in every snapshot the harness takes.
+ */
 function sessionClient(session: Session): ProtocolClient {
+  const handlers = new Map<string, Set<(params: Record<string, unknown>) => void>>();
   return {
     post(method, params) {
       return new Promise((resolve, reject) => {
@@ -136,9 +131,15 @@ function sessionClient(session: Session): ProtocolClient {
       });
     },
     onEvent(method, handler) {
-      const listener = (message: { params: Record<string, unknown> }) => handler(message.params);
-      session.on(method, listener);
-      return () => session.off(method, listener);
+      let current = handlers.get(method);
+      if (current === undefined) {
+        const forMethod = new Set<(params: Record<string, unknown>) => void>();
+        handlers.set(method, forMethod);
+        session.on(method, (message: { params: Record<string, unknown> }) => { for (const h of forMethod) h(message.params); });
+        current = forMethod;
+      }
+      current.add(handler);
+      return () => { current.delete(handler); };
     },
   };
 }

@@ -147,7 +147,7 @@ export async function takeRemoteSnapshot(options: RemoteSnapshotOptions): Promis
 }
 
 /** FILE for one snapshot; FILE-1, FILE-2, … (before the extension) for several. */
-function snapshotFiles(file: string, count: number): string[] {
+export function snapshotFiles(file: string, count: number): string[] {
   if (count === 1) return [file];
   const ext = file.endsWith('.heapsnapshot') ? '.heapsnapshot' : path.extname(file);
   const stem = file.slice(0, file.length - ext.length);
@@ -160,12 +160,20 @@ function snapshotFiles(file: string, count: number): string[] {
  */
 function guardInterrupts(cleanup: () => Promise<boolean>): () => void {
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  let isClosing = false;
+  // Stays registered until the inspector is closed: other handlers (children.ts, which removes a
+  // snapshot's temp file) see it and leave the exit to this one.
   const onSignal = (signal: NodeJS.Signals) => {
-    remove();
-    const timer = setTimeout(() => process.kill(process.pid, signal), CLOSE_TIMEOUT_MS);
+    if (isClosing) return;
+    isClosing = true;
+    const exit = () => {
+      remove();
+      process.kill(process.pid, signal);
+    };
+    const timer = setTimeout(exit, CLOSE_TIMEOUT_MS);
     void cleanup().catch(() => false).finally(() => {
       clearTimeout(timer);
-      process.kill(process.pid, signal);
+      exit();
     });
   };
   const remove = () => {

@@ -14,7 +14,8 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LeakscopeError } from '../errors.ts';
-import { killChild, trackChild } from './children.ts';
+import { killChild, registerCleanup, trackChild } from './children.ts';
+import { removeTempFilesOf } from '../report/write-output.ts';
 
 export type ScenarioPhase = 'load' | 'setup' | 'warmup' | 'action' | 'snapshot' | 'teardown';
 
@@ -98,6 +99,9 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     env: process.env,
   });
   trackChild(child, 'kill');
+  // A child killed mid-snapshot cannot remove its temp file; with --keep or --out the folder stays.
+  const removeChildTemps = () => { if (child.pid !== undefined) removeTempFilesOf(config.dir, child.pid); };
+  const unregisterTemps = registerCleanup(removeChildTemps);
   child.stdout?.pipe(options.stdout ?? process.stderr, { end: false });
 
   const snapshots: string[] = [];
@@ -138,6 +142,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     });
   } finally {
     await killChild(child);
+    removeChildTemps();
+    unregisterTemps();
   }
   return { snapshots, durationMs: performance.now() - started };
 }

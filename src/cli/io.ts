@@ -1,6 +1,7 @@
 // What every command shares: loading a snapshot with progress on stderr, option parsers that fail as
-// usage errors, and the exit code an action reports.
+// usage errors, the checks on output paths, and the exit code an action reports.
 
+import fs from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { NameMode } from '../snapshot/class-names.ts';
 import { createStyle, type Style } from '../report/style.ts';
@@ -8,6 +9,8 @@ import { loadSnapshot } from '../snapshot/load.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { sanitizeForTerminal } from '../report/sanitize.ts';
 import { formatBytes } from '../report/format.ts';
+import { checkOutputPath, STDOUT_PATH } from '../report/write-output.ts';
+import { LeakscopeError } from '../errors.ts';
 
 let pendingExitCode = 0;
 
@@ -100,6 +103,47 @@ export function parseNodeId(value: string): number {
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** An output flag as given: its name for messages, and its value (undefined when absent). */
+export type OutputFlag = [flag: string, path: string | undefined];
+
+/**
+ * Refuses, before any work, output paths that would destroy data or cannot be written: an input
+ * file (the same device and inode, however it is spelled or linked), two outputs that are one file,
+ * `-` when standard output already carries something (`stdoutCarries` says what; null when it is
+ * free), and whatever writeOutput would refuse (a directory, a read-only file, a missing folder).
+ */
+export function checkOutputPaths(outputs: OutputFlag[], inputs: (string | undefined)[], stdoutCarries: string | null): void {
+  const inputIdentities = new Map<string, string>();
+  for (const input of inputs) {
+    const identity = input === undefined ? undefined : fileIdentity(input);
+    if (identity !== undefined) inputIdentities.set(identity, input!);
+  }
+  const seen = new Map<string, string>();
+  for (const [flag, file] of outputs) {
+    if (file === undefined) continue;
+    if (file === STDOUT_PATH && stdoutCarries !== null) {
+      throw new LeakscopeError(`${flag} -: standard output already carries ${stdoutCarries}; give a file name`);
+    }
+    const target = checkOutputPath(file);
+    const identity = file === STDOUT_PATH ? STDOUT_PATH : fileIdentity(target) ?? target;
+    const input = inputIdentities.get(identity);
+    if (input !== undefined) throw new LeakscopeError(`${flag} ${file}: that is the input ${input}; leakscope never overwrites its input`);
+    const other = seen.get(identity);
+    if (other !== undefined) throw new LeakscopeError(`${other} and ${flag} name the same file, ${file}`);
+    seen.set(identity, flag);
+  }
+}
+
+/** Device and inode of an existing file (symlinks followed), the one name every spelling of it shares. */
+function fileIdentity(file: string): string | undefined {
+  try {
+    const stat = fs.statSync(file, { bigint: true });
+    return `${stat.dev}:${stat.ino}`;
+  } catch {
+    return undefined; // missing or unreadable: reading or writing it reports that
+  }
 }
 
 export function writeOut(text: string): void {

@@ -9,7 +9,7 @@ import { computeDistances, NO_DISTANCE } from '../analysis/distances.ts';
 import { computeRetainedSizes } from '../analysis/dominators.ts';
 import { renderDot, type DotGraph } from '../report/dot.ts';
 import { renderSvg } from '../report/svg.ts';
-import { writeFileAtomic } from '../report/write-output.ts';
+import { describeOutputPath, writeOutput } from '../report/write-output.ts';
 import { sanitizeForTerminal } from '../report/sanitize.ts';
 import type { ClassOptions } from './io.ts';
 
@@ -56,11 +56,11 @@ export function resolveTargets(graph: HeapGraph, file: string, options: TargetOp
 export async function writeGraphFiles(dot: DotGraph, files: { dot?: string; svg?: string }): Promise<void> {
   const text = renderDot(dot);
   if (files.dot !== undefined) {
-    await writeFileAtomic(files.dot, text);
-    process.stderr.write(`leakscope: wrote ${sanitizeForTerminal(files.dot, 200)} (DOT, ${dot.nodes.length} nodes)\n`);
+    await writeOutput(files.dot, text);
+    process.stderr.write(`leakscope: wrote ${sanitizeForTerminal(describeOutputPath(files.dot), 200)} (DOT, ${dot.nodes.length} nodes)\n`);
   }
   if (files.svg !== undefined) {
-    await writeFileAtomic(files.svg, await renderSvg(text));
-    process.stderr.write(`leakscope: wrote ${sanitizeForTerminal(files.svg, 200)} (SVG, ${dot.nodes.length} nodes)\n`);
+    await writeOutput(files.svg, await renderSvg(text));
+    process.stderr.write(`leakscope: wrote ${sanitizeForTerminal(describeOutputPath(files.svg), 200)} (SVG, ${dot.nodes.length} nodes)\n`);
   }
 }

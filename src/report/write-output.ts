@@ -1,33 +1,222 @@
-// Output files (`--output`, `--dot`, `--svg`) are written atomically: a reader, or a rerun after a
-// crash, sees the old file or the new one, never half of a report.
+// Every file leakscope writes (`--output`, `--dot`, `--svg`, `demo --out`, captured snapshots) goes
+// through here, so that writing never destroys data:
+//   - a regular file, or a new one, is replaced atomically: a temp file in the same folder (a rename
+//     is only atomic within one file system), fsync, rename. A reader, or a rerun after a crash, sees
+//     the old file or the new one, never half of one. The temp file is removed on every exit path,
+//     Ctrl-C and SIGTERM included (a clean-up registered with children.ts).
+//   - a symlink is written through: its target gets the new content and the link stays a link.
+//   - a FIFO, a character device or any other non-regular file is opened and written in place: a
+//     rename would put a regular file where the pipe or device node was.
+//   - a replaced file keeps its mode (and its owner, where we may set it); a new file gets 0644 for
+//     a report and 0600 for a snapshot (a heap holds the program's secrets), as Node's writers do.
+//   - a read-only file is refused. Checked on the mode bits, not left to EACCES: root gets no EACCES,
+//     and a rename needs only a writable folder, so the temp-and-rename would replace it anyway.
+//   - `-` is standard output.
 
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import fs from 'node:fs';
+import { open, rename, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { registerCleanup } from '../capture/children.ts';
 import { LeakscopeError } from '../errors.ts';
 
+/** The output path that means standard output. */
+export const STDOUT_PATH = '-';
+export const REPORT_FILE_MODE = 0o644;
+export const SNAPSHOT_FILE_MODE = 0o600;
+
+/** Linux's own limit on the symlinks one path lookup follows. */
+const MAX_SYMLINK_HOPS = 40;
+
+/** How a path will be written, decided before a byte is. */
+type OutputPlan =
+  | { kind: 'in-place'; file: string }
+  | { kind: 'replace'; file: string; mode: number; existing: fs.Stats | undefined };
+
+/** The path as the user wrote it, for messages. */
+export function describeOutputPath(file: string): string {
+  return file === STDOUT_PATH ? 'standard output' : file;
+}
+
+function writeError(file: string, reason: unknown): LeakscopeError {
+  const text = typeof reason === 'string' ? reason : (reason as NodeJS.ErrnoException).code ?? (reason as Error).message;
+  return new LeakscopeError(`cannot write ${describeOutputPath(file)}: ${text}`);
+}
+
 /**
- * Writes `data` to `path` via a temp file in the same directory (a rename is only atomic within one
- * file system), flushed with fsync before the rename so a crash cannot leave an empty file in place.
- * The temp file is removed if anything fails, and the failure becomes a LeakscopeError naming the path.
+ * Follows `file`'s symlinks one hop at a time (so a dangling link leads to the file it names, which
+ * is then created) and returns the file that will really be written, with its stat if it exists.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let isRenamed = false;
-  try {
-    const handle = await open(temp, 'wx', 0o644);
+function followLinks(file: string): { target: string; stat: fs.Stats | undefined } {
+  let target = path.resolve(file);
+  for (let hops = 0; ; hops++) {
+    let stat: fs.Stats;
     try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      stat = fs.lstatSync(target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { target, stat: undefined };
+      throw writeError(file, error);
     }
-    await rename(temp, path);
-    isRenamed = true;
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new LeakscopeError(`cannot write ${path}: ${reason}`);
-  } finally {
-    if (!isRenamed) await unlink(temp).catch(() => undefined);
+    if (!stat.isSymbolicLink()) return { target, stat };
+    if (hops === MAX_SYMLINK_HOPS) throw writeError(file, 'too many levels of symbolic links');
+    target = path.resolve(path.dirname(target), fs.readlinkSync(target));
   }
+}
+
+function isReadOnly(file: string, stat: fs.Stats): boolean {
+  if ((stat.mode & 0o222) === 0) return true;
+  try {
+    fs.accessSync(file, fs.constants.W_OK);
+    return false;
+  } catch {
+    return true; // another user's file, or a read-only file system
+  }
+}
+
+/** Decides how `file` will be written, or throws the reason it must not be. No side effects. */
+function planOutput(file: string, newFileMode: number): OutputPlan {
+  const { target, stat } = followLinks(file);
+  if (stat === undefined) {
+    const folder = path.dirname(target);
+    if (!fs.statSync(folder, { throwIfNoEntry: false })?.isDirectory()) throw writeError(file, `no folder ${folder}`);
+    return { kind: 'replace', file: target, mode: newFileMode, existing: undefined };
+  }
+  if (stat.isDirectory()) throw writeError(file, 'it is a directory');
+  if (isReadOnly(target, stat)) {
+    throw writeError(file, `it is read-only (mode ${(stat.mode & 0o7777).toString(8).padStart(4, '0')}); leakscope does not overwrite read-only files`);
+  }
+  if (!stat.isFile()) return { kind: 'in-place', file: target };
+  return { kind: 'replace', file: target, mode: stat.mode & 0o7777, existing: stat };
+}
+
+/**
+ * Throws the LeakscopeError that writing `file` would, without writing: a directory, a read-only
+ * file, a missing folder, a symlink loop. Returns the file that would be written (symlinks followed).
+ */
+export function checkOutputPath(file: string): string {
+  return file === STDOUT_PATH ? STDOUT_PATH : planOutput(file, REPORT_FILE_MODE).file;
+}
+
+/** An output being written: write to `handle`, then commit (or discard). */
+export interface OutputFile {
+  /** Write with its methods, or with fs.writeSync(handle.fd, …). */
+  readonly handle: FileHandle;
+  /** Makes what was written the file's content (fsync and rename; for a FIFO or device, close). */
+  commit(): Promise<void>;
+  /** Gives up: closes, and removes the temp file (a FIFO or device keeps what it was sent). */
+  discard(): Promise<void>;
+}
+
+/**
+ * Opens `file` for writing as the rules above say; `newFileMode` applies only if it does not exist.
+ * Errors, here and in commit, are LeakscopeErrors naming the path.
+ */
+export async function openOutputFile(file: string, newFileMode: number): Promise<OutputFile> {
+  if (file === STDOUT_PATH) throw writeError(file, 'not a file');
+  const plan = planOutput(file, newFileMode);
+  return plan.kind === 'in-place' ? openInPlace(file, plan.file) : openReplacement(file, plan);
+}
+
+async function openInPlace(file: string, target: string): Promise<OutputFile> {
+  let handle: FileHandle;
+  try {
+    // No O_CREAT or O_TRUNC: this is a pipe or a device; O_NOCTTY: a terminal must not become ours.
+    handle = await open(target, fs.constants.O_WRONLY | fs.constants.O_NOCTTY);
+  } catch (error) {
+    throw writeError(file, error);
+  }
+  let isClosed = false;
+  const close = async () => {
+    if (isClosed) return;
+    isClosed = true;
+    await handle.close();
+  };
+  return {
+    handle,
+    commit: () => close().catch((error) => { throw writeError(file, error); }),
+    discard: () => close().catch(() => undefined),
+  };
+}
+
+/** A temp name beside `target`, recognisable by removeTempFilesOf as this process's. */
+function tempPathFor(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+async function openReplacement(file: string, plan: Extract<OutputPlan, { kind: 'replace' }>): Promise<OutputFile> {
+  const temp = tempPathFor(plan.file);
+  // Registered before the file exists: a signal at any later moment finds the clean-up in place.
+  const unregister = registerCleanup(() => fs.rmSync(temp, { force: true }));
+  let handle: FileHandle | undefined;
+  let isFinished = false;
+  const abandon = async () => {
+    if (isFinished) return;
+    isFinished = true;
+    await handle?.close().catch(() => undefined);
+    fs.rmSync(temp, { force: true });
+    unregister();
+  };
+  try {
+    handle = await open(temp, 'wx', plan.mode);
+    if (plan.existing !== undefined) {
+      // The umask narrowed the mode open() applied; a replaced file keeps exactly the mode it had.
+      await handle.chmod(plan.mode);
+      const { uid, gid } = plan.existing;
+      if (uid !== process.getuid?.() || gid !== process.getgid?.()) await handle.chown(uid, gid).catch(() => undefined);
+    }
+  } catch (error) {
+    await abandon();
+    throw writeError(file, error);
+  }
+  const opened = handle;
+  return {
+    handle: opened,
+    async commit() {
+      if (isFinished) return;
+      try {
+        await opened.sync();
+        await opened.close();
+        await rename(temp, plan.file);
+      } catch (error) {
+        await abandon();
+        throw writeError(file, error);
+      }
+      isFinished = true;
+      unregister();
+    },
+    discard: abandon,
+  };
+}
+
+/** Writes all of `data` to `file` (`-`: standard output), by the rules at the top of this file. */
+export async function writeOutput(file: string, data: string | Uint8Array, newFileMode = REPORT_FILE_MODE): Promise<void> {
+  if (file === STDOUT_PATH) {
+    await new Promise<void>((resolve, reject) => {
+      process.stdout.write(data, (error) => (error ? reject(writeError(file, error)) : resolve()));
+    });
+    return;
+  }
+  const output = await openOutputFile(file, newFileMode);
+  try {
+    await output.handle.writeFile(data);
+  } catch (error) {
+    await output.discard();
+    throw writeError(file, error);
+  }
+  await output.commit();
+}
+
+/**
+ * Removes the temp files process `pid` left in `folder` (a child killed mid-write cannot clean up
+ * after itself). Best effort: a file that cannot be listed or removed is left.
+ */
+export function removeTempFilesOf(folder: string, pid: number): void {
+  const pattern = new RegExp(`^\\..*\\.${pid}\\.[0-9a-f]{12}\\.tmp$`);
+  let names: string[];
+  try {
+    names = fs.readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) if (pattern.test(name)) fs.rmSync(path.join(folder, name), { force: true });
 }

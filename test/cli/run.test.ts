@@ -51,7 +51,11 @@ describe('leakscope run', () => {
     const report = JSON.parse(run.stdout);
     expect(report.snapshots).toHaveLength(2);
     expect(report.violations).toContainEqual(expect.objectContaining({ name: 'CacheEntry', delta: 25 }));
-    expect(fs.readdirSync(out).filter((f) => f.endsWith('.heapsnapshot'))).toHaveLength(2);
+    const snapshots = fs.readdirSync(out).filter((f) => f.endsWith('.heapsnapshot'));
+    expect(snapshots).toHaveLength(2);
+    // Heaps hold secrets: owner-only, and no temp file left beside them.
+    for (const f of snapshots) expect(fs.statSync(path.join(out, f)).mode & 0o777).toBe(0o600);
+    expect(fs.readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('leakscope run SCENARIO --no-fail-on-growth reports the leak but exits 0', () => {

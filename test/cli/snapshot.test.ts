@@ -72,6 +72,7 @@ describe('leakscope snapshot --pid', () => {
       expect(run.stderr).toMatch(/inspector closed again/);
       expect(run.status).toBe(0);
       expect(run.stdout.trim()).toBe(file);
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600); // heaps hold secrets
       const graph = await loadSnapshot(file);
       expect(computeHistogram(graph).classes.find((c) => c.name === 'Widget')?.count).toBe(123);
       expect(child.exitCode).toBeNull();

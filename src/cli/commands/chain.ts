@@ -10,7 +10,7 @@ import {
 } from '../../report/retainers.ts';
 import { formatCount } from '../../report/format.ts';
 import { sanitizeLine } from '../io.ts';
-import { addClassOptions, commandAction, loadForCli, parseNodeId, writeOut } from '../io.ts';
+import { addClassOptions, checkOutputPaths, commandAction, loadForCli, parseNodeId, writeOut } from '../io.ts';
 import { checkTargetOptions, membersOrThrow, resolveTargets, writeGraphFiles, type TargetOptions } from '../targets.ts';
 import type { HeapGraph } from '../../snapshot/heap-graph.ts';
 
@@ -46,6 +46,7 @@ Examples:
     .action(commandAction(async (file: string, options: ChainOptions) => {
       checkTargetOptions(options);
       if (options.all && options.type === undefined) throw new LeakscopeError('--all groups the instances of a type: use it with --type');
+      checkOutputPaths([['--dot', options.dot], ['--svg', options.svg]], [file], 'the chain');
       const graph = await loadForCli(file);
       if (options.all) return printGroups(graph, file, options);
       const [target] = resolveTargets(graph, file, options);

@@ -11,12 +11,12 @@ import { findWeakKeptStrongly, type WeakKeptFinding } from '../../analysis/weak-
 import { renderJson } from '../../report/json.ts';
 import { renderDot, type DotEdge, type DotGraph, type DotNode } from '../../report/dot.ts';
 import { renderSvg } from '../../report/svg.ts';
-import { writeFileAtomic } from '../../report/write-output.ts';
+import { writeOutput } from '../../report/write-output.ts';
 import { formatBytes, formatCount } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
 import type { Style } from '../../report/style.ts';
 import { EXIT_FINDING, LeakscopeError } from '../../errors.ts';
-import { commandAction, loadForCli, parseNonNegativeInt, stdoutStyle, writeOut } from '../io.ts';
+import { checkOutputPaths, commandAction, loadForCli, parseNonNegativeInt, stdoutStyle, writeOut } from '../io.ts';
 
 interface CyclesOptions {
   json?: boolean;
@@ -44,6 +44,7 @@ Examples:
   $ leakscope cycles app.heapsnapshot --fail-on-finding   # CI: exit 1 if anything is found`)
     .action(commandAction(async (file: string, options: CyclesOptions) => {
       if (options.dot !== undefined && options.svg !== undefined) throw new LeakscopeError('choose one of --dot and --svg');
+      checkOutputPaths([['--dot', options.dot], ['--svg', options.svg]], [file], 'the findings');
       const graph = await loadForCli(file);
       const finalization = findUnfinalizableRegistrations(graph);
       const cycles = findUserCycles(graph, { limit: options.limit });
@@ -53,8 +54,8 @@ Examples:
       else writeOut(renderText(graph, report, cycles.userCycleCount, finalization.leaks, cycles.cycles, weakKept, options.limit, stdoutStyle()));
       if (options.dot !== undefined || options.svg !== undefined) {
         const dot = renderDot(buildDotGraph(graph, finalization.leaks, cycles.cycles, weakKept));
-        if (options.dot !== undefined) await writeFileAtomic(options.dot, dot);
-        else await writeFileAtomic(options.svg!, await renderSvg(dot));
+        if (options.dot !== undefined) await writeOutput(options.dot, dot);
+        else await writeOutput(options.svg!, await renderSvg(dot));
       }
       const found = report.finalization.length + report.cycles.length + report.weakKept.length > 0;
       return options.failOnFinding && found ? EXIT_FINDING : 0;

@@ -17,7 +17,7 @@ import { chainToDot, renderChainGroupsText } from '../../report/retainers.ts';
 import { stopSvgRenderer } from '../../report/svg.ts';
 import { formatBytes } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
-import { commandAction, loadAllForCli, stdoutStyle, writeOut } from '../io.ts';
+import { checkOutputPaths, commandAction, loadAllForCli, stdoutStyle, writeOut } from '../io.ts';
 import { writeGraphFiles } from '../targets.ts';
 import { reportGrowthOfGraphs, resolveGrowthSettings } from './growth.ts';
 
@@ -39,6 +39,7 @@ module-level array that is never trimmed. \`leakscope run\` on your own scenario
 }
 
 async function runDemo(options: { out: string; keep?: boolean }): Promise<number> {
+  checkOutputPaths([['--out', options.out]], [SCENARIO], 'the demo');
   const style = stdoutStyle();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-demo-'));
   const unregister = options.keep ? () => undefined : registerCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));

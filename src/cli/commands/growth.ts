@@ -18,9 +18,9 @@ import type { HeapGraph } from '../../snapshot/heap-graph.ts';
 import { describeLeakRetainers, growthToJson, isGateFailed, renderGrowthText, renderVerdictLine, type GrowthReport } from '../../report/growth-report.ts';
 import { renderGrowthMarkdown } from '../../report/markdown.ts';
 import { renderJson } from '../../report/json.ts';
-import { writeFileAtomic } from '../../report/write-output.ts';
+import { STDOUT_PATH, writeOutput } from '../../report/write-output.ts';
 import { PLAIN_STYLE } from '../../report/style.ts';
-import { addClassOptions, collect, commandAction, loadForCli, parseNonNegativeInt, sanitizeLine, stdoutStyle, writeOut } from '../io.ts';
+import { addClassOptions, checkOutputPaths, collect, commandAction, loadForCli, parseNonNegativeInt, sanitizeLine, stdoutStyle, writeOut } from '../io.ts';
 
 export type GrowthFormat = 'text' | 'json' | 'markdown';
 
@@ -65,7 +65,7 @@ export function addGrowthOptions(command: Command): Command {
     .addOption(new Option('--format <format>', 'report format (default text)').choices(['text', 'json', 'markdown']))
     .option('--json', 'same as --format json')
     .option('-n, --limit <n>', `growing classes to show; 0 shows all (default ${DEFAULT_LIMIT})`, parseNonNegativeInt)
-    .option('-o, --output <file>', 'write the report to FILE (atomically); stdout then gets the one-line verdict')
+    .option('-o, --output <file>', 'write the report to FILE (atomically; - for stdout); stdout then gets the one-line verdict')
     .option('--counts-only', 'compare class counts only, without object ids (allowed across processes)')
     .option('--no-retainers', 'skip retained sizes and retainer chains (faster on big snapshots)')
     .option('--config <file>', 'settings file (default: leakscope.config.json or package.json "leakscope", found from the working directory)');
@@ -127,7 +127,8 @@ export function resolveGrowthSettings(options: GrowthCommandOptions, cwd = proce
     rawSizes: options.rawSizes ?? false,
     countsOnly,
     retainers: (options.retainers ?? true) && !countsOnly,
-    output: options.output,
+    // `-` is standard output, where the report goes anyway.
+    output: options.output === STDOUT_PATH ? undefined : options.output,
     configFile: loaded?.file,
     warnings: loaded?.warnings ?? [],
   };
@@ -141,6 +142,7 @@ export function resolveGrowthSettings(options: GrowthCommandOptions, cwd = proce
 export async function reportGrowth(files: string[], options: GrowthCommandOptions = {}): Promise<number> {
   if (files.length < 2) throw new LeakscopeError('growth needs at least two snapshots, oldest first');
   const settings = resolveGrowthSettings(options);
+  checkOutputPaths([['--output', options.output]], [...files, settings.configFile], null);
   for (const warning of settings.warnings) process.stderr.write(`leakscope: warning: ${sanitizeLine(warning)}\n`);
   // The earlier snapshots are read and summarised in a worker while this thread reads the last.
   const { result, last } = await computeGrowthOfFiles(files, {
@@ -172,7 +174,7 @@ async function reportGrowthResult(result: GrowthResult, last: HeapGraph, setting
     : settings.format === 'markdown' ? renderGrowthMarkdown(report)
       : renderGrowthText(report, settings.output ? PLAIN_STYLE : stdoutStyle());
   if (settings.output) {
-    await writeFileAtomic(settings.output, rendered.endsWith('\n') ? rendered : `${rendered}\n`);
+    await writeOutput(settings.output, rendered.endsWith('\n') ? rendered : `${rendered}\n`);
     writeOut(renderVerdictLine(report));
   } else {
     writeOut(rendered);

@@ -8,7 +8,7 @@ import type { HeapGraph } from '../../snapshot/heap-graph.ts';
 import { computeRefGraph, type RefDirection } from '../../analysis/ref-graph.ts';
 import { renderJson } from '../../report/json.ts';
 import { refGraphToDot, refGraphToJson, renderRefTree } from '../../report/retainers.ts';
-import { addClassOptions, commandAction, loadForCli, parseNodeId, parsePositiveInt, parseNonNegativeInt, writeOut } from '../io.ts';
+import { addClassOptions, checkOutputPaths, commandAction, loadForCli, parseNodeId, parsePositiveInt, parseNonNegativeInt, writeOut } from '../io.ts';
 import { checkTargetOptions, resolveTargets, writeGraphFiles, type TargetOptions } from '../targets.ts';
 
 /** Three hops and ten neighbours per node: what fits on one screen or one readable picture. */
@@ -45,8 +45,8 @@ function registerOne(program: Command, direction: RefDirection): void {
     .option('--max-fanout <n>', `${isBack ? 'retainers' : 'references'} kept per object; the rest become one "… N more" node`, parsePositiveInt, DEFAULT_FANOUT)
     .option('--filter <class...>', `only show ${isBack ? 'retainers' : 'referenced objects'} of these classes (the targets are always shown)`)
     .option('--json', 'print JSON: {"direction","targets","nodes":[…],"edges":[…],"truncated":[…]}')
-    .addOption(new Option('--dot <file>', 'write the graph as Graphviz DOT instead of printing a tree').conflicts('svg'))
-    .addOption(new Option('--svg <file>', 'write the graph as an SVG picture (rendered in-process) instead of printing a tree'));
+    .addOption(new Option('--dot <file>', 'write the graph as Graphviz DOT instead of printing a tree (- for stdout)').conflicts('svg'))
+    .addOption(new Option('--svg <file>', 'write the graph as an SVG picture (rendered in-process) instead of printing a tree (- for stdout)'));
   addClassOptions(command)
     .addHelpText('after', `
 Weak references are drawn dashed, V8-internal ones gray; the targets are highlighted.
@@ -59,6 +59,7 @@ Examples:
   $ leakscope ${direction} app.heapsnapshot --id 12345 --filter Array Object --json`)
     .action(commandAction(async (file: string, options: RefsOptions) => {
       checkTargetOptions(options);
+      checkOutputPaths([['--dot', options.dot], ['--svg', options.svg]], [file], options.json ? 'the JSON' : null);
       const graph = await loadForCli(file);
       const targets = resolveTargets(graph, file, options, options.targets);
       const result = computeRefGraph(graph, targets, {

@@ -10,7 +10,7 @@ import { registerCleanup } from '../../capture/children.ts';
 import { DEFAULT_BATCHES, DEFAULT_ITERATIONS, DEFAULT_WARMUP, runScenario } from '../../capture/scenario.ts';
 import { formatBytes, formatDuration } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
-import { addClassOptions, commandAction, loadAllForCli, parseNonNegativeInt, parsePositiveInt, sanitizeLine } from '../io.ts';
+import { addClassOptions, checkOutputPaths, commandAction, loadAllForCli, parseNonNegativeInt, parsePositiveInt, sanitizeLine } from '../io.ts';
 import { addGrowthOptions, reportGrowthOfGraphs, resolveGrowthSettings, type GrowthCommandOptions } from './growth.ts';
 
 export interface RunCommandOptions extends GrowthCommandOptions {
@@ -56,6 +56,7 @@ Examples:
 export async function runAndReport(scenario: string, options: RunCommandOptions): Promise<number> {
   // Validate every flag before spending time on the scenario.
   const settings = resolveGrowthSettings({ ...options, failOnGrowth: options.failOnGrowth ?? true });
+  checkOutputPaths([['--output', options.output]], [scenario, settings.configFile], null);
   for (const warning of settings.warnings) process.stderr.write(`leakscope: warning: ${sanitizeLine(warning)}\n`);
   const isKept = options.keep === true || options.out !== undefined;
   const dir = options.out !== undefined ? path.resolve(options.out) : fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-run-'));

@@ -8,11 +8,11 @@ import path from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { Command } from 'commander';
 import { LeakscopeError } from '../../errors.ts';
-import { takeRemoteSnapshot } from '../../capture/remote.ts';
+import { snapshotFiles, takeRemoteSnapshot } from '../../capture/remote.ts';
 import { trackChild } from '../../capture/children.ts';
 import { formatBytes, formatDuration } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
-import { commandAction, parseNonNegativeInt, parsePositiveInt, writeOut } from '../io.ts';
+import { checkOutputPaths, commandAction, parseNonNegativeInt, parsePositiveInt, writeOut } from '../io.ts';
 
 interface SnapshotOptions {
   pid?: number;
@@ -57,6 +57,7 @@ cannot be compared by id: take the series with --count in one run (or use growth
     .action(commandAction(async (command: string[], options: SnapshotOptions) => {
       if (options.pid !== undefined) {
         if (command.length > 0) throw new LeakscopeError('give either --pid or a command after --, not both');
+        if (options.out !== undefined) checkOutputPaths(snapshotFiles(options.out, options.count).map((file) => ['--out', file]), [], 'the names of the snapshots written');
         return snapshotPid(options.pid, options);
       }
       if (command.length === 0) throw new LeakscopeError('nothing to snapshot: give --pid PID, or a command after -- (leakscope snapshot -- node app.js)');
