@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadSnapshot, parseSnapshotText } from '../../src/snapshot/load.ts';
 import { checkSameProcess, computeGrowth, type ClassGrowth, type GrowthResult } from '../../src/analysis/growth.ts';
-import { evaluateGate, parseThreshold, V8_INTERNAL_CLASSES, defaultGateSettings, type GateSettings } from '../../src/analysis/growth-gate.ts';
+import { checkGateNames, evaluateGate, parseThreshold, V8_INTERNAL_CLASSES, defaultGateSettings, type GateSettings } from '../../src/analysis/growth-gate.ts';
+import { didYouMean, suggestClassNames } from '../../src/analysis/class-suggestions.ts';
 import { LeakscopeError } from '../../src/errors.ts';
 import { SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
@@ -170,5 +171,54 @@ describe('evaluateGate', () => {
     expect(parseThreshold('*=100')).toEqual(['*', 100]);
     expect(parseThreshold('{a=b}=3')).toEqual(['{a=b}', 3]);
     for (const bad of ['X', '=3', 'X=-1', 'X=1.5', 'X=']) expect(() => parseThreshold(bad)).toThrow(SyntaxError);
+  });
+});
+
+describe('evaluateGate: what holds the new objects', () => {
+  const held = (program: number, transient: number, v8: number) => ({ program, transient, v8, weak: 0 });
+  const result = growthOf([
+    // A healthy server's lazily compiled routes: strings that V8's constant pools hold.
+    { name: '(string)', delta: 37, sizeDelta: 1000, heldBy: held(3, 2, 37) },
+    // A leak, with the strings and numbers its objects hold.
+    { name: 'AuditEntry', delta: 955, sizeDelta: 50_000, heldBy: held(955, 0, 0) },
+    { name: '(number)', delta: 956, sizeDelta: 15_000, heldBy: held(975, 0, 1), mainHolder: { name: 'AuditEntry', key: ',AuditEntry', count: 955 } },
+    { name: '{a, b}', delta: 40, sizeDelta: 900, heldBy: held(40, 0, 0), mainHolder: { name: 'AuditEntry', key: ',AuditEntry', count: 10 } },
+  ]);
+
+  it('counts only what the program holds, unless a threshold names the class or --all-holders', () => {
+    expect(violated(result, gate({}))).toEqual(['AuditEntry:955>9', '{a, b}:40>9', '(number):956>9']);
+    expect(violated(result, gate({ allHolders: true }))).toContain('(string):37>9');
+    expect(violated(result, gate({ thresholds: new Map([['(string)', 20]]) }))).toContain('(string):37>20');
+    // The catch-all weighs program-held objects like the default does.
+    expect(violated(result, gate({ thresholds: new Map([['*', 5]]) }))).not.toContain('(string):37>5');
+  });
+
+  it('a built-in class held (≥ 80%) by a failing named class is explained by it, and listed after the leaks', () => {
+    const { violations } = evaluateGate(result, gate({}));
+    expect(violations.map((v) => [v.name, v.explainedBy?.name ?? null])).toEqual([
+      ['AuditEntry', null], ['{a, b}', null], ['(number)', 'AuditEntry'],
+    ]);
+    expect(violations[0].heldByProgram).toBe(955);
+  });
+
+  it('checkGateNames warns about names that match no class, with the closest ones', () => {
+    const settings = { thresholds: new Map([['AuditEntri', 0], ['*', 3]]), ignore: ['(strin)', '/^Nope/', '/^Audit/', 'AuditEntry'] };
+    expect(checkGateNames(result, settings)).toEqual([
+      'threshold "AuditEntri" matches no class in any snapshot (did you mean "AuditEntry"?)',
+      'ignore "(strin)" matches no class in any snapshot (did you mean "(string)"?)',
+      'ignore /^Nope/ matches no class in any snapshot',
+    ]);
+  });
+});
+
+describe('suggestClassNames', () => {
+  const names = ['RequestContext', 'RequestLog', 'Request', 'Response', '(string)', 'ResponseCache'];
+  it('case first, then edit distance, then containment', () => {
+    expect(suggestClassNames('requestcontext', names)).toEqual(['RequestContext']);
+    expect(suggestClassNames('RequestContxt', names)).toEqual(['RequestContext']);
+    expect(suggestClassNames('RequsetLog', names)).toEqual(['RequestLog']);
+    expect(suggestClassNames('Respons', names)).toEqual(['Response', 'ResponseCache']);
+    expect(suggestClassNames('Zebra', names)).toEqual([]);
+    expect(didYouMean(['A', 'B'])).toBe(' (did you mean "A" or "B"?)');
   });
 });
