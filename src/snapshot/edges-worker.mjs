@@ -3,10 +3,12 @@
 // it must start without the tsx loader, under `node bin/leakscope.js` and under vitest alike.
 //
 // Input (workerData): the file, the offset just after the section's '[', the file size, the edge
-// field roles (EdgeRole in parser.ts: 0 type, 1 name_or_index, 2 to_node, 3 ignored) and the
-// SharedArrayBuffer-backed columns. Output: one message, either { ok: true, close } with the offset of
-// the closing ']', or { ok: false, message, offset } with exactly the message and byte offset the
-// sequential parser (SnapshotParser#feedNumbers / #storeEdgeField / #endNumbers / finish) would give.
+// field roles (EdgeRole in parser.ts: 0 type, 1 name_or_index, 2 to_node, 3 ignored), the parser's
+// per-field checks (EdgeLayout: names, limits, reasons, which edge types name strings) and the
+// SharedArrayBuffer-backed columns. Output: one message, either { ok: true, close, maxName } with the
+// offset of the closing ']' and the largest string index seen (StringIndexMaximum), or
+// { ok: false, message, offset } with exactly the message and byte offset the sequential parser
+// (SnapshotParser#feedNumbers / #storeEdgeField / #endNumbers / finish) would give.
 
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -23,13 +25,22 @@ class EdgeFormatError extends Error {
   }
 }
 
+// Same text as parser.ts outOfRangeMessage / formatNumber.
+function outOfRangeMessage(item, field, value, reason) {
+  const shown = value <= Number.MAX_SAFE_INTEGER ? String(value) : `about ${value.toExponential(6)}`;
+  return `edge ${item}: "${field}" is ${shown}, ${reason}`;
+}
+
 function describeByte(c) {
   if (c >= 0x21 && c <= 0x7e) return `'${String.fromCharCode(c)}'`;
   return `byte 0x${c.toString(16).padStart(2, '0')}`;
 }
 
 function parseEdges(data) {
-  const { file, start, size, edgeRoles, edgeFieldCount, edgeCount, nodeCount, nodeFieldCount, edgeTypeCount } = data;
+  const { file, start, size, edgeRoles, edgeFieldCount, edgeCount, nodeFieldCount, edgeFieldNames, edgeReasons, isEdgeTypeFirst } = data;
+  const limits = Float64Array.from(data.edgeLimits);
+  const isStringEdge = Uint8Array.from(data.isStringEdge);
+  const maxName = { value: -1, item: -1, offset: -1 };
   const edgeType = new Uint8Array(data.edgeType);
   const edgeNameOrIndex = new Uint32Array(data.edgeNameOrIndex);
   const edgeTarget = new Uint32Array(data.edgeTarget);
@@ -72,19 +83,22 @@ function parseEdges(data) {
           }
           if (j - i > MAX_DIGITS) throw new EdgeFormatError('number too long in "edges"', base + i + MAX_DIGITS);
           if (j === n && last) { i = j; digits = 1; break; } // the input ends inside a number
-          const offset = base + j;
+          const offset = base + i; // errors about a number name its first digit
           if (item >= edgeCount) throw new EdgeFormatError(`"edges" holds more than the ${edgeCount} edges the header announces`, offset);
+          if (v > limits[field]) throw new EdgeFormatError(outOfRangeMessage(item, edgeFieldNames[field], v, edgeReasons[field]), offset);
           const role = standard ? field : roles[field];
           if (role === 0) {
-            if (v >= edgeTypeCount) throw new EdgeFormatError(`edge ${item} has type ${v}, but meta lists only ${edgeTypeCount} edge types`, offset);
             edgeType[item] = v;
           } else if (role === 1) {
             edgeNameOrIndex[item] = v;
+            if (v > maxName.value && isEdgeTypeFirst && isStringEdge[edgeType[item]] === 1) {
+              maxName.value = v;
+              maxName.item = item;
+              maxName.offset = offset;
+            }
           } else if (role === 2) {
             const ordinal = v / nodeFieldCount;
-            if (ordinal !== Math.floor(ordinal) || ordinal >= nodeCount) {
-              throw new EdgeFormatError(`edge ${item} points to node index ${v}, which is not a node (${nodeCount} nodes × ${nodeFieldCount} fields)`, offset);
-            }
+            if (ordinal !== Math.floor(ordinal)) throw new EdgeFormatError(outOfRangeMessage(item, edgeFieldNames[field], v, edgeReasons[field]), offset);
             edgeTarget[item] = ordinal;
           }
           if (++field === edgeFieldCount) { field = 0; item++; }
@@ -95,7 +109,7 @@ function parseEdges(data) {
         if (c === RBRACKET) {
           if (field !== 0) throw new EdgeFormatError('"edges" ends in the middle of a record', base + i);
           if (item !== edgeCount) throw new EdgeFormatError(`"edges" holds ${item} edges, but the header announces ${edgeCount}`, base + i);
-          return base + i;
+          return { close: base + i, maxName };
         }
         throw new EdgeFormatError(`unexpected ${describeByte(c)} in "edges" (only unsigned integers are allowed)`, base + i);
       }
@@ -110,8 +124,8 @@ function parseEdges(data) {
 }
 
 try {
-  const close = parseEdges(workerData);
-  parentPort.postMessage({ ok: true, close });
+  const { close, maxName } = parseEdges(workerData);
+  parentPort.postMessage({ ok: true, close, maxName });
 } catch (error) {
   if (error instanceof EdgeFormatError) parentPort.postMessage({ ok: false, message: error.message, offset: error.offset });
   else parentPort.postMessage({ ok: false, crash: String(error && error.stack ? error.stack : error) });

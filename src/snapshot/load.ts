@@ -7,7 +7,7 @@ import zlib from 'node:zlib';
 import { Worker } from 'node:worker_threads';
 import { LeakscopeError, SnapshotFormatError } from '../errors.ts';
 import { HeapGraph } from './heap-graph.ts';
-import { SnapshotParser, type EdgeLayout, type ParsedSnapshot } from './parser.ts';
+import { SnapshotParser, type EdgeLayout, type ParsedSnapshot, type StringIndexMaximum } from './parser.ts';
 import { StringTable } from './string-table.ts';
 import { sortedPositions } from './typed-arrays.ts';
 
@@ -108,9 +108,16 @@ function parseFile(file: string, size: number, options: LoadOptions): ParsedSnap
 /** The worker could not run (not a format error): parse sequentially instead. */
 class EdgeWorkerUnavailable extends Error {}
 
+interface EdgeWorkerResult {
+  /** Offset of the section's ']'. */
+  close: number;
+  /** The largest string index of a string-named edge, for SnapshotParser#adoptEdgeNameMaximum. */
+  maxName: StringIndexMaximum;
+}
+
 interface EdgeWorker {
-  /** Resolves with the offset of the section's ']'; rejects with SnapshotFormatError or EdgeWorkerUnavailable. */
-  result: Promise<number>;
+  /** Rejects with SnapshotFormatError or EdgeWorkerUnavailable. */
+  result: Promise<EdgeWorkerResult>;
   terminate(): void;
 }
 
@@ -121,11 +128,14 @@ function startEdgeWorker(file: string, start: number, size: number, layout: Edge
       workerData: {
         file, start, size,
         edgeRoles: Array.from(layout.edgeRoles),
+        edgeFieldNames: layout.edgeFieldNames,
+        edgeLimits: layout.edgeLimits,
+        edgeReasons: layout.edgeReasons,
+        isStringEdge: Array.from(layout.isStringEdge),
+        isEdgeTypeFirst: layout.isEdgeTypeFirst,
         edgeFieldCount: layout.edgeFieldCount,
         edgeCount: layout.edgeCount,
-        nodeCount: layout.nodeCount,
         nodeFieldCount: layout.nodeFieldCount,
-        edgeTypeCount: layout.edgeTypeCount,
         edgeType: layout.edgeType.buffer,
         edgeNameOrIndex: layout.edgeNameOrIndex.buffer,
         edgeTarget: layout.edgeTarget.buffer,
@@ -137,11 +147,11 @@ function startEdgeWorker(file: string, start: number, size: number, layout: Edge
   } catch (error) {
     return { result: Promise.reject(new EdgeWorkerUnavailable(String(error))), terminate() {} };
   }
-  const result = new Promise<number>((resolve, reject) => {
+  const result = new Promise<EdgeWorkerResult>((resolve, reject) => {
     let settled = false;
-    worker.once('message', (message: { ok: boolean; close?: number; message?: string; offset?: number; crash?: string }) => {
+    worker.once('message', (message: { ok: boolean; close?: number; maxName?: StringIndexMaximum; message?: string; offset?: number; crash?: string }) => {
       settled = true;
-      if (message.ok) resolve(message.close!);
+      if (message.ok) resolve({ close: message.close!, maxName: message.maxName! });
       else if (message.message !== undefined) reject(new SnapshotFormatError(file, message.message, message.offset));
       else reject(new EdgeWorkerUnavailable(message.crash ?? 'edges worker failed'));
     });
@@ -226,7 +236,7 @@ async function parseFileParallel(file: string, size: number, options: LoadOption
         if (worker !== null && position === edgesOpen + 1) {
           edgesClose = locateEdgesClose(fd, size, position, buffer);
           // No plain closing bracket: the worker finds what is wrong (or where it really ends).
-          if (edgesClose === -1) edgesClose = await worker.result;
+          if (edgesClose === -1) edgesClose = (await worker.result).close;
           parser.skipEdges(edgesClose);
           position = edgesClose;
         }
@@ -234,8 +244,9 @@ async function parseFileParallel(file: string, size: number, options: LoadOption
       // No worker (unusual layout: everything was parsed here), or the file ended before the edges.
       if (worker === null || edgesClose === -1) return parser.finish();
       {
-        const close = await worker.result;
+        const { close, maxName } = await worker.result;
         if (close !== edgesClose) throw new SnapshotFormatError(file, `unexpected ']' in "edges" (only unsigned integers are allowed)`, edgesClose);
+        parser.adoptEdgeNameMaximum(maxName);
       }
       return parser.finish();
     } catch (error) {

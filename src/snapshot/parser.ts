@@ -12,6 +12,10 @@
 // Cost: O(file bytes), one pass; memory ≈ 18 B/node + 9 B/edge + the raw strings section.
 // Invariant: every malformed input ends in a SnapshotFormatError naming the byte offset; no input
 // can make it allocate more than the file could describe (array sizes are checked against its size).
+// Exact numbers or a refusal: each number is checked against what its field can hold and mean
+// (32-bit ids and indexes, self sizes below 2^53, types within meta's lists, to_node a node index)
+// once, when it is stored; string indexes are checked at the end against the string count, through
+// the largest one seen, so the error can still name where it was written.
 
 import { SnapshotFormatError } from '../errors.ts';
 import type { SnapshotMeta } from './heap-graph.ts';
@@ -34,6 +38,10 @@ const MAX_HEADER_BYTES = 16 * 1024 * 1024;
 const MAX_KEY_BYTES = 256;
 /** More digits than this cannot be a field V8 writes (self sizes are 48-bit). */
 const MAX_DIGITS = 16;
+const UINT32_MAX = 0xffffffff;
+const UINT32_REASON = `above ${UINT32_MAX}, the 32-bit maximum`;
+/** Self sizes live in a Float64Array: exact up to 2^53 − 1 (V8 writes 48-bit sizes). */
+const MAX_SELF_SIZE = Number.MAX_SAFE_INTEGER;
 
 const enum State {
   Start,
@@ -85,14 +93,28 @@ export interface ParsedSnapshot {
   sections: string[];
 }
 
+/** The largest string index a section named, with the record and the offset it was written at (-1: none). */
+export interface StringIndexMaximum {
+  value: number;
+  item: number;
+  offset: number;
+}
+
 /** What a worker needs to parse the "edges" section on its own (see edges-worker.mjs). */
 export interface EdgeLayout {
   edgeRoles: Uint8Array;
+  /** Per edge field: its meta name, the largest value it may hold, and why (for the error message). */
+  edgeFieldNames: string[];
+  edgeLimits: number[];
+  edgeReasons: string[];
+  /** 1 per edge type whose name_or_index is a string index (all but element and hidden). */
+  isStringEdge: Uint8Array;
+  /** "type" comes before "name_or_index", so string indexes can be told from integers as they stream. */
+  isEdgeTypeFirst: boolean;
   edgeFieldCount: number;
   edgeCount: number;
   nodeCount: number;
   nodeFieldCount: number;
-  edgeTypeCount: number;
   edgeType: Uint8Array;
   edgeNameOrIndex: Uint32Array;
   edgeTarget: Uint32Array;
@@ -136,10 +158,27 @@ export class SnapshotParser {
   #edgeCount = 0;
   #nodeTypeNames: string[] = [];
   #edgeTypeNames: string[] = [];
+  #headerStart = 0;
+  // Per section, per field: meta name, largest allowed value, and the reason given when it is exceeded.
+  #nodeChecks: FieldChecks = NO_CHECKS;
+  #edgeChecks: FieldChecks = NO_CHECKS;
+  #locChecks: FieldChecks = NO_CHECKS;
+  #isStringEdge = new Uint8Array(0);
+  #isEdgeTypeFirst = true;
 
   // numeric section state
   #section = Section.Other;
   #sectionName = '';
+  #checks: FieldChecks = NO_CHECKS;
+  #limits: Float64Array = NO_CHECKS.limits;
+  #edgeSum = 0;
+  // The largest string index among node names / string-named edges, its record and offset.
+  #nodeNameMax = -1;
+  #nodeNameMaxItem = -1;
+  #nodeNameMaxOffset = -1;
+  #edgeNameMax = -1;
+  #edgeNameMaxItem = -1;
+  #edgeNameMaxOffset = -1;
   #value = 0;
   #digits = 0;
   #field = 0;
@@ -185,13 +224,18 @@ export class SnapshotParser {
   /** The edge layout, once the header has been read; null before. */
   edgeLayout(): EdgeLayout | null {
     if (this.#meta === null) return null;
+    const checks = this.#edgeChecks;
     return {
       edgeRoles: this.#edgeRoles.slice(),
+      edgeFieldNames: checks.names.slice(),
+      edgeLimits: Array.from(checks.limits),
+      edgeReasons: checks.reasons.slice(),
+      isStringEdge: this.#isStringEdge.slice(),
+      isEdgeTypeFirst: this.#isEdgeTypeFirst,
       edgeFieldCount: this.#edgeFieldCount,
       edgeCount: this.#edgeCount,
       nodeCount: this.#nodeCount,
       nodeFieldCount: this.#nodeFieldCount,
-      edgeTypeCount: this.#edgeTypeNames.length,
       edgeType: this.#edgeType,
       edgeNameOrIndex: this.#edgeNameOrIndex,
       edgeTarget: this.#edgeTarget,
@@ -210,8 +254,16 @@ export class SnapshotParser {
     this.#offset = closeOffset;
   }
 
-  #fail(message: string, offset: number = this.#offset): never {
-    throw new SnapshotFormatError(this.#file, message, offset);
+  /** After skipEdges, once the worker is done: the largest string index its string-named edges hold. */
+  adoptEdgeNameMaximum(maximum: StringIndexMaximum): void {
+    this.#edgeNameMax = maximum.value;
+    this.#edgeNameMaxItem = maximum.item;
+    this.#edgeNameMaxOffset = maximum.offset;
+  }
+
+  /** Throws; `offset` null for a fact about the whole file (no one byte to name). */
+  #fail(message: string, offset: number | null = this.#offset): never {
+    throw new SnapshotFormatError(this.#file, message, offset ?? undefined);
   }
 
   /** Consume one chunk. Chunks may split tokens anywhere. */
@@ -303,6 +355,7 @@ export class SnapshotParser {
     this.#options.onSection?.(key, this.#offset);
     if (key === 'snapshot') {
       if (c !== LBRACE) this.#fail(`"snapshot" should be an object, found ${describeByte(c)}`);
+      this.#headerStart = this.#offset;
       this.#header = Buffer.alloc(64 * 1024);
       this.#headerLength = 0;
       this.#depth = 0;
@@ -407,9 +460,17 @@ export class SnapshotParser {
     const edgeTypes = Array.isArray(meta.edge_types) ? stringList(meta.edge_types[edgeFields.indexOf('type')]) : null;
     if (!nodeTypes || !edgeTypes) this.#fail('unknown snapshot format: meta lacks the node or edge type names');
     if (nodeTypes.length > 255 || edgeTypes.length > 255) this.#fail('unknown snapshot format: too many node or edge types');
-    const nodeCount = header.node_count;
-    const edgeCount = header.edge_count;
-    if (!isCount(nodeCount) || !isCount(edgeCount)) this.#fail('unknown snapshot format: node_count / edge_count missing or not counts');
+    for (const key of ['node_count', 'edge_count', 'trace_function_count', 'extra_native_bytes']) {
+      const value = header[key];
+      const isOptional = key === 'trace_function_count' || key === 'extra_native_bytes';
+      if (value === undefined && isOptional) continue;
+      const limit = key === 'extra_native_bytes' ? Number.MAX_SAFE_INTEGER : UINT32_MAX;
+      if (!(typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= limit)) {
+        this.#fail(`unknown snapshot format: "${key}" is ${JSON.stringify(value) ?? 'missing'}, not a whole number from 0 to ${limit}`, this.#headerStart);
+      }
+    }
+    const nodeCount = header.node_count as number;
+    const edgeCount = header.edge_count as number;
     if (nodeCount === 0) this.#fail('not a usable snapshot: node_count is 0');
     // Each number takes at least two bytes ("0,"): a header asking for more than the file can hold lies.
     if (this.#inputSize !== undefined && (nodeCount * nodeFields.length + edgeCount * edgeFields.length) * 2 > this.#inputSize + 2) {
@@ -430,6 +491,7 @@ export class SnapshotParser {
     this.#edgeCount = edgeCount;
     this.#nodeTypeNames = nodeTypes;
     this.#edgeTypeNames = edgeTypes;
+    this.#setFieldChecks(nodeFields, edgeFields, locFields);
     try {
       this.#nodeType = new Uint8Array(nodeCount);
       this.#nodeName = new Uint32Array(nodeCount);
@@ -454,11 +516,48 @@ export class SnapshotParser {
     }
   }
 
+  /** What each field may hold, from meta and the header's counts; unknown fields are not checked. */
+  #setFieldChecks(nodeFields: string[], edgeFields: string[], locFields: string[]): void {
+    const uint32: FieldLimit = [UINT32_MAX, UINT32_REASON];
+    const nodeIndex: FieldLimit = [(this.#nodeCount - 1) * this.#nodeFieldCount, `which is not a node index (${this.#nodeCount} nodes × ${this.#nodeFieldCount} fields)`];
+    const unchecked: FieldLimit = [Infinity, ''];
+    this.#nodeChecks = fieldChecks(nodeFields, (field) => {
+      switch (field) {
+        case 'type': return [this.#nodeTypeNames.length - 1, `but meta lists only ${this.#nodeTypeNames.length} node types`];
+        case 'name': case 'id': case 'trace_node_id': return uint32;
+        case 'self_size': return [MAX_SELF_SIZE, `above 2^53 − 1, the largest size kept exactly (V8 writes 48-bit sizes)`];
+        case 'edge_count': return [this.#edgeCount, `more than the ${this.#edgeCount} edges the header announces`];
+        case 'detachedness': return [2, 'but detachedness is 0 (unknown), 1 (attached) or 2 (detached)'];
+        default: return unchecked;
+      }
+    });
+    this.#edgeChecks = fieldChecks(edgeFields, (field) => {
+      switch (field) {
+        case 'type': return [this.#edgeTypeNames.length - 1, `but meta lists only ${this.#edgeTypeNames.length} edge types`];
+        case 'name_or_index': return uint32;
+        case 'to_node': return nodeIndex;
+        default: return unchecked;
+      }
+    });
+    this.#locChecks = fieldChecks(locFields, (field) => {
+      switch (field) {
+        case 'object_index': return nodeIndex;
+        case 'script_id': case 'line': case 'column': return uint32;
+        default: return unchecked;
+      }
+    });
+    // element and hidden edges hold plain integers (FORMAT.md §1.5); every other type a string index.
+    this.#isStringEdge = Uint8Array.from(this.#edgeTypeNames, (name) => (name === 'element' || name === 'hidden' ? 0 : 1));
+    this.#isEdgeTypeFirst = edgeFields.indexOf('type') < edgeFields.indexOf('name_or_index');
+  }
+
   // ---- numeric sections -----------------------------------------------------------------------
 
   #startNumbers(key: string): void {
     this.#sectionName = key;
     this.#section = key === 'nodes' ? Section.Nodes : key === 'edges' ? Section.Edges : Section.Locations;
+    this.#checks = this.#section === Section.Nodes ? this.#nodeChecks : this.#section === Section.Edges ? this.#edgeChecks : this.#locChecks;
+    this.#limits = this.#checks.limits;
     this.#value = 0;
     this.#digits = 0;
     this.#field = 0;
@@ -479,7 +578,7 @@ export class SnapshotParser {
         continue;
       }
       if (digits > 0) {
-        this.#offset = base + i;
+        this.#offset = base + i - digits; // errors about a number name its first digit
         this.#store(value);
         value = 0;
         digits = 0;
@@ -511,15 +610,24 @@ export class SnapshotParser {
   #storeNodeField(value: number): void {
     const k = this.#item;
     if (k >= this.#nodeCount) this.#fail(`"nodes" holds more than the ${this.#nodeCount} nodes the header announces`);
+    if (value > this.#limits[this.#field]) this.#failRange(value);
     switch (this.#nodeRoles[this.#field]) {
-      case NodeRole.Type:
-        if (value >= this.#nodeTypeNames.length) this.#fail(`node ${k} has type ${value}, but meta lists only ${this.#nodeTypeNames.length} node types`);
-        this.#nodeType[k] = value;
+      case NodeRole.Type: this.#nodeType[k] = value; break;
+      case NodeRole.Name:
+        this.#nodeName[k] = value;
+        if (value > this.#nodeNameMax) {
+          this.#nodeNameMax = value;
+          this.#nodeNameMaxItem = k;
+          this.#nodeNameMaxOffset = this.#offset;
+        }
         break;
-      case NodeRole.Name: this.#nodeName[k] = value; break;
       case NodeRole.Id: this.#nodeId[k] = value; break;
       case NodeRole.SelfSize: this.#selfSize[k] = value; break;
-      case NodeRole.EdgeCount: this.#nodeEdgeCount[k] = value; break;
+      case NodeRole.EdgeCount:
+        this.#nodeEdgeCount[k] = value;
+        this.#edgeSum += value;
+        if (this.#edgeSum > this.#edgeCount) this.#fail(`node ${k}: the edge counts of nodes 0 to ${k} add up to ${this.#edgeSum}, more than the ${this.#edgeCount} edges the header announces`);
+        break;
       case NodeRole.TraceNodeId: this.#traceNodeId![k] = value; break;
       case NodeRole.Detachedness:
         // Sparse: Node.js heaps write the field but mark only a handful of nodes.
@@ -533,17 +641,20 @@ export class SnapshotParser {
   #storeEdgeField(value: number): void {
     const k = this.#item;
     if (k >= this.#edgeCount) this.#fail(`"edges" holds more than the ${this.#edgeCount} edges the header announces`);
+    if (value > this.#limits[this.#field]) this.#failRange(value);
     switch (this.#edgeRoles[this.#field]) {
-      case EdgeRole.Type:
-        if (value >= this.#edgeTypeNames.length) this.#fail(`edge ${k} has type ${value}, but meta lists only ${this.#edgeTypeNames.length} edge types`);
-        this.#edgeType[k] = value;
+      case EdgeRole.Type: this.#edgeType[k] = value; break;
+      case EdgeRole.NameOrIndex:
+        this.#edgeNameOrIndex[k] = value;
+        if (value > this.#edgeNameMax && this.#isEdgeTypeFirst && this.#isStringEdge[this.#edgeType[k]] === 1) {
+          this.#edgeNameMax = value;
+          this.#edgeNameMaxItem = k;
+          this.#edgeNameMaxOffset = this.#offset;
+        }
         break;
-      case EdgeRole.NameOrIndex: this.#edgeNameOrIndex[k] = value; break;
       case EdgeRole.ToNode: {
         const ordinal = value / this.#nodeFieldCount;
-        if (ordinal !== Math.floor(ordinal) || ordinal >= this.#nodeCount) {
-          this.#fail(`edge ${k} points to node index ${value}, which is not a node (${this.#nodeCount} nodes × ${this.#nodeFieldCount} fields)`);
-        }
+        if (ordinal !== Math.floor(ordinal)) this.#failRange(value);
         this.#edgeTarget[k] = ordinal;
         break;
       }
@@ -554,10 +665,11 @@ export class SnapshotParser {
   #storeLocationField(value: number): void {
     const k = this.#item;
     if (k >= this.#locObject.length) this.#growLocations();
+    if (value > this.#limits[this.#field]) this.#failRange(value);
     switch (this.#locRoles[this.#field]) {
       case LocRole.Object: {
         const ordinal = value / this.#nodeFieldCount;
-        if (ordinal !== Math.floor(ordinal) || ordinal >= this.#nodeCount) this.#fail(`location ${k} names node index ${value}, which is not a node`);
+        if (ordinal !== Math.floor(ordinal)) this.#failRange(value);
         this.#locObject[k] = ordinal;
         break;
       }
@@ -566,6 +678,12 @@ export class SnapshotParser {
       case LocRole.Column: this.#locColumn[k] = value; break;
     }
     if (++this.#field === this.#locFieldCount) { this.#field = 0; this.#item++; }
+  }
+
+  /** The number just read does not fit its field: name the record, the field and the value. */
+  #failRange(value: number): never {
+    const record = this.#section === Section.Nodes ? 'node' : this.#section === Section.Edges ? 'edge' : 'location';
+    this.#fail(outOfRangeMessage(record, this.#item, this.#checks.names[this.#field], value, this.#checks.reasons[this.#field]));
   }
 
   #growLocations(): void {
@@ -580,6 +698,9 @@ export class SnapshotParser {
     if (this.#field !== 0) this.#fail(`"${name}" ends in the middle of a record`);
     if (this.#section === Section.Nodes && this.#item !== this.#nodeCount) {
       this.#fail(`"nodes" holds ${this.#item} nodes, but the header announces ${this.#nodeCount}`);
+    }
+    if (this.#section === Section.Nodes && this.#edgeSum !== this.#edgeCount) {
+      this.#fail(`the nodes' edge counts add up to ${this.#edgeSum}, but the header announces ${this.#edgeCount} edges`);
     }
     if (this.#section === Section.Edges && this.#item !== this.#edgeCount) {
       this.#fail(`"edges" holds ${this.#item} edges, but the header announces ${this.#edgeCount}`);
@@ -690,12 +811,6 @@ export class SnapshotParser {
     if (!this.#seen.has('edges')) this.#fail('not a V8 heap snapshot: no "edges" section');
     if (!this.#seen.has('strings')) this.#fail('not a V8 heap snapshot: no "strings" section');
 
-    let edgeSum = 0;
-    const nodeEdgeCount = this.#nodeEdgeCount;
-    for (let k = 0; k < this.#nodeCount; k++) edgeSum += nodeEdgeCount[k];
-    if (edgeSum !== this.#edgeCount) {
-      this.#fail(`the nodes' edge counts add up to ${edgeSum}, but the header announces ${this.#edgeCount} edges`, undefined);
-    }
     this.#checkStringIndexes();
 
     const locationCount = this.#locationCount;
@@ -706,7 +821,7 @@ export class SnapshotParser {
       nodeName: this.#nodeName,
       nodeId: this.#nodeId,
       selfSize: this.#selfSize,
-      nodeEdgeCount,
+      nodeEdgeCount: this.#nodeEdgeCount,
       attachedNodes: this.#attached.toArray(),
       detachedNodes: this.#detached.toArray(),
       traceNodeId: this.#traceNodeId,
@@ -737,21 +852,27 @@ export class SnapshotParser {
     return exact;
   }
 
-  /** Every name must index the strings table; element/hidden edge names are plain integers. */
+  /**
+   * Every name must index the strings table; element/hidden edge names are plain integers. The
+   * largest index seen while streaming decides, and names where it was written.
+   */
   #checkStringIndexes(): void {
     const count = this.#strCount;
-    const nodeName = this.#nodeName;
-    for (let k = 0; k < nodeName.length; k++) {
-      if (nodeName[k] >= count) this.#fail(`node ${k} names string ${nodeName[k]}, but there are only ${count} strings`, undefined);
+    if (this.#nodeNameMax >= count) {
+      this.#fail(`node ${this.#nodeNameMaxItem}: "name" is ${this.#nodeNameMax}, but there are only ${count} strings`, this.#nodeNameMaxOffset);
     }
-    const element = this.#edgeTypeNames.indexOf('element');
-    const hidden = this.#edgeTypeNames.indexOf('hidden');
+    if (this.#isEdgeTypeFirst) {
+      if (this.#edgeNameMax >= count) {
+        this.#fail(`edge ${this.#edgeNameMaxItem}: "name_or_index" is ${this.#edgeNameMax}, but there are only ${count} strings`, this.#edgeNameMaxOffset);
+      }
+      return;
+    }
+    // "type" after "name_or_index" (no V8 writes that): the types are known only now.
     const edgeType = this.#edgeType;
     const names = this.#edgeNameOrIndex;
     for (let e = 0; e < names.length; e++) {
-      const t = edgeType[e];
-      if (t !== element && t !== hidden && names[e] >= count) {
-        this.#fail(`edge ${e} names string ${names[e]}, but there are only ${count} strings`, undefined);
+      if (this.#isStringEdge[edgeType[e]] === 1 && names[e] >= count) {
+        this.#fail(`edge ${e}: "name_or_index" is ${names[e]}, but there are only ${count} strings`, null);
       }
     }
   }
@@ -793,8 +914,30 @@ function stringList(value: unknown): string[] | null {
   return Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : null;
 }
 
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xffffffff;
+/** [largest allowed value, why a larger one is refused] */
+type FieldLimit = readonly [number, string];
+
+interface FieldChecks {
+  names: string[];
+  limits: Float64Array;
+  reasons: string[];
+}
+
+const NO_CHECKS: FieldChecks = { names: [], limits: new Float64Array(0), reasons: [] };
+
+function fieldChecks(fields: string[], limitOf: (field: string) => FieldLimit): FieldChecks {
+  const limits = fields.map(limitOf);
+  return { names: fields.slice(), limits: Float64Array.from(limits, ([limit]) => limit), reasons: limits.map(([, reason]) => reason) };
+}
+
+/** The message for a number its field cannot hold; edges-worker.mjs builds the same text. */
+export function outOfRangeMessage(record: string, item: number, field: string, value: number, reason: string): string {
+  return `${record} ${item}: "${field}" is ${formatNumber(value)}, ${reason}`;
+}
+
+/** Past 2^53 the digits no longer accumulate exactly; say so rather than print a wrong value. */
+function formatNumber(value: number): string {
+  return value <= Number.MAX_SAFE_INTEGER ? String(value) : `about ${value.toExponential(6)}`;
 }
 
 function describeByte(c: number): string {

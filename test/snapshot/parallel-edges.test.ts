@@ -75,13 +75,23 @@ describe('parallel edges parsing', () => {
       return copy;
     };
     const firstLineEnd = text.indexOf('\n', edgesStart + 1);
+    /** The file with its first edge ("type,name_or_index,to_node") replaced. */
+    const withFirstEdge = (edge: (fields: string[]) => string[]) => {
+      const first = /^(\d+),(\d+),(\d+)/.exec(text.slice(edgesStart))!;
+      return Buffer.from(text.slice(0, edgesStart) + edge(first.slice(1)).join(',') + text.slice(edgesStart + first[0].length), 'latin1');
+    };
     const cases: [string, Buffer, RegExp][] = [
       ['truncated inside edges', original.subarray(0, at(0.5)), /truncated: the file ends inside "edges" after \d+ of \d+ records/],
       ['truncated right after the bracket', original.subarray(0, edgesStart), /truncated: the file ends inside "edges"|more than a \d+-byte file can hold/],
       ['a letter inside edges', withByte(at(0.3) | 0, 'x'), /unexpected 'x' in "edges"/],
-      ['a quote inside edges', withByte(at(0.6), '"'), /unexpected '"' in "edges"|points to node index|has type|holds/],
+      ['a quote inside edges', withByte(at(0.6), '"'), /unexpected '"' in "edges"|"to_node" is|"type" is|holds/],
       ['a closing bracket early', withByte(at(0.7), ']'), /"edges"/],
-      ['a to_node that is not a node index', Buffer.from(text.slice(0, firstLineEnd) + '1' + text.slice(firstLineEnd), 'latin1'), /points to node index \d+, which is not a node/],
+      ['a to_node that is not a node index', Buffer.from(text.slice(0, firstLineEnd) + '1' + text.slice(firstLineEnd), 'latin1'), /edge \d+: "to_node" is \d+, which is not a node index/],
+      ['a name_or_index past 32 bits', withFirstEdge(([, , to]) => ['2', '4294967299', to]), /edge 0: "name_or_index" is 4294967299, above 4294967295, the 32-bit maximum \(at byte \d+\)$/],
+      ['a string index past the strings', withFirstEdge(([, , to]) => ['2', '4000000000', to]), /edge 0: "name_or_index" is 4000000000, but there are only \d+ strings \(at byte \d+\)$/],
+      ['an element index past 32 bits', withFirstEdge(([, , to]) => ['1', '4294967296', to]), /edge 0: "name_or_index" is 4294967296, above/],
+      ['an edge type past meta', withFirstEdge(([, name, to]) => ['7', name, to]), /edge 0: "type" is 7, but meta lists only 7 edge types/],
+      ['a to_node past 32 bits', withFirstEdge(([type, name]) => [type, name, '4294967303']), /edge 0: "to_node" is 4294967303, which is not a node index/],
       ['edge count disagrees', Buffer.from(text.replace(/"edge_count":(\d+)/, (_m, n) => `"edge_count":${Number(n) + 1}`), 'latin1'), /but the header announces/],
       ['edges fine, strings broken', Buffer.from(text.slice(0, text.length - 20) + '\u0001' + text.slice(text.length - 19), 'latin1'), /control character inside a string/],
       ['edges and strings broken: the edges error comes first', (() => {

@@ -5,7 +5,7 @@ import { loadSnapshot, parseSnapshotText } from '../../src/snapshot/load.ts';
 import { SnapshotParser } from '../../src/snapshot/parser.ts';
 import { LeakscopeError, SnapshotFormatError } from '../../src/errors.ts';
 import { computeHistogram } from '../../src/analysis/histogram.ts';
-import { NODE24_NODE_FIELDS, SnapshotBuilder } from '../helpers/snapshot-builder.ts';
+import { EDGE_TYPES, NODE20_NODE_FIELDS, NODE20_NODE_TYPES, NODE24_NODE_FIELDS, SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 import { fixtureGzPath, fixturePath } from '../helpers/fixtures.ts';
 
 /** A small graph with every edge kind, built with the given layout options. */
@@ -167,7 +167,7 @@ describe('bad input ends in one clear error', () => {
     ['array', '[1,2,3]', /expected a JSON object/],
     ['unknown meta layout', text.replace('"edge_count","trace_node_id"', '"edges","trace_node_id"'), /node_fields has no "edge_count"/],
     ['node count disagrees', text.replace('"node_count":6', '"node_count":5'), /more than the 5 nodes/],
-    ['edge count disagrees', text.replace('"edge_count":8', '"edge_count":9'), /"edges" holds 8 edges, but the header announces 9/],
+    ['edge count disagrees', text.replace('"edge_count":8', '"edge_count":9'), /the nodes' edge counts add up to 8, but the header announces 9 edges/],
     ['nodes before header', '{"nodes":[1,2,3],"snapshot":{}}', /before the "snapshot" header/],
     ['truncated in edges', text.slice(0, text.indexOf('"edges"') + 20), /truncated: the file ends inside "edges"/],
     ['truncated in strings', text.slice(0, text.length - 10), /truncated/],
@@ -201,6 +201,108 @@ describe('bad input ends in one clear error', () => {
     for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 2654435761) >>> 24;
     expect(() => parseSnapshotText(garbage, 'garbage')).toThrow(LeakscopeError);
     await expect(loadSnapshot(writeTemp('broken.heapsnapshot.gz', zlib.gzipSync(text).subarray(0, 100)))).rejects.toThrow(/truncated|damaged gzip/);
+  });
+});
+
+/**
+ * A snapshot written by hand, number by number, for values no builder would write: Node 20's
+ * layout, node 0 the root. Values are strings so that digits past 2^53 stay exact.
+ */
+function handWritten(parts: { nodes: string[][]; edges?: string[][]; locations?: string[][]; strings?: string[]; header?: Record<string, unknown> }): string {
+  const meta = {
+    node_fields: NODE20_NODE_FIELDS,
+    node_types: [NODE20_NODE_TYPES, 'string', 'number', 'number', 'number', 'number', 'number'],
+    edge_fields: ['type', 'name_or_index', 'to_node'],
+    edge_types: [EDGE_TYPES, 'string_or_number', 'node'],
+    location_fields: ['object_index', 'script_id', 'line', 'column'],
+  };
+  const edges = parts.edges ?? [];
+  const header = { meta, node_count: parts.nodes.length, edge_count: edges.length, trace_function_count: 0, ...parts.header };
+  const rows = (list: string[][]) => list.map((row) => row.join(',')).join('\n,');
+  return `{"snapshot":${JSON.stringify(header)},\n"nodes":[${rows(parts.nodes)}],\n"edges":[${rows(edges)}],\n`
+    + `"trace_function_infos":[],"trace_tree":[],"samples":[],"locations":[${rows(parts.locations ?? [])}],\n`
+    + `"strings":${JSON.stringify(parts.strings ?? ['<dummy>', '', 'A', 'b'])}}`;
+}
+
+/** Root (one edge, to node 1) and node 1, with node 1's fields overridden. Types: 9 synthetic, 3 object. */
+function twoNodes(node1: Partial<Record<(typeof NODE20_NODE_FIELDS)[number], string>>, edge: string[] = ['2', '3', '7']): string[][][] {
+  const fields = { type: '3', name: '2', id: '3', self_size: '16', edge_count: '0', trace_node_id: '0', detachedness: '0', ...node1 };
+  return [[['9', '1', '1', '0', '1', '0', '0'], NODE20_NODE_FIELDS.map((f) => fields[f as keyof typeof fields])], [edge]];
+}
+
+describe('integer fields: the exact number or a refusal naming field, value and byte', () => {
+  const MAX_SAFE = String(Number.MAX_SAFE_INTEGER);
+  // [label, snapshot, written value to find (its first occurrence is the offset named), message]
+  const refused: [string, string, string, RegExp][] = [
+    ['a node name index past 32 bits', (() => { const [nodes, edges] = twoNodes({ name: '4294967302' }); return handWritten({ nodes, edges }); })(), '4294967302', /node 1: "name" is 4294967302, above 4294967295, the 32-bit maximum/],
+    ['a node name index past the strings', (() => { const [nodes, edges] = twoNodes({ name: '4000000001' }); return handWritten({ nodes, edges }); })(), '4000000001', /node 1: "name" is 4000000001, but there are only 4 strings/],
+    ['an id past 32 bits', (() => { const [nodes, edges] = twoNodes({ id: '4294967299' }); return handWritten({ nodes, edges }); })(), '4294967299', /node 1: "id" is 4294967299, above 4294967295/],
+    ['a self size of 2^53', (() => { const [nodes, edges] = twoNodes({ self_size: '9007199254740992' }); return handWritten({ nodes, edges }); })(), '9007199254740992', /node 1: "self_size" is about 9\.007199e\+15, above 2\^53 − 1/],
+    ['a self size of 2^53 + 1 (rounds to 2^53 when read)', (() => { const [nodes, edges] = twoNodes({ self_size: '9007199254740993' }); return handWritten({ nodes, edges }); })(), '9007199254740993', /"self_size" is about 9\.007199e\+15/],
+    ['a self size of sixteen 9s', (() => { const [nodes, edges] = twoNodes({ self_size: '9999999999999999' }); return handWritten({ nodes, edges }); })(), '9999999999999999', /"self_size" is about 1\.000000e\+16/],
+    ['a self size of 1e300', (() => { const [nodes, edges] = twoNodes({ self_size: '1e300' }); return handWritten({ nodes, edges }); })(), 'e300', /unexpected 'e' in "nodes"/],
+    ['a self size with a fraction', (() => { const [nodes, edges] = twoNodes({ self_size: '16.5' }); return handWritten({ nodes, edges }); })(), '.5', /unexpected '\.' in "nodes"/],
+    ['a self size of 17 digits', (() => { const [nodes, edges] = twoNodes({ self_size: '10000000000000000' }); return handWritten({ nodes, edges }); })(), '0,0,0,0]', /number too long in "nodes"/],
+    ['an edge_count of 2^32 + 2', (() => { const [nodes, edges] = twoNodes({ edge_count: '4294967298' }); return handWritten({ nodes, edges }); })(), '4294967298', /node 1: "edge_count" is 4294967298, more than the 1 edges the header announces/],
+    ['edge counts adding up past the header', (() => { const [nodes, edges] = twoNodes({ edge_count: '1' }); return handWritten({ nodes, edges }); })(), '1,0,0]', /node 1: the edge counts of nodes 0 to 1 add up to 2, more than the 1 edges/],
+    ['a node type past meta', (() => { const [nodes, edges] = twoNodes({ type: '16' }); return handWritten({ nodes, edges }); })(), '16,2', /node 1: "type" is 16, but meta lists only 16 node types/],
+    ['a trace_node_id past 32 bits', (() => { const [nodes, edges] = twoNodes({ trace_node_id: '4294967296' }); return handWritten({ nodes, edges }); })(), '4294967296', /node 1: "trace_node_id" is 4294967296/],
+    ['a detachedness of 3', (() => { const [nodes, edges] = twoNodes({ detachedness: '3' }); return handWritten({ nodes, edges }); })(), '3]', /node 1: "detachedness" is 3, but detachedness is 0 \(unknown\), 1 \(attached\) or 2 \(detached\)/],
+    ['an edge type past meta', (() => { const [nodes, edges] = twoNodes({}, ['7', '3', '7']); return handWritten({ nodes, edges }); })(), '7,3,7', /edge 0: "type" is 7, but meta lists only 7 edge types/],
+    ['a property name past 32 bits', (() => { const [nodes, edges] = twoNodes({}, ['2', '4294967299', '7']); return handWritten({ nodes, edges }); })(), '4294967299', /edge 0: "name_or_index" is 4294967299, above 4294967295/],
+    ['a property name past the strings', (() => { const [nodes, edges] = twoNodes({}, ['2', '4', '7']); return handWritten({ nodes, edges }); })(), '4,7]', /edge 0: "name_or_index" is 4, but there are only 4 strings/],
+    ['an element index past 32 bits', (() => { const [nodes, edges] = twoNodes({}, ['1', '4294967296', '7']); return handWritten({ nodes, edges }); })(), '4294967296', /edge 0: "name_or_index" is 4294967296/],
+    ['a to_node between nodes', (() => { const [nodes, edges] = twoNodes({}, ['2', '3', '8']); return handWritten({ nodes, edges }); })(), '8]', /edge 0: "to_node" is 8, which is not a node index \(2 nodes × 7 fields\)/],
+    ['a to_node past the nodes', (() => { const [nodes, edges] = twoNodes({}, ['2', '3', '14']); return handWritten({ nodes, edges }); })(), '14]', /edge 0: "to_node" is 14, which is not a node index/],
+    ['a to_node that wraps to node 1 in 32 bits', (() => { const [nodes, edges] = twoNodes({}, ['2', '3', '4294967303']); return handWritten({ nodes, edges }); })(), '4294967303', /edge 0: "to_node" is 4294967303, which is not a node index/],
+    ['a location line past 32 bits', (() => { const [nodes, edges] = twoNodes({}); return handWritten({ nodes, edges, locations: [['7', '1', '4294967296', '0']] }); })(), '4294967296', /location 0: "line" is 4294967296, above 4294967295/],
+    ['a location script id past 32 bits', (() => { const [nodes, edges] = twoNodes({}); return handWritten({ nodes, edges, locations: [['7', '4294967296', '1', '0']] }); })(), '4294967296', /location 0: "script_id" is 4294967296/],
+    ['a location of no node', (() => { const [nodes, edges] = twoNodes({}); return handWritten({ nodes, edges, locations: [['9', '1', '2', '0']] }); })(), '9,1,2,0', /location 0: "object_index" is 9, which is not a node index/],
+  ];
+  it.each(refused)('%s', (_label, input, written, message) => {
+    let error: unknown;
+    try {
+      parseSnapshotText(input, 'bad.heapsnapshot');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SnapshotFormatError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as SnapshotFormatError).offset).toBe(Buffer.from(input).indexOf(written));
+  });
+
+  const headers: [string, Record<string, unknown>, RegExp][] = [
+    ['node_count past 32 bits', { node_count: 4294967298 }, /"node_count" is 4294967298, not a whole number from 0 to 4294967295/],
+    ['a fractional edge_count', { edge_count: 1.5 }, /"edge_count" is 1\.5, not a whole number/],
+    ['a negative trace_function_count', { trace_function_count: -1 }, /"trace_function_count" is -1/],
+    ['extra_native_bytes of 1e300', { extra_native_bytes: 1e300 }, /"extra_native_bytes" is 1e\+300, not a whole number from 0 to 9007199254740991/],
+    ['extra_native_bytes as a string', { extra_native_bytes: '12' }, /"extra_native_bytes" is "12"/],
+  ];
+  it.each(headers)('refuses a header with %s', (_label, header, message) => {
+    const [nodes, edges] = twoNodes({});
+    const input = handWritten({ nodes, edges, header });
+    expect(() => parseSnapshotText(input, 'bad.heapsnapshot')).toThrow(message);
+    expect(() => parseSnapshotText(input, 'bad.heapsnapshot')).toThrow(/\(at byte 12\)$/);
+  });
+
+  it('keeps the largest values that fit, exactly', () => {
+    const [nodes, edges] = twoNodes({ id: '4294967295', self_size: MAX_SAFE, trace_node_id: '4294967295', detachedness: '2' }, ['1', '4294967295', '7']);
+    const g = parseSnapshotText(handWritten({ nodes, edges, locations: [['7', '4294967295', '4294967295', '4294967295']], header: { extra_native_bytes: Number.MAX_SAFE_INTEGER } }));
+    expect(g.nodeId[1]).toBe(4294967295);
+    expect(g.selfSize[1]).toBe(Number.MAX_SAFE_INTEGER);
+    expect(g.detachednessOf(1)).toBe(2);
+    expect(g.edgeNameOrIndex[0]).toBe(4294967295);
+    expect(g.edgeTarget[0]).toBe(1);
+    expect([g.locScriptId[0], g.locLine[0], g.locColumn[0]]).toEqual([4294967295, 4294967295, 4294967295]);
+    expect(g.source.extraNativeBytes).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  it('refuses a string index past the strings also when "type" follows "name_or_index" in edge_fields', () => {
+    const [nodes, edges] = twoNodes({}, ['2', '9', '7']);
+    const input = handWritten({ nodes, edges }).replace('"edge_fields":["type","name_or_index","to_node"]', '"edge_fields":["name_or_index","type","to_node"]')
+      .replace('"edge_types":[["context"', '"edge_types":["string_or_number",["context"').replace('"weak"],"string_or_number","node"]', '"weak"],"node"]')
+      .replace('"edges":[2,9,7]', '"edges":[9,2,7]');
+    expect(() => parseSnapshotText(input, 'bad.heapsnapshot')).toThrow(/edge 0: "name_or_index" is 9, but there are only 4 strings$/);
   });
 });
 
@@ -258,5 +360,111 @@ describe('fuzz: truncations and byte flips of a real snapshot', () => {
     expect(failures).toBe(0);
     // Flips inside digits parse into a different but valid heap; truncations never do.
     expect(survivors).toBeLessThan(SEED_CASES / 2 + 1);
+  });
+
+  const RANGE_CASES = 120;
+  it(`stores every number exactly or refuses it, naming its first byte (${RANGE_CASES} numbers replaced)`, () => {
+    const text = original.toString('latin1');
+    const header = JSON.parse(/"snapshot":(\{.*?\}),\s*"nodes"/s.exec(text.slice(0, 20000))![1]);
+    const { meta, node_count: nodeCount, edge_count: edgeCount } = header;
+    const nodeFieldCount = meta.node_fields.length;
+    const UINT32 = 2n ** 32n - 1n;
+    const nodeIndexLimit = BigInt((nodeCount - 1) * nodeFieldCount);
+    const limits: Record<string, Record<string, bigint>> = {
+      nodes: { type: BigInt(meta.node_types[0].length - 1), name: UINT32, id: UINT32, trace_node_id: UINT32, self_size: 2n ** 53n - 1n, edge_count: BigInt(edgeCount), detachedness: 2n },
+      edges: { type: BigInt(meta.edge_types[0].length - 1), name_or_index: UINT32, to_node: nodeIndexLimit },
+      locations: { object_index: nodeIndexLimit, script_id: UINT32, line: UINT32, column: UINT32 },
+    };
+    const fieldsOf: Record<string, string[]> = { nodes: meta.node_fields, edges: meta.edge_fields, locations: meta.location_fields };
+    // Start offsets of every number in each section, so a case is one random pick.
+    const tokens = Object.fromEntries(Object.keys(limits).map((name) => {
+      const starts: number[] = [];
+      let at = text.indexOf(`"${name}":[`) + name.length + 4;
+      while (text[at] !== ']') {
+        while (text[at] < '0' || text[at] > '9') at++;
+        starts.push(at);
+        while (text[at] >= '0' && text[at] <= '9') at++;
+        while (text[at] === ',' || text[at] === '\n') at++;
+      }
+      return [name, starts];
+    }));
+    const values = ['0', '1', '2', '3', '7', '16', '4294967295', '4294967296', '4294967298', '4294967302', String(2 ** 32 + nodeFieldCount),
+      '9007199254740991', '9007199254740992', '9007199254740993', '9999999999999999'];
+    const stored = (parsed: ReturnType<SnapshotParser['finish']>, section: string, field: string, k: number): number | boolean => {
+      if (section === 'nodes') {
+        switch (field) {
+          case 'type': return parsed.nodeType[k];
+          case 'name': return parsed.nodeName[k];
+          case 'id': return parsed.nodeId[k];
+          case 'self_size': return parsed.selfSize[k];
+          case 'edge_count': return parsed.nodeEdgeCount[k];
+          case 'detachedness': return parsed.detachedNodes.includes(k) ? 2 : parsed.attachedNodes.includes(k) ? 1 : 0;
+        }
+      }
+      if (section === 'edges') {
+        switch (field) {
+          case 'type': return parsed.edgeType[k];
+          case 'name_or_index': return parsed.edgeNameOrIndex[k];
+          case 'to_node': return parsed.edgeTarget[k] * nodeFieldCount;
+        }
+      }
+      switch (field) {
+        case 'object_index': return parsed.locObject[k] * nodeFieldCount;
+        case 'script_id': return parsed.locScriptId[k];
+        case 'line': return parsed.locLine[k];
+        default: return parsed.locColumn[k];
+      }
+    };
+    let refusals = 0;
+    for (let c = 0; c < RANGE_CASES; c++) {
+      const section = ['nodes', 'edges', 'locations'][c % 3];
+      const starts = tokens[section];
+      const index = Math.floor(random() * starts.length);
+      const start = starts[index];
+      let end = start;
+      while (text[end] >= '0' && text[end] <= '9') end++;
+      const value = random() < 0.8 ? values[Math.floor(random() * values.length)] : String(Math.floor(random() * 2 ** 32));
+      const fields = fieldsOf[section];
+      const field = fields[index % fields.length];
+      const k = Math.floor(index / fields.length);
+      const isNodeIndex = field === 'to_node' || field === 'object_index';
+      const isOutOfRange = BigInt(value) > limits[section][field] || (isNodeIndex && BigInt(value) % BigInt(nodeFieldCount) !== 0n);
+      const label = `case ${c}: ${section} ${k} "${field}" = ${value}`;
+      const input = Buffer.concat([original.subarray(0, start), Buffer.from(value), original.subarray(end)]);
+      const parser = new SnapshotParser(label, input.length);
+      let parsed: ReturnType<SnapshotParser['finish']> | undefined;
+      try {
+        parser.feed(input);
+        parsed = parser.finish();
+      } catch (error) {
+        expect(error, label).toBeInstanceOf(SnapshotFormatError);
+        if (isOutOfRange) {
+          expect((error as SnapshotFormatError).offset, label).toBe(start);
+          expect((error as Error).message, label).toContain(`"${field}" is`);
+          refusals++;
+        }
+      }
+      if (parsed !== undefined) {
+        expect(isOutOfRange, `${label} was accepted`).toBe(false);
+        expect(stored(parsed, section, field, k), label).toBe(Number(value));
+      }
+    }
+    expect(refusals).toBeGreaterThan(RANGE_CASES / 4);
+  });
+
+  it('refuses meta listing a field twice, in every field list', () => {
+    const text = original.toString('latin1');
+    const header = JSON.parse(/"snapshot":(\{.*?\}),\s*"nodes"/s.exec(text.slice(0, 20000))![1]);
+    for (const list of ['node_fields', 'edge_fields', 'location_fields']) {
+      const fields: string[] = header.meta[list];
+      for (let c = 0; c < 4; c++) {
+        const from = Math.floor(random() * fields.length);
+        const to = (from + 1 + Math.floor(random() * (fields.length - 1))) % fields.length;
+        const twice = fields.map((f, k) => (k === to ? fields[from] : f));
+        const input = text.replace(`"${list}":${JSON.stringify(fields)}`, `"${list}":${JSON.stringify(twice)}`);
+        expect(input).not.toBe(text);
+        expect(() => parseSnapshotText(input, 'dup')).toThrow(new RegExp(`meta\\.${list} lists "${fields[from]}" twice`));
+      }
+    }
   });
 });
