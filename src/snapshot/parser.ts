@@ -19,6 +19,7 @@
 
 import { SnapshotFormatError } from '../errors.ts';
 import type { SnapshotMeta } from './heap-graph.ts';
+import { grownStringCapacity, MAX_STRING_BYTES } from './string-table.ts';
 import { grownUint32 } from './typed-arrays.ts';
 
 const QUOTE = 0x22;
@@ -125,6 +126,8 @@ export interface ParserOptions {
   sharedEdges?: boolean;
   /** Called when a top-level value starts, with the section name and the offset of its first byte. */
   onSection?: (key: string, offset: number) => void;
+  /** The most string bytes to hold (default MAX_STRING_BYTES); tests lower it to meet the refusal. */
+  maxStringBytes?: number;
 }
 
 export class SnapshotParser {
@@ -207,6 +210,8 @@ export class SnapshotParser {
   #strLength = 0;
   #strOffsets = new Uint32Array(1024);
   #strCount = 0;
+  /** The most bytes #strBytes may hold. */
+  readonly #strByteLimit: number;
 
   readonly #options: ParserOptions;
 
@@ -214,6 +219,7 @@ export class SnapshotParser {
     this.#file = file;
     this.#inputSize = inputSize;
     this.#options = options;
+    this.#strByteLimit = Math.min(options.maxStringBytes ?? MAX_STRING_BYTES, MAX_STRING_BYTES);
   }
 
   /** Bytes consumed so far (the absolute offset of the next byte to feed). */
@@ -278,7 +284,7 @@ export class SnapshotParser {
           i = this.#feedNumbers(chunk, i, base);
           break;
         case State.StringToken:
-          i = this.#feedStringToken(chunk, i);
+          i = this.#feedStringToken(chunk, i, base);
           break;
         case State.Header:
           i = this.#feedHeader(chunk, i);
@@ -380,7 +386,7 @@ export class SnapshotParser {
       // With a known file size the section cannot outgrow the rest of the file: allocate that once
       // instead of doubling (which copies and leaves ~2× the section as garbage at the peak).
       if (this.#inputSize !== undefined && this.#strLength === 0) {
-        this.#strBytes = Buffer.allocUnsafe(Math.max(0, this.#inputSize - this.#offset));
+        this.#strBytes = Buffer.allocUnsafe(Math.max(0, Math.min(this.#inputSize - this.#offset, this.#strByteLimit)));
       }
       this.#state = State.Strings;
       return;
@@ -720,15 +726,15 @@ export class SnapshotParser {
   }
 
   /** Copies the raw (still escaped) bytes of one string token; stops after its closing quote. */
-  #feedStringToken(chunk: Uint8Array, i: number): number {
+  #feedStringToken(chunk: Uint8Array, i: number, base: number): number {
     const n = chunk.length;
     let j = i;
     let escaped = this.#escaped;
     // Copy while scanning: no subarray per string (millions of short strings).
-    this.#reserveStringBytes(n - i);
+    const stop = i + this.#reserveStringBytes(n - i);
     const out = this.#strBytes;
     let length = this.#strLength;
-    while (j < n) {
+    while (j < stop) {
       const c = chunk[j];
       if (escaped) escaped = false;
       else if (c === BACKSLASH) escaped = true;
@@ -739,6 +745,10 @@ export class SnapshotParser {
     }
     this.#strLength = length;
     this.#escaped = escaped;
+    if (j === stop && stop < n) {
+      this.#offset = base + j;
+      this.#fail(`"strings" holds more than ${this.#strByteLimit} bytes, the most leakscope can read (its string offsets are 32-bit)`);
+    }
     if (j < n) {
       this.#strCount++;
       this.#strOffsets[this.#strCount] = this.#strLength;
@@ -748,15 +758,18 @@ export class SnapshotParser {
     return j;
   }
 
-  /** Room for `length` more bytes (at most the rest of the chunk; usually the string ends sooner). */
-  #reserveStringBytes(length: number): void {
-    if (this.#strLength + length > this.#strBytes.length) {
-      let size = Math.max(1 << 20, this.#strBytes.length * 2);
-      while (size < this.#strLength + length) size *= 2;
-      const grown = Buffer.allocUnsafe(size);
+  /**
+   * Room for up to `wanted` more bytes (the rest of the chunk; usually the string ends sooner), but
+   * never past #strByteLimit: returns how many bytes fit.
+   */
+  #reserveStringBytes(wanted: number): number {
+    const needed = Math.min(this.#strLength + wanted, this.#strByteLimit);
+    if (needed > this.#strBytes.length) {
+      const grown = Buffer.allocUnsafe(grownStringCapacity(this.#strBytes.length, needed, this.#strByteLimit));
       this.#strBytes.copy(grown, 0, 0, this.#strLength);
       this.#strBytes = grown;
     }
+    return needed - this.#strLength;
   }
 
   // ---- skipping ---------------------------------------------------------------------------------

@@ -3,7 +3,28 @@
 // (FORMAT.md §8.2 step 5). V8 writes this section as escaped ASCII, so a string without a backslash
 // decodes as-is and one with a backslash goes through JSON.parse of that token alone.
 
+import { constants } from 'node:buffer';
+
 const BACKSLASH = 0x5c;
+
+/**
+ * The most string bytes (as written, still escaped) a StringTable holds: offsets are a Uint32Array
+ * and the bytes one Buffer (Node 20's Buffers end at 4 GiB). More would take 64-bit offsets and a
+ * chunked buffer; real strings sections are far smaller (2 to 3.3 bytes per node and edge on the
+ * fixtures), so the parser refuses a bigger one.
+ */
+export const MAX_STRING_BYTES = Math.min(0xffffffff, constants.MAX_LENGTH);
+
+/**
+ * The capacity a growing strings buffer moves to so that it holds `needed` bytes: doubling from
+ * `capacity` (at least 1 MiB), but never past `limit`. `needed` must not exceed `limit`.
+ */
+export function grownStringCapacity(capacity: number, needed: number, limit: number = MAX_STRING_BYTES): number {
+  if (needed > limit) throw new RangeError(`internal error: ${needed} string bytes asked for, over the ${limit}-byte limit`);
+  let size = Math.max(1 << 20, capacity * 2);
+  while (size < needed) size *= 2;
+  return Math.min(size, limit);
+}
 
 export class StringTable {
   readonly count: number;
