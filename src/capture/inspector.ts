@@ -83,15 +83,16 @@ export async function streamHeapSnapshot(
 ): Promise<SnapshotFileResult> {
   const started = performance.now();
   if (options.collectGarbage ?? true) await client.post('HeapProfiler.collectGarbage');
-  const output = await openOutputFile(file, SNAPSHOT_FILE_MODE);
+  const output = openOutputFile(file, SNAPSHOT_FILE_MODE);
   let bytes = 0;
   let writeError: unknown;
   const unsubscribe = client.onEvent('HeapProfiler.addHeapSnapshotChunk', (params) => {
     if (writeError !== undefined) return;
     try {
-      const buffer = Buffer.from(String(params.chunk), 'utf8');
-      fs.writeSync(output.handle.fd, buffer);
-      bytes += buffer.length;
+      // Written as a string: no Buffer copy of every chunk.
+      const chunk = String(params.chunk);
+      fs.writeSync(output.fd, chunk, null, 'utf8');
+      bytes += Buffer.byteLength(chunk, 'utf8');
     } catch (error) {
       writeError = error; // reported once the snapshot call returns; V8 cannot be stopped mid-stream
     }
@@ -103,11 +104,11 @@ export async function streamHeapSnapshot(
       throw new LeakscopeError(`cannot write ${file}: ${(writeError as NodeJS.ErrnoException).code ?? String(writeError)}`);
     }
     if (bytes === 0) throw new LeakscopeError('the inspector sent an empty heap snapshot');
-    await output.commit();
+    output.commit();
     isDone = true;
   } finally {
     unsubscribe();
-    if (!isDone) await output.discard();
+    if (!isDone) output.discard();
   }
   return { file, bytes, durationMs: performance.now() - started };
 }

@@ -1,5 +1,6 @@
 // measureGrowth: does this function leak? Runs it repeatedly in the current process with snapshots
-// in between (inspector.ts, one session so ids stay comparable), then the `growth` analysis and gate.
+// in between (in-process.ts: written so that leakscope's own objects are not measured), then the
+// `growth` analysis and gate.
 // The data half of the `toLeak` matcher (vitest.ts); scripts and node:test use it directly.
 //
 //   warm-up × fn → snapshot 0 → (fn × iterations/batches → snapshot k) for k = 1..batches
@@ -18,7 +19,7 @@ import { describeLeakRetainers, renderGrowthText, type GrowthReport, type Retain
 import { PLAIN_STYLE } from '../report/style.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { loadSnapshot } from '../snapshot/load.ts';
-import { collectGarbage, takeSnapshot } from './inspector.ts';
+import { settleAndWriteSnapshot } from './in-process.ts';
 
 export interface MeasureGrowthOptions {
   /** Calls measured after the warm-up (default 30), spread over `batches`. */
@@ -91,7 +92,7 @@ export async function measureGrowth(fn: (iteration: number) => unknown, options:
       if (pending) await pending;
     }
     checkAborted();
-    await settledSnapshot(files[0]);
+    await settleAndWriteSnapshot(files[0]);
     for (let batch = 1; batch <= batches; batch++) {
       const size = Math.floor(iterations / batches) + (batch <= iterations % batches ? 1 : 0);
       for (let i = 0; i < size; i++) {
@@ -100,7 +101,7 @@ export async function measureGrowth(fn: (iteration: number) => unknown, options:
         if (pending) await pending;
       }
       checkAborted();
-      await settledSnapshot(files[batch]);
+      await settleAndWriteSnapshot(files[batch]);
     }
     const graphs: HeapGraph[] = [];
     for (const file of files) graphs.push(await loadSnapshot(file));
@@ -146,17 +147,6 @@ function unknownClassNames(growth: GrowthResult, names: string[]): string[] {
 function callOnce(fn: (iteration: number) => unknown, iteration: number): Promise<unknown> | undefined {
   const result = fn(iteration);
   return result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function' ? result as Promise<unknown> : undefined;
-}
-
-/**
- * GC, one turn of the event loop, then the snapshot (which GCs again). Async-hook destroy callbacks
- * for collected promises run on that turn; without it, bookkeeping keyed by async id (node:test's
- * testResources map) still holds an entry per awaited call and grows like a leak.
- */
-async function settledSnapshot(file: string): Promise<void> {
-  await collectGarbage();
-  await new Promise((resolve) => setImmediate(resolve));
-  await takeSnapshot({ file });
 }
 
 function gateSettings(options: MeasureGrowthOptions): GateSettings {

@@ -3,12 +3,13 @@
 //
 //   setup → action × warmup → snapshot 0 → (action × batch size → snapshot k) for k = 1..batches → teardown
 //
-// Each snapshot is preceded by a full GC (inspector.ts). Messages to the parent are ScenarioMessage
-// values; the parent owns the temp folder and this process, and kills it if anything goes wrong.
+// Each snapshot is settled and written by in-process.ts, so this child's own objects are not
+// measured. Messages to the parent are ScenarioMessage values; the parent owns the temp folder and
+// this process, and kills it if anything goes wrong.
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { collectGarbage, takeSnapshot } from './inspector.ts';
+import { settleAndWriteSnapshot } from './in-process.ts';
 import type { ScenarioChildConfig, ScenarioMessage, ScenarioPhase } from './scenario.ts';
 
 interface ScenarioModule {
@@ -64,11 +65,7 @@ function planSnapshots(config: ScenarioChildConfig): number[] {
 
 async function snapshot(index: number, iterationsDone: number): Promise<void> {
   phase = 'snapshot';
-  // GC, then one event-loop turn: callbacks scheduled by the last action (sockets closing) and the
-  // async-hook destroy callbacks of collected promises run before the snapshot's own GC.
-  await collectGarbage();
-  await new Promise((resolve) => setImmediate(resolve));
-  const result = await takeSnapshot({ file: snapshotFiles[index] });
+  const result = await settleAndWriteSnapshot(snapshotFiles[index]);
   await send({ type: 'snapshot', index, iterations: iterationsDone, file: result.file, bytes: result.bytes });
 }
 

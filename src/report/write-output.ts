@@ -15,7 +15,6 @@
 
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { open, rename, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { registerCleanup } from '../capture/children.ts';
 import { LeakscopeError } from '../errors.ts';
@@ -97,44 +96,56 @@ export function checkOutputPath(file: string): string {
   return file === STDOUT_PATH ? STDOUT_PATH : planOutput(file, REPORT_FILE_MODE).file;
 }
 
-/** An output being written: write to `handle`, then commit (or discard). */
+/**
+ * An output being written: write to `fd`, then commit (or discard). Synchronous on purpose: a heap
+ * snapshot of the current process is streamed through this, and pending file-system promises would
+ * be leakscope's own objects in the heap it measures (a FileHandle and its promises per snapshot).
+ */
 export interface OutputFile {
-  /** Write with its methods, or with fs.writeSync(handle.fd, …). */
-  readonly handle: FileHandle;
+  /** Write with fs.writeSync(fd, …). */
+  readonly fd: number;
   /** Makes what was written the file's content (fsync and rename; for a FIFO or device, close). */
-  commit(): Promise<void>;
+  commit(): void;
   /** Gives up: closes, and removes the temp file (a FIFO or device keeps what it was sent). */
-  discard(): Promise<void>;
+  discard(): void;
 }
 
 /**
  * Opens `file` for writing as the rules above say; `newFileMode` applies only if it does not exist.
  * Errors, here and in commit, are LeakscopeErrors naming the path.
  */
-export async function openOutputFile(file: string, newFileMode: number): Promise<OutputFile> {
+export function openOutputFile(file: string, newFileMode: number): OutputFile {
   if (file === STDOUT_PATH) throw writeError(file, 'not a file');
   const plan = planOutput(file, newFileMode);
   return plan.kind === 'in-place' ? openInPlace(file, plan.file) : openReplacement(file, plan);
 }
 
-async function openInPlace(file: string, target: string): Promise<OutputFile> {
-  let handle: FileHandle;
+function openInPlace(file: string, target: string): OutputFile {
+  let fd: number;
   try {
     // No O_CREAT or O_TRUNC: this is a pipe or a device; O_NOCTTY: a terminal must not become ours.
-    handle = await open(target, fs.constants.O_WRONLY | fs.constants.O_NOCTTY);
+    fd = fs.openSync(target, fs.constants.O_WRONLY | fs.constants.O_NOCTTY);
   } catch (error) {
     throw writeError(file, error);
   }
   let isClosed = false;
-  const close = async () => {
+  const close = () => {
     if (isClosed) return;
     isClosed = true;
-    await handle.close();
+    fs.closeSync(fd);
   };
   return {
-    handle,
-    commit: () => close().catch((error) => { throw writeError(file, error); }),
-    discard: () => close().catch(() => undefined),
+    fd,
+    commit: () => {
+      try {
+        close();
+      } catch (error) {
+        throw writeError(file, error);
+      }
+    },
+    discard: () => {
+      try { close(); } catch { /* gone already */ }
+    },
   };
 }
 
@@ -143,42 +154,45 @@ function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
-async function openReplacement(file: string, plan: Extract<OutputPlan, { kind: 'replace' }>): Promise<OutputFile> {
+function openReplacement(file: string, plan: Extract<OutputPlan, { kind: 'replace' }>): OutputFile {
   const temp = tempPathFor(plan.file);
   // Registered before the file exists: a signal at any later moment finds the clean-up in place.
   const unregister = registerCleanup(() => fs.rmSync(temp, { force: true }));
-  let handle: FileHandle | undefined;
+  let fd: number | undefined;
   let isFinished = false;
-  const abandon = async () => {
+  const abandon = () => {
     if (isFinished) return;
     isFinished = true;
-    await handle?.close().catch(() => undefined);
+    if (fd !== undefined) try { fs.closeSync(fd); } catch { /* closed already */ }
     fs.rmSync(temp, { force: true });
     unregister();
   };
   try {
-    handle = await open(temp, 'wx', plan.mode);
+    fd = fs.openSync(temp, 'wx', plan.mode);
     if (plan.existing !== undefined) {
       // The umask narrowed the mode open() applied; a replaced file keeps exactly the mode it had.
-      await handle.chmod(plan.mode);
+      fs.fchmodSync(fd, plan.mode);
       const { uid, gid } = plan.existing;
-      if (uid !== process.getuid?.() || gid !== process.getgid?.()) await handle.chown(uid, gid).catch(() => undefined);
+      if (uid !== process.getuid?.() || gid !== process.getgid?.()) {
+        try { fs.fchownSync(fd, uid, gid); } catch { /* not ours to give away: keep our own */ }
+      }
     }
   } catch (error) {
-    await abandon();
+    abandon();
     throw writeError(file, error);
   }
-  const opened = handle;
+  const opened = fd;
   return {
-    handle: opened,
-    async commit() {
+    fd: opened,
+    commit() {
       if (isFinished) return;
       try {
-        await opened.sync();
-        await opened.close();
-        await rename(temp, plan.file);
+        fs.fsyncSync(opened);
+        fs.closeSync(opened);
+        fd = undefined;
+        fs.renameSync(temp, plan.file);
       } catch (error) {
-        await abandon();
+        abandon();
         throw writeError(file, error);
       }
       isFinished = true;
@@ -196,14 +210,21 @@ export async function writeOutput(file: string, data: string | Uint8Array, newFi
     });
     return;
   }
-  const output = await openOutputFile(file, newFileMode);
+  const output = openOutputFile(file, newFileMode);
   try {
-    await output.handle.writeFile(data);
+    writeAll(output.fd, data);
   } catch (error) {
-    await output.discard();
+    output.discard();
     throw writeError(file, error);
   }
-  await output.commit();
+  output.commit();
+}
+
+/** fs.writeSync may write less than asked (a pipe): loop until all of `data` is out. */
+function writeAll(fd: number, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let offset = 0;
+  while (offset < bytes.length) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
 }
 
 /**
