@@ -8,6 +8,8 @@
 // so the exit status still says "terminated by SIGINT" to the shell.
 
 import type { ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 /**
  * What happens to a child when leakscope receives a signal: `kill` it (our own helper processes), or
@@ -127,4 +129,9 @@ function uninstall(): void {
   isInstalled = false;
   process.off('exit', onExit);
   for (const signal of SIGNALS) process.off(signal, onSignal);
+}
+
+/** tsx's loader, resolved from leakscope's own dependencies (the user's project need not have tsx). */
+export function tsxLoaderUrl(): string {
+  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 }

@@ -11,10 +11,9 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { LeakscopeError } from '../errors.ts';
-import { killChild, registerCleanup, trackChild } from './children.ts';
+import { killChild, registerCleanup, trackChild, tsxLoaderUrl } from './children.ts';
 import { removeTempFilesOf } from '../report/write-output.ts';
 
 export type ScenarioPhase = 'load' | 'setup' | 'warmup' | 'action' | 'snapshot' | 'teardown';
@@ -71,11 +70,6 @@ const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 const EXIT_GRACE_MS = 1000;
 
 const CHILD_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'scenario-child.ts');
-
-/** tsx's loader, resolved from leakscope's own dependencies (the user's project need not have tsx). */
-function tsxLoaderUrl(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-}
 
 export async function runScenario(options: RunScenarioOptions): Promise<ScenarioRunResult> {
   const scenario = path.resolve(options.scenario);

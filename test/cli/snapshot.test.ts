@@ -5,12 +5,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BIN, PROJECT_ROOT } from '../helpers/cli.ts';
+import { isAlive, isListening, waitFor } from '../helpers/processes.ts';
 import { loadSnapshot } from '../../src/snapshot/load.ts';
 import { computeHistogram } from '../../src/analysis/histogram.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-snapshot-cli-'));
 const started: ChildProcess[] = [];
+/** Files that end a blocked target's blocking call (see startBlockedTarget). */
+const gates: string[] = [];
 afterEach(() => {
+  for (const gate of gates.splice(0)) fs.writeFileSync(gate, '');
   for (const child of started.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -52,6 +56,37 @@ async function startServer(kind: 'cjs' | 'esm'): Promise<{ child: ChildProcess; 
   started.push(child);
   const httpPort = await new Promise<number>((resolve) => child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
   return { child, httpPort, inspectorPort };
+}
+
+/** A Node program that prints `ready`, then idles; its stderr is collected (Node prints "Debugger listening" there). */
+async function startTarget(nodeArgs: string[], env: Record<string, string> = {}, script = IDLE): Promise<{ child: ChildProcess; stderr: () => string }> {
+  const file = path.join(dir, `target-${started.length}-${Math.random().toString(36).slice(2, 8)}.cjs`);
+  fs.writeFileSync(file, script);
+  const child = spawn(process.execPath, [...nodeArgs, file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  started.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (d) => { stderr += d; });
+  await new Promise((resolve) => child.stdout!.once('data', resolve));
+  return { child, stderr: () => stderr };
+}
+
+const IDLE = "console.log('ready'); setInterval(() => {}, 1000);\n";
+
+/**
+ * A target whose main thread is blocked in a synchronous call (execSync) from just after `ready`
+ * until the test creates the returned gate file (or 20 s pass). A JS busy loop would not do: V8
+ * interrupts it to open the inspector and to run the protocol's commands.
+ */
+async function startBlockedTarget(port: number): Promise<{ child: ChildProcess; stderr: () => string; gate: string }> {
+  const gate = path.join(dir, `gate-${port}`);
+  gates.push(gate);
+  const script = `
+    const { execFileSync } = require('node:child_process');
+    console.log('ready');
+    setTimeout(() => execFileSync('sh', ['-c', 'i=0; while [ ! -e "$GATE" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i+1)); done']), 0);
+    setInterval(() => {}, 1000);
+  `;
+  return { ...await startTarget([`--inspect-port=127.0.0.1:${port}`], { GATE: gate }, script), gate };
 }
 
 async function isInspectorOpen(port: number): Promise<boolean> {
@@ -132,6 +167,86 @@ describe('leakscope snapshot --pid', () => {
     expect(run.stderr).toContain(`opened its inspector on port ${inspectorPort}`);
     expect(await isInspectorOpen(inspectorPort)).toBe(false);
   }, 20_000);
+});
+
+describe('leakscope snapshot --pid: where the target opens its inspector', () => {
+  it('leakscope snapshot --pid <node --inspect-port 127.0.0.1:PORT app> (space-separated): snapshot taken, nothing left listening on PORT', async () => {
+    const port = await freePort();
+    const { child } = await startTarget(['--inspect-port', `127.0.0.1:${port}`]);
+    const run = await leakscope(['snapshot', '--pid', String(child.pid), '--out', path.join(dir, 'space.heapsnapshot')]);
+    expect(run.stderr).toContain(`waiting for 127.0.0.1:${port}`);
+    expect(run.status).toBe(0);
+    expect(run.stderr).toMatch(/inspector closed again/);
+    expect(isListening(port)).toBe(false);
+  });
+
+  it('leakscope snapshot --pid <NODE_OPTIONS="--inspect-port 127.0.0.1:PORT" node app>: snapshot taken, nothing left listening on PORT', async () => {
+    const port = await freePort();
+    const { child } = await startTarget([], { NODE_OPTIONS: `--inspect-port 127.0.0.1:${port}` });
+    const run = await leakscope(['snapshot', '--pid', String(child.pid), '--out', path.join(dir, 'node-options.heapsnapshot')]);
+    expect(run.stderr).toContain(`waiting for 127.0.0.1:${port}`);
+    expect(run.status).toBe(0);
+    expect(isListening(port)).toBe(false);
+  });
+
+  it('leakscope snapshot --pid <node --inspect-port=0 app>: finds the random port through /proc, and closes it', async () => {
+    const { child, stderr } = await startTarget(['--inspect-port=0']);
+    const run = await leakscope(['snapshot', '--pid', String(child.pid), '--out', path.join(dir, 'random.heapsnapshot')]);
+    expect(run.status).toBe(0);
+    const port = Number(/Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr())?.[1]);
+    expect(port).toBeGreaterThan(0);
+    expect(isListening(port)).toBe(false);
+  });
+
+  it('leakscope snapshot --pid <node --inspect-port 0.0.0.0:PORT app>: refused before any signal, nothing listening', async () => {
+    const port = await freePort();
+    const { child, stderr } = await startTarget(['--inspect-port', `0.0.0.0:${port}`]);
+    const run = await leakscope(['snapshot', '--pid', String(child.pid)]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`leakscope: process ${child.pid} would open its inspector on 0.0.0.0:${port} (set by --inspect-port 0.0.0.0:${port} on its command line)`);
+    expect(run.stderr).toContain(`Restart it with --inspect-port=127.0.0.1:${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(stderr()).not.toMatch(/Debugger listening/);
+    expect(isListening(port)).toBe(false);
+    expect(child.exitCode).toBeNull();
+  });
+
+  it('leakscope snapshot --pid <blocked target> --timeout 1: exits 2, and a watcher closes the inspector once the target unblocks', async () => {
+    const port = await freePort();
+    const { child, stderr, gate } = await startBlockedTarget(port);
+    const run = await leakscope(['snapshot', '--pid', String(child.pid), '--timeout', '1']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`did not open its inspector on 127\\.0\\.0\\.1:${port} within 1 s`));
+    const watcher = Number(/a watcher \(pid (\d+)\) closes it/.exec(run.stderr)?.[1]);
+    expect(isAlive(watcher)).toBe(true);
+    fs.writeFileSync(gate, '');
+    // The target opens the inspector when its blocking call returns; the watcher closes it and ends.
+    expect(await waitFor(() => stderr().includes(`Debugger listening on ws://127.0.0.1:${port}/`), 10_000)).toBe(true);
+    expect(await waitFor(() => !isListening(port), 10_000)).toBe(true);
+    expect(await waitFor(() => !isAlive(watcher), 5000)).toBe(true);
+    expect(child.exitCode).toBeNull();
+  });
+
+  it('Ctrl-C while leakscope snapshot --pid waits for a blocked target: exits by SIGINT at once, and the inspector is closed once the target unblocks', async () => {
+    const port = await freePort();
+    const { child, stderr, gate } = await startBlockedTarget(port);
+    let sentAt = 0;
+    const run = await leakscope(['snapshot', '--pid', String(child.pid), '--timeout', '60'], (text, cli) => {
+      if (sentAt === 0 && text.includes('activated the inspector')) {
+        sentAt = Date.now();
+        cli.kill('SIGINT');
+      }
+    });
+    expect(sentAt).toBeGreaterThan(0);
+    expect(run.signal).toBe('SIGINT');
+    expect(Date.now() - sentAt).toBeLessThan(5000);
+    const watcher = Number(/a watcher \(pid (\d+)\) closes it/.exec(run.stderr)?.[1]);
+    expect(watcher).toBeGreaterThan(0);
+    fs.writeFileSync(gate, '');
+    expect(await waitFor(() => stderr().includes(`Debugger listening on ws://127.0.0.1:${port}/`), 10_000)).toBe(true);
+    expect(await waitFor(() => !isListening(port), 10_000)).toBe(true);
+    expect(await waitFor(() => !isAlive(watcher), 5000)).toBe(true);
+  });
 });
 
 describe('leakscope snapshot -- COMMAND', () => {

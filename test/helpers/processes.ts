@@ -1,4 +1,4 @@
-// Whether a process the tests started is still running.
+// Whether processes and ports the tests started are still there.
 import fs from 'node:fs';
 
 /** Running, and not a zombie waiting for its new parent to reap it (its parent is dead). */
@@ -13,4 +13,36 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether anything listens on TCP `port`, on any address, read from /proc/net/tcp and tcp6 — it
+ * only looks, so it never connects to a non-loopback address.
+ */
+export function isListening(port: number): boolean {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // local_address is ADDRESS:PORT in hex; state 0A is LISTEN.
+      if (fields[3] === '0A' && fields[1]?.endsWith(`:${hex}`)) return true;
+    }
+  }
+  return false;
+}
+
+/** Polls `check` every 50 ms until it holds or `ms` pass; resolves to its last answer. */
+export async function waitFor(check: () => boolean, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return check();
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { Command } from 'commander';
 import { LeakscopeError } from '../../errors.ts';
-import { snapshotFiles, takeRemoteSnapshot } from '../../capture/remote.ts';
+import { DEFAULT_ACTIVATION_TIMEOUT_MS, snapshotFiles, takeRemoteSnapshot, WATCH_MS } from '../../capture/remote.ts';
 import { trackChild } from '../../capture/children.ts';
 import { formatBytes, formatDuration } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
@@ -23,6 +23,7 @@ interface SnapshotOptions {
   gc: boolean;
   count: number;
   interval: number;
+  timeout: number;
   signal: string;
 }
 
@@ -40,6 +41,7 @@ export function registerSnapshotCommand(program: Command): void {
     .option('--no-gc', 'with --pid: skip the full GC before the snapshot')
     .option('--count <n>', 'with --pid: take N snapshots over one connection (FILE-1, FILE-2, …), comparable with `growth`', parsePositiveInt, 1)
     .option('--interval <seconds>', 'with --count: seconds between snapshots', parseNonNegativeInt, 10)
+    .option('--timeout <seconds>', 'with --pid: how long to wait for the inspector to open and answer', parsePositiveInt, DEFAULT_ACTIVATION_TIMEOUT_MS / 1000)
     .option('--out-dir <dir>', 'with a command: folder for the snapshots it writes (default: current folder)')
     .option('--signal <name>', 'with a command: the signal that writes a snapshot', SNAPSHOT_SIGNAL)
     .addHelpText('after', `
@@ -52,6 +54,9 @@ Examples:
 
 --pid activates the target's inspector the way \`node inspect -p\` does (SIGUSR1), connects only on
 127.0.0.1, streams the snapshot to disk and closes the inspector again. The target keeps running.
+A target set to open its inspector beyond loopback (--inspect-port=0.0.0.0:…) is refused. If the
+target does not answer within --timeout (its main thread blocked) or leakscope is interrupted, a
+background watcher closes the inspector as soon as the target responds, for up to ${WATCH_MS / 60_000} minutes.
 V8 renumbers objects whenever an inspector session ends, so snapshots from separate --pid runs
 cannot be compared by id: take the series with --count in one run (or use growth --counts-only).`)
     .action(commandAction(async (command: string[], options: SnapshotOptions) => {
@@ -74,9 +79,10 @@ async function snapshotPid(pid: number, options: SnapshotOptions): Promise<numbe
     collectGarbage: options.gc,
     count: options.count,
     intervalMs: options.interval * 1000,
+    timeoutMs: options.timeout * 1000,
     onStatus: (message) => process.stderr.write(`leakscope: ${sanitizeForTerminal(message, 300)}\n`),
   });
-  const closed = result.wasAlreadyOpen ? 'inspector left open as it was' : result.isClosedAfterwards ? 'inspector closed again' : 'inspector may still be open';
+  const closed = result.wasAlreadyOpen ? 'inspector left open as it was' : result.isClosedAfterwards ? 'inspector closed again' : result.closeNote ?? 'inspector may still be open';
   const bytes = result.snapshots.reduce((n, s) => n + s.bytes, 0);
   const ms = result.snapshots.reduce((n, s) => n + s.durationMs, 0);
   process.stderr.write(`leakscope: ${result.snapshots.length === 1 ? 'snapshot' : `${result.snapshots.length} snapshots`}, ${formatBytes(bytes)} in ${formatDuration(ms)}; ${closed}\n`);
