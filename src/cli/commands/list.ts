@@ -6,12 +6,13 @@ import { previewNode } from '../../analysis/preview.ts';
 import { computeRetainedSizes } from '../../analysis/dominators.ts';
 import { computeDistances, isUserDistance } from '../../analysis/distances.ts';
 import { formatDistance } from './top.ts';
-import { renderJson } from '../../report/json.ts';
-import { renderTable } from '../../report/table.ts';
+import { renderJsonChunks } from '../../report/json-stream.ts';
+import { renderTableLines } from '../../report/table.ts';
 import { formatBytes, formatCount } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
 import { LeakscopeError } from '../../errors.ts';
 import { addClassOptions, commandAction, loadForCli, parseNonNegativeInt, stdoutStyle, writeOut, type ClassOptions } from '../io.ts';
+import { joinLines, writeChunks } from '../write-chunks.ts';
 
 interface ListOptions extends ClassOptions {
   type: string;
@@ -48,17 +49,18 @@ Examples:
         distance: isUserDistance(distances[ordinal]) ? distances[ordinal] : null,
         preview: previewNode(graph, ordinal),
       }));
+      // Hundreds of thousands of rows are a normal request (--limit 0): written in chunks, never one string.
       if (options.json) {
-        writeOut(renderJson({ type: options.type, objects }));
+        await writeChunks(renderJsonChunks({ type: options.type, objects }));
         return 0;
       }
       const style = stdoutStyle();
-      writeOut(renderTable({
+      await writeChunks(joinLines(renderTableLines({
         head: ['Id', 'Distance', 'Self size', 'Retained size', 'Preview'],
         rows: objects.map((o, k) => [`@${o.id}`, formatDistance(distances[shown[k]]), formatBytes(o.selfSize), formatBytes(o.retainedSize), o.preview]),
         align: ['right', 'right', 'right', 'right', 'left'],
         style,
-      }));
+      })));
       const more = members.length - shown.length;
       writeOut(style.dim(`${formatCount(members.length)} objects of type ${sanitizeForTerminal(options.type)}${more > 0 ? `; ${formatCount(more)} more (--limit 0 shows all)` : ''}`));
       return 0;

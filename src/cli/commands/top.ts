@@ -3,11 +3,12 @@
 import type { Command } from 'commander';
 import { computeClassSummary, type ClassSummary } from '../../analysis/histogram.ts';
 import { isUserDistance } from '../../analysis/distances.ts';
-import { renderJson } from '../../report/json.ts';
-import { renderTable } from '../../report/table.ts';
+import { renderJsonChunks } from '../../report/json-stream.ts';
+import { renderTableLines } from '../../report/table.ts';
 import { formatBytes, formatCount, MINUS_SIGN } from '../../report/format.ts';
 import { addClassOptions, commandAction, loadForCli, parseNonNegativeInt, stdoutStyle, writeOut, type ClassOptions } from '../io.ts';
 import { Option } from 'commander';
+import { joinLines, writeChunks } from '../write-chunks.ts';
 
 type SortKey = 'count' | 'size' | 'retained';
 
@@ -36,20 +37,21 @@ Examples:
       const histogram = computeClassSummary(graph, { names: options.names, rawSizes: options.rawSizes });
       const sorted = sortClasses(histogram.classes, options.sort);
       const shown = options.limit === 0 ? sorted : sorted.slice(0, options.limit);
+      // --limit 0 may list tens of thousands of classes: written in chunks, never one string.
       if (options.json) {
-        writeOut(renderJson({
+        await writeChunks(renderJsonChunks({
           snapshot: { file, nodeCount: graph.nodeCount, edgeCount: graph.edgeCount, totalSize: histogram.totalSize + graph.source.extraNativeBytes },
           classes: shown.map((c) => ({ name: c.name, count: c.count, selfSize: c.selfSize, retainedSize: c.retainedSize, distance: isUserDistance(c.distance) ? c.distance : null })),
         }));
         return 0;
       }
       const style = stdoutStyle();
-      writeOut(renderTable({
+      await writeChunks(joinLines(renderTableLines({
         head: ['Class', 'Count', 'Distance', 'Self size', 'Retained size'],
         rows: shown.map((c) => [c.name, c.count, formatDistance(c.distance), formatBytes(c.selfSize), formatBytes(c.retainedSize)]),
         align: ['left', 'right', 'right', 'right', 'right'],
         style,
-      }));
+      })));
       const hidden = sorted.length - shown.length;
       writeOut(style.dim(`${formatCount(sorted.length)} classes, ${formatCount(graph.nodeCount)} nodes, ${formatBytes(histogram.totalSize + graph.source.extraNativeBytes)} total${hidden > 0 ? `; ${formatCount(hidden)} more classes (--limit 0 shows all)` : ''}`));
       return 0;
