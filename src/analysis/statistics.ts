@@ -100,7 +100,8 @@ export function detectRuntime(graph: HeapGraph): RuntimeInfo {
     if (name === 'Node / Environment') hasNodeEnvironment = true;
     if (graph.edgeType[e] === graph.types.shortcut) globals.push(name);
   }
-  if (!hasNodeEnvironment && !globals.some((g) => BROWSER_GLOBAL.test(g))) globals.push(...findBrowserGlobals(graph));
+  // A name per distinct window string: a loop, as push(...names) overflows the stack on a huge array.
+  if (!hasNodeEnvironment && !globals.some((g) => BROWSER_GLOBAL.test(g))) for (const name of findBrowserGlobals(graph)) globals.push(name);
   const isBrowser = globals.some((g) => BROWSER_GLOBAL.test(g));
   const runtime = hasNodeEnvironment ? 'node' : isBrowser ? 'chrome' : 'unknown';
   return { runtime, version: runtime === 'node' ? findNodeVersion(graph) : null, globals };
