@@ -47,8 +47,20 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI and resolves to the exit code; never calls process.exit. */
+/**
+ * A reader that went away (`leakscope list … | head`) is not an error: stop quietly with exit 0,
+ * as git and ls do. The only process.exit in leakscope: nothing is left to print to.
+ */
+function endQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT_OK);
+    throw error;
+  });
+}
+
+/** Runs the CLI and resolves to the exit code; never calls process.exit but for a closed stdout. */
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyOnClosedStdout();
   const program = buildProgram();
   if (argv.length === 0) {
     program.outputHelp();
@@ -77,8 +89,12 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Commander's usage errors as one line in leakscope's own voice. */
+/**
+ * Commander's usage errors in leakscope's own voice: the message on the first line, commander's
+ * hints ("(Did you mean --limit?)") on their own lines, each line sanitised.
+ */
 function writeUsageError(text: string, write: (s: string) => void): void {
-  const message = text.trim().replace(/^error:\s*/, '');
-  write(`leakscope: ${sanitizeLine(message)} (see --help)\n`);
+  const [first, ...hints] = text.trim().replace(/^error:\s*/, '').split(/\r?\n/).filter((line) => line.trim() !== '');
+  write(`leakscope: ${sanitizeLine(first ?? 'bad usage')} (see --help)\n`);
+  for (const hint of hints) write(`${sanitizeLine(hint.trim())}\n`);
 }
