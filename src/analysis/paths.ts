@@ -12,11 +12,14 @@
 // Chains end at a global object when one reaches the target (distance < BASE_SYSTEM_DISTANCE), else at
 // a child of the root ((GC roots), an embedder root). Chains through (Stack roots), (Handle scope),
 // (Relocatable) or KeepDuringJob are marked transient: they exist only while the snapshot is taken.
-// Cost: distances and parents once per snapshot (O(N + E)); then O(length) per chain. Grouping
-// chains by shape visits each node on them once (shapes are memoised per node).
+// Cost: distances and parents once per snapshot (O(N + E)); then O(length) per chain, in O(1)
+// memory for a bounded view (ChainViewResult: the hops nearest the root and the target, a count of
+// the rest). Grouping chains by shape visits each node on them once (shapes are memoised per node),
+// so it is O(N) however long the chains are, and never materialises a chain.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-import { computeClassIndex } from '../snapshot/class-names.ts';
+import { computeClassIndex, type ClassIndexResult } from '../snapshot/class-names.ts';
+import { computeClassRetainedSizes } from './class-retained.ts';
 import { NO_DISTANCE, computeDistances, createDistanceFilterContext, ephemeronOf, type DistanceFilterContext } from './distances.ts';
 import { computeRetainedSizes } from './dominators.ts';
 import { computeChainParents, ephemeronPartnerEdge, type ChainParents } from './chain-parents.ts';
@@ -40,10 +43,69 @@ export interface RetainerChainResult {
   transientRoot: string | null;
 }
 
+/** RetainerChainResult in typed arrays. */
+export interface WholeChainResult {
+  target: number;
+  nodes: Int32Array;
+  edges: Int32Array;
+  partnerEdges: Int32Array;
+  isFromUserRoot: boolean;
+  transientRoot: string | null;
+}
+
 /** GC root categories that hold objects only during the snapshot call itself (FORMAT.md §2.3). */
 const TRANSIENT_ROOTS = new Set(['(Stack roots)', '(Handle scope)', '(Relocatable)']);
 /** The (Strong roots) entry that keeps WeakRef targets alive until the current job ends (§7.2). */
 const KEEP_DURING_JOB = 'weak_refs_keep_during_job';
+
+/**
+ * One printed step of a chain: a hop, or a run of equal hops (the same edge shape into the same
+ * class, each node held by the previous one: a linked list, a tree, nested arrays).
+ */
+export interface ChainStep {
+  /** The node the step reaches; for a run, the last of its nodes. */
+  node: number;
+  /** For a run, the first node it reaches; `node` for a single hop. */
+  firstNode: number;
+  /** The edge into `firstNode`; -1 on the chain's first node. */
+  edge: number;
+  /** The edge leaving `node` toward the target; -1 on the target. */
+  edgeOut: number;
+  /** Hops the step stands for: 0 on the chain's first node, 1 for a hop, the length of a run. */
+  hops: number;
+  /** For a hop over a WeakMap ephemeron edge, the partner edge (see RetainerChainResult); else -1. */
+  partnerEdge: number;
+}
+
+/** A chain cut to a bounded number of steps, whatever its length. */
+export interface ChainViewResult {
+  target: number;
+  /** Hops from the chain's first node to the target. */
+  hopCount: number;
+  /** Root side first: the chain's first node (`edge` -1), then one step per hop or run. */
+  steps: ChainStep[];
+  /** The steps left out sit before `steps[elidedAt]`; they stand for `elidedHops` hops (0: none left out). */
+  elidedAt: number;
+  elidedHops: number;
+  isFromUserRoot: boolean;
+  transientRoot: string | null;
+}
+
+export interface ChainViewLimits {
+  /** Steps kept on the root side (where the chain starts) and on the target side. */
+  head: number;
+  tail: number;
+}
+
+/**
+ * What text, JSON and pictures show of a chain: enough of the root side to say where it starts, more
+ * of the target side, where the variable or structure that holds the object is. A chain up to 30
+ * hops long (the 21-hop chain of a real Express server) is shown whole.
+ */
+export const CHAIN_VIEW_LIMITS: ChainViewLimits = { head: 10, tail: 20 };
+
+/** Whether two hops (edge into node) look the same: same edge shape into the same class. */
+export type SameHopTest = (edgeA: number, nodeA: number, edgeB: number, nodeB: number) => boolean;
 
 export class RetainerChainFinder {
   readonly #graph: HeapGraph;
@@ -59,29 +121,90 @@ export class RetainerChainFinder {
     this.#ctx = createDistanceFilterContext(graph);
   }
 
-  /** The shortest strong chain to `target`, or null when no strong path reaches it. */
+  /** The shortest strong chain to `target`, hop by hop, or null when no strong path reaches it. */
   find(target: number): RetainerChainResult | null {
-    const graph = this.#graph;
-    const dist = this.#distances;
-    if (dist[target] === NO_DISTANCE) return null;
-    const isFromUserRoot = this.#isFromUserRoot(target);
-    const nodes = [target];
-    const edges = [-1];
-    const partnerEdges = [-1];
-    let current = target;
-    while (!this.isChainStart(current)) {
-      const edge = this.#parents.edge[current];
-      if (edge < 0) break; // cannot happen for a consistent layering; keep what was found
-      const source = this.#parents.node[current];
-      nodes.push(source);
-      edges.push(edge);
-      partnerEdges.push(ephemeronPartnerEdge(graph, this.#ctx, current, edge));
-      current = source;
+    const whole = this.collect(target);
+    if (whole === null) return null;
+    const nodes = Array.from(whole.nodes);
+    const edges = Array.from(whole.edges);
+    return { target, nodes, edges, partnerEdges: Array.from(whole.partnerEdges), isFromUserRoot: whole.isFromUserRoot, transientRoot: whole.transientRoot };
+  }
+
+  /**
+   * The whole chain in typed arrays, 12 bytes a hop (the fields of RetainerChainResult): for writers
+   * that stream every hop of a chain millions of hops long.
+   */
+  collect(target: number): WholeChainResult | null {
+    if (this.#distances[target] === NO_DISTANCE) return null;
+    let length = 1;
+    for (let v = target; this.parentEdge(v) >= 0; v = this.#parents.node[v]) length++;
+    const nodes = new Int32Array(length);
+    const edges = new Int32Array(length);
+    const partnerEdges = new Int32Array(length).fill(-1);
+    let v = target;
+    let edgeOut = -1;
+    for (let i = length - 1; i >= 0; i--) {
+      nodes[i] = v;
+      edges[i] = edgeOut;
+      if (edgeOut >= 0) partnerEdges[i] = ephemeronPartnerEdge(this.#graph, this.#ctx, nodes[i + 1], edgeOut);
+      edgeOut = this.parentEdge(v);
+      v = this.#parents.node[v];
     }
-    nodes.reverse();
-    edges.reverse();
-    partnerEdges.reverse();
-    return { target, nodes, edges, partnerEdges, isFromUserRoot, transientRoot: this.#transientRoot(nodes, edges, isFromUserRoot) };
+    const isFromUserRoot = this.#isFromUserRoot(target);
+    const transientRoot = isFromUserRoot ? null : this.#transientRoot(nodes[0], length > 1 ? nodes[1] : -1, length > 1 ? edges[1] : -1);
+    return { target, nodes, edges, partnerEdges, isFromUserRoot, transientRoot };
+  }
+
+  /**
+   * The chain to `target` cut to `limits` steps on each side, in one walk from the target and O(limits)
+   * memory. With `sameHop`, runs of equal hops become one step each.
+   */
+  view(target: number, limits: ChainViewLimits = CHAIN_VIEW_LIMITS, sameHop?: SameHopTest): ChainViewResult | null {
+    if (this.#distances[target] === NO_DISTANCE) return null;
+    const tail: ChainStep[] = [];
+    // The steps met after the tail filled, in walk order, oldest dropped: at the end, the root side.
+    const ring: ChainStep[] = [];
+    let elidedHops = 0;
+    let hopCount = 0;
+    const close = (step: ChainStep) => {
+      if (step.hops === 1) step.partnerEdge = ephemeronPartnerEdge(this.#graph, this.#ctx, step.node, step.edge);
+      if (tail.length < limits.tail) {
+        tail.push(step);
+        return;
+      }
+      ring.push(step);
+      if (ring.length > limits.head) elidedHops += ring.shift()!.hops;
+    };
+    let open: ChainStep | null = null;
+    // The two nodes nearest the root and the edge leaving the second: what #transientRoot reads.
+    let second = -1;
+    let secondEdgeOut = -1;
+    let node = target;
+    let edgeOut = -1;
+    for (;;) {
+      const edge = this.parentEdge(node);
+      if (open !== null && edge >= 0 && open.edge >= 0 && sameHop?.(edge, node, open.edge, open.firstNode)) {
+        open.firstNode = node;
+        open.edge = edge;
+        open.hops++;
+      } else {
+        if (open !== null) close(open);
+        open = { node, firstNode: node, edge, edgeOut, hops: edge < 0 ? 0 : 1, partnerEdge: -1 };
+      }
+      if (edge < 0) break;
+      hopCount++;
+      second = node;
+      secondEdgeOut = edgeOut;
+      edgeOut = edge;
+      node = this.#parents.node[node];
+    }
+    close(open);
+    const steps = ring.reverse().concat(tail.reverse());
+    const isFromUserRoot = this.#isFromUserRoot(target);
+    return {
+      target, hopCount, steps, elidedAt: elidedHops > 0 ? ring.length : 0, elidedHops,
+      isFromUserRoot, transientRoot: isFromUserRoot ? null : this.#transientRoot(node, second, secondEdgeOut),
+    };
   }
 
   /**
@@ -117,13 +240,14 @@ export class RetainerChainFinder {
     return dist[root] !== 0 && dist[node] < dist[root];
   }
 
-  #transientRoot(nodes: number[], edges: number[], isFromUserRoot: boolean): string | null {
-    if (isFromUserRoot || nodes.length < 2) return null;
+  /** `first` starts the chain, `second` follows it (-1 when none), leaving by `secondEdgeOut`. */
+  #transientRoot(first: number, second: number, secondEdgeOut: number): string | null {
+    if (second < 0) return null;
     const graph = this.#graph;
-    if (graph.nodeNameOf(nodes[0]) !== '(GC roots)') return null;
-    const category = graph.nodeNameOf(nodes[1]);
+    if (graph.nodeNameOf(first) !== '(GC roots)') return null;
+    const category = graph.nodeNameOf(second);
     if (TRANSIENT_ROOTS.has(category)) return category;
-    if (category === '(Strong roots)' && edges[1] >= 0 && graph.edgeNameOf(edges[1]) === KEEP_DURING_JOB) return `${category} ${KEEP_DURING_JOB}`;
+    if (category === '(Strong roots)' && secondEdgeOut >= 0 && graph.edgeNameOf(secondEdgeOut) === KEEP_DURING_JOB) return `${category} ${KEEP_DURING_JOB}`;
     return null;
   }
 }
@@ -131,6 +255,30 @@ export class RetainerChainFinder {
 /** The shortest strong retainer chain to one object (see RetainerChainFinder for many). */
 export function findRetainerChain(graph: HeapGraph, target: number): RetainerChainResult | null {
   return new RetainerChainFinder(graph).find(target);
+}
+
+/** The chain to `target` cut to `limits` (no runs merged), or null when no strong path reaches it. */
+export function viewRetainerChain(graph: HeapGraph, target: number, limits: ChainViewLimits = CHAIN_VIEW_LIMITS): ChainViewResult | null {
+  return new RetainerChainFinder(graph).view(target, limits);
+}
+
+/** The view of a chain already found hop by hop: its first and last steps. */
+export function viewOfChain(chain: RetainerChainResult, limits: ChainViewLimits = CHAIN_VIEW_LIMITS): ChainViewResult {
+  const n = chain.nodes.length;
+  const step = (i: number): ChainStep => ({
+    node: chain.nodes[i], firstNode: chain.nodes[i], edge: i > 0 ? chain.edges[i - 1] : -1, edgeOut: chain.edges[i],
+    hops: i > 0 ? 1 : 0, partnerEdge: i > 0 ? chain.partnerEdges[i - 1] : -1,
+  });
+  const isCut = n > limits.head + limits.tail;
+  const kept = isCut ? [...range(0, limits.head), ...range(n - limits.tail, n)] : range(0, n);
+  return {
+    target: chain.target, hopCount: n - 1, steps: kept.map(step), elidedAt: isCut ? limits.head : 0, elidedHops: isCut ? n - limits.head - limits.tail : 0,
+    isFromUserRoot: chain.isFromUserRoot, transientRoot: chain.transientRoot,
+  };
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
 }
 
 /**
@@ -150,15 +298,29 @@ export function pickNearestInstance(graph: HeapGraph, candidates: ArrayLike<numb
 }
 
 export interface ChainGroup {
-  /** Shape key: classes and edge names along the chain, ids and indexes ignored. */
-  shape: string;
+  /** Shape key: classes and edge names along the chain, ids, indexes and repeated hops ignored. */
+  readonly shape: string;
   count: number;
-  /** Sum of the members' retained sizes (a member dominated by another is counted in both). */
+  /**
+   * What the members retain together: the sum of their retained sizes, leaving out members another
+   * member dominates (the rule of DevTools' class retained size), so a list is not counted once per node.
+   */
   totalRetained: number;
-  /** Members, nearest the root first. */
+  /** Members, nearest the root first (empty with `members: false`). */
   members: number[];
-  /** The chain of the first member, to print. */
-  chain: RetainerChainResult;
+  /**
+   * The member whose chain stands for the group: the deepest one, whose chain shows every run of
+   * repeated hops at its longest; ties go to the larger retained size, then file order.
+   */
+  example: number;
+  /** Members held by an object of their own class: a list or tree of them ("each held by the previous one"). */
+  heldByOwnClass: number;
+  /** The example's chain, hop by hop: computed on first use, as long as the chain (prefer `view`). */
+  readonly chain: RetainerChainResult;
+  /** The example's chain with runs of repeated hops as one step each, cut to CHAIN_VIEW_LIMITS. */
+  readonly view: ChainViewResult;
+  /** The same with other limits (`{ head: Infinity, tail: Infinity }`: every step). */
+  viewWith(limits: ChainViewLimits): ChainViewResult;
 }
 
 export interface ChainGroupsResult {
@@ -186,9 +348,11 @@ export interface GroupChainsOptions {
 }
 
 /**
- * Groups every target by the shape of its retainer chain (the `--all` view). A group's chain is
- * that of its member nearest the root (then the largest retained size, then file order); groups
- * with equal totals keep that order too.
+ * Groups every target by the shape of its retainer chain (the `--all` view). Chains that differ only
+ * in how often hops into one class repeat — the nodes of one linked list, one tree, nested arrays —
+ * have one shape: a list of a million nodes is one group. Cost: O(N) over all targets together
+ * (memoised shapes), plus sorting the members; chains are walked only when a group's `view` or
+ * `chain` is read.
  */
 export function groupChainsByShape(graph: HeapGraph, targets: ArrayLike<number>, options: GroupChainsOptions = {}): ChainGroupsResult {
   const keepMembers = options.members ?? true;
@@ -196,7 +360,10 @@ export function groupChainsByShape(graph: HeapGraph, targets: ArrayLike<number>,
   const retained = computeRetainedSizes(graph);
   const dist = computeDistances(graph);
   const nearerFirst = (a: number, b: number) => dist[a] - dist[b] || retained[b] - retained[a] || a - b;
-  const byShape = new Map<number, { count: number; totalRetained: number; nearest: number; members: number[] }>();
+  const deeperFirst = (a: number, b: number) => dist[b] - dist[a] || retained[b] - retained[a] || a - b;
+  const byShape = new Map<number, { index: number; count: number; totalRetained: number; nearest: number; example: number; heldByOwnClass: number; members: number[] }>();
+  // Group number + 1 per member, 0 elsewhere: the "classes" whose retained sizes are the groups' totals.
+  const groupOf = new Uint32Array(graph.nodeCount);
   const unreachable: number[] = [];
   for (let k = 0; k < targets.length; k++) {
     const target = targets[k];
@@ -206,19 +373,49 @@ export function groupChainsByShape(graph: HeapGraph, targets: ArrayLike<number>,
     }
     const shape = shapes.of(target);
     let group = byShape.get(shape);
-    if (group === undefined) byShape.set(shape, group = { count: 0, totalRetained: 0, nearest: target, members: [] });
-    else if (nearerFirst(target, group.nearest) < 0) group.nearest = target;
+    if (group === undefined) {
+      byShape.set(shape, group = { index: byShape.size + 1, count: 0, totalRetained: 0, nearest: target, example: target, heldByOwnClass: 0, members: [] });
+    } else {
+      if (nearerFirst(target, group.nearest) < 0) group.nearest = target;
+      if (deeperFirst(target, group.example) < 0) group.example = target;
+    }
     group.count++;
-    group.totalRetained += retained[target];
+    groupOf[target] = group.index;
+    if (shapes.isHeldByOwnClass(target)) group.heldByOwnClass++;
     if (keepMembers) group.members.push(target);
   }
-  const groups = [...byShape.values()]
-    .sort((a, b) => b.totalRetained - a.totalRetained || b.count - a.count || nearerFirst(a.nearest, b.nearest))
-    .map((g): ChainGroup => {
-      const chain = shapes.finder.find(g.nearest)!;
-      return { shape: shapes.describe(chain), count: g.count, totalRetained: g.totalRetained, members: g.members.sort(nearerFirst), chain };
-    });
+  const groupIndex: ClassIndexResult = { mode: 'devtools', classOf: groupOf, names: new Array<string>(byShape.size + 1).fill(''), keys: [], locations: [] };
+  const totals = computeClassRetainedSizes(graph, groupIndex, (o) => groupOf[o] !== 0);
+  for (const group of byShape.values()) group.totalRetained = totals[group.index];
+  const sorted = [...byShape.entries()].sort(([, a], [, b]) => b.totalRetained - a.totalRetained || b.count - a.count || nearerFirst(a.nearest, b.nearest));
+  const groups = sorted.map(([shapeId, g]) => createGroup(shapes, shapeId, g.count, g.totalRetained, g.members.sort(nearerFirst), g.example, g.heldByOwnClass));
   return { groups, unreachable: unreachable.sort(nearerFirst) };
+}
+
+/** A group whose shape text, chain and view are made on first use: most groups are never printed. */
+function createGroup(shapes: ChainShapes, shapeId: number, count: number, totalRetained: number, members: number[], example: number, heldByOwnClass: number): ChainGroup {
+  let shape: string | undefined;
+  let chain: RetainerChainResult | undefined;
+  let view: ChainViewResult | undefined;
+  return {
+    get shape() {
+      return shape ??= shapes.describe(shapeId);
+    },
+    count,
+    totalRetained,
+    members,
+    example,
+    heldByOwnClass,
+    get chain() {
+      return chain ??= shapes.finder.find(example)!;
+    },
+    get view() {
+      return view ??= this.viewWith(CHAIN_VIEW_LIMITS);
+    },
+    viewWith(limits: ChainViewLimits) {
+      return shapes.finder.view(example, limits, shapes.isSameHop)!;
+    },
+  };
 }
 
 /** Chain shapes, memoised per node and shared by every grouping on one graph. */
@@ -228,8 +425,10 @@ function chainShapesOf(graph: HeapGraph): ChainShapes {
 
 /**
  * Numbers chain shapes: two nodes get the same number when their chains have the same classes and
- * edge shapes. A node's shape is (its parent's shape, the edge shape, its class), interned, so each
- * node is looked at once however many chains pass through it.
+ * edge shapes once repeated hops are dropped. A node held by one of its own class has its parent's
+ * shape (the nodes of a list, a tree, nested arrays share their first node's shape); any other node's
+ * shape is (its parent's shape, the edge shape, its class), interned. Each node is looked at once
+ * however many chains pass through it.
  */
 class ChainShapes {
   readonly finder: RetainerChainFinder;
@@ -242,10 +441,14 @@ class ChainShapes {
   /** Shape number by parent shape, then by (edge shape, class); chain starts by class alone. */
   readonly #shapeIds = new Map<number, Map<number, number>>();
   readonly #startShapeIds = new Map<number, number>();
-  #shapeCount = 0;
+  /** Per shape number: its parent shape (-1 for a chain start), edge shape and class, to describe it. */
+  readonly #shapeParent: number[] = [];
+  readonly #shapeEdge: number[] = [];
+  readonly #shapeClass: number[] = [];
   /** Edge shape number by (type, name string) or, for index edges, by type. */
   readonly #edgeShapeIds = new Map<number, number>();
   readonly #edgeShapeNumbers = new Map<string, number>();
+  readonly #edgeShapeTexts: string[] = [];
   readonly #path: number[] = [];
 
   constructor(graph: HeapGraph) {
@@ -261,40 +464,61 @@ class ChainShapes {
   /** The shape number of the chain to `node` (which some strong path reaches). */
   of(node: number): number {
     const shapeOf = this.#shapeOf;
+    const classOf = this.#classOf;
+    const finder = this.finder;
     const path = this.#path;
     path.length = 0;
     let top = node;
     while (shapeOf[top] < 0) {
       path.push(top);
-      if (this.finder.parentEdge(top) < 0) break;
-      top = this.finder.parentNode(top);
+      if (finder.parentEdge(top) < 0) break;
+      top = finder.parentNode(top);
     }
     let shape = shapeOf[top];
     for (let i = path.length - 1; i >= 0; i--) {
       const v = path[i];
-      const edge = this.finder.parentEdge(v);
-      const cls = this.#classOf[v];
+      const edge = finder.parentEdge(v);
+      const cls = classOf[v];
+      if (edge >= 0 && classOf[finder.parentNode(v)] === cls) {
+        shapeOf[v] = shape;
+        continue;
+      }
       let ids = this.#startShapeIds;
       let key = cls;
+      let edgeShape = -1;
       if (edge >= 0) {
         ids = this.#shapeIds.get(shape) ?? this.#shapeIds.set(shape, new Map()).get(shape)!;
-        key = this.#edgeShape(edge) * this.#classKeys.length + cls;
+        edgeShape = this.#edgeShape(edge);
+        key = edgeShape * this.#classKeys.length + cls;
       }
       let id = ids.get(key);
-      if (id === undefined) ids.set(key, id = this.#shapeCount++);
+      if (id === undefined) {
+        ids.set(key, id = this.#shapeParent.length);
+        this.#shapeParent.push(edge >= 0 ? shape : -1);
+        this.#shapeEdge.push(edgeShape);
+        this.#shapeClass.push(cls);
+      }
       shapeOf[v] = shape = id;
     }
     return shape;
   }
 
-  /** The shape as text: class keys and edge shapes from the root side, NUL-separated. */
-  describe(chain: RetainerChainResult): string {
+  /** Whether the node that holds `node` on its chain has `node`'s class. */
+  isHeldByOwnClass(node: number): boolean {
+    return this.finder.parentEdge(node) >= 0 && this.#classOf[this.finder.parentNode(node)] === this.#classOf[node];
+  }
+
+  /** Same edge shape into the same class: the hops a run of repeated hops is made of. */
+  readonly isSameHop: SameHopTest = (edgeA, nodeA, edgeB, nodeB) => this.#classOf[nodeA] === this.#classOf[nodeB] && this.#edgeShape(edgeA) === this.#edgeShape(edgeB);
+
+  /** Shape `id` as text: class keys and edge shapes from the root side, NUL-separated. */
+  describe(id: number): string {
     const parts: string[] = [];
-    for (let i = 0; i < chain.nodes.length; i++) {
-      parts.push(this.#classKeys[this.#classOf[chain.nodes[i]]]);
-      if (chain.edges[i] >= 0) parts.push(edgeShapeOf(this.#graph, chain.edges[i], this.#ctx));
+    for (let s = id; s >= 0; s = this.#shapeParent[s]) {
+      parts.push(this.#classKeys[this.#shapeClass[s]]);
+      if (this.#shapeParent[s] >= 0) parts.push(this.#edgeShapeTexts[this.#shapeEdge[s]]);
     }
-    return parts.join('\u0000');
+    return parts.reverse().join('\u0000');
   }
 
   #edgeShape(edge: number): number {
@@ -305,7 +529,10 @@ class ChainShapes {
     if (id === undefined) {
       const text = edgeShapeOf(graph, edge, this.#ctx);
       id = this.#edgeShapeNumbers.get(text);
-      if (id === undefined) this.#edgeShapeNumbers.set(text, id = this.#edgeShapeNumbers.size);
+      if (id === undefined) {
+        this.#edgeShapeNumbers.set(text, id = this.#edgeShapeTexts.length);
+        this.#edgeShapeTexts.push(text);
+      }
       this.#edgeShapeIds.set(key, id);
     }
     return id;

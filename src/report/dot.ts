@@ -53,10 +53,11 @@ const HIGHLIGHT_FILL = '#ffd6d6';
 const HIGHLIGHT_BORDER = '#c0392b';
 
 /** Escapes text for the inside of a DOT double-quoted string, after making it printable and short. */
-// The ellipsis becomes "...": Graphviz's built-in font metrics know only ASCII and print a width
-// warning on stderr for every other character.
+// The ellipsis becomes "..." and the times sign "x": Graphviz's built-in font metrics know only
+// ASCII and print a width warning on stderr for every other character.
+const ASCII_FOR = new Map([['…', '...'], ['×', 'x']]);
 function escapeDotText(text: string, maxLen: number): string {
-  return sanitizeForTerminal(text, maxLen).replace(/[\\"&…]/g, (c) => (c === '&' ? '&amp;' : c === '…' ? '...' : `\\${c}`));
+  return sanitizeForTerminal(text, maxLen).replace(/[\\"&…×]/g, (c) => (c === '&' ? '&amp;' : ASCII_FOR.get(c) ?? `\\${c}`));
 }
 
 function quote(escaped: string): string {

@@ -12,7 +12,7 @@ import { PLAIN_STYLE, type Style } from './style.ts';
 import { renderTable, type TableCell } from './table.ts';
 import { groupChainsByShape } from '../analysis/paths.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-import { describeNode, formatEdgeName } from './retainers.ts';
+import { describeNode, formatEdgeName, formatElidedHops } from './retainers.ts';
 
 /** One hop of a retainer chain, root first: the node's class and the edge leaving it (null on the target). */
 export interface RetainerStep {
@@ -139,12 +139,18 @@ export function formatExamples(ids: number[], max = 3): string {
 const CHAIN_HEAD = 1;
 const CHAIN_TAIL = 5;
 
-/** `global .requestLog → Array [3] → RequestContext`; long chains as `root … N hops … last hops`. */
+/**
+ * `global .requestLog → Array [3] → RequestContext`; long chains as `root → … N more hops … → last
+ * hops`. Steps made by describeNewObjectRetainers are already that short (a run of repeated hops is
+ * one step, what is left out one step that says so) and are joined as they are.
+ */
 export function formatChain(steps: RetainerStep[]): string {
   const hop = (s: RetainerStep) => (s.edge === null ? s.name : `${s.name} ${s.edge}`);
   if (steps.length <= CHAIN_HEAD + CHAIN_TAIL + 1) return steps.map(hop).join(' → ');
-  const hidden = steps.length - CHAIN_HEAD - CHAIN_TAIL;
-  return [...steps.slice(0, CHAIN_HEAD).map(hop), `… ${hidden} more hops …`, ...steps.slice(-CHAIN_TAIL).map(hop)].join(' → ');
+  const shown = steps.slice(0, CHAIN_HEAD).map(hop);
+  shown.push(formatElidedHops(steps.length - CHAIN_HEAD - CHAIN_TAIL));
+  for (const s of steps.slice(-CHAIN_TAIL)) shown.push(hop(s));
+  return shown.join(' → ');
 }
 
 export function describeViolation(v: Violation, minDelta: number): string {
@@ -294,17 +300,24 @@ export function describeLeakRetainers(last: HeapGraph, result: GrowthResult, gat
 
 /**
  * The `chain --all` view of a class's new objects: group them by the shape of their shortest
- * retainer chain and keep the largest groups, each with one example chain written DevTools' way.
+ * retainer chain and keep the largest groups, each with one example chain written DevTools' way —
+ * its root and last hops (formatChain's CHAIN_HEAD and CHAIN_TAIL), a run of repeated hops (the
+ * new nodes of a linked list) as one step `Link .next ×999,999 (each held by the previous one)`, the
+ * rest as one step `… N more hops …`. Linear in the heap however long the chains are.
  */
 export function describeNewObjectRetainers(graph: HeapGraph, ordinals: Uint32Array, maxGroups: number): RetainerGroup[] {
   const { groups } = groupChainsByShape(graph, ordinals, { members: false });
-  return groups.slice(0, maxGroups).map((g) => ({
-    count: g.count,
-    retainedSize: g.totalRetained,
-    steps: g.chain.nodes.map((node, i) => ({
-      name: describeNode(graph, node),
-      edge: g.chain.edges[i] >= 0 ? formatEdgeName(graph, g.chain.edges[i]) : null,
-    })),
-    isTransient: g.chain.transientRoot !== null,
-  }));
+  return groups.slice(0, maxGroups).map((g) => {
+    const chain = g.viewWith({ head: CHAIN_HEAD, tail: CHAIN_TAIL });
+    const steps: RetainerStep[] = [];
+    chain.steps.forEach((step, i) => {
+      // Each step names a node and the edge leaving it: a run is told by the node before it, which
+      // leaves by the run's edge. A run right after the gap has no such node shown: it joins the gap.
+      if (i === chain.elidedAt && chain.elidedHops > 0) steps.push({ name: formatElidedHops(chain.elidedHops + (step.hops > 1 ? step.hops : 0)), edge: null });
+      const next = chain.steps[i + 1];
+      const repeat = next !== undefined && next.hops > 1 && i + 1 !== chain.elidedAt ? ` ×${formatCount(next.hops)} (each held by the previous one)` : '';
+      steps.push({ name: describeNode(graph, step.node), edge: step.edgeOut >= 0 ? formatEdgeName(graph, step.edgeOut) + repeat : null });
+    });
+    return { count: g.count, retainedSize: g.totalRetained, steps, isTransient: chain.transientRoot !== null };
+  });
 }

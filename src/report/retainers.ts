@@ -3,7 +3,9 @@
 // `[[weak]]`; nodes as `Class @id` with self and retained size and, for closures, the source location.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-import type { RetainerChainResult, ChainGroupsResult } from '../analysis/paths.ts';
+import {
+  viewOfChain, type ChainGroupsResult, type ChainStep, type ChainViewLimits, type ChainViewResult, type RetainerChainResult, type WholeChainResult,
+} from '../analysis/paths.ts';
 import type { RefGraphResult } from '../analysis/ref-graph.ts';
 import { computeDistances } from '../analysis/distances.ts';
 import { computeRetainedSizes } from '../analysis/dominators.ts';
@@ -12,6 +14,7 @@ import { ephemeronNamesOf } from '../analysis/distances.ts';
 import { formatSourceLocation, sourceLocationOf } from '../analysis/source-locations.ts';
 import { createMoreNode, type DotEdge, type DotGraph, type DotNode } from './dot.ts';
 import { formatBytes, formatCount } from './format.ts';
+import { lazyJsonArray, type LazyJsonArray } from './json-stream.ts';
 import { quoteHeapString, sanitizeForTerminal } from './sanitize.ts';
 
 /** Longest edge or node name shown in text; heap strings can be 1024 characters. */
@@ -63,72 +66,149 @@ export function describeNodeWithSizes(graph: HeapGraph, ordinal: number): string
   return `${describeNode(graph, ordinal)} @${graph.nodeId[ordinal]}  self ${formatBytes(self)}  retained ${formatBytes(retained)}${location ? `  ${location}` : ''}`;
 }
 
-/** A chain, root first, one hop per line. */
-export function renderChainText(graph: HeapGraph, chain: RetainerChainResult): string {
-  const lines: string[] = [];
-  const distance = computeDistances(graph)[chain.target];
-  const hops = chain.nodes.length - 1;
-  lines.push(`${describeNode(graph, chain.target)} @${graph.nodeId[chain.target]}: ${hops} ${hops === 1 ? 'hop' : 'hops'} from ${chain.isFromUserRoot ? 'a global object' : 'a GC root'} (distance ${distance})`);
-  lines.push(`  ${describeNodeWithSizes(graph, chain.nodes[0])}`);
-  for (let i = 1; i < chain.nodes.length; i++) {
-    lines.push(`  ${formatEdgeName(graph, chain.edges[i - 1])} → ${describeNodeWithSizes(graph, chain.nodes[i])}`);
-    const partner = chain.partnerEdges[i - 1];
-    if (partner >= 0) {
-      const other = graph.edgeSource(partner);
-      lines.push(`      (a WeakMap value: also needs ${describeNode(graph, other)} @${graph.nodeId[other]}; drop the key or the table to free it)`);
-    }
-  }
+/** `… 4,999,990 more hops …`: what stands for the middle of a long chain. */
+export function formatElidedHops(hops: number): string {
+  return `… ${formatCount(hops)} more ${hops === 1 ? 'hop' : 'hops'} …`;
+}
+
+/** `×199,999, each held by the previous one`: a run of repeated hops. */
+function formatRun(step: ChainStep): string {
+  return `×${formatCount(step.hops)}, each held by the previous one`;
+}
+
+/** A chain, root first, one hop per line; a long one keeps its first and last hops (ChainViewResult). */
+export function renderChainText(graph: HeapGraph, chain: ChainViewResult): string {
+  const lines = [chainHeadline(graph, chain)];
+  chain.steps.forEach((step, i) => {
+    if (i === chain.elidedAt && chain.elidedHops > 0) lines.push(`  ${formatElidedHops(chain.elidedHops)}`);
+    pushStepLines(graph, step, lines);
+  });
   return lines.join('\n');
 }
 
+/** renderChainText for every hop of a chain however long (`--all-hops`), line by line. */
+export function* wholeChainLines(graph: HeapGraph, chain: WholeChainResult): Generator<string> {
+  yield chainHeadline(graph, { ...chain, hopCount: chain.nodes.length - 1 });
+  const lines: string[] = [];
+  for (let i = 0; i < chain.nodes.length; i++) {
+    const edge = i > 0 ? chain.edges[i - 1] : -1;
+    pushStepLines(graph, { node: chain.nodes[i], firstNode: chain.nodes[i], edge, edgeOut: chain.edges[i], hops: edge < 0 ? 0 : 1, partnerEdge: i > 0 ? chain.partnerEdges[i - 1] : -1 }, lines);
+    yield* lines;
+    lines.length = 0;
+  }
+}
+
+function chainHeadline(graph: HeapGraph, chain: Pick<ChainViewResult, 'target' | 'hopCount' | 'isFromUserRoot'>): string {
+  const distance = computeDistances(graph)[chain.target];
+  const hops = chain.hopCount;
+  return `${describeNode(graph, chain.target)} @${graph.nodeId[chain.target]}: ${formatCount(hops)} ${hops === 1 ? 'hop' : 'hops'} from ${chain.isFromUserRoot ? 'a global object' : 'a GC root'} (distance ${distance})`;
+}
+
+/** The line of one step (the edge into it, the node with its sizes) and, for a WeakMap hop, what else it needs. */
+function pushStepLines(graph: HeapGraph, step: ChainStep, lines: string[]): void {
+  if (step.edge < 0) {
+    lines.push(`  ${describeNodeWithSizes(graph, step.node)}`);
+    return;
+  }
+  const run = step.hops > 1 ? ` … ${formatRun(step)} (to @${graph.nodeId[step.node]})` : '';
+  lines.push(`  ${formatEdgeName(graph, step.edge)} → ${describeNodeWithSizes(graph, step.firstNode)}${run}`);
+  if (step.partnerEdge >= 0) {
+    const other = graph.edgeSource(step.partnerEdge);
+    lines.push(`      (a WeakMap value: also needs ${describeNode(graph, other)} @${graph.nodeId[other]}; drop the key or the table to free it)`);
+  }
+}
+
 /** Plain-language warning for chains that exist only during the snapshot call. */
-export function transientRootWarning(chain: RetainerChainResult): string | null {
+export function transientRootWarning(chain: Pick<RetainerChainResult, 'transientRoot'>): string | null {
   if (chain.transientRoot === null) return null;
   return `the chain starts at ${chain.transientRoot}: it is held by the code that was running when the snapshot was taken (a local variable or handle), which is not a leak by itself`;
 }
 
+type ChainHopJson = { node: { id: number; name: string; type: string }; edge: { type: string; name: string | number } | null };
+
 export interface ChainJson {
   target: { id: number; name: string; selfSize: number; retainedSize: number; distance: number };
-  chain: { node: { id: number; name: string; type: string }; edge: { type: string; name: string | number } | null }[];
+  /** Every hop with `--all-hops`; else a long chain's first and last hops around `{ "elidedHops": n }`. */
+  chain: (ChainHopJson | { elidedHops: number })[] | LazyJsonArray;
 }
 
-/** The `chain --json` shape (issue 3): root first; `edge` leaves the node toward the target. */
-export function chainToJson(graph: HeapGraph, chain: RetainerChainResult): ChainJson {
-  const t = chain.target;
+function targetToJson(graph: HeapGraph, t: number): ChainJson['target'] {
   return {
-    target: {
-      id: graph.nodeId[t],
-      name: graph.nodeNameOf(t),
-      selfSize: computeOwnedSelfSizes(graph)[t],
-      retainedSize: computeRetainedSizes(graph)[t],
-      distance: computeDistances(graph)[t],
-    },
-    chain: chain.nodes.map((node, i) => {
-      const edge = chain.edges[i];
-      return {
-        node: { id: graph.nodeId[node], name: graph.nodeNameOf(node), type: graph.nodeTypeOf(node) },
-        edge: edge < 0 ? null : { type: graph.edgeTypeOf(edge), name: graph.isIndexEdge(edge) ? graph.edgeNameOrIndex[edge] : graph.edgeNameOf(edge) },
-      };
-    }),
+    id: graph.nodeId[t],
+    name: graph.nodeNameOf(t),
+    selfSize: computeOwnedSelfSizes(graph)[t],
+    retainedSize: computeRetainedSizes(graph)[t],
+    distance: computeDistances(graph)[t],
   };
 }
 
-/** The `chain --all` view: one block per chain shape, largest total retained size first. */
-export function renderChainGroupsText(graph: HeapGraph, typeName: string, result: ChainGroupsResult): string {
+/** One entry of the `chain` array: a node and the edge leaving it toward the target (null on the target). */
+function hopToJson(graph: HeapGraph, node: number, edge: number): ChainHopJson {
+  return {
+    node: { id: graph.nodeId[node], name: graph.nodeNameOf(node), type: graph.nodeTypeOf(node) },
+    edge: edge < 0 ? null : { type: graph.edgeTypeOf(edge), name: graph.isIndexEdge(edge) ? graph.edgeNameOrIndex[edge] : graph.edgeNameOf(edge) },
+  };
+}
+
+/**
+ * The `chain --json` shape (issue 3): root first; `edge` leaves the node toward the target. A long
+ * chain keeps its first and last hops, with `{"elidedHops": n}` where the rest would be.
+ */
+export function chainToJson(graph: HeapGraph, chain: ChainViewResult): ChainJson {
+  const hops: (ChainHopJson | { elidedHops: number })[] = [];
+  chain.steps.forEach((step, i) => {
+    if (i === chain.elidedAt && chain.elidedHops > 0) hops.push({ elidedHops: chain.elidedHops });
+    hops.push(hopToJson(graph, step.node, step.edgeOut));
+  });
+  return { target: targetToJson(graph, chain.target), chain: hops };
+}
+
+/** The `chain --json --all-hops` shape: every hop, produced while the JSON is written (renderJsonChunks). */
+export function wholeChainToJson(graph: HeapGraph, chain: WholeChainResult): ChainJson {
+  function* hops() {
+    for (let i = 0; i < chain.nodes.length; i++) yield hopToJson(graph, chain.nodes[i], chain.edges[i]);
+  }
+  return { target: targetToJson(graph, chain.target), chain: lazyJsonArray(hops()) };
+}
+
+export interface ChainGroupsTextOptions {
+  /** Groups to show (0: all); the rest are counted in one line. */
+  limit?: number;
+  /** Steps of each chain to show (default CHAIN_VIEW_LIMITS). */
+  steps?: ChainViewLimits;
+}
+
+/**
+ * The `chain --all` view: one block per chain shape, largest total retained size first. Each shows
+ * its deepest member's chain, runs of repeated hops (a linked list) as one line with a count.
+ */
+export function renderChainGroupsText(graph: HeapGraph, typeName: string, result: ChainGroupsResult, options: ChainGroupsTextOptions = {}): string {
   const total = result.groups.reduce((n, g) => n + g.count, 0) + result.unreachable.length;
   const lines: string[] = [`${formatCount(total)} objects of type ${sanitizeForTerminal(typeName, NAME_MAX)} in ${formatCount(result.groups.length)} chain ${result.groups.length === 1 ? 'shape' : 'shapes'}`];
-  result.groups.forEach((group, index) => {
-    const chain = group.chain;
+  const limit = options.limit ?? 0;
+  const shown = limit === 0 ? result.groups : result.groups.slice(0, limit);
+  shown.forEach((group, index) => {
+    const chain = options.steps ? group.viewWith(options.steps) : group.view;
     lines.push('');
     lines.push(`#${index + 1}  ${formatCount(group.count)} ${group.count === 1 ? 'object' : 'objects'}, ${formatBytes(group.totalRetained)} retained in total${chain.transientRoot ? ` (transient root ${chain.transientRoot})` : ''}`);
-    lines.push(`  ${describeNode(graph, chain.nodes[0])} @${graph.nodeId[chain.nodes[0]]}`);
-    for (let i = 1; i < chain.nodes.length; i++) {
-      const isTarget = i === chain.nodes.length - 1;
-      const node = chain.nodes[i];
-      const label = isTarget ? `${describeNode(graph, node)} (e.g. @${graph.nodeId[node]})` : `${describeNode(graph, node)} @${graph.nodeId[node]}`;
-      lines.push(`  ${formatEdgeName(graph, chain.edges[i - 1])} → ${label}`);
-    }
+    chain.steps.forEach((step, i) => {
+      if (i === chain.elidedAt && chain.elidedHops > 0) lines.push(`  ${formatElidedHops(chain.elidedHops)}`);
+      const id = graph.nodeId[step.firstNode];
+      if (step.edge < 0) {
+        lines.push(`  ${describeNode(graph, step.node)} @${id}`);
+        return;
+      }
+      const isTarget = step.node === chain.target;
+      const ids = step.hops > 1 ? ` ${formatRun(step)} (@${id} … ${isTarget ? 'e.g. ' : ''}@${graph.nodeId[step.node]})` : isTarget ? ` (e.g. @${id})` : ` @${id}`;
+      lines.push(`  ${formatEdgeName(graph, step.edge)} → ${describeNode(graph, step.firstNode)}${ids}`);
+    });
   });
+  const hidden = result.groups.length - shown.length;
+  if (hidden > 0) {
+    const objects = result.groups.slice(shown.length).reduce((n, g) => n + g.count, 0);
+    lines.push('');
+    lines.push(`${formatCount(hidden)} more chain ${hidden === 1 ? 'shape' : 'shapes'} with ${formatCount(objects)} ${objects === 1 ? 'object' : 'objects'} (--limit 0 shows all)`);
+  }
   if (result.unreachable.length > 0) {
     lines.push('');
     lines.push(`${formatCount(result.unreachable.length)} more ${result.unreachable.length === 1 ? 'object is' : 'objects are'} held by no strong reference (weak references only, or garbage)`);
@@ -156,11 +236,45 @@ function dotEdge(graph: HeapGraph, from: number, to: number, edge: number): DotE
   return result;
 }
 
-export function chainToDot(graph: HeapGraph, chain: RetainerChainResult): DotGraph {
-  const nodes = chain.nodes.map((o) => dotNode(graph, o, o === chain.target));
+/**
+ * The chain as a picture, bounded like the text: a long chain's first and last hops around one
+ * "… N more hops …" box, a run of repeated hops as one box with its count.
+ */
+export function chainToDot(graph: HeapGraph, chain: ChainViewResult | RetainerChainResult): DotGraph {
+  const view = 'steps' in chain ? chain : viewOfChain(chain);
+  const nodes: DotNode[] = [];
   const edges: DotEdge[] = [];
-  for (let i = 0; i + 1 < chain.nodes.length; i++) edges.push(dotEdge(graph, chain.nodes[i], chain.nodes[i + 1], chain.edges[i]));
+  let previous: DotNode | null = null;
+  let previousNode = -1;
+  view.steps.forEach((step, i) => {
+    if (i === view.elidedAt && view.elidedHops > 0 && previous !== null) {
+      const gap = { id: `elided${graph.nodeId[step.firstNode]}`, label: formatElidedHops(view.elidedHops), style: 'dashed', shape: 'box' };
+      nodes.push(gap);
+      edges.push({ from: previous.id, to: gap.id, style: 'dotted' });
+      previous = gap;
+      previousNode = -1;
+    }
+    const node = step.hops > 1 ? runDotNode(graph, step, step.node === view.target) : dotNode(graph, step.node, step.node === view.target);
+    nodes.push(node);
+    if (previous !== null) {
+      const link = previousNode < 0 || step.edge < 0 ? { style: 'dotted' as const } : dotEdge(graph, previousNode, step.firstNode, step.edge);
+      edges.push({ ...link, from: previous.id, to: node.id });
+    }
+    previous = node;
+    previousNode = step.node;
+  });
   return { name: 'retainer chain', rankdir: 'TB', nodes, edges };
+}
+
+/** One box for a run of repeated hops: its class, count and first and last ids. */
+function runDotNode(graph: HeapGraph, step: ChainStep, highlight: boolean): DotNode {
+  return {
+    id: `n${graph.nodeId[step.node]}`,
+    label: [`${describeNode(graph, step.firstNode)} ×${formatCount(step.hops)}`, 'each held by the previous one', `@${graph.nodeId[step.firstNode]} … @${graph.nodeId[step.node]}`],
+    highlight,
+    style: 'bold',
+    tooltip: graph.nodeNameOf(step.node),
+  };
 }
 
 export function refGraphToDot(graph: HeapGraph, result: RefGraphResult): DotGraph {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 import { parseSnapshotText } from '../../src/snapshot/load.ts';
-import { findRetainerChain, groupChainsByShape, pickNearestInstance } from '../../src/analysis/paths.ts';
+import { RetainerChainFinder, findRetainerChain, groupChainsByShape, pickNearestInstance, viewOfChain } from '../../src/analysis/paths.ts';
 import { computeRefGraph } from '../../src/analysis/ref-graph.ts';
+import { computeRetainedSizes } from '../../src/analysis/dominators.ts';
 
 /**
  * root ─shortcut─▶ global ─items─▶ Array ─[0..2]─▶ Item ×3       global ─{hid}─▶ Box ─{t}─▶ T
@@ -95,7 +96,94 @@ describe('findRetainerChain (FORMAT.md §3.3)', () => {
   });
 });
 
+/**
+ * root ─shortcut─▶ global ─.head─▶ Link#0 ─.next─▶ Link#1 ─.next─▶ … ─.next─▶ Link#(n-1) ─.tail─▶ Tail
+ *                    │              └─.data─▶ Data#0   (every Link holds one Data)
+ *                    └─.tree─▶ Node ─.left / .right─▶ Node … (a full binary tree of 15 Nodes)
+ * Every Link, Data and Node is 10 B. Hand-worked: one chain shape for all Links (each held by the
+ * previous one), one for all Datas, one for all Nodes; Link#0 retains the whole list (n Links, n
+ * Datas, the Tail).
+ */
+function buildLists(n: number) {
+  const b = new SnapshotBuilder();
+  const root = b.root();
+  const global = b.node('object', 'global', { selfSize: 10 });
+  b.edge(root, 'shortcut', '1', global);
+  const links = Array.from({ length: n }, () => b.node('object', 'Link', { selfSize: 10 }));
+  const datas = links.map(() => b.node('object', 'Data', { selfSize: 10 }));
+  const tail = b.node('object', 'Tail', { selfSize: 10 });
+  b.edge(global, 'property', 'head', links[0]);
+  links.forEach((link, i) => {
+    if (i + 1 < n) b.edge(link, 'property', 'next', links[i + 1]);
+    b.edge(link, 'property', 'data', datas[i]);
+  });
+  b.edge(links[n - 1], 'property', 'tail', tail);
+  const nodes = Array.from({ length: 15 }, () => b.node('object', 'Node', { selfSize: 10 }));
+  b.edge(global, 'property', 'tree', nodes[0]);
+  for (let i = 1; i < 15; i++) b.edge(nodes[(i - 1) >> 1], 'property', i % 2 === 1 ? 'left' : 'right', nodes[i]);
+  return { graph: parseSnapshotText(b.toJSON()), links, datas, tail, nodes };
+}
+
+describe('chains through long structures (issue 12)', () => {
+  it('groups a linked list as one shape: each node held by the previous one', () => {
+    const { graph, links } = buildLists(50);
+    const { groups } = groupChainsByShape(graph, links);
+    expect(groups).toHaveLength(1);
+    expect(groups[0].count).toBe(50);
+    expect(groups[0].heldByOwnClass).toBe(49);
+    expect(groups[0].members[0]).toBe(links[0]);
+    // The list retains itself once: Link#0's retained size, not the sum over 50 nested nodes.
+    expect(groups[0].totalRetained).toBe(computeRetainedSizes(graph)[links[0]]);
+    expect(groups[0].totalRetained).toBe(50 * 10 + 50 * 10 + 10);
+    // Its chain is the deepest member's, the run of .next hops as one step.
+    expect(groups[0].example).toBe(links[49]);
+    const view = groups[0].view;
+    expect(view.hopCount).toBe(50);
+    expect(view.elidedHops).toBe(0);
+    expect(view.steps.map((s) => [graph.nodeNameOf(s.firstNode), s.edge < 0 ? null : graph.edgeNameOf(s.edge), s.hops])).toEqual([
+      ['global', null, 0], ['Link', 'head', 1], ['Link', 'next', 49],
+    ]);
+    expect(view.steps[2].node).toBe(links[49]);
+  });
+
+  it('groups what hangs off a list, and a binary tree, as one shape each', () => {
+    const { graph, datas, nodes } = buildLists(50);
+    const byData = groupChainsByShape(graph, datas);
+    expect(byData.groups.map((g) => g.count)).toEqual([50]);
+    expect(byData.groups[0].view.steps.map((s) => s.hops)).toEqual([0, 1, 49, 1]);
+    const byNode = groupChainsByShape(graph, nodes);
+    expect(byNode.groups.map((g) => g.count)).toEqual([15]);
+    expect(byNode.groups[0].heldByOwnClass).toBe(14);
+  });
+
+  it('cuts a long chain to its first and last steps with a count of the rest', () => {
+    const { graph, tail } = buildLists(50);
+    const finder = new RetainerChainFinder(graph);
+    const view = finder.view(tail, { head: 3, tail: 4 })!;
+    // global .head Link#0 .next … Link#49 .tail Tail: 51 hops, 52 nodes; 7 shown, the first of them hop-less.
+    expect(view.hopCount).toBe(51);
+    expect(view.steps).toHaveLength(7);
+    expect(view.elidedAt).toBe(3);
+    expect(view.elidedHops).toBe(51 - 6);
+    expect(view.steps.map((s) => graph.nodeNameOf(s.node))).toEqual(['global', 'Link', 'Link', 'Link', 'Link', 'Link', 'Tail']);
+    expect(view.steps.at(-1)!.edgeOut).toBe(-1);
+    // The same cut from the chain found hop by hop.
+    expect(viewOfChain(findRetainerChain(graph, tail)!, { head: 3, tail: 4 })).toEqual(view);
+    const whole = finder.collect(tail)!;
+    expect(whole.nodes).toHaveLength(52);
+    expect(Array.from(whole.nodes)).toEqual(findRetainerChain(graph, tail)!.nodes);
+  });
+});
+
 describe('computeRefGraph', () => {
+  it('stops at maxNodes and counts what it left out', () => {
+    const { graph, links } = buildLists(50);
+    const result = computeRefGraph(graph, [links[0]], { direction: 'refs', depth: 100, maxFanout: 10, maxNodes: 5 });
+    expect(result.nodes).toHaveLength(5);
+    expect(result.isNodeLimitReached).toBe(true);
+    expect(result.truncated.reduce((n, t) => n + t.hidden, 0)).toBeGreaterThan(0);
+  });
+
   it('cuts fan-out with a count of what was left out, and honours depth', () => {
     const { graph, refs: r } = build();
     const result = computeRefGraph(graph, [r.global], { direction: 'refs', depth: 1, maxFanout: 2 });

@@ -3,19 +3,30 @@
 
 import type { Command } from 'commander';
 import { LeakscopeError } from '../../errors.ts';
-import { findRetainerChain, groupChainsByShape } from '../../analysis/paths.ts';
-import { renderJson } from '../../report/json.ts';
+import { CHAIN_VIEW_LIMITS, RetainerChainFinder, groupChainsByShape, type ChainGroup } from '../../analysis/paths.ts';
+import { renderJsonChunks } from '../../report/json-stream.ts';
 import {
-  chainToDot, chainToJson, renderChainGroupsText, renderChainText, transientRootWarning,
+  chainToDot, chainToJson, renderChainGroupsText, renderChainText, transientRootWarning, wholeChainLines, wholeChainToJson, type ChainJson,
 } from '../../report/retainers.ts';
+import { renderJson } from '../../report/json.ts';
 import { formatCount } from '../../report/format.ts';
 import { sanitizeLine } from '../io.ts';
-import { addClassOptions, checkOutputPaths, commandAction, loadForCli, parseNodeId, writeOut } from '../io.ts';
+import { addClassOptions, checkOutputPaths, commandAction, loadForCli, parseNodeId, parseNonNegativeInt, writeOut } from '../io.ts';
 import { checkTargetOptions, membersOrThrow, resolveTargets, writeGraphFiles, type TargetOptions } from '../targets.ts';
+import { joinLines, writeChunks } from '../write-chunks.ts';
 import type { HeapGraph } from '../../snapshot/heap-graph.ts';
+
+/** Chain shapes `--all` shows by default: one screen; the rest are counted. */
+const DEFAULT_GROUP_LIMIT = 20;
+/** Member ids per group (and unreachable ids) in `--all --json`: examples, not a listing (`list` lists). */
+const MAX_IDS = 100;
+/** No limit on the steps of a chain: `--all-hops`. */
+const ALL_STEPS = { head: Infinity, tail: Infinity };
 
 interface ChainOptions extends TargetOptions {
   all?: boolean;
+  allHops?: boolean;
+  limit: number;
   json?: boolean;
   dot?: string;
   svg?: string;
@@ -28,20 +39,29 @@ export function registerChainCommand(program: Command): void {
     .argument('<snapshot>', '.heapsnapshot file (or .heapsnapshot.gz)')
     .option('-t, --type <name>', 'class name as `top` shows it; explains the instance nearest a root (ties: larger retained size)')
     .option('--id <id>', 'snapshot object id, as `@123` or `123`', parseNodeId)
-    .option('--all', 'with --type: every instance, grouped by chain shape (edge names and classes), largest total retained size first')
-    .option('--json', 'print JSON: {"target":{…},"chain":[{"node":{"id","name","type"},"edge":{"type","name"}|null}]}')
+    .option('--all', 'with --type: every instance, grouped by chain shape (edge names and classes; repeated hops of a list count once), largest total retained size first')
+    .option('-n, --limit <n>', `with --all: chain shapes to show; 0 shows all (default ${DEFAULT_GROUP_LIMIT})`, parseNonNegativeInt, DEFAULT_GROUP_LIMIT)
+    .option('--all-hops', `print every hop of a long chain (by default the first ${CHAIN_VIEW_LIMITS.head} and last ${CHAIN_VIEW_LIMITS.tail} hops, with a count of the rest); pictures stay cut`)
+    .option('--json', 'print JSON: {"target":{…},"chain":[{"node":{"id","name","type"},"edge":{"type","name"}|null} | {"elidedHops"}]}')
     .option('--dot <file>', 'also write the chain as Graphviz DOT')
     .option('--svg <file>', 'also write the chain as an SVG picture (rendered in-process)');
   addClassOptions(command)
     .addHelpText('after', `
 The chain is printed root first, one hop per line; edges are written as DevTools does:
 .prop  [index]  ->closureVariable  {internal}  [[weak]]. Among equally short chains the one
-through properties, elements and closure variables wins over V8 internals.
+through properties, elements and closure variables wins over V8 internals. A chain longer than
+${CHAIN_VIEW_LIMITS.head + CHAIN_VIEW_LIMITS.tail} hops (a linked list) shows its first and last hops and "… N more hops …"; with --all, the hops
+of a list (each node held by the previous one) are one line with their count.
+
+--all --json: {"type","groups":[{"count","totalRetainedSize","heldByOwnClass","ids":[first ${MAX_IDS}],
+"target","chain"}],"moreGroups","unreachable":[first ${MAX_IDS} ids],"unreachableCount"}; each group's
+chain is that of its deepest member.
 
 Examples:
   $ leakscope chain app.heapsnapshot --type RequestContext
   $ leakscope chain app.heapsnapshot --id @12345 --json
   $ leakscope chain app.heapsnapshot --type RequestContext --all
+  $ leakscope chain app.heapsnapshot --type Node --json --all-hops > chain.json
   $ leakscope chain app.heapsnapshot --type RequestContext --svg chain.svg`)
     .action(commandAction(async (file: string, options: ChainOptions) => {
       checkTargetOptions(options);
@@ -50,14 +70,21 @@ Examples:
       const graph = await loadForCli(file);
       if (options.all) return printGroups(graph, file, options);
       const [target] = resolveTargets(graph, file, options);
-      const chain = findRetainerChain(graph, target);
-      if (chain === null) {
+      const finder = new RetainerChainFinder(graph);
+      const view = finder.view(target);
+      if (view === null) {
         throw new LeakscopeError(`@${graph.nodeId[target]} is held by no strong reference in ${file} (only weak references, or garbage awaiting collection)`);
       }
-      writeOut(options.json ? renderJson(chainToJson(graph, chain)) : renderChainText(graph, chain));
-      const warning = transientRootWarning(chain);
+      // Every hop of a chain millions of hops long is streamed from typed arrays, never one string.
+      if (options.allHops) {
+        const whole = finder.collect(target)!;
+        await writeChunks(options.json ? renderJsonChunks(wholeChainToJson(graph, whole)) : joinLines(wholeChainLines(graph, whole)));
+      } else {
+        writeOut(options.json ? renderJson(chainToJson(graph, view)) : renderChainText(graph, view));
+      }
+      const warning = transientRootWarning(view);
       if (warning !== null) process.stderr.write(`leakscope: warning: ${sanitizeLine(warning)}\n`);
-      await writeGraphFiles(chainToDot(graph, chain), options);
+      await writeGraphFiles(chainToDot(graph, view), options);
       return 0;
     }));
 }
@@ -65,19 +92,26 @@ Examples:
 async function printGroups(graph: HeapGraph, file: string, options: ChainOptions): Promise<number> {
   const members = membersOrThrow(graph, file, options);
   const result = groupChainsByShape(graph, members);
+  const shown = options.limit === 0 ? result.groups : result.groups.slice(0, options.limit);
   if (options.json) {
-    writeOut(renderJson({
+    const finder = new RetainerChainFinder(graph);
+    // A group's chain in JSON is hop by hop, like `chain --json`: runs are not merged.
+    const chainOf = (g: ChainGroup): ChainJson => (options.allHops ? wholeChainToJson(graph, finder.collect(g.example)!) : chainToJson(graph, finder.view(g.example)!));
+    await writeChunks(renderJsonChunks({
       type: options.type,
-      groups: result.groups.map((g) => ({
+      groups: shown.map((g) => ({
         count: g.count,
         totalRetainedSize: g.totalRetained,
-        ids: g.members.map((o) => graph.nodeId[o]),
-        ...chainToJson(graph, g.chain),
+        heldByOwnClass: g.heldByOwnClass,
+        ids: g.members.slice(0, MAX_IDS).map((o) => graph.nodeId[o]),
+        ...chainOf(g),
       })),
-      unreachable: result.unreachable.map((o) => graph.nodeId[o]),
+      moreGroups: result.groups.length - shown.length,
+      unreachable: result.unreachable.slice(0, MAX_IDS).map((o) => graph.nodeId[o]),
+      unreachableCount: result.unreachable.length,
     }));
   } else {
-    writeOut(renderChainGroupsText(graph, options.type!, result));
+    writeOut(renderChainGroupsText(graph, options.type!, result, { limit: options.limit, steps: options.allHops ? ALL_STEPS : undefined }));
   }
   const top = result.groups[0];
   if (top === undefined) {
@@ -85,7 +119,6 @@ async function printGroups(graph: HeapGraph, file: string, options: ChainOptions
     return 0;
   }
   // A picture of one chain per group would be unreadable for many groups: draw the largest.
-  await writeGraphFiles(chainToDot(graph, top.chain), options);
+  await writeGraphFiles(chainToDot(graph, top.view), options);
   return 0;
 }
-
