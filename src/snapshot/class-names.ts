@@ -12,9 +12,21 @@
 // `raw` mode gives V8's constructor names, objgraph style: no structural names, no locations,
 // closures as `Function <name>`, all string kinds as (string).
 //
-// Cost: O(N + E) plus, for plain objects, a sort of each object's property names.
+// Algorithm: shape interning, then one pass over the nodes. A data-heavy heap is mostly plain
+// objects (4.9 M of 11 M nodes in 18 parsed copies of MDN's compat data) with few distinct property
+// lists, so each plain object's list of property-name string indexes (edge order, `__proto__`
+// left out) is interned once in an open-addressing hash table: its *shape*. DevTools' interface
+// inference (count the truncated lists by name) and matching (the largest interface whose property
+// set is a subset of the object's) depend only on that list, so both run once per distinct shape,
+// and names are decoded once per distinct property string. The node pass then reads each node's
+// class from per-type, per-name, per-shape tables.
+// Cost: O(N + E) with one hash probe per plain object, plus O(total length of the distinct shapes);
+// no string is built and no Map is touched per node on the common paths.
+// Memory (transient): 4 B per plain object (its shape), the distinct shapes, 1 B + 4 B per string
+// for name flags and per-name class tables; what stays is classOf (2 B/node, 4 B past 65,536 classes).
 
 import type { HeapGraph } from './heap-graph.ts';
+import { grownUint32 } from './typed-arrays.ts';
 
 export type NameMode = 'devtools' | 'raw';
 
@@ -54,31 +66,47 @@ export function isBuiltInClassName(name: string): boolean {
 export function computeClassIndex(graph: HeapGraph, mode: NameMode = 'devtools', interfaces?: InterfaceDefinition[]): ClassIndexResult {
   const cacheKey = `classIndex:${mode}`;
   if (interfaces === undefined) {
-    return graph.cached(cacheKey, () => buildClassIndex(graph, mode, mode === 'devtools' ? inferInterfaceDefinitions(graph) : []));
+    return graph.cached(cacheKey, () => {
+      const index = buildClassIndex(graph, mode, mode === 'devtools' ? inferInterfaceDefinitions(graph) : []);
+      // The graph's own interfaces are matched: only a foreign set (growth) could need the shapes again.
+      if (mode === 'devtools') shapesByGraph.delete(graph);
+      return index;
+    });
   }
   return buildClassIndex(graph, mode, interfaces);
 }
 
+/** Flags per string index (StringFlags): which strings name plain objects and which are `__proto__`. */
+const IS_OBJECT_NAME = 1;
+const IS_PROTO = 2;
+
+function stringFlags(graph: HeapGraph): Uint8Array {
+  const flags = new Uint8Array(graph.strings.count);
+  for (const s of graph.strings.indexesOf('Object')) flags[s] |= IS_OBJECT_NAME;
+  for (const s of graph.strings.indexesOf('__proto__')) flags[s] |= IS_PROTO;
+  return flags;
+}
+
 function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: InterfaceDefinition[]): ClassIndexResult {
   const n = graph.nodeCount;
-  let classOf: Uint16Array | Uint32Array = new Uint16Array(n);
+  const isDevtools = mode === 'devtools';
   const names: string[] = [];
   const keys: string[] = [];
   const locations: string[] = [];
   const idByKey = new Map<string, number>();
   const { types, nodeType, nodeName, locObject, locScriptId, locLine, locColumn } = graph;
-  const detached = mode === 'devtools' ? computeDetachedNatives(graph) : null;
-  const interfaceOf = mode === 'devtools' ? matchInterfaces(graph, interfaces) : null;
-  const objectNames = new Set(graph.strings.indexesOf('Object'));
+  const detached = isDevtools ? computeDetachedNatives(graph) : null;
+  const flags = stringFlags(graph);
+  // Interface per plain object, through its shape: only when there are interfaces to match.
+  const shapes = isDevtools && interfaces.length > 0 ? plainObjectShapes(graph, flags) : null;
+  const shapeOf = shapes?.shapeOf ?? new Uint32Array(0);
+  const interfaceOfShape = shapes !== null ? matchInterfaces(graph, shapes, interfaces) : new Int32Array(0);
 
-  // Class 65,536 swaps classOf for a 32-bit copy, so a caller must take the id before it indexes
-  // classOf: in `classOf[i] = classFor(…)` the old array is read first and the write is lost.
   const classFor = (name: string, location: string): number => {
     const key = `${location},${name}`;
     let id = idByKey.get(key);
     if (id === undefined) {
       id = names.length;
-      if (id === 0x10000) classOf = Uint32Array.from(classOf);
       idByKey.set(key, id);
       names.push(name);
       keys.push(key);
@@ -86,87 +114,101 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
     }
     return id;
   };
-  // Millions of nodes share a few thousand (name, type) pairs: resolve each pair once, by number,
-  // and located classes through numeric (script → line/column → name) maps, so the per-node cost
-  // is a couple of integer map lookups and no string building.
-  const byNameType = new Map<number, number>();
-  const byLocation = new Map<number, Map<number, Map<number, number>>>();
-  const nameOf = (i: number) => (mode === 'devtools' ? devtoolsClassName(graph, i) : rawClassName(graph, i));
+  const nameOf = (i: number) => (isDevtools ? devtoolsClassName(graph, i) : rawClassName(graph, i));
 
   // Node types whose class does not depend on the node's name (every type but object and native in
-  // devtools mode; closures are named in raw mode). String nodes carry their contents as names, so
-  // keying them by name would make one cache entry per distinct string.
-  const isNameFree = new Uint8Array(graph.nodeTypeNames.length);
-  for (let t = 0; t < isNameFree.length; t++) {
-    const nameDependent = t === types.object || t === types.native || (mode === 'raw' && t === types.closure);
-    isNameFree[t] = nameDependent ? 0 : 1;
+  // devtools mode; closures are named in raw mode): one class per type. String nodes carry their
+  // contents as names, so keying them by name would make one entry per distinct string.
+  const typeCount = graph.nodeTypeNames.length;
+  const isNameFree = new Uint8Array(256).fill(1);
+  for (let t = 0; t < typeCount; t++) {
+    const isNameDependent = t === types.object || t === types.native || (!isDevtools && t === types.closure);
+    isNameFree[t] = isNameDependent ? 0 : 1;
   }
-  const classOfType = new Int32Array(graph.nodeTypeNames.length).fill(-1);
+  const classOfType = new Int32Array(256).fill(-1);
+  // Name-dependent types: class per name's string index, one table per type, made on first use.
+  const classByName: (Int32Array | undefined)[] = [];
+  const detachedClassByName = new Map<number, number>();
   const locationLabel = (loc: number) => (loc < 0 ? '' : `${locScriptId[loc]},${locLine[loc]},${locColumn[loc]}`);
   // Unlocated plain objects of one interface share a class: resolve each interface once.
   const interfaceClass = new Int32Array(interfaces.length).fill(-1);
-  // Consecutive nodes often share a located class (arrays of one class's instances).
+  // Located classes through numeric (script → line/column → name) maps, no string per node;
+  // consecutive nodes often share one (arrays of one class's instances).
+  const byLocation = new Map<number, Map<number, Map<number, number>>>();
   let lastScript = -1;
   let lastLineColumn = -1;
-  let lastNameType = -1;
+  let lastName = -1;
   let lastLocatedId = -1;
   // Location records are sorted by ordinal: a cursor walks them alongside i.
   let nextLocation = 0;
+  const locationCount = locObject.length;
+  let plain = 0;
+  const objectType = types.object;
+  const nativeType = types.native;
 
+  let classOf: Uint16Array | Uint32Array = new Uint16Array(n);
+  let isNarrow = true;
   for (let i = 0; i < n; i++) {
     const type = nodeType[i];
-    while (nextLocation < locObject.length && locObject[nextLocation] < i) nextLocation++;
-    const located = nextLocation < locObject.length && locObject[nextLocation] === i ? nextLocation : -1;
-    const nameType = nodeName[i] * 256 + type;
-    const interfaceIndex = interfaceOf !== null && type === types.object && objectNames.has(nodeName[i]) ? interfaceOf.get(i) ?? -1 : -1;
-    const isDetached = detached !== null && detached[i] === 1;
-    const loc = mode === 'devtools' && type === types.object ? located : -1;
-    if (interfaceIndex < 0 && !isDetached && loc < 0) {
-      if (isNameFree[type] === 1) {
-        // Strings, code, closures…: one class per node type, whatever the (often unique) name.
-        if (classOfType[type] < 0) classOfType[type] = classFor(nameOf(i), '');
-        classOf[i] = classOfType[type];
-        continue;
+    let id: number;
+    if (isNameFree[type] === 1) {
+      // Strings, code, closures…: one class per node type, whatever the (often unique) name.
+      id = classOfType[type];
+      if (id < 0) id = classOfType[type] = classFor(nameOf(i), '');
+    } else {
+      const name = nodeName[i];
+      let interfaceIndex = -1;
+      let loc = -1;
+      if (isDevtools && type === objectType) {
+        if (shapes !== null && (flags[name] & IS_OBJECT_NAME) !== 0) interfaceIndex = interfaceOfShape[shapeOf[plain++]];
+        while (nextLocation < locationCount && locObject[nextLocation] < i) nextLocation++;
+        if (nextLocation < locationCount && locObject[nextLocation] === i) loc = nextLocation;
       }
-      let id = byNameType.get(nameType);
-      if (id === undefined) {
-        id = classFor(nameOf(i), '');
-        byNameType.set(nameType, id);
+      if (loc < 0) {
+        if (interfaceIndex >= 0) {
+          id = interfaceClass[interfaceIndex];
+          if (id < 0) id = interfaceClass[interfaceIndex] = classFor(interfaces[interfaceIndex].name, '');
+        } else if (detached !== null && type === nativeType && detached[i] === 1) {
+          id = detachedClassByName.get(name) ?? -1;
+          if (id < 0) {
+            id = classFor(devtoolsObjectName(`Detached ${graph.nodeNameOf(i)}`), '');
+            detachedClassByName.set(name, id);
+          }
+        } else {
+          const table = classByName[type] ??= new Int32Array(graph.strings.count).fill(-1);
+          id = table[name];
+          if (id < 0) id = table[name] = classFor(nameOf(i), '');
+        }
+      } else if (interfaceIndex >= 0) {
+        id = classFor(interfaces[interfaceIndex].name, locationLabel(loc));
+      } else {
+        const script = locScriptId[loc];
+        const lineColumn = locLine[loc] * 2097152 + locColumn[loc];
+        if (script === lastScript && lineColumn === lastLineColumn && name === lastName) {
+          id = lastLocatedId;
+        } else {
+          let byLine = byLocation.get(script);
+          if (byLine === undefined) byLocation.set(script, (byLine = new Map()));
+          let byName = byLine.get(lineColumn);
+          if (byName === undefined) byLine.set(lineColumn, (byName = new Map()));
+          id = byName.get(name) ?? -1;
+          if (id < 0) {
+            id = classFor(nameOf(i), locationLabel(loc));
+            byName.set(name, id);
+          }
+          lastScript = script;
+          lastLineColumn = lineColumn;
+          lastName = name;
+          lastLocatedId = id;
+        }
       }
-      classOf[i] = id;
-      continue;
     }
-    if (interfaceIndex >= 0 && loc < 0) {
-      if (interfaceClass[interfaceIndex] < 0) interfaceClass[interfaceIndex] = classFor(interfaces[interfaceIndex].name, '');
-      classOf[i] = interfaceClass[interfaceIndex];
-      continue;
-    }
-    if (interfaceIndex >= 0 || isDetached) {
-      const name = interfaceIndex >= 0 ? interfaces[interfaceIndex].name : devtoolsObjectName(`Detached ${graph.nodeNameOf(i)}`);
-      const id = classFor(name, locationLabel(loc));
-      classOf[i] = id;
-      continue;
-    }
-    const script = locScriptId[loc];
-    const lineColumn = locLine[loc] * 2097152 + locColumn[loc];
-    if (script === lastScript && lineColumn === lastLineColumn && nameType === lastNameType) {
-      classOf[i] = lastLocatedId;
-      continue;
-    }
-    let byLine = byLocation.get(script);
-    if (byLine === undefined) byLocation.set(script, (byLine = new Map()));
-    let byName = byLine.get(lineColumn);
-    if (byName === undefined) byLine.set(lineColumn, (byName = new Map()));
-    let id = byName.get(nameType);
-    if (id === undefined) {
-      id = classFor(nameOf(i), locationLabel(loc));
-      byName.set(nameType, id);
+    // Class 65,536 swaps classOf for a 32-bit copy before this node's id is stored.
+    if (id > 0xffff && isNarrow) {
+      classOf = Uint32Array.from(classOf);
+      isNarrow = false;
     }
     classOf[i] = id;
-    lastScript = script;
-    lastLineColumn = lineColumn;
-    lastNameType = nameType;
-    lastLocatedId = id;
   }
   return { mode, classOf, names, keys, locations };
 }
@@ -207,26 +249,174 @@ export function rawClassName(graph: HeapGraph, ordinal: number): string {
   return `(${graph.nodeTypeOf(ordinal)})`;
 }
 
-function isPlainObject(graph: HeapGraph, ordinal: number, objectName: Set<number>): boolean {
-  return graph.nodeType[ordinal] === graph.types.object && objectName.has(graph.nodeName[ordinal]);
-}
-
-/** Property names of a plain object in edge order, without __proto__ (DevTools' interface input). */
-function plainObjectProperties(graph: HeapGraph, ordinal: number): string[] {
-  const properties: string[] = [];
-  const { firstEdge, edgeType, edgeNameOrIndex, strings } = graph;
-  const property = graph.types.property;
-  for (let e = firstEdge[ordinal]; e < firstEdge[ordinal + 1]; e++) {
-    if (edgeType[e] !== property) continue;
-    const name = strings.get(edgeNameOrIndex[e]);
-    if (name !== '__proto__') properties.push(name);
-  }
-  return properties;
-}
-
 /** DevTools quotes property names that would make `{a, b}` ambiguous. */
 function formatPropertyName(name: string): string {
   return /[,'"{}]/.test(name) ? JSON.stringify(name) : name;
+}
+
+/**
+ * The distinct property lists of a graph's plain objects (type object named "Object", FORMAT.md
+ * §2.2): property-edge names as string indexes in edge order, `__proto__` left out (DevTools skips
+ * it when inferring and no interface contains it when matching).
+ */
+interface PlainObjectShapes {
+  /** Number of plain objects, including those without properties. */
+  plainObjectCount: number;
+  /** Shape id of each plain object, in ordinal order (the k-th plain object's is shapeOf[k]). */
+  shapeOf: Uint32Array;
+  shapeCount: number;
+  /** Shape s lists pool[shapeStart[s] .. shapeStart[s + 1]); ids number shapes by first occurrence. */
+  shapeStart: Uint32Array;
+  pool: Uint32Array;
+  /** Plain objects per shape. */
+  objectCount: Uint32Array;
+}
+
+// Shapes live until the graph's own class index has used them (inference and matching both need
+// them, often minutes apart in growth); a WeakMap so a dropped graph takes them along.
+const shapesByGraph = new WeakMap<HeapGraph, PlainObjectShapes>();
+
+function plainObjectShapes(graph: HeapGraph, flags: Uint8Array): PlainObjectShapes {
+  let shapes = shapesByGraph.get(graph);
+  if (shapes === undefined) {
+    shapes = internPlainObjectShapes(graph, flags);
+    shapesByGraph.set(graph, shapes);
+  }
+  return shapes;
+}
+
+/** Empty slot of the shape hash table. */
+const NO_SHAPE = -1;
+
+/**
+ * One pass over the plain objects' edges: each object's property list is hashed as it is read and
+ * looked up in an open-addressing table (linear probing, load ≤ 1/2) of the shapes seen so far.
+ */
+function internPlainObjectShapes(graph: HeapGraph, flags: Uint8Array): PlainObjectShapes {
+  const { nodeCount, nodeType, nodeName, firstEdge, edgeType, edgeNameOrIndex } = graph;
+  const objectType = graph.types.object;
+  const property = graph.types.property;
+  let plainObjectCount = 0;
+  for (let i = 0; i < nodeCount; i++) {
+    if (nodeType[i] === objectType && (flags[nodeName[i]] & IS_OBJECT_NAME) !== 0) plainObjectCount++;
+  }
+  const shapeOf = new Uint32Array(plainObjectCount);
+  let shapeStart = new Uint32Array(1024);
+  let shapeHash = new Int32Array(1024);
+  let objectCount = new Uint32Array(1024);
+  let pool = new Uint32Array(4096);
+  let poolLength = 0;
+  let shapeCount = 0;
+  let table = new Int32Array(2048).fill(NO_SHAPE);
+  let mask = table.length - 1;
+  let list = new Uint32Array(256);
+
+  let k = 0;
+  for (let i = 0; i < nodeCount; i++) {
+    if (nodeType[i] !== objectType || (flags[nodeName[i]] & IS_OBJECT_NAME) === 0) continue;
+    let length = 0;
+    let hash = 0x811c9dc5;
+    const end = firstEdge[i + 1];
+    for (let e = firstEdge[i]; e < end; e++) {
+      if (edgeType[e] !== property) continue;
+      const s = edgeNameOrIndex[e];
+      if ((flags[s] & IS_PROTO) !== 0) continue;
+      if (length === list.length) list = grownUint32(list, length + 1);
+      list[length++] = s;
+      hash = Math.imul(hash ^ s, 0x01000193);
+    }
+    hash = mixHash(hash ^ length);
+    let slot = hash & mask;
+    let shape = table[slot];
+    while (shape !== NO_SHAPE) {
+      if (shapeHash[shape] === hash && isSameList(pool, shapeStart[shape], shapeStart[shape + 1], list, length)) break;
+      slot = (slot + 1) & mask;
+      shape = table[slot];
+    }
+    if (shape === NO_SHAPE) {
+      shape = shapeCount++;
+      if (shapeCount + 1 >= shapeStart.length) {
+        shapeStart = grownUint32(shapeStart, shapeCount + 2);
+        shapeHash = grownInt32(shapeHash, shapeCount + 1);
+        objectCount = grownUint32(objectCount, shapeCount + 1);
+      }
+      if (poolLength + length > pool.length) pool = grownUint32(pool, poolLength + length);
+      pool.set(list.subarray(0, length), poolLength);
+      poolLength += length;
+      shapeStart[shape + 1] = poolLength;
+      shapeHash[shape] = hash;
+      table[slot] = shape;
+      if (shapeCount * 2 > table.length) {
+        table = rehash(shapeHash, shapeCount, table.length * 2);
+        mask = table.length - 1;
+      }
+    }
+    objectCount[shape]++;
+    shapeOf[k++] = shape;
+  }
+  return {
+    plainObjectCount,
+    shapeOf,
+    shapeCount,
+    shapeStart: shapeStart.slice(0, shapeCount + 1),
+    pool: pool.slice(0, poolLength),
+    objectCount: objectCount.slice(0, shapeCount),
+  };
+}
+
+/** A final avalanche (murmur3's) so that linear probing sees well-spread low bits. */
+function mixHash(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+function isSameList(pool: Uint32Array, start: number, end: number, list: Uint32Array, length: number): boolean {
+  if (end - start !== length) return false;
+  for (let k = 0; k < length; k++) if (pool[start + k] !== list[k]) return false;
+  return true;
+}
+
+function rehash(shapeHash: Int32Array, shapeCount: number, capacity: number): Int32Array<ArrayBuffer> {
+  const table = new Int32Array(capacity).fill(NO_SHAPE);
+  const mask = capacity - 1;
+  for (let shape = 0; shape < shapeCount; shape++) {
+    let slot = shapeHash[shape] & mask;
+    while (table[slot] !== NO_SHAPE) slot = (slot + 1) & mask;
+    table[slot] = shape;
+  }
+  return table;
+}
+
+function grownInt32(array: Int32Array, minLength: number): Int32Array<ArrayBuffer> {
+  const copy = new Int32Array(Math.max(minLength, array.length * 2));
+  copy.set(array);
+  return copy;
+}
+
+/**
+ * The property names the shapes use, decoded once each: `local` maps a string index to a dense id
+ * into `names` (-1: used by no shape). Strings are compared by value from here on, as DevTools
+ * does, so two string indexes with one text (hand-made snapshots) behave as one name.
+ */
+interface ShapeProperties {
+  local: Int32Array;
+  names: string[];
+}
+
+function shapeProperties(graph: HeapGraph, shapes: PlainObjectShapes): ShapeProperties {
+  const local = new Int32Array(graph.strings.count).fill(-1);
+  const names: string[] = [];
+  const { pool } = shapes;
+  for (let k = 0; k < pool.length; k++) {
+    const s = pool[k];
+    if (local[s] >= 0) continue;
+    local[s] = names.length;
+    names.push(graph.strings.get(s));
+  }
+  return { local, names };
 }
 
 /**
@@ -239,32 +429,43 @@ export function inferInterfaceDefinitions(graph: HeapGraph): InterfaceDefinition
   return graph.cached('interfaceDefinitions', () => inferDefinitions(graph));
 }
 
+/**
+ * Per shape, DevTools' candidate name: `{` + formatted property names joined by `, ` + `}`, cut
+ * before the property that would take it past 120 characters (but keeping at least the first one).
+ * Candidates are keyed by that name, as in DevTools (two lists can print alike: an empty property
+ * name adds nothing), and counted with every object of every shape that prints so; shapes are
+ * numbered by first occurrence and sorting is stable, so equal counts keep DevTools' order.
+ */
 function inferDefinitions(graph: HeapGraph): InterfaceDefinition[] {
-  const objectName = new Set(graph.strings.indexesOf('Object'));
+  const shapes = plainObjectShapes(graph, stringFlags(graph));
+  const { local, names } = shapeProperties(graph, shapes);
+  const formatted = names.map(formatPropertyName);
+  const { shapeCount, shapeStart, pool, objectCount } = shapes;
   const candidates = new Map<string, InterfaceDefinition>();
-  const formattedNames = new Map<string, string>();
-  let plainObjects = 0;
-  for (let i = 0; i < graph.nodeCount; i++) {
-    if (!isPlainObject(graph, i, objectName)) continue;
-    plainObjects++;
+  for (let s = 0; s < shapeCount; s++) {
+    const start = shapeStart[s];
+    const end = shapeStart[s + 1];
+    if (start === end) continue; // no properties: DevTools makes no empty interface
     let name = '{';
-    const properties: string[] = [];
-    for (const property of plainObjectProperties(graph, i)) {
-      let formatted = formattedNames.get(property);
-      if (formatted === undefined) formattedNames.set(property, (formatted = formatPropertyName(property)));
-      if (name.length > MIN_INTERFACE_PROPERTY_COUNT && name.length + formatted.length > MAX_INTERFACE_NAME_LENGTH) break;
+    let taken = start;
+    for (; taken < end; taken++) {
+      const text = formatted[local[pool[taken]]];
+      if (name.length > MIN_INTERFACE_PROPERTY_COUNT && name.length + text.length > MAX_INTERFACE_NAME_LENGTH) break;
       if (name.length !== 1) name += ', ';
-      name += formatted;
-      properties.push(property);
+      name += text;
     }
-    if (properties.length === 0) continue;
     name += '}';
     const candidate = candidates.get(name);
-    if (candidate) candidate.count++;
-    else candidates.set(name, { name, properties, count: 1 });
+    if (candidate) {
+      candidate.count += objectCount[s];
+    } else {
+      const properties: string[] = [];
+      for (let k = start; k < taken; k++) properties.push(names[local[pool[k]]]);
+      candidates.set(name, { name, properties, count: objectCount[s] });
+    }
   }
   const sorted = [...candidates.values()].sort((a, b) => b.count - a.count);
-  const minCount = Math.max(MIN_OBJECT_COUNT_PER_INTERFACE, plainObjects / MIN_OBJECT_PROPORTION_PER_INTERFACE);
+  const minCount = Math.max(MIN_OBJECT_COUNT_PER_INTERFACE, shapes.plainObjectCount / MIN_OBJECT_PROPORTION_PER_INTERFACE);
   const result: InterfaceDefinition[] = [];
   for (const candidate of sorted) {
     if (candidate.count < minCount) break;
@@ -279,14 +480,12 @@ interface PropertyTrie {
 }
 
 /**
- * Assigns each plain object the interface with the most properties whose property set is a subset
- * of the object's (ties: the more popular one): ordinal → index into `definitions`, matched objects only.
- * A trie over sorted property ids finds all subsets present without trying every definition.
- * Property names are turned into small integers once, names that no definition uses are dropped
- * before matching, and objects with the same remaining property set share one trie walk.
+ * Per shape, the interface with the most properties whose property set is a subset of the shape's
+ * (ties: the more popular one), as an index into `definitions`, or -1. A trie over the definitions'
+ * sorted property ids finds every subset present without trying each definition; property names no
+ * definition uses are dropped first. Duplicate names are kept, as DevTools keeps them.
  */
-function matchInterfaces(graph: HeapGraph, definitions: InterfaceDefinition[]): Map<number, number> | null {
-  if (definitions.length === 0) return null;
+function matchInterfaces(graph: HeapGraph, shapes: PlainObjectShapes, definitions: InterfaceDefinition[]): Int32Array {
   const propertyIds = new Map<string, number>();
   const trie: PropertyTrie = { next: new Map(), match: null };
   definitions.forEach((definition, index) => {
@@ -301,28 +500,26 @@ function matchInterfaces(graph: HeapGraph, definitions: InterfaceDefinition[]): 
       if (!child) node.next.set(id, (child = { next: new Map(), match: null }));
       node = child;
     }
+    // A more popular definition with the same property set came first and keeps the node.
     if (!node.match) node.match = { propertyCount: ids.length, index };
   });
-  // String index → property id (-1: used by no definition, -2: not looked up yet).
-  const idOfString = new Int32Array(graph.strings.count).fill(-2);
-  const { firstEdge, edgeType, edgeNameOrIndex } = graph;
-  const property = graph.types.property;
+  const { local, names } = shapeProperties(graph, shapes);
+  const idOfLocal = Int32Array.from(names, (name) => propertyIds.get(name) ?? -1);
+  const { shapeCount, shapeStart, pool } = shapes;
+  const result = new Int32Array(shapeCount);
+  // Shapes that differ only in names no definition uses (or in order) share one trie walk.
   const matchBySet = new Map<string, number>();
-  // Only plain objects get an entry: a map, not an N-sized array, keeps big heaps smaller.
-  const result = new Map<number, number>();
-  const objectName = new Set(graph.strings.indexesOf('Object'));
   const ids: number[] = [];
-  for (let i = 0; i < graph.nodeCount; i++) {
-    if (!isPlainObject(graph, i, objectName)) continue;
+  for (let s = 0; s < shapeCount; s++) {
     ids.length = 0;
-    for (let e = firstEdge[i]; e < firstEdge[i + 1]; e++) {
-      if (edgeType[e] !== property) continue;
-      const nameIndex = edgeNameOrIndex[e];
-      let id = idOfString[nameIndex];
-      if (id === -2) id = idOfString[nameIndex] = propertyIds.get(graph.strings.get(nameIndex)) ?? -1;
+    for (let k = shapeStart[s]; k < shapeStart[s + 1]; k++) {
+      const id = idOfLocal[local[pool[k]]];
       if (id >= 0) ids.push(id);
     }
-    if (ids.length === 0) continue;
+    if (ids.length === 0) {
+      result[s] = -1;
+      continue;
+    }
     ids.sort((a, b) => a - b);
     const key = ids.join(',');
     let best = matchBySet.get(key);
@@ -330,7 +527,7 @@ function matchInterfaces(graph: HeapGraph, definitions: InterfaceDefinition[]): 
       best = bestInterfaceMatch(trie, ids);
       matchBySet.set(key, best);
     }
-    if (best >= 0) result.set(i, best);
+    result[s] = best;
   }
   return result;
 }

@@ -3,6 +3,7 @@ import { SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 import { parseSnapshotText } from '../../src/snapshot/load.ts';
 import { computeClassIndex } from '../../src/snapshot/class-names.ts';
 import { computeHistogram } from '../../src/analysis/histogram.ts';
+import type { HeapGraph } from '../../src/snapshot/heap-graph.ts';
 
 describe('class index', () => {
   it('keeps 16-bit class ids for ordinary heaps', () => {
@@ -80,5 +81,107 @@ describe('class 65,536 (the switch from 16- to 32-bit class ids)', () => {
     expect(counts.get(className)).toBe(expected);
     expect(counts.get('(synthetic)')).toBe(1); // no node fell back to class 0 (the root's)
     expect(index.names.indexOf(className)).toBeGreaterThanOrEqual(0x10000);
+  });
+});
+
+/**
+ * DevTools' interface rules (FORMAT.md §2.2) applied object by object, as directly as they read:
+ * the reference the interned-shape implementation must agree with.
+ */
+function referenceInterfaceNames(graph: HeapGraph): Map<number, string> {
+  const plain: number[] = [];
+  for (let i = 0; i < graph.nodeCount; i++) if (graph.nodeTypeOf(i) === 'object' && graph.nodeNameOf(i) === 'Object') plain.push(i);
+  const propertiesOf = (i: number) => {
+    const names: string[] = [];
+    for (let e = graph.firstEdge[i]; e < graph.firstEdge[i + 1]; e++) if (graph.edgeTypeOf(e) === 'property') names.push(graph.edgeNameOf(e));
+    return names;
+  };
+  const format = (name: string) => (/[,'"{}]/.test(name) ? JSON.stringify(name) : name);
+  const candidates = new Map<string, { name: string; properties: string[]; count: number }>();
+  for (const i of plain) {
+    let name = '{';
+    const properties: string[] = [];
+    for (const property of propertiesOf(i).filter((p) => p !== '__proto__')) {
+      const text = format(property);
+      if (name.length > 1 && name.length + text.length > 120) break;
+      if (name.length !== 1) name += ', ';
+      name += text;
+      properties.push(property);
+    }
+    if (properties.length === 0) continue;
+    name += '}';
+    const candidate = candidates.get(name);
+    if (candidate) candidate.count++;
+    else candidates.set(name, { name, properties, count: 1 });
+  }
+  const minCount = Math.max(2, plain.length / 1000);
+  const definitions = [...candidates.values()].sort((a, b) => b.count - a.count).filter((c) => c.count >= minCount);
+  const isSubMultiset = (small: string[], big: string[]) => {
+    const left = new Map<string, number>();
+    for (const p of big) left.set(p, (left.get(p) ?? 0) + 1);
+    return small.every((p) => { const n = left.get(p) ?? 0; left.set(p, n - 1); return n > 0; });
+  };
+  const result = new Map<number, string>();
+  for (const i of plain) {
+    const properties = propertiesOf(i);
+    let best: { name: string; properties: string[] } | undefined;
+    for (const d of definitions) {
+      if (isSubMultiset(d.properties, properties) && (!best || d.properties.length > best.properties.length)) best = d;
+    }
+    result.set(i, best?.name ?? 'Object');
+  }
+  return result;
+}
+
+describe('plain-object interfaces (shapes interned once, matched per shape)', () => {
+  it('name every plain object as DevTools would, object by object', () => {
+    // 4,000 plain objects over ~1,500 distinct property lists (more than the shape table's first
+    // size): shared names in shuffled orders, names DevTools quotes, empty names, __proto__, and
+    // lists long enough to be cut at 120 characters.
+    let seed = 7;
+    const random = (n: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
+    const vocabulary = ['id', 'name', 'type', 'value', 'a,b', 'say "hi"', '{x}', '', '__proto__', 'children', 'parent',
+      'description_of_the_feature_in_words', 'mdn_url_for_the_documentation_page', 'version_added_in_that_browser', 'flags'];
+    const b = new SnapshotBuilder();
+    const root = b.root();
+    const target = b.node('object', 'Target', { selfSize: 8 });
+    b.edge(root, 'element', 0, target);
+    for (let k = 0; k < 4000; k++) {
+      const object = b.node('object', 'Object', { selfSize: 16 });
+      b.edge(root, 'element', k + 1, object);
+      const template = k % 3 === 0 ? random(1500) : random(12);
+      let local = template * 2654435761 >>> 0;
+      const pick = () => { local = (Math.imul(local, 1103515245) + 12345) >>> 0; return (local >>> 8) % vocabulary.length; };
+      const count = 1 + (template % 9);
+      for (let p = 0; p < count; p++) b.edge(object, 'property', vocabulary[pick()], target);
+      if (template % 5 === 0) b.edge(object, 'property', `own${template}`, target);
+      b.edge(object, 'internal', 'map', target);
+    }
+    const graph = parseSnapshotText(b.toJSON());
+    const index = computeClassIndex(graph);
+    const expected = referenceInterfaceNames(graph);
+    const mismatches = [...expected].filter(([i, name]) => index.names[index.classOf[i]] !== name).slice(0, 5)
+      .map(([i, name]) => `node ${i}: ${index.names[index.classOf[i]]}, expected ${name}`);
+    expect(mismatches).toEqual([]);
+    expect(new Set(expected.values()).size).toBeGreaterThan(20);
+  });
+
+  it('compares property names by text, as DevTools does, when two string indexes hold one name', () => {
+    const b = new SnapshotBuilder();
+    const root = b.root();
+    const target = b.node('object', 'Target', { selfSize: 8 });
+    for (let k = 0; k < 4; k++) {
+      const object = b.node('object', 'Object', { selfSize: 16 });
+      b.edge(root, 'element', k, object);
+      b.edge(object, 'property', 'id', target).edge(object, 'property', k % 2 === 0 ? 'label' : 'label\u0000copy', target);
+    }
+    // A producer that does not deduplicate: a second "label" string at another index.
+    const json = JSON.parse(b.toJSON()) as { strings: string[] };
+    json.strings[json.strings.indexOf('label\u0000copy')] = 'label';
+    const graph = parseSnapshotText(JSON.stringify(json));
+    const index = computeClassIndex(graph);
+    const counts = new Map<string, number>();
+    for (let i = 0; i < graph.nodeCount; i++) counts.set(index.names[index.classOf[i]], (counts.get(index.names[index.classOf[i]]) ?? 0) + 1);
+    expect(counts.get('{id, label}')).toBe(4);
   });
 });
