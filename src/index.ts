@@ -22,10 +22,15 @@ export type { HeapGraph } from './snapshot/heap-graph.ts';
 export { computeHistogram } from './analysis/histogram.ts';
 export type { HistogramResult, ClassStats } from './analysis/histogram.ts';
 export { computeGrowth } from './analysis/growth.ts';
-export type { GrowthResult, ClassGrowth } from './analysis/growth.ts';
-export { evaluateGate } from './analysis/growth-gate.ts';
-export type { GateResult, GateSettings, Violation } from './analysis/growth-gate.ts';
+export type { GrowthResult, ClassGrowth, GrowthOptions } from './analysis/growth.ts';
+export { computeGrowthOfFiles } from './analysis/growth-files.ts';
+export type { GrowthFilesOptions, GrowthOfFiles } from './analysis/growth-files.ts';
+export { evaluateGate, defaultGateSettings, normalizeGateSettings, checkGateNames, DEFAULT_MIN_DELTA, V8_INTERNAL_CLASSES } from './analysis/growth-gate.ts';
+export type { GateResult, GateSettings, GateSettingsInput, Violation } from './analysis/growth-gate.ts';
+export { computeHolders, countHolders, HOLDER_KINDS } from './analysis/holders.ts';
+export type { HolderKind, HolderCounts, HoldersResult } from './analysis/holders.ts';
 export { renderGrowthText } from './report/growth-report.ts';
+export { findInstances, resolveClassName } from './analysis/class-lookup.ts';
 
 export { LeakscopeError, SnapshotFormatError, EXIT_OK, EXIT_FINDING, EXIT_USAGE } from './errors.ts';
 

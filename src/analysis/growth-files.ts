@@ -11,7 +11,7 @@
 import type { Worker } from 'node:worker_threads';
 import { LeakscopeError, EXIT_USAGE } from '../errors.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-import { checkSnapshotFile } from '../snapshot/load.ts';
+import { checkSnapshotFile, loadSnapshot } from '../snapshot/load.ts';
 import { inferInterfaceDefinitions } from '../snapshot/class-names.ts';
 import {
   assertSameProcessEvidence, combineGrowth, computeGrowth, sampleForSameProcess, summariseSnapshot,
@@ -21,8 +21,8 @@ import type { GrowthJob, GrowthWorkerAnswer, LastSnapshotFacts } from './growth-
 import { startGrowthWorker, takeEarlyGrowthWorker } from './growth-worker-start.mjs';
 
 export interface GrowthFilesOptions extends GrowthOptions {
-  /** Reads one snapshot on this thread (the CLI passes its progress-reporting loader). */
-  load: (file: string) => Promise<HeapGraph>;
+  /** Reads one snapshot on this thread (default loadSnapshot; the CLI passes its progress-reporting loader). */
+  load?: (file: string) => Promise<HeapGraph>;
   /** Work on the last graph to overlap with the worker (e.g. distances for retainer chains). */
   prepareLast?: (last: HeapGraph) => void;
   /** Earlier snapshots smaller than this in total are read here, not in a worker. Default 32 MiB. */
@@ -40,7 +40,7 @@ export interface GrowthOfFiles {
   usedWorker: boolean;
 }
 
-export async function computeGrowthOfFiles(files: string[], options: GrowthFilesOptions): Promise<GrowthOfFiles> {
+export async function computeGrowthOfFiles(files: string[], options: GrowthFilesOptions = {}): Promise<GrowthOfFiles> {
   if (files.length < 2) throw new LeakscopeError('growth needs at least two snapshots', EXIT_USAGE);
   // Missing, empty or unreadable files are reported in command-line order before any work starts.
   const bytes = files.map(checkSnapshotFile);
@@ -54,7 +54,8 @@ export async function computeGrowthOfFiles(files: string[], options: GrowthFiles
   try {
     // A damaged last file is reported as soon as it is found (the worker is stopped); a damaged
     // earlier file when the worker gets to it. Missing and empty files were caught above, in order.
-    const last = await options.load(files[files.length - 1]);
+    const load = options.load ?? loadSnapshot;
+    const last = await load(files[files.length - 1]);
     const names = options.names ?? 'devtools';
     const countsOnly = options.countsOnly ?? false;
     const labels = options.labels ?? files;
@@ -88,9 +89,10 @@ export async function computeGrowthOfFiles(files: string[], options: GrowthFiles
 
 /** Everything on this thread: the fallback, and the fast path for small files. */
 async function computeHere(files: string[], options: GrowthFilesOptions, loadedLast?: HeapGraph): Promise<GrowthOfFiles> {
+  const load = options.load ?? loadSnapshot;
   const graphs: HeapGraph[] = [];
-  for (const file of files.slice(0, -1)) graphs.push(await options.load(file));
-  graphs.push(loadedLast ?? await options.load(files[files.length - 1]));
+  for (const file of files.slice(0, -1)) graphs.push(await load(file));
+  graphs.push(loadedLast ?? await load(files[files.length - 1]));
   const result = computeGrowth(graphs, options);
   const last = graphs[graphs.length - 1];
   options.prepareLast?.(last);

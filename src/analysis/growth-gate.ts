@@ -121,7 +121,43 @@ export function gatedGrowth(c: ClassGrowth, allHolders: boolean): number {
   return c.heldBy === null || allHolders ? c.delta : Math.min(c.delta, c.heldBy.program);
 }
 
-export function evaluateGate(result: GrowthResult, settings: GateSettings): GateResult {
+/** Gate settings as a library caller may give them: any subset, thresholds as a Map or a plain object. */
+export type GateSettingsInput = Partial<Omit<GateSettings, 'thresholds'>> & { thresholds?: Map<string, number> | Record<string, number> };
+
+/**
+ * `input` completed with defaultGateSettings() and checked: wrong types are a TypeError naming the
+ * setting, never an internal error deeper down (`evaluateGate(growth, {})` is the defaults).
+ */
+export function normalizeGateSettings(input: GateSettingsInput = {}): GateSettings {
+  if (typeof input !== 'object' || input === null) throw new TypeError('gate settings must be an object (see defaultGateSettings())');
+  const defaults = defaultGateSettings();
+  const count = (key: string, value: unknown): number => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new TypeError(`gate setting ${key} must be a whole number ≥ 0, got ${JSON.stringify(value)}`);
+    return value;
+  };
+  const thresholdEntries = input.thresholds === undefined ? [] : input.thresholds instanceof Map ? [...input.thresholds] : typeof input.thresholds === 'object' && input.thresholds !== null ? Object.entries(input.thresholds) : null;
+  if (thresholdEntries === null) throw new TypeError('gate setting thresholds must be a Map or an object of class name → whole number');
+  const thresholds = new Map(thresholdEntries.map(([name, n]) => [name, count(`thresholds[${JSON.stringify(name)}]`, n)]));
+  const ignore = input.ignore ?? defaults.ignore;
+  if (!Array.isArray(ignore) || !ignore.every((p) => typeof p === 'string')) throw new TypeError('gate setting ignore must be an array of class names or "/regex/" strings');
+  for (const key of ['includeInternals', 'allHolders'] as const) {
+    if (input[key] !== undefined && typeof input[key] !== 'boolean') throw new TypeError(`gate setting ${key} must be true or false`);
+  }
+  return {
+    thresholds,
+    thresholdBytes: input.thresholdBytes === undefined ? undefined : count('thresholdBytes', input.thresholdBytes),
+    ignore,
+    includeInternals: input.includeInternals ?? defaults.includeInternals,
+    allHolders: input.allHolders ?? false,
+    minDelta: input.minDelta === undefined ? defaults.minDelta : count('minDelta', input.minDelta),
+  };
+}
+
+export function evaluateGate(result: GrowthResult, input: GateSettingsInput = {}): GateResult {
+  if (result === null || typeof result !== 'object' || !Array.isArray((result as GrowthResult).classes)) {
+    throw new TypeError('evaluateGate(result, settings): result must be what computeGrowth returned');
+  }
+  const settings = normalizeGateSettings(input);
   const ignore = compileIgnore(settings.ignore);
   const catchAll = settings.thresholds.get(ALL_CLASSES);
   const violations: Violation[] = [];

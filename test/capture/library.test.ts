@@ -46,3 +46,27 @@ describe("the analyses from 'leakscope'", () => {
     expect(computeRetainedSizes(graph)[instance]).toBeGreaterThan(0);
   });
 });
+
+describe('the growth API with defaults, and clear errors for wrong arguments', () => {
+  it('computeGrowthOfFiles(files) then evaluateGate(result, {}) gate with the defaults', async () => {
+    const { computeGrowthOfFiles, evaluateGate, defaultGateSettings, DEFAULT_MIN_DELTA } = await import('leakscope');
+    const { fixturePath } = await import('../helpers/fixtures.ts');
+    const { result } = await computeGrowthOfFiles([fixturePath('leaky-server-1'), fixturePath('leaky-server-3')]);
+    const gate = evaluateGate(result, {});
+    expect(gate.violations[0]).toMatchObject({ name: 'RequestContext', delta: 400, limit: DEFAULT_MIN_DELTA - 1 });
+    expect(evaluateGate(result, { thresholds: { RequestContext: 400 } }).violations.map((v) => v.name)).not.toContain('RequestContext');
+    expect(defaultGateSettings().minDelta).toBe(DEFAULT_MIN_DELTA);
+    expect(() => evaluateGate(result, { minDelta: -1 })).toThrow(new TypeError('gate setting minDelta must be a whole number ≥ 0, got -1'));
+    expect(() => evaluateGate(result, { ignore: 'RequestContext' as unknown as string[] })).toThrow(TypeError);
+    expect(() => evaluateGate({} as never, {})).toThrow(/result must be what computeGrowth returned/);
+  });
+
+  it('findInstances(graph, name): exact, then ignoring case; a typo throws with the closest name', async () => {
+    const { findInstances, loadSnapshot: load } = await import('leakscope');
+    const { fixturePath } = await import('../helpers/fixtures.ts');
+    const graph = await load(fixturePath('leaky-server-3'));
+    expect(findInstances(graph, 'RequestContext')).toHaveLength(600);
+    expect(findInstances(graph, 'requestcontext')).toHaveLength(600);
+    expect(() => findInstances(graph, 'RequestContxt')).toThrow(/no class "RequestContxt" in .* \(did you mean "RequestContext"\?\)/);
+  });
+});
