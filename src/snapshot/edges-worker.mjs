@@ -2,7 +2,8 @@
 // the main thread parses everything else (load.ts, parseFileParallel). Plain JavaScript on purpose:
 // it must start without the tsx loader, under `node bin/leakscope.js` and under vitest alike.
 //
-// Input (workerData): the file, the offset just after the section's '[', the file size, the edge
+// Input (workerData): the file, the offset just after the section's '[', the file size, the offset
+// the section must close before (its byte budget, EdgeLayout.maxSectionBytes) and the refusal's text, the edge
 // field roles (EdgeRole in parser.ts: 0 type, 1 name_or_index, 2 to_node, 3 ignored), the parser's
 // per-field checks (EdgeLayout: names, limits, reasons, which edge types name strings) and the
 // SharedArrayBuffer-backed columns. Output: one message, either { ok: true, close, maxName } with the
@@ -37,7 +38,7 @@ function describeByte(c) {
 }
 
 function parseEdges(data) {
-  const { file, start, size, edgeRoles, edgeFieldCount, edgeCount, nodeFieldCount, edgeFieldNames, edgeReasons, isEdgeTypeFirst } = data;
+  const { file, start, size, limit, sectionTooLong, edgeRoles, edgeFieldCount, edgeCount, nodeFieldCount, edgeFieldNames, edgeReasons, isEdgeTypeFirst } = data;
   const limits = Float64Array.from(data.edgeLimits);
   const isStringEdge = Uint8Array.from(data.isStringEdge);
   const maxName = { value: -1, item: -1, offset: -1 };
@@ -70,6 +71,9 @@ function parseEdges(data) {
         while (k >= 0 && buffer[k] >= 0x30 && buffer[k] <= 0x39) k--;
         if (k >= 0) n = k + 1;
       }
+      // Bytes from the limit on are not parsed: the section must have closed before it.
+      const isAtLimit = base + n >= limit;
+      if (isAtLimit) n = limit - base;
       let i = 0;
       while (i < n) {
         let c = buffer[i];
@@ -82,6 +86,7 @@ function parseEdges(data) {
             j++;
           }
           if (j - i > MAX_DIGITS) throw new EdgeFormatError('number too long in "edges"', base + i + MAX_DIGITS);
+          if (j === n && isAtLimit) throw new EdgeFormatError(sectionTooLong, limit);
           if (j === n && last) { i = j; digits = 1; break; } // the input ends inside a number
           const offset = base + i; // errors about a number name its first digit
           if (item >= edgeCount) throw new EdgeFormatError(`"edges" holds more than the ${edgeCount} edges the header announces`, offset);
@@ -113,6 +118,7 @@ function parseEdges(data) {
         }
         throw new EdgeFormatError(`unexpected ${describeByte(c)} in "edges" (only unsigned integers are allowed)`, base + i);
       }
+      if (isAtLimit) throw new EdgeFormatError(sectionTooLong, limit);
       position += n;
       if (digits !== 0) { position = base + read; break; }
     }

@@ -127,6 +127,9 @@ function startEdgeWorker(file: string, start: number, size: number, layout: Edge
     worker = new Worker(new URL('./edges-worker.mjs', import.meta.url), {
       workerData: {
         file, start, size,
+        // The budget counts from the '[' (start - 1), as the sequential parser does.
+        limit: start - 1 + layout.maxSectionBytes,
+        sectionTooLong: layout.sectionTooLong,
         edgeRoles: Array.from(layout.edgeRoles),
         edgeFieldNames: layout.edgeFieldNames,
         edgeLimits: layout.edgeLimits,
@@ -271,6 +274,10 @@ async function parseFileParallel(file: string, size: number, options: LoadOption
   }
 }
 
+/**
+ * Inflates chunk by chunk into the parser, which bounds each section by the header's counts: a
+ * gzip bomb is refused, naming the section, after inflating no more than those counts allow.
+ */
 async function parseGzipFile(file: string, compressedSize: number, options: LoadOptions): Promise<ParsedSnapshot> {
   const parser = new SnapshotParser(file);
   const input = fs.createReadStream(file, { highWaterMark: 1024 * 1024 });
@@ -285,7 +292,11 @@ async function parseGzipFile(file: string, compressedSize: number, options: Load
     }
   } catch (error) {
     if (error instanceof LeakscopeError) throw error;
-    throw new SnapshotFormatError(file, `damaged gzip data (${(error as Error).message})`);
+    // Only zlib's own errors mean damaged data; anything else is ours and must not hide as one.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code.startsWith('Z_')) throw new SnapshotFormatError(file, `damaged gzip data (${(error as Error).message})`);
+    if (typeof code === 'string') throw new LeakscopeError(`${file}: cannot read (${code})`);
+    throw error;
   } finally {
     input.destroy();
     gunzip.destroy();

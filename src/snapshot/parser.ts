@@ -10,6 +10,9 @@
 //   - reads "locations" into growable arrays and skips everything else (trace sections, Chrome's
 //     scopes, unknown keys) by bracket depth, string-aware.
 // Cost: O(file bytes), one pass; memory ≈ 18 B/node + 9 B/edge + the raw strings section.
+// Bounded input: once the header is read, each section may take only the bytes its declared counts
+// allow (see the budgets below), so a gzip bomb is refused after a bounded inflation, naming the
+// section, instead of filling memory.
 // Invariant: every malformed input ends in a SnapshotFormatError naming the byte offset; no input
 // can make it allocate more than the file could describe (array sizes are checked against its size).
 // Exact numbers or a refusal: each number is checked against what its field can hold and mean
@@ -43,6 +46,38 @@ const UINT32_MAX = 0xffffffff;
 const UINT32_REASON = `above ${UINT32_MAX}, the 32-bit maximum`;
 /** Self sizes live in a Float64Array: exact up to 2^53 − 1 (V8 writes 48-bit sizes). */
 const MAX_SELF_SIZE = Number.MAX_SAFE_INTEGER;
+
+// Section budgets: the most bytes a section may take, given the header's counts.
+/**
+ * Bytes one number may take in "nodes", "edges" or "locations" with its separators: at most 16
+ * digits, and room for pretty-printed indentation (V8 itself writes at most 12 per number).
+ */
+const MAX_BYTES_PER_NUMBER = 64;
+/** Room for the brackets and stray whitespace of a numeric section. */
+const NUMBERS_SLACK_BYTES = 64 * 1024;
+/**
+ * V8 writes one string per distinct name (of a node, a string-named edge, a trace function or its
+ * script) plus "<dummy>", each cut to --heap-snapshot-string-limit characters (default 1,024), each
+ * character at most 6 bytes escaped ("\uXXXX"), plus quotes and a comma. The fixtures take 2 to
+ * 3.3 bytes per name; this allows for the worst V8 can write with default flags.
+ */
+const MAX_BYTES_PER_NAME = 6 * 1024 + 4;
+/** Room for names V8 does not cut (embedder names; Chrome's reach 1,121 chars) or a raised limit. */
+const STRINGS_SLACK_BYTES = 64 * 1024 * 1024;
+/**
+ * Sections leakscope skips (trace_function_infos, trace_tree, samples, Chrome's scopes, unknown
+ * keys) declare no size, except trace_function_infos: each may take this much plus what the
+ * declared numbers of "nodes", "edges" and "trace_function_infos" may.
+ */
+const SKIPPED_SLACK_BYTES = 64 * 1024 * 1024;
+/** Whitespace between sections and after the snapshot: V8 writes a newline or two. */
+const MAX_LOOSE_WHITESPACE_BYTES = 1024 * 1024;
+/**
+ * The longest string a 64-bit V8 can create (Node 20's stops at 2^29 − 24 characters, others at
+ * 2^30 − 25): a longer string literal cannot come from V8, and is refused as it streams.
+ */
+const MAX_STRING_CHARS = 2 ** 30 - 25;
+const LOWER_U = 0x75;
 
 const enum State {
   Start,
@@ -112,6 +147,9 @@ export interface EdgeLayout {
   isStringEdge: Uint8Array;
   /** "type" comes before "name_or_index", so string indexes can be told from integers as they stream. */
   isEdgeTypeFirst: boolean;
+  /** The section, from its '[', must close within this many bytes; the refusal's text otherwise. */
+  maxSectionBytes: number;
+  sectionTooLong: string;
   edgeFieldCount: number;
   edgeCount: number;
   nodeCount: number;
@@ -128,6 +166,8 @@ export interface ParserOptions {
   onSection?: (key: string, offset: number) => void;
   /** The most string bytes to hold (default MAX_STRING_BYTES); tests lower it to meet the refusal. */
   maxStringBytes?: number;
+  /** The most characters in one string (default 2^30 − 25, V8's largest); tests lower it too. */
+  maxStringChars?: number;
 }
 
 export class SnapshotParser {
@@ -138,6 +178,11 @@ export class SnapshotParser {
   #offset = 0; // absolute offset of the byte being looked at
   #sections: string[] = [];
   #bomBytes = 0; // bytes of a leading UTF-8 byte order mark seen so far
+  #looseWhitespace = 0; // whitespace bytes seen outside any section
+  /** The current section (numbers, strings or skipped) must end before this offset. */
+  #sectionLimit = Infinity;
+  /** Why, for the refusal when it does not. */
+  #sectionLimitReason = '';
 
   // key / header accumulation
   #key: number[] = [];
@@ -159,6 +204,7 @@ export class SnapshotParser {
   #locFieldCount = 0;
   #nodeCount = 0;
   #edgeCount = 0;
+  #traceFunctionCount = 0;
   #nodeTypeNames: string[] = [];
   #edgeTypeNames: string[] = [];
   #headerStart = 0;
@@ -212,6 +258,9 @@ export class SnapshotParser {
   #strCount = 0;
   /** The most bytes #strBytes may hold. */
   readonly #strByteLimit: number;
+  readonly #strCharLimit: number;
+  #strStart = 0; // offset of the current string's opening quote
+  #strEscapeBytes = 0; // bytes of the current string that are escape syntax, not characters
 
   readonly #options: ParserOptions;
 
@@ -220,6 +269,7 @@ export class SnapshotParser {
     this.#inputSize = inputSize;
     this.#options = options;
     this.#strByteLimit = Math.min(options.maxStringBytes ?? MAX_STRING_BYTES, MAX_STRING_BYTES);
+    this.#strCharLimit = options.maxStringChars ?? MAX_STRING_CHARS;
   }
 
   /** Bytes consumed so far (the absolute offset of the next byte to feed). */
@@ -238,6 +288,7 @@ export class SnapshotParser {
       edgeReasons: checks.reasons.slice(),
       isStringEdge: this.#isStringEdge.slice(),
       isEdgeTypeFirst: this.#isEdgeTypeFirst,
+      ...this.#numbersBudget('edges'),
       edgeFieldCount: this.#edgeFieldCount,
       edgeCount: this.#edgeCount,
       nodeCount: this.#nodeCount,
@@ -257,6 +308,8 @@ export class SnapshotParser {
       throw new Error('internal error: skipEdges outside the start of "edges"');
     }
     this.#item = this.#edgeCount;
+    // Past the budget the worker refuses the section (or names an earlier error in it).
+    if (closeOffset >= this.#sectionLimit) this.#fail(this.#sectionLimitReason, this.#sectionLimit);
     this.#offset = closeOffset;
   }
 
@@ -290,7 +343,7 @@ export class SnapshotParser {
           i = this.#feedHeader(chunk, i);
           break;
         case State.SkipValue:
-          i = this.#feedSkip(chunk, i);
+          i = this.#feedSkip(chunk, i, base);
           break;
         default:
           this.#feedStructural(chunk[i]);
@@ -312,7 +365,8 @@ export class SnapshotParser {
         this.#state = State.TopLevel;
         return;
       case State.TopLevel:
-        if (isSpace || c === COMMA) return;
+        if (isSpace) { this.#countLooseWhitespace(); return; }
+        if (c === COMMA) return;
         if (c === QUOTE) { this.#key = []; this.#state = State.Key; return; }
         if (c === RBRACE) { this.#state = State.Done; return; }
         this.#fail(`not a V8 heap snapshot: unexpected ${describeByte(c)} between sections`);
@@ -322,12 +376,12 @@ export class SnapshotParser {
         this.#key.push(c);
         return;
       case State.AfterKey:
-        if (isSpace) return;
+        if (isSpace) { this.#countLooseWhitespace(); return; }
         if (c !== COLON) this.#fail(`not a V8 heap snapshot: expected ':' after a key, found ${describeByte(c)}`);
         this.#state = State.BeforeValue;
         return;
       case State.BeforeValue:
-        if (isSpace) return;
+        if (isSpace) { this.#countLooseWhitespace(); return; }
         this.#beginValue(c);
         return;
       case State.NumbersOpen:
@@ -341,16 +395,21 @@ export class SnapshotParser {
         this.#state = State.Strings;
         return;
       case State.Strings:
+        if (this.#offset >= this.#sectionLimit) this.#fail(this.#sectionLimitReason);
         if (isSpace || c === COMMA) return;
         if (c === QUOTE) { this.#beginString(); this.#state = State.StringToken; return; }
         if (c === RBRACKET) { this.#state = State.TopLevel; return; }
         this.#fail(`"strings" may hold only strings, found ${describeByte(c)}`);
       case State.Done:
-        if (isSpace) return;
+        if (isSpace) { this.#countLooseWhitespace(); return; }
         this.#fail(`unexpected ${describeByte(c)} after the end of the snapshot`);
       default:
         this.#fail('internal parser state error');
     }
+  }
+
+  #countLooseWhitespace(): void {
+    if (++this.#looseWhitespace > MAX_LOOSE_WHITESPACE_BYTES) this.#fail(`not a V8 heap snapshot: more than ${MAX_LOOSE_WHITESPACE_BYTES} bytes of whitespace outside the sections`);
   }
 
   #beginValue(c: number): void {
@@ -381,17 +440,26 @@ export class SnapshotParser {
       this.#state = State.Numbers;
       return;
     }
+    // The budget counts from the value's first byte; before the header it is the slack alone.
+    const open = this.#offset;
+    const setBudget = (budget: SectionBudget) => {
+      this.#sectionLimit = open + budget.maxSectionBytes;
+      this.#sectionLimitReason = budget.sectionTooLong;
+    };
     if (key === 'strings') {
       if (c !== LBRACKET) this.#fail(`"strings" should be an array, found ${describeByte(c)}`);
       // With a known file size the section cannot outgrow the rest of the file: allocate that once
       // instead of doubling (which copies and leaves ~2× the section as garbage at the peak).
+      const budget = this.#stringsBudget();
+      setBudget(budget);
       if (this.#inputSize !== undefined && this.#strLength === 0) {
-        this.#strBytes = Buffer.allocUnsafe(Math.max(0, Math.min(this.#inputSize - this.#offset, this.#strByteLimit)));
+        this.#strBytes = Buffer.allocUnsafe(Math.max(0, Math.min(this.#inputSize - this.#offset, this.#strByteLimit, budget.maxSectionBytes)));
       }
       this.#state = State.Strings;
       return;
     }
     // Anything else (trace_tree, samples, scopes, unknown keys): skip the value.
+    setBudget(this.#skippedBudget(key));
     this.#depth = 0;
     this.#inString = false;
     this.#escaped = false;
@@ -488,7 +556,8 @@ export class SnapshotParser {
     this.#nodeFieldCount = nodeFields.length;
     this.#edgeFieldCount = edgeFields.length;
     // Without allocation tracking (no trace functions) trace_node_id is all zeros: skip the column.
-    const isTracked = typeof header.trace_function_count === 'number' && header.trace_function_count > 0;
+    this.#traceFunctionCount = (header.trace_function_count as number | undefined) ?? 0;
+    const isTracked = this.#traceFunctionCount > 0;
     this.#nodeRoles = Uint8Array.from(nodeFields, (field) => (field === 'trace_node_id' && !isTracked ? NodeRole.Ignore : nodeRole(field)));
     this.#edgeRoles = Uint8Array.from(edgeFields, edgeRole);
     this.#locRoles = Uint8Array.from(locFields, locRole);
@@ -557,9 +626,44 @@ export class SnapshotParser {
     this.#isEdgeTypeFirst = edgeFields.indexOf('type') < edgeFields.indexOf('name_or_index');
   }
 
+  /** The most bytes "nodes", "edges" or "locations" may take, from its '[' to its ']'. */
+  #numbersBudget(key: string): SectionBudget {
+    const numbers = key === 'nodes' ? this.#nodeCount * this.#nodeFieldCount
+      : key === 'edges' ? this.#edgeCount * this.#edgeFieldCount
+      : this.#nodeCount * this.#locFieldCount;
+    const maxSectionBytes = numbers * MAX_BYTES_PER_NUMBER + NUMBERS_SLACK_BYTES;
+    const what = key === 'nodes' ? `${this.#nodeCount} nodes of ${this.#nodeFieldCount} numbers`
+      : key === 'edges' ? `${this.#edgeCount} edges of ${this.#edgeFieldCount} numbers`
+      : `one location for each of the ${this.#nodeCount} nodes`;
+    return { maxSectionBytes, sectionTooLong: `"${key}" runs past ${maxSectionBytes} bytes, more than ${what} can take (${MAX_BYTES_PER_NUMBER} bytes a number)` };
+  }
+
+  #stringsBudget(): SectionBudget {
+    const traceFunctions = this.#traceFunctionCount;
+    const names = 1 + this.#nodeCount + this.#edgeCount + 2 * traceFunctions;
+    const maxSectionBytes = names * MAX_BYTES_PER_NAME + STRINGS_SLACK_BYTES;
+    return {
+      maxSectionBytes,
+      sectionTooLong: `"strings" runs past ${maxSectionBytes} bytes, more than the header's ${this.#nodeCount} nodes, ${this.#edgeCount} edges `
+        + `and ${traceFunctions} trace functions can name (64 MiB and 6 KiB a name, V8's longest with default flags)`,
+    };
+  }
+
+  #skippedBudget(key: string): SectionBudget {
+    const numbers = this.#nodeCount * this.#nodeFieldCount + this.#edgeCount * this.#edgeFieldCount + 6 * this.#traceFunctionCount;
+    const maxSectionBytes = numbers * MAX_BYTES_PER_NUMBER + SKIPPED_SLACK_BYTES;
+    return {
+      maxSectionBytes,
+      sectionTooLong: `"${key}" runs past ${maxSectionBytes} bytes, more than a section leakscope skips may take (64 MiB and ${MAX_BYTES_PER_NUMBER} bytes for each number the header announces)`,
+    };
+  }
+
   // ---- numeric sections -----------------------------------------------------------------------
 
   #startNumbers(key: string): void {
+    const budget = this.#numbersBudget(key);
+    this.#sectionLimit = this.#offset + budget.maxSectionBytes;
+    this.#sectionLimitReason = budget.sectionTooLong;
     this.#sectionName = key;
     this.#section = key === 'nodes' ? Section.Nodes : key === 'edges' ? Section.Edges : Section.Locations;
     this.#checks = this.#section === Section.Nodes ? this.#nodeChecks : this.#section === Section.Edges ? this.#edgeChecks : this.#locChecks;
@@ -572,7 +676,8 @@ export class SnapshotParser {
 
   /** The hot loop: digits accumulate into #value; a separator stores it into the right column. */
   #feedNumbers(chunk: Uint8Array, i: number, base: number): number {
-    const n = chunk.length;
+    const limit = this.#sectionLimit - base; // the section must close before this (chunk-relative)
+    const n = limit < chunk.length ? limit : chunk.length;
     let value = this.#value;
     let digits = this.#digits;
     while (i < n) {
@@ -599,6 +704,10 @@ export class SnapshotParser {
       }
       this.#offset = base + i;
       this.#fail(`unexpected ${describeByte(c)} in "${this.#sectionName}" (only unsigned integers are allowed)`);
+    }
+    if (i >= limit) {
+      this.#offset = base + i;
+      this.#fail(this.#sectionLimitReason);
     }
     this.#value = value;
     this.#digits = digits;
@@ -722,22 +831,27 @@ export class SnapshotParser {
   #beginString(): void {
     if (this.#strCount + 1 >= this.#strOffsets.length) this.#strOffsets = grownUint32(this.#strOffsets);
     this.#strOffsets[this.#strCount] = this.#strLength;
+    this.#strStart = this.#offset;
+    this.#strEscapeBytes = 0;
     this.#escaped = false;
   }
 
   /** Copies the raw (still escaped) bytes of one string token; stops after its closing quote. */
   #feedStringToken(chunk: Uint8Array, i: number, base: number): number {
-    const n = chunk.length;
+    const limit = this.#sectionLimit - base; // the section must close before this (chunk-relative)
+    const n = limit < chunk.length ? limit : chunk.length;
     let j = i;
     let escaped = this.#escaped;
+    let escapeBytes = this.#strEscapeBytes;
     // Copy while scanning: no subarray per string (millions of short strings).
     const stop = i + this.#reserveStringBytes(n - i);
     const out = this.#strBytes;
     let length = this.#strLength;
     while (j < stop) {
       const c = chunk[j];
-      if (escaped) escaped = false;
-      else if (c === BACKSLASH) escaped = true;
+      // Escape syntax is counted so the string's length in characters is known without decoding.
+      if (escaped) { escaped = false; if (c === LOWER_U) escapeBytes += 4; }
+      else if (c === BACKSLASH) { escaped = true; escapeBytes++; }
       else if (c === QUOTE) break;
       else if (c < 0x20) { this.#offset += j - i; this.#fail('control character inside a string'); }
       out[length++] = c;
@@ -745,16 +859,20 @@ export class SnapshotParser {
     }
     this.#strLength = length;
     this.#escaped = escaped;
-    if (j === stop && stop < n) {
-      this.#offset = base + j;
-      this.#fail(`"strings" holds more than ${this.#strByteLimit} bytes, the most leakscope can read (its string offsets are 32-bit)`);
+    this.#strEscapeBytes = escapeBytes;
+    // Checked once per chunk and per string: a longer one is refused within a chunk of its limit.
+    if (length - this.#strOffsets[this.#strCount] - escapeBytes > this.#strCharLimit) {
+      this.#fail(`string ${this.#strCount} is longer than ${this.#strCharLimit} characters, the longest string V8 can create`, this.#strStart);
     }
-    if (j < n) {
+    if (j < stop) { // the closing quote
       this.#strCount++;
       this.#strOffsets[this.#strCount] = this.#strLength;
       this.#state = State.Strings;
       return j + 1;
     }
+    this.#offset = base + j;
+    if (j >= limit) this.#fail(this.#sectionLimitReason);
+    if (stop < n) this.#fail(`"strings" holds more than ${this.#strByteLimit} bytes, the most leakscope can read (its string offsets are 32-bit)`);
     return j;
   }
 
@@ -774,8 +892,9 @@ export class SnapshotParser {
 
   // ---- skipping ---------------------------------------------------------------------------------
 
-  #feedSkip(chunk: Uint8Array, i: number): number {
-    const n = chunk.length;
+  #feedSkip(chunk: Uint8Array, i: number, base: number): number {
+    const limit = this.#sectionLimit - base;
+    const n = limit < chunk.length ? limit : chunk.length;
     while (i < n && this.#state === State.SkipValue) {
       if (this.#skipIsScalar) {
         const c = chunk[i];
@@ -785,6 +904,10 @@ export class SnapshotParser {
       }
       this.#feedSkipByte(chunk[i]);
       i++;
+    }
+    if (i >= limit && this.#state === State.SkipValue) {
+      this.#offset = base + i;
+      this.#fail(this.#sectionLimitReason);
     }
     return i;
   }
@@ -925,6 +1048,12 @@ function locRole(field: string): LocRole {
 
 function stringList(value: unknown): string[] | null {
   return Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : null;
+}
+
+/** The most bytes a section may take from its first byte, and the refusal's text when it takes more. */
+interface SectionBudget {
+  maxSectionBytes: number;
+  sectionTooLong: string;
 }
 
 /** [largest allowed value, why a larger one is refused] */

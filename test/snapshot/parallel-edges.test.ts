@@ -6,6 +6,7 @@ import { loadSnapshot } from '../../src/snapshot/load.ts';
 import type { HeapGraph } from '../../src/snapshot/heap-graph.ts';
 import { SnapshotFormatError } from '../../src/errors.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
+import { SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 
 const PARALLEL = { parallelEdgesMinBytes: 0 };
 const SEQUENTIAL = { parallelEdgesMinBytes: Infinity };
@@ -106,6 +107,30 @@ describe('parallel edges parsing', () => {
       const sequential = await errorOf(file, SEQUENTIAL);
       expect(parallel).toMatch(message);
       expect(parallel).toBe(sequential);
+    });
+
+    it('refuses an "edges" section longer than its budget, as the sequential parser does', async () => {
+      // Enough nodes that the worker starts (the first 64 KiB are read before it is decided).
+      const b = new SnapshotBuilder();
+      const root = b.root();
+      for (let k = 0; k < 6000; k++) b.edge(root, 'element', k, b.node('object', `C${k % 7}`, { selfSize: 8 }));
+      const built = b.toJSON();
+      const open = built.indexOf('"edges":[') + '"edges":['.length - 1;
+      const budget = 6000 * 3 * 64 + 65536;
+      const sectionLength = built.indexOf(']', open) - open + 1;
+      for (const padding of [budget, budget - sectionLength]) {
+        const at = open + 1 + 5; // after the first edge ("1,0,7")
+        const data = built.slice(0, at) + ' '.repeat(padding) + built.slice(at);
+        const file = writeTemp('long-edges.heapsnapshot', data);
+        const sequential = await errorOf(file, SEQUENTIAL);
+        expect(await errorOf(file, PARALLEL)).toBe(sequential);
+        if (padding === budget) {
+          expect(sequential).toMatch(new RegExp(`"edges" runs past ${budget} bytes, more than 6000 edges of 3 numbers can take \\(64 bytes a number\\) \\(at byte ${open + budget}\\)$`));
+        } else {
+          expect(sequential).toBe('no error'); // the ']' is the budget's last byte
+          expect((await loadSnapshot(file, PARALLEL)).edgeTarget.buffer).toBeInstanceOf(SharedArrayBuffer);
+        }
+      }
     });
 
     it('matches the sequential parser on random truncations and byte flips of the edges', async () => {

@@ -221,7 +221,8 @@ function handWritten(parts: { nodes: string[][]; edges?: string[][]; locations?:
   const rows = (list: string[][]) => list.map((row) => row.join(',')).join('\n,');
   return `{"snapshot":${JSON.stringify(header)},\n"nodes":[${rows(parts.nodes)}],\n"edges":[${rows(edges)}],\n`
     + `"trace_function_infos":[],"trace_tree":[],"samples":[],"locations":[${rows(parts.locations ?? [])}],\n`
-    + `"strings":${JSON.stringify(parts.strings ?? ['<dummy>', '', 'A', 'b'])}}`;
+    // As V8 writes them: ASCII only, everything else as \uXXXX (FORMAT.md §1.6).
+    + `"strings":${JSON.stringify(parts.strings ?? ['<dummy>', '', 'A', 'b']).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}}`;
 }
 
 /** Root (one edge, to node 1) and node 1, with node 1's fields overridden. Types: 9 synthetic, 3 object. */
@@ -303,6 +304,98 @@ describe('integer fields: the exact number or a refusal naming field, value and 
       .replace('"edge_types":[["context"', '"edge_types":["string_or_number",["context"').replace('"weak"],"string_or_number","node"]', '"weak"],"node"]')
       .replace('"edges":[2,9,7]', '"edges":[9,2,7]');
     expect(() => parseSnapshotText(input, 'bad.heapsnapshot')).toThrow(/edge 0: "name_or_index" is 9, but there are only 4 strings$/);
+  });
+});
+
+describe('each section takes only the bytes its declared counts allow', () => {
+  const [nodes, edges] = twoNodes({});
+  const text = handWritten({ nodes, edges, locations: [['7', '1', '2', '3']] });
+  /** The text with `padding` inserted right after `marker` (first occurrence). */
+  const padded = (marker: string, padding: string) => {
+    const at = text.indexOf(marker) + marker.length;
+    return text.slice(0, at) + padding + text.slice(at);
+  };
+  const refusal = (input: string | Buffer) => {
+    try {
+      parseSnapshotText(input, 'bomb.heapsnapshot');
+    } catch (error) {
+      expect(error).toBeInstanceOf(SnapshotFormatError);
+      return error as SnapshotFormatError;
+    }
+    throw new Error('parsed');
+  };
+  // 2 nodes × 7 numbers, 1 edge × 3, 2 nodes × 4 location numbers: 64 bytes a number + 64 KiB.
+  const cases: [string, string, number, RegExp][] = [
+    ['nodes', '"nodes":[', 2 * 7 * 64 + 65536, /"nodes" runs past 66432 bytes, more than 2 nodes of 7 numbers can take \(64 bytes a number\)/],
+    ['edges', '"edges":[', 1 * 3 * 64 + 65536, /"edges" runs past 65728 bytes, more than 1 edges of 3 numbers can take/],
+    ['locations', '"locations":[', 2 * 4 * 64 + 65536, /"locations" runs past 66048 bytes, more than one location for each of the 2 nodes can take/],
+  ];
+  it.each(cases)('"%s": padded past its budget, refused where the budget ends', (_key, marker, budget, message) => {
+    const open = text.indexOf(marker) + marker.length - 1;
+    const justFits = refusalOrNull(() => parseSnapshotText(padded(marker, ' '.repeat(budget - (text.indexOf(']', open) - open) - 1))));
+    expect(justFits).toBeNull();
+    const error = refusal(padded(marker, '\n'.repeat(budget)));
+    expect(error.message).toMatch(message);
+    expect(error.offset).toBe(open + budget);
+  });
+
+  it('refuses a string longer than V8 can create as it streams, counting escapes as one character', () => {
+    const withString = (s: string) => handWritten({ nodes, edges, strings: ['<dummy>', '', 'A', 'b', s] });
+    const parse = (input: string, size: number) => {
+      const parser = new SnapshotParser('long.heapsnapshot', undefined, { maxStringChars: 10 });
+      const bytes = Buffer.from(input);
+      for (let i = 0; i < bytes.length; i += size) parser.feed(bytes.subarray(i, i + size));
+      return parser.finish();
+    };
+    for (const size of [1, 5, 1 << 20]) {
+      expect(parse(withString('\u00e9'.repeat(10)), size).stringOffsets.length).toBe(6);
+      expect(parse(withString('ab\n"\u2603cdef\\'), size).stringOffsets.length).toBe(6);
+      const input = withString('\u00e9'.repeat(11));
+      expect(() => parse(input, size)).toThrow(/string 4 is longer than 10 characters, the longest string V8 can create/);
+      try {
+        parse(input, size);
+      } catch (error) {
+        expect((error as SnapshotFormatError).offset).toBe(Buffer.from(input).lastIndexOf('"\\u00e9'));
+      }
+    }
+  });
+
+  it('allows 1 MiB of whitespace outside the sections, not more', () => {
+    expect(refusalOrNull(() => parseSnapshotText(`${text}${' '.repeat(1 << 19)}`))).toBeNull();
+    expect(refusal(`${text}${' '.repeat((1 << 20) + 1)}`).message).toMatch(/more than 1048576 bytes of whitespace outside the sections/);
+  });
+});
+
+function refusalOrNull(parse: () => unknown): Error | null {
+  try {
+    parse();
+    return null;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+describe('gzip input inflates only as far as the header allows', () => {
+  const [nodes, edges] = twoNodes({});
+  const MiB = 1 << 20;
+  // Highly compressible payloads that a small header cannot account for: 70 MiB inflate from ~70 kB.
+  const bombs: [string, () => string, RegExp][] = [
+    ['one huge string', () => handWritten({ nodes, edges, strings: ['<dummy>', '', 'A', 'b', 'x'.repeat(70 * MiB)] }),
+      /"strings" runs past 67133456 bytes, more than the header's 2 nodes, 1 edges and 0 trace functions can name \(64 MiB and 6 KiB a name/],
+    ['millions of empty strings', () => handWritten({ nodes, edges }).replace('"strings":["<dummy>"', `"strings":[${'"",'.repeat(24 * MiB)}"<dummy>"`),
+      /"strings" runs past 67133456 bytes/],
+    ['a huge skipped section', () => handWritten({ nodes, edges }).replace('"samples":[]', `"samples":[${'0,'.repeat(35 * MiB)}0]`),
+      /"samples" runs past 67109952 bytes, more than a section leakscope skips may take \(64 MiB and 64 bytes for each number the header announces\)/],
+    ['whitespace after the end', () => `${handWritten({ nodes, edges })}${' '.repeat(70 * MiB)}`,
+      /more than 1048576 bytes of whitespace outside the sections/],
+  ];
+  it.each(bombs)('refuses %s, naming it', async (_label, make, message) => {
+    const gz = zlib.gzipSync(make());
+    expect(gz.length).toBeLessThan(MiB);
+    const error = await loadSnapshot(writeTemp('bomb.heapsnapshot.gz', gz)).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(SnapshotFormatError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toMatch(/damaged gzip/);
   });
 });
 
