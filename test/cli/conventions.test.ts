@@ -40,3 +40,19 @@ describe('commander messages', () => {
     expect(r.stderr).toBe("leakscope: unknown command 'topp' (see --help)\n(Did you mean top?)\n");
   });
 });
+
+describe('class names in --type', () => {
+  const snapshot = fixtureGzPath('leaky-server-3');
+  it('count leaky-server-3 --type requestcontext → resolved ignoring case', () => {
+    const r = runCli(['count', snapshot, '--type', 'requestcontext']);
+    expect(r.stdout).toBe('RequestContext: 600 objects, 38.4 kB\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('count leaky-server-3 --type RequestContxt → exit 2 with the closest name, not "0 objects"', () => {
+    const r = runCli(['count', snapshot, '--type', 'RequestContxt']);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^leakscope: no class "RequestContxt" in .* \(did you mean "RequestContext"\?\)/);
+  });
+});

@@ -2,6 +2,7 @@
 
 import type { Command } from 'commander';
 import { membersOfType, selfSizesFor } from '../../analysis/histogram.ts';
+import { resolveClassName } from '../../analysis/class-lookup.ts';
 import { renderJson } from '../../report/json.ts';
 import { formatBytes, formatCount } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
@@ -17,21 +18,25 @@ export function registerCountCommand(program: Command): void {
     .command('count')
     .description('how many objects of one type, and their self size (objgraph count)')
     .argument('<snapshot>', '.heapsnapshot file (or .heapsnapshot.gz)')
-    .requiredOption('-t, --type <name>', 'class name as `top` shows it (DevTools or raw V8 name)')
+    .requiredOption('-t, --type <name>', 'class name as `top` shows it (DevTools or raw V8 name; any case when that names one class)')
     .option('--json', 'print JSON: {"type","count","selfSize"}');
   addClassOptions(command)
     .addHelpText('after', `
+A name that matches no class is exit 2, with the closest class names.
+
 Examples:
   $ leakscope count app.heapsnapshot --type Connection
   $ leakscope count app.heapsnapshot --type '{host, port}' --json`)
     .action(commandAction(async (file: string, options: CountOptions) => {
       const graph = await loadForCli(file);
-      const members = membersOfType(graph, options.type, options);
+      // An unknown name is a usage error with the closest names, never "0 objects".
+      const type = resolveClassName(graph, options.type, options.names, file);
+      const members = membersOfType(graph, type, options);
       const sizes = selfSizesFor(graph, options.rawSizes);
       let selfSize = 0;
       for (const ordinal of members) selfSize += sizes[ordinal];
-      if (options.json) writeOut(renderJson({ type: options.type, count: members.length, selfSize }));
-      else writeOut(`${sanitizeForTerminal(options.type)}: ${formatCount(members.length)} objects, ${formatBytes(selfSize)}`);
+      if (options.json) writeOut(renderJson({ type, count: members.length, selfSize }));
+      else writeOut(`${sanitizeForTerminal(type)}: ${formatCount(members.length)} objects, ${formatBytes(selfSize)}`);
       return 0;
     }));
 }
