@@ -3,10 +3,10 @@
 // it must start without the tsx loader, under `node bin/leakscope.js` and under vitest alike.
 //
 // Input (workerData): the file, the offset just after the section's '[', the file size, the offset
-// the section must close before (its byte budget, EdgeLayout.maxSectionBytes) and the refusal's text, the edge
-// field roles (EdgeRole in parser.ts: 0 type, 1 name_or_index, 2 to_node, 3 ignored), the parser's
-// per-field checks (EdgeLayout: names, limits, reasons, which edge types name strings) and the
-// SharedArrayBuffer-backed columns. Output: one message, either { ok: true, close, maxName } with the
+// the section must close before (its byte budget, EdgeLayout.maxSectionBytes) with the refusal's
+// text, the edge field roles (EdgeRole in parser.ts: 0 type, 1 name_or_index, 2 to_node, 3 ignored),
+// the parser's per-field checks (EdgeLayout: names, limits, reasons, which edge types name strings)
+// and the SharedArrayBuffer-backed columns. Output: one message, either { ok: true, close, maxName } with the
 // offset of the closing ']' and the largest string index seen (StringIndexMaximum), or
 // { ok: false, message, offset } with exactly the message and byte offset the sequential parser
 // (SnapshotParser#feedNumbers / #storeEdgeField / #endNumbers / finish) would give.

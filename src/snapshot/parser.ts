@@ -152,7 +152,6 @@ export interface EdgeLayout {
   sectionTooLong: string;
   edgeFieldCount: number;
   edgeCount: number;
-  nodeCount: number;
   nodeFieldCount: number;
   edgeType: Uint8Array;
   edgeNameOrIndex: Uint32Array;
@@ -291,7 +290,6 @@ export class SnapshotParser {
       ...this.#numbersBudget('edges'),
       edgeFieldCount: this.#edgeFieldCount,
       edgeCount: this.#edgeCount,
-      nodeCount: this.#nodeCount,
       nodeFieldCount: this.#nodeFieldCount,
       edgeType: this.#edgeType,
       edgeNameOrIndex: this.#edgeNameOrIndex,
