@@ -5,8 +5,8 @@
 import type { ChildResult, ToolName } from './child.ts';
 import type { BenchSnapshot, SnapshotSet } from './snapshots.ts';
 
-export type TaskName = 'top' | 'full' | 'growth' | 'cycles';
-export const TASKS: TaskName[] = ['top', 'full', 'growth', 'cycles'];
+export type TaskName = 'top' | 'command' | 'full' | 'growth' | 'cycles';
+export const TASKS: TaskName[] = ['top', 'command', 'full', 'growth', 'cycles'];
 
 export interface Job {
   id: string;
@@ -74,6 +74,14 @@ export function makePlan(set: SnapshotSet, options: PlanOptions): Plan {
       rows.push({ snapshot: s.label, task: 'top', tool: 'leakscope', what: 'loadSnapshot + computeHistogram', jobId: lsTop });
       if (want('devtools')) rows.push({ snapshot: s.label, task: 'top', tool: 'devtools', what: 'full init + Summary aggregates (its only path)', jobId: job('devtools', 'summary', [s.file]), baselineJobId: lsTop });
       if (want('memlab')) rows.push({ snapshot: s.label, task: 'top', tool: 'memlab', what: 'getSnapshotFromFile + count by node name', jobId: job('memlab', 'top', [s.file]), baselineJobId: lsTop });
+    }
+    // The whole `leakscope top` command (class retained sizes and distances included), as a user runs
+    // it: beside the library phases of `top` and `full`, and the figure issue 13's targets are about.
+    if (options.tasks.has('command') && options.capabilities.commands.includes('top')) {
+      const lsCommand = job('leakscope', 'cli', ['top', s.file, '--json']);
+      rows.push({ snapshot: s.label, task: 'command', tool: 'leakscope', what: '`leakscope top FILE --json`: the whole command, in-process', jobId: lsCommand });
+      if (want('devtools')) rows.push({ snapshot: s.label, task: 'command', tool: 'devtools', what: 'full init + Summary aggregates (same measurement as top)', jobId: job('devtools', 'summary', [s.file]), baselineJobId: lsCommand });
+      if (want('memlab')) rows.push({ snapshot: s.label, task: 'command', tool: 'memlab', what: 'parse + preparePathFinder (same measurement as full)', jobId: job('memlab', 'full', [s.file]), baselineJobId: lsCommand });
     }
     if (options.tasks.has('full')) {
       const lsFull = job('leakscope', 'full', [s.file]);
