@@ -5,7 +5,8 @@
 import { Option, type Command } from 'commander';
 import { computeClassIndex } from '../../snapshot/class-names.ts';
 import type { HeapGraph } from '../../snapshot/heap-graph.ts';
-import { computeRefGraph, type RefDirection } from '../../analysis/ref-graph.ts';
+import { MAX_REF_DEPTH, MAX_REF_NODES, computeRefGraph, type RefDirection } from '../../analysis/ref-graph.ts';
+import { formatCount } from '../../report/format.ts';
 import { renderJson } from '../../report/json.ts';
 import { refGraphToDot, refGraphToJson, renderRefTree } from '../../report/retainers.ts';
 import { addClassOptions, checkOutputPaths, commandAction, loadForCli, parseNodeId, parsePositiveInt, parseNonNegativeInt, writeOut } from '../io.ts';
@@ -41,7 +42,7 @@ function registerOne(program: Command, direction: RefDirection): void {
     .option('-t, --type <name>', 'class name as `top` shows it; starts from the instance nearest a root')
     .option('--id <id>', 'snapshot object id, as `@123` or `123`', parseNodeId)
     .option('--targets <n>', 'with --type: start from the N instances nearest a root', parsePositiveInt, 1)
-    .option('--depth <n>', 'hops from the targets', parseNonNegativeInt, DEFAULT_DEPTH)
+    .option('--depth <n>', `hops from the targets (at most ${MAX_REF_DEPTH})`, parseNonNegativeInt, DEFAULT_DEPTH)
     .option('--max-fanout <n>', `${isBack ? 'retainers' : 'references'} kept per object; the rest become one "… N more" node`, parsePositiveInt, DEFAULT_FANOUT)
     .option('--filter <class...>', `only show ${isBack ? 'retainers' : 'referenced objects'} of these classes (the targets are always shown)`)
     .option('--json', 'print JSON: {"direction","targets","nodes":[…],"edges":[…],"truncated":[…]}')
@@ -49,7 +50,8 @@ function registerOne(program: Command, direction: RefDirection): void {
     .addOption(new Option('--svg <file>', 'write the graph as an SVG picture (rendered in-process) instead of printing a tree (- for stdout)'));
   addClassOptions(command)
     .addHelpText('after', `
-Weak references are drawn dashed, V8-internal ones gray; the targets are highlighted.
+Weak references are drawn dashed, V8-internal ones gray; the targets are highlighted. The graph
+stops at ${formatCount(MAX_REF_NODES)} objects; a deeper question is a chain: see \`leakscope chain\`.
 ${isBack ? 'Retainers are listed nearest-the-root first, then by larger retained size (as DevTools orders them).' : 'References are listed nearest-the-root first, then by larger retained size.'}
 
 Examples:
@@ -60,14 +62,20 @@ Examples:
     .action(commandAction(async (file: string, options: RefsOptions) => {
       checkTargetOptions(options);
       checkOutputPaths([['--dot', options.dot], ['--svg', options.svg]], [file], options.json ? 'the JSON' : null);
+      if (options.depth > MAX_REF_DEPTH) {
+        process.stderr.write(`leakscope: warning: --depth ${options.depth} is capped at ${MAX_REF_DEPTH} hops; to follow a longer chain use \`leakscope chain\`\n`);
+      }
       const graph = await loadForCli(file);
       const targets = resolveTargets(graph, file, options, options.targets);
       const result = computeRefGraph(graph, targets, {
         direction,
-        depth: options.depth,
+        depth: Math.min(options.depth, MAX_REF_DEPTH),
         maxFanout: options.maxFanout,
         isShown: options.filter === undefined ? undefined : classFilter(graph, options),
       });
+      if (result.isNodeLimitReached) {
+        process.stderr.write(`leakscope: warning: the graph stops at ${formatCount(MAX_REF_NODES)} objects ("… N more" marks what was left out); lower --depth or --max-fanout, or use --filter\n`);
+      }
       if (options.json) writeOut(renderJson(refGraphToJson(graph, result)));
       else if (options.dot === undefined && options.svg === undefined) writeOut(renderRefTree(graph, result));
       await writeGraphFiles(refGraphToDot(graph, result), options);
