@@ -33,11 +33,15 @@ export async function stopSvgRenderer(): Promise<void> {
   if (current) await current.terminateWorker();
 }
 
+/**
+ * One line that says why Graphviz failed. Its worker turns a thrown non-Error into `String(value)`,
+ * so an abort (out of memory on a huge graph) arrives as "[object Object]": say what that means.
+ */
 function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
   // Graphviz messages start with "Error: " and end with a newline; keep the one line that matters.
-  const line = message.split('\n').find((l) => l.trim() !== '') ?? 'unknown error';
-  return line.replace(/^Error:\s*/, '').trim();
+  const line = message.split('\n').map((l) => l.replace(/^Error:\s*/, '').trim()).find((l) => l !== '' && !/^\[object \w+\]$/.test(l));
+  return line ?? 'Graphviz stopped without a reason (it does so when it runs out of memory on a very large graph)';
 }
 
 /** Renders DOT source to an SVG document. Throws LeakscopeError with a one-line reason on failure. */
