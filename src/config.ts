@@ -28,7 +28,7 @@ export interface LeakscopeConfig {
   allHolders?: boolean;
   names?: 'devtools' | 'raw';
   limit?: number;
-  format?: 'text' | 'json' | 'markdown';
+  format?: 'text' | 'json' | 'markdown' | 'github' | 'junit';
   countsOnly?: boolean;
 }
 
@@ -60,7 +60,7 @@ const CHECKS: Record<keyof LeakscopeConfig, Check> = {
   allHolders: isBoolean,
   names: oneOf('devtools', 'raw'),
   limit: isCount,
-  format: oneOf('text', 'json', 'markdown'),
+  format: oneOf('text', 'json', 'markdown', 'github', 'junit'),
   countsOnly: isBoolean,
 };
 

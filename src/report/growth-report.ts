@@ -5,6 +5,7 @@
 import type { ClassGrowth, GrowthResult } from '../analysis/growth.ts';
 import { gatedGrowth, type ClassVerdict, type GateResult, type Violation } from '../analysis/growth-gate.ts';
 import { HOLDER_KINDS } from '../analysis/holders.ts';
+import { innermostClosureLocation, type SourceLocation } from '../analysis/script-names.ts';
 import { isBuiltInClassName } from '../snapshot/class-names.ts';
 import { formatBytes, formatCount, formatDelta } from './format.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
@@ -28,6 +29,8 @@ export interface RetainerGroup {
   steps: RetainerStep[];
   /** The chain starts at a transient root ((Stack roots), (Handle scope)): likely not a leak. */
   isTransient?: boolean;
+  /** Where the innermost closure on the chain was defined, when known: the code that holds them. */
+  location?: SourceLocation;
 }
 
 export interface GrowthReport {
@@ -318,6 +321,7 @@ export function describeNewObjectRetainers(graph: HeapGraph, ordinals: Uint32Arr
       const repeat = next !== undefined && next.hops > 1 && i + 1 !== chain.elidedAt ? ` ×${formatCount(next.hops)} (each held by the previous one)` : '';
       steps.push({ name: describeNode(graph, step.node), edge: step.edgeOut >= 0 ? formatEdgeName(graph, step.edgeOut) + repeat : null });
     });
-    return { count: g.count, retainedSize: g.totalRetained, steps, isTransient: chain.transientRoot !== null };
+    const location = innermostClosureLocation(graph, chain.steps.map((step) => step.node));
+    return { count: g.count, retainedSize: g.totalRetained, steps, isTransient: chain.transientRoot !== null, ...(location ? { location } : {}) };
   });
 }

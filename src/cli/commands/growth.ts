@@ -6,6 +6,7 @@
 //   addGrowthOptions(command)  registers the gate and output flags shared with `run`;
 //   reportGrowth(files, opts)  loads the snapshots, analyses, writes the report, returns the exit code.
 
+import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import { computeGrowth, type GrowthResult } from '../../analysis/growth.ts';
 import { computeGrowthOfFiles } from '../../analysis/growth-files.ts';
@@ -17,12 +18,14 @@ import type { NameMode } from '../../snapshot/class-names.ts';
 import type { HeapGraph } from '../../snapshot/heap-graph.ts';
 import { describeLeakRetainers, growthToJson, isGateFailed, renderGrowthText, renderVerdictLine, type GrowthReport } from '../../report/growth-report.ts';
 import { renderGrowthMarkdown } from '../../report/markdown.ts';
+import { renderGithubAnnotations } from '../../report/github.ts';
+import { renderGrowthJunit } from '../../report/junit.ts';
 import { renderJson } from '../../report/json.ts';
 import { STDOUT_PATH, writeOutput } from '../../report/write-output.ts';
 import { PLAIN_STYLE } from '../../report/style.ts';
 import { addClassOptions, checkOutputPaths, collect, commandAction, loadForCli, parseNonNegativeInt, sanitizeLine, stdoutStyle, writeOut } from '../io.ts';
 
-export type GrowthFormat = 'text' | 'json' | 'markdown';
+export type GrowthFormat = 'text' | 'json' | 'markdown' | 'github' | 'junit';
 
 /** Options as commander parses them; undefined means "not given" so the config file can fill it. */
 export interface GrowthCommandOptions {
@@ -62,7 +65,7 @@ export function addGrowthOptions(command: Command): Command {
     .option('--include-internals', 'gate V8 internals too: (compiled code), (system), (object shape), (array)')
     .option('--all-holders', 'gate new objects whatever holds them: also those held only by the stack of the code that wrote the snapshot, by V8 code metadata or weakly')
     .option('--min-delta <n>', `a class fails only if it grew by at least N objects (default ${DEFAULT_MIN_DELTA}; explicit thresholds override)`, parseNonNegativeInt)
-    .addOption(new Option('--format <format>', 'report format (default text)').choices(['text', 'json', 'markdown']))
+    .addOption(new Option('--format <format>', 'report format (default text); github: annotations, and the Markdown report appended to $GITHUB_STEP_SUMMARY; junit: JUnit XML, one test case per gated class').choices(['text', 'json', 'markdown', 'github', 'junit']))
     .option('--json', 'same as --format json')
     .option('-n, --limit <n>', `growing classes to show; 0 shows all (default ${DEFAULT_LIMIT})`, parseNonNegativeInt)
     .option('-o, --output <file>', 'write the report to FILE (atomically; - for stdout); stdout then gets the one-line verdict')
@@ -170,9 +173,13 @@ async function reportGrowthResult(result: GrowthResult, last: HeapGraph, setting
   const retainers = settings.retainers ? describeLeakRetainers(last, result, gate) : new Map();
   const report: GrowthReport = { result, gate, failOnGrowth: settings.failOnGrowth, limit: settings.limit, minDelta: settings.gate.minDelta, retainers, warnings };
 
-  const rendered = settings.format === 'json' ? renderJson(growthToJson(report))
+  if (settings.configFile) process.stderr.write(`leakscope: settings from ${sanitizeLine(settings.configFile)} (flags win)\n`);
+  if (settings.format === 'github') appendStepSummary(renderGrowthMarkdown(report));
+  const rendered = settings.format === 'json' ? renderJson({ ...growthToJson(report) as object, config: settings.configFile ?? null })
     : settings.format === 'markdown' ? renderGrowthMarkdown(report)
-      : renderGrowthText(report, settings.output ? PLAIN_STYLE : stdoutStyle());
+      : settings.format === 'github' ? renderGithubAnnotations(report)
+        : settings.format === 'junit' ? renderGrowthJunit(report)
+          : renderGrowthText(report, settings.output ? PLAIN_STYLE : stdoutStyle());
   if (settings.output) {
     await writeOutput(settings.output, rendered.endsWith('\n') ? rendered : `${rendered}\n`);
     writeOut(renderVerdictLine(report));
@@ -180,6 +187,20 @@ async function reportGrowthResult(result: GrowthResult, last: HeapGraph, setting
     writeOut(rendered);
   }
   return isGateFailed(report) ? EXIT_FINDING : EXIT_OK;
+}
+
+/**
+ * GitHub's convention: each step appends to the file $GITHUB_STEP_SUMMARY names, so the summaries of
+ * earlier steps stay. Outside Actions (variable unset) there is nothing to do.
+ */
+function appendStepSummary(markdown: string): void {
+  const file = process.env.GITHUB_STEP_SUMMARY;
+  if (!file) return;
+  try {
+    fs.appendFileSync(file, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+  } catch (error) {
+    throw new LeakscopeError(`cannot append to $GITHUB_STEP_SUMMARY (${file}): ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
 }
 
 export function registerGrowthCommand(program: Command): void {
@@ -202,7 +223,9 @@ Examples:
   $ leakscope growth before.heapsnapshot after.heapsnapshot
   $ leakscope growth warm.heapsnapshot s2.heapsnapshot s3.heapsnapshot --fail-on-growth
   $ leakscope growth a.heapsnapshot b.heapsnapshot --fail-on-growth --threshold RequestContext=0 --ignore '/^Detached /'
-  $ leakscope growth a.heapsnapshot b.heapsnapshot --format markdown --output "$GITHUB_STEP_SUMMARY"
+  $ leakscope growth a.heapsnapshot b.heapsnapshot --fail-on-growth --format github      # in GitHub Actions
+  $ leakscope growth a.heapsnapshot b.heapsnapshot --fail-on-growth --format junit --output leaks.xml
+  $ leakscope growth a.heapsnapshot b.heapsnapshot --format markdown >> "$GITHUB_STEP_SUMMARY"
   $ leakscope growth a.heapsnapshot b.heapsnapshot --json --limit 0`)
     .action(commandAction(async (files: string[], options: GrowthCommandOptions, cmd: Command) => {
       // --names has a commander default; only an explicit flag should beat the config file.
