@@ -1,0 +1,535 @@
+// Leak suspects from one snapshot (Eclipse MAT's "Leak Suspects" report, for V8): the few objects
+// that hold most of the heap, and below each the *accumulation point*, the collection where the
+// memory fans out into many objects of one class.
+//
+// Algorithm: a walk down the dominator tree (FORMAT.md §4.5) from the root, over *heavy* nodes only
+// (retained size ≥ the threshold share of the heap):
+//   - the root, synthetic nodes ((GC roots) and its categories) and the global objects hold
+//     everything and name nothing: the walk passes through them (`isPassThrough`);
+//   - the first heavy node below them is a suspect's *top object*. From it the walk descends to the
+//     heaviest child while that child still holds ≥ ACCUMULATION_SHARE of the top object's retained
+//     size; where it stops is the accumulation point. If some child there is itself heavy, the
+//     memory splits into big parts: each part is a suspect of its own (the node is passed through);
+//   - below any node passed through, children too light on their own are grouped by shape (class,
+//     hidden class, and for closures their function, for contexts their scope): a group whose
+//     members together reach the threshold is a suspect too (1,000 closures of 0.1% each).
+// "Children" are the dominated children with V8's internal stores seen through (`isStore`): an
+// array's elements, an object's property dictionary, a Map's hash table belong to the object that
+// owns them (DevTools moves their self size there, §4.2), so the Map is the collection and its
+// entries are its children.
+//
+// Stores are never suspects themselves: under a root they are seen through too, so V8's own caches
+// (the number-to-string cache under (Strong roots), 8% of a bare Node process) name nothing.
+// Node's module registries are not suspects either, and are listed apart (`isModuleRegistryClass`):
+// they grow with the code a program loads, not with its work, and in a small heap they pass 10%
+// (Node 20's builtin-module map holds 14% of a bare 3 MB process).
+//
+// Suspects are disjoint subtrees of the dominator tree, so at most 100 / threshold of them exist.
+// Cost: the dominator tree and the class index (both cached), then O(N) for the walk (each node is
+// looked at as a child at most once, its out-edges once for its shape) plus one retainer chain per
+// suspect (distances and chain parents, O(N + E), cached). No per-node objects: per-walk scratch is
+// typed arrays; shapes are keyed by small integers.
+//
+// Invariants: every suspect's retained size is at least the threshold; no suspect dominates another;
+// the breakdown of a suspect sums the retained sizes of disjoint subtrees (children of one node).
+
+import type { HeapGraph } from '../snapshot/heap-graph.ts';
+import { computeClassIndex, type ClassIndexResult, type NameMode } from '../snapshot/class-names.ts';
+import { computeDominatorTree } from './dominators.ts';
+import { computeScriptUrls } from './source-locations.ts';
+import { userRoots } from './roots.ts';
+import { RetainerChainFinder, viewOfChain, type ChainViewLimits, type ChainViewResult } from './paths.ts';
+import { computeHolders, HELD_BY_PROGRAM, NO_PARENT } from './holders.ts';
+import { grownUint32 } from '../snapshot/typed-arrays.ts';
+
+/** MAT's default: an object or group holding a tenth of the heap is worth a look. */
+export const DEFAULT_THRESHOLD_PERCENT = 10;
+/**
+ * The accumulation point still holds this share of its top object's retained size: "most" of it,
+ * as in MAT, whose default is the same 80%.
+ */
+export const ACCUMULATION_SHARE = 0.8;
+/**
+ * Eight objects of one class in a row, each the heaviest child of the one before, are a list (a
+ * linked list, a tree, a chain of closures): it accumulates at its first node. Shorter runs are
+ * nesting (a context in a context, a wrapper), which the descent goes through.
+ */
+const MIN_LIST_RUN = 8;
+/** A member's example path follows children that hold at least this share of the member. */
+const EXAMPLE_STEP_SHARE = 0.5;
+/**
+ * A suspect's chain shows where it starts and, in full, its last hops: where the variable or
+ * property that holds the collection is. `chain --id` shows more.
+ */
+export const SUSPECT_CHAIN_LIMITS: ChainViewLimits = { head: 3, tail: 10 };
+/** Longest example path: enough for closure → context → variable → its contents. */
+const EXAMPLE_MAX_STEPS = 6;
+
+export interface FindSuspectsOptions {
+  /** Share of the heap, in percent (0 < p ≤ 100), an object or group must retain. Default 10. */
+  thresholdPercent?: number;
+  /** Class names for the breakdown (default devtools). */
+  names?: NameMode;
+}
+
+/** One class among what accumulates at a suspect: its objects that are children of the accumulation point. */
+export interface SuspectClassRow {
+  /** Class id in `SuspectsResult.classes`. */
+  classId: number;
+  count: number;
+  /** Sum of their retained sizes (disjoint: children of one node). */
+  retainedSize: number;
+  /** The member with the largest retained size. */
+  largest: number;
+}
+
+/** One hop of an example path: `edge` (-1 when no direct reference exists) leads from the previous node to `node`. */
+export interface SuspectPathStep {
+  edge: number;
+  node: number;
+}
+
+export interface LeakSuspect {
+  /**
+   * `object`: one object retains the share; `group`: objects of one shape, children of one node,
+   * retain it together.
+   */
+  kind: 'object' | 'group';
+  /** object: the top object (first node below the pass-through ones); group: the node they hang under. */
+  top: number;
+  /** object: the accumulation point (the collection); group: the largest member. */
+  accumulation: number;
+  /** object: retained size of `top`; group: the members' retained sizes summed. */
+  retainedSize: number;
+  /** What accumulates: children of the accumulation point by class (group: the members), largest first. */
+  breakdown: SuspectClassRow[];
+  /** Children of the accumulation point (group: members) in all. */
+  memberCount: number;
+  /**
+   * What one object of the largest class holds: from its largest instance down, each step a child
+   * holding ≥ half of it (closure → {context} → ->largeUnused → Array). Empty when it holds little.
+   */
+  example: SuspectPathStep[];
+  /**
+   * Shortest strong chain from a root to `accumulation`, with variable and property names, cut to
+   * SUSPECT_CHAIN_LIMITS; null when none.
+   */
+  chain: ChainViewResult | null;
+  /**
+   * When `chain` is transient (it starts at the stack of the code that wrote the snapshot, as in a
+   * snapshot written near the heap limit), a chain from a lasting root (a global, a module, a
+   * handle), which names the variable that keeps the collection; else null.
+   */
+  lastingChain: ChainViewResult | null;
+}
+
+/** A heavy node left out, and why: it belongs to the runtime, not the program. */
+export interface SkippedHolder {
+  reason: 'module-registry';
+  node: number;
+  retainedSize: number;
+}
+
+export interface SuspectsResult {
+  /** The heap: the root's retained size. */
+  totalSize: number;
+  thresholdPercent: number;
+  /** In bytes. */
+  threshold: number;
+  /** Largest retained size first. */
+  suspects: LeakSuspect[];
+  skipped: SkippedHolder[];
+  /** The heaviest object below the pass-through nodes that is no suspect (-1 if none): the context of "no suspect". */
+  largestOther: number;
+  /** What the report names and sizes nodes by: the class index and the retained sizes (both cached per graph). */
+  classes: ClassIndexResult;
+  retainedSizes: Float64Array;
+}
+
+/**
+ * Leak suspects of one snapshot (see the file comment). Not cached: it depends on the threshold;
+ * everything it reads is.
+ */
+export function findLeakSuspects(graph: HeapGraph, options: FindSuspectsOptions = {}): SuspectsResult {
+  const thresholdPercent = options.thresholdPercent ?? DEFAULT_THRESHOLD_PERCENT;
+  if (!(thresholdPercent > 0 && thresholdPercent <= 100)) throw new RangeError(`threshold must be a percentage in (0, 100], got ${thresholdPercent}`);
+  const walk = new SuspectWalk(graph, thresholdPercent, options.names ?? 'devtools');
+  walk.run();
+  if (walk.suspects.length > 0) {
+    const finder = new RetainerChainFinder(graph);
+    for (const suspect of walk.suspects) {
+      suspect.chain = finder.view(suspect.accumulation, SUSPECT_CHAIN_LIMITS);
+      if (suspect.chain !== null && suspect.chain.transientRoot !== null) suspect.lastingChain = findLastingChain(graph, suspect.accumulation);
+    }
+  }
+  walk.suspects.sort((a, b) => b.retainedSize - a.retainedSize || a.top - b.top);
+  walk.skipped.sort((a, b) => b.retainedSize - a.retainedSize || a.node - b.node);
+  return {
+    totalSize: walk.total, thresholdPercent, threshold: walk.threshold, suspects: walk.suspects,
+    skipped: walk.skipped, largestOther: walk.largestOther, classes: walk.classes, retainedSizes: walk.retainedSizes,
+  };
+}
+
+/**
+ * Classes of Node's module records: the registries holding them (BuiltinModule.map, Module._cache,
+ * the ESM load cache) are as big as the code loaded. A user class of the same name is defined in the
+ * user's own script, so only the ones Node defines (`node:` scripts) or creates natively (no location)
+ * match.
+ */
+const MODULE_RECORD_CLASSES = new Set(['BuiltinModule', 'Module', 'ModuleJob', 'ModuleWrap', 'SourceTextModule']);
+const NODE_SCRIPT_PREFIX = 'node:';
+
+class SuspectWalk {
+  readonly graph: HeapGraph;
+  readonly classes: ClassIndexResult;
+  readonly total: number;
+  readonly threshold: number;
+  readonly suspects: LeakSuspect[] = [];
+  readonly skipped: SkippedHolder[] = [];
+  largestOther = -1;
+  readonly retainedSizes: Float64Array;
+  readonly #retained: Float64Array;
+  readonly #idom: Uint32Array;
+  readonly #firstDominated: Uint32Array;
+  readonly #dominated: Uint32Array;
+  readonly #passThrough: Uint8Array;
+  /** Node types never grouped by shape: V8's values and internals, shared by the runtime. */
+  readonly #isGroupable: Uint8Array;
+  readonly #isStoreType: Uint8Array;
+  readonly #mapNames: Set<number>;
+  readonly #sharedNames: Set<number>;
+  readonly #scopeInfoNames: Set<number>;
+  /** Scratch for children (members) of one node, and the see-through stack. */
+  #members: Uint32Array = new Uint32Array(1024);
+  #memberCount = 0;
+  #stack: Uint32Array = new Uint32Array(256);
+  #isModuleRegistry: Int8Array;
+
+  constructor(graph: HeapGraph, thresholdPercent: number, names: NameMode) {
+    this.graph = graph;
+    const tree = computeDominatorTree(graph);
+    this.#retained = this.retainedSizes = tree.retained;
+    this.#idom = tree.idom;
+    this.#firstDominated = tree.firstDominated;
+    this.#dominated = tree.dominated;
+    this.classes = computeClassIndex(graph, names);
+    this.total = this.#retained[graph.rootOrdinal];
+    this.threshold = (this.total * thresholdPercent) / 100;
+    const { types } = graph;
+    this.#passThrough = new Uint8Array(graph.nodeTypeNames.length);
+    this.#isStoreType = new Uint8Array(graph.nodeTypeNames.length);
+    this.#isGroupable = new Uint8Array(graph.nodeTypeNames.length);
+    for (const t of [types.array, types.hidden]) if (t >= 0) this.#isStoreType[t] = 1;
+    for (const t of [types.object, types.closure, types.regexp, types.native]) if (t >= 0) this.#isGroupable[t] = 1;
+    this.#mapNames = new Set(graph.strings.indexesOf('map'));
+    this.#sharedNames = new Set(graph.strings.indexesOf('shared'));
+    this.#scopeInfoNames = new Set(graph.strings.indexesOf('scope_info'));
+    this.#isModuleRegistry = new Int8Array(this.classes.names.length).fill(-1);
+  }
+
+  /** The root, synthetic nodes and the global objects: they hold everything and name nothing. */
+  isPassThrough(node: number): boolean {
+    const graph = this.graph;
+    return node === graph.rootOrdinal || graph.nodeType[node] === graph.types.synthetic || this.#isUserRoot(node);
+  }
+
+  #userRootSet: Set<number> | undefined;
+  #isUserRoot(node: number): boolean {
+    return (this.#userRootSet ??= new Set(userRoots(this.graph))).has(node);
+  }
+
+  /** V8's internal stores (elements, property dictionaries, hash tables, other hidden objects): part of their owner. */
+  #isStore(node: number): boolean {
+    return this.#isStoreType[this.graph.nodeType[node]] === 1;
+  }
+
+  /** Fills #members with the children of `node` in the dominator tree, stores seen through. */
+  #collectMembers(node: number): void {
+    const firstDominated = this.#firstDominated;
+    const dominated = this.#dominated;
+    this.#memberCount = 0;
+    let top = 0;
+    this.#stack[top++] = node;
+    while (top > 0) {
+      const v = this.#stack[--top];
+      for (let k = firstDominated[v]; k < firstDominated[v + 1]; k++) {
+        const child = dominated[k];
+        if (this.#isStore(child)) {
+          if (top === this.#stack.length) this.#stack = grownUint32(this.#stack);
+          this.#stack[top++] = child;
+          continue;
+        }
+        if (this.#memberCount === this.#members.length) this.#members = grownUint32(this.#members);
+        this.#members[this.#memberCount++] = child;
+      }
+    }
+  }
+
+  run(): void {
+    // Work list of nodes, each tagged: pass through (look at its children) or a top object (descend).
+    const work: number[] = [this.graph.rootOrdinal];
+    const isTop: boolean[] = [false];
+    while (work.length > 0) {
+      const node = work.pop()!;
+      if (isTop.pop()!) this.#descend(node, work, isTop);
+      else this.#passThroughNode(node, work, isTop);
+    }
+  }
+
+  /** Heavy children become top objects (or are passed through); light ones are grouped by shape. */
+  #passThroughNode(node: number, work: number[], isTop: boolean[]): void {
+    this.#collectMembers(node);
+    const retained = this.#retained;
+    const groups = new ShapeGroups();
+    for (let i = 0; i < this.#memberCount; i++) {
+      const m = this.#members[i];
+      if (retained[m] >= this.threshold) {
+        work.push(m);
+        isTop.push(!this.isPassThrough(m));
+        continue;
+      }
+      if (this.isPassThrough(m)) continue;
+      if (this.largestOther < 0 || retained[m] > retained[this.largestOther]) this.largestOther = m;
+      if (this.#isGroupable[this.graph.nodeType[m]] === 1) groups.add(this.classes.classOf[m], this.#internalTarget(m, this.#mapNames), this.#shapeDetail(m), m, retained[m]);
+    }
+    for (const group of groups.heavierThan(this.threshold)) this.#addGroup(node, group);
+  }
+
+  /** From a top object down to its accumulation point (see the file comment). */
+  #descend(top: number, work: number[], isTop: boolean[]): void {
+    const retained = this.#retained;
+    const classOf = this.classes.classOf;
+    const floor = retained[top] * ACCUMULATION_SHARE;
+    let at = top;
+    let listNext = -1;
+    for (;;) {
+      this.#collectMembers(at);
+      const heaviest = this.#heaviestMember(-1);
+      if (heaviest < 0 || retained[heaviest] < floor || this.isPassThrough(heaviest)) break;
+      if (classOf[heaviest] === classOf[at] && this.#runLength(at, MIN_LIST_RUN) >= MIN_LIST_RUN) {
+        // A list (or a tree) of one class: it accumulates from its first node on.
+        this.#collectMembers(at);
+        listNext = heaviest;
+        break;
+      }
+      at = heaviest;
+    }
+    for (let i = 0; i < this.#memberCount; i++) {
+      const m = this.#members[i];
+      if (m !== listNext && retained[m] >= this.threshold) {
+        // The memory splits into parts that are each big enough to be suspects of their own.
+        work.push(at);
+        isTop.push(false);
+        return;
+      }
+    }
+    const breakdown = this.#breakdown(listNext);
+    let memberCount = this.#memberCount;
+    if (listNext >= 0) {
+      const length = this.#runLength(listNext, Infinity);
+      breakdown.push({ classId: classOf[listNext], count: length, retainedSize: retained[listNext], largest: listNext });
+      breakdown.sort(byRetainedSize);
+      memberCount += length - 1;
+    }
+    if (breakdown.length > 0 && this.#isModuleRegistryClass(breakdown[0].classId)) {
+      this.skipped.push({ reason: 'module-registry', node: at, retainedSize: retained[top] });
+      return;
+    }
+    // A list's example shows what one of its nodes holds besides the next node.
+    const exampleOf = breakdown.length === 0 ? -1 : breakdown[0].largest;
+    const example = exampleOf < 0 ? [] : this.#examplePath(exampleOf, exampleOf === listNext ? classOf[listNext] : -1);
+    this.suspects.push({ kind: 'object', top, accumulation: at, retainedSize: retained[top], breakdown, memberCount, example, chain: null, lastingChain: null });
+  }
+
+  /** The member in #members with the largest retained size, skipping class `skipClass`; -1 if none. */
+  #heaviestMember(skipClass: number): number {
+    const retained = this.#retained;
+    const classOf = this.classes.classOf;
+    let heaviest = -1;
+    for (let i = 0; i < this.#memberCount; i++) {
+      const m = this.#members[i];
+      if (classOf[m] === skipClass) continue;
+      if (heaviest < 0 || retained[m] > retained[heaviest]) heaviest = m;
+    }
+    return heaviest;
+  }
+
+  /** How many nodes of `start`'s class follow each other as heaviest children from `start` (itself included), up to `limit`. */
+  #runLength(start: number, limit: number): number {
+    const classOf = this.classes.classOf;
+    let length = 1;
+    let at = start;
+    while (length < limit) {
+      this.#collectMembers(at);
+      const next = this.#heaviestMember(-1);
+      if (next < 0 || classOf[next] !== classOf[start]) break;
+      at = next;
+      length++;
+    }
+    return length;
+  }
+
+  #addGroup(parent: number, group: ShapeGroup): void {
+    const cls = this.classes.classOf[group.largest];
+    if (this.#isModuleRegistryClass(cls)) {
+      this.skipped.push({ reason: 'module-registry', node: group.largest, retainedSize: group.retainedSize });
+      return;
+    }
+    this.suspects.push({
+      kind: 'group', top: parent, accumulation: group.largest, retainedSize: group.retainedSize,
+      breakdown: [{ classId: cls, count: group.count, retainedSize: group.retainedSize, largest: group.largest }],
+      memberCount: group.count, example: this.#examplePath(group.largest, -1), chain: null, lastingChain: null,
+    });
+  }
+
+  /** #members but `except` by class, largest retained size first. */
+  #breakdown(except: number): SuspectClassRow[] {
+    const retained = this.#retained;
+    const classOf = this.classes.classOf;
+    const rows = new Map<number, SuspectClassRow>();
+    for (let i = 0; i < this.#memberCount; i++) {
+      const m = this.#members[i];
+      if (m === except) continue;
+      const cls = classOf[m];
+      const row = rows.get(cls);
+      if (row === undefined) rows.set(cls, { classId: cls, count: 1, retainedSize: retained[m], largest: m });
+      else {
+        row.count++;
+        row.retainedSize += retained[m];
+        if (retained[m] > retained[row.largest]) row.largest = m;
+      }
+    }
+    return [...rows.values()].sort(byRetainedSize);
+  }
+
+  /**
+   * From `member` down its heaviest children (not of class `skipClass`) while each holds ≥
+   * EXAMPLE_STEP_SHARE of it. For a list node (`skipClass` its class), "it" is the node without the
+   * rest of the list.
+   */
+  #examplePath(member: number, skipClass: number): SuspectPathStep[] {
+    const retained = this.#retained;
+    let own = retained[member];
+    if (skipClass >= 0) {
+      this.#collectMembers(member);
+      for (let i = 0; i < this.#memberCount; i++) if (this.classes.classOf[this.#members[i]] === skipClass) own -= retained[this.#members[i]];
+    }
+    const floor = own * EXAMPLE_STEP_SHARE;
+    const steps: SuspectPathStep[] = [];
+    let at = member;
+    while (steps.length < EXAMPLE_MAX_STEPS) {
+      this.#collectMembers(at);
+      const heaviest = this.#heaviestMember(skipClass);
+      if (heaviest < 0 || retained[heaviest] < floor) break;
+      // Through a store, the edge that names the hop leaves the store (an element index, a key).
+      steps.push({ edge: edgeBetween(this.graph, this.#idom[heaviest], heaviest), node: heaviest });
+      at = heaviest;
+    }
+    return steps;
+  }
+
+  /** For closures the function (SharedFunctionInfo), for contexts the scope (ScopeInfo); -1 otherwise. */
+  #shapeDetail(node: number): number {
+    const graph = this.graph;
+    if (graph.nodeType[node] === graph.types.closure) return this.#internalTarget(node, this.#sharedNames);
+    return this.#internalTarget(node, this.#scopeInfoNames);
+  }
+
+  #internalTarget(node: number, names: Set<number>): number {
+    const graph = this.graph;
+    const internal = graph.types.internal;
+    for (let e = graph.firstEdge[node]; e < graph.firstEdge[node + 1]; e++) {
+      if (graph.edgeType[e] === internal && names.has(graph.edgeNameOrIndex[e])) return graph.edgeTarget[e];
+    }
+    return -1;
+  }
+
+  #isModuleRegistryClass(cls: number): boolean {
+    if (this.#isModuleRegistry[cls] < 0) {
+      const name = this.classes.names[cls];
+      let is = MODULE_RECORD_CLASSES.has(name);
+      const location = this.classes.locations[cls];
+      if (is && location !== '') {
+        const url = computeScriptUrls(this.graph).get(Number(location.split(',')[0]));
+        is = url !== undefined && url.startsWith(NODE_SCRIPT_PREFIX);
+      }
+      this.#isModuleRegistry[cls] = is ? 1 : 0;
+    }
+    return this.#isModuleRegistry[cls] === 1;
+  }
+}
+
+function byRetainedSize(a: SuspectClassRow, b: SuspectClassRow): number {
+  return b.retainedSize - a.retainedSize || b.count - a.count || a.classId - b.classId;
+}
+
+interface ShapeGroup {
+  count: number;
+  retainedSize: number;
+  largest: number;
+  largestSize: number;
+}
+
+/**
+ * Light siblings by shape: class, hidden class (V8 map), and a detail (a closure's function, a
+ * context's scope) for the kinds whose hidden class many unrelated objects share. Nested maps keyed
+ * by ordinals: no key strings.
+ */
+class ShapeGroups {
+  readonly #byClass = new Map<number, Map<number, Map<number, ShapeGroup>>>();
+
+  add(cls: number, map: number, detail: number, member: number, retainedSize: number): void {
+    let byMap = this.#byClass.get(cls);
+    if (byMap === undefined) this.#byClass.set(cls, byMap = new Map());
+    let byDetail = byMap.get(map);
+    if (byDetail === undefined) byMap.set(map, byDetail = new Map());
+    const group = byDetail.get(detail);
+    if (group === undefined) {
+      byDetail.set(detail, { count: 1, retainedSize, largest: member, largestSize: retainedSize });
+      return;
+    }
+    group.count++;
+    group.retainedSize += retainedSize;
+    if (retainedSize > group.largestSize) {
+      group.largest = member;
+      group.largestSize = retainedSize;
+    }
+  }
+
+  /** Groups of two or more members retaining at least `threshold` together. */
+  *heavierThan(threshold: number): Iterable<ShapeGroup> {
+    for (const byMap of this.#byClass.values()) {
+      for (const byDetail of byMap.values()) {
+        for (const group of byDetail.values()) if (group.count >= 2 && group.retainedSize >= threshold) yield group;
+      }
+    }
+  }
+}
+
+/**
+ * A chain to `target` from a lasting root: the parents the holders' search recorded (holders.ts: a
+ * breadth-first search from the root that never enters the transient root categories), so it is a
+ * shortest such chain. Null when only transient roots, V8 code metadata or weak references hold it.
+ */
+function findLastingChain(graph: HeapGraph, target: number): ChainViewResult | null {
+  const { kind, parent } = computeHolders(graph);
+  if (kind[target] !== HELD_BY_PROGRAM) return null;
+  const nodes: number[] = [];
+  for (let v = target; v !== NO_PARENT && v !== graph.rootOrdinal; v = parent[v]) nodes.push(v);
+  nodes.reverse();
+  const edges = nodes.map((node, i) => (i + 1 < nodes.length ? edgeBetween(graph, node, nodes[i + 1]) : -1));
+  return viewOfChain({
+    target, nodes, edges, partnerEdges: edges.map(() => -1),
+    isFromUserRoot: nodes.length > 0 && userRoots(graph).includes(nodes[0]), transientRoot: null,
+  }, SUSPECT_CHAIN_LIMITS);
+}
+
+/** A strong edge from `from` to `to`, preferring named ones; -1 when `from` only dominates `to` without referring to it. */
+function edgeBetween(graph: HeapGraph, from: number, to: number): number {
+  let found = -1;
+  for (let e = graph.firstEdge[from]; e < graph.firstEdge[from + 1]; e++) {
+    if (graph.edgeTarget[e] !== to || graph.edgeType[e] === graph.types.weak) continue;
+    if (found < 0 || (graph.edgeType[found] !== graph.types.property && graph.edgeType[found] !== graph.types.context)) found = e;
+  }
+  return found;
+}
