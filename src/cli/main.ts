@@ -12,6 +12,7 @@ import { registerChainCommand } from './commands/chain.ts';
 import { registerRefsCommands } from './commands/refs.ts';
 import { registerGrowthCommand } from './commands/growth.ts';
 import { registerCyclesCommand } from './commands/cycles.ts';
+import { registerSuspectsCommand } from './commands/suspects.ts';
 import { registerSnapshotCommand } from './commands/snapshot.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerDemoCommand } from './commands/demo.ts';
@@ -28,6 +29,7 @@ const COMMANDS: ((program: Command) => void)[] = [
   registerRefsCommands,
   registerGrowthCommand,
   registerCyclesCommand,
+  registerSuspectsCommand,
   registerSnapshotCommand,
   registerRunCommand,
   registerDemoCommand,
