@@ -3,17 +3,17 @@
 // A scenario is a module exporting `action` (may be async) and optionally `setup` and `teardown`
 // (`setup`'s return value is passed to `action(context, iteration)` and `teardown(context)`). The
 // child (scenario-child.ts) runs it and takes snapshots; this side spawns it, collects the snapshot
-// paths it reports over IPC, and makes sure it is gone afterwards whatever happens (children.ts).
+// paths it reports over IPC, and makes sure it and every process it started are gone afterwards
+// whatever happens (children.ts spawnTree).
 //
 // Why a child process: the snapshots then show the scenario's heap and not leakscope's own, and a
 // scenario that crashes or hangs cannot take the analysis down with it.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LeakscopeError } from '../errors.ts';
-import { killChild, registerCleanup, trackChild, tsxLoaderUrl } from './children.ts';
+import { killChild, registerCleanup, spawnTree, tsxLoaderUrl } from './children.ts';
 import { removeTempFilesOf } from '../report/write-output.ts';
 
 export type ScenarioPhase = 'load' | 'setup' | 'warmup' | 'action' | 'snapshot' | 'teardown';
@@ -86,13 +86,14 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
   if (config.iterations < config.batches) throw new LeakscopeError(`--iterations (${config.iterations}) must be at least --batches (${config.batches})`);
 
   const started = performance.now();
-  const child = spawn(process.execPath, ['--expose-gc', '--import', tsxLoaderUrl(), CHILD_ENTRY, JSON.stringify(config)], {
+  // A process tree: whatever the scenario starts (servers, `sleep`, detached daemons) dies with it
+  // on every path out of here, and with leakscope on Ctrl-C or SIGTERM.
+  const child = spawnTree(process.execPath, ['--expose-gc', '--import', tsxLoaderUrl(), CHILD_ENTRY, JSON.stringify(config)], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     // The scenario resolves its own imports; its cwd is the caller's.
     cwd: process.cwd(),
     env: process.env,
   });
-  trackChild(child, 'kill');
   // A child killed mid-snapshot cannot remove its temp file; with --keep or --out the folder stays.
   const removeChildTemps = () => { if (child.pid !== undefined) removeTempFilesOf(config.dir, child.pid); };
   const unregisterTemps = registerCleanup(removeChildTemps);
@@ -116,6 +117,9 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
         } else if (message.type === 'error') {
           failure = new LeakscopeError(`scenario ${options.scenario} failed during ${message.phase}: ${message.message}`);
           failure.stack = message.stack;
+          // Its handles (a server, a child process) may keep it alive: it gets the same grace as after `done`.
+          graceTimer = setTimeout(() => void killChild(child), EXIT_GRACE_MS);
+          graceTimer.unref();
         } else if (message.type === 'done') {
           isDone = true;
           graceTimer = setTimeout(() => void killChild(child), EXIT_GRACE_MS);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { registerCleanup } from '../../capture/children.ts';
+import { registerCleanup, removeWhenGone } from '../../capture/children.ts';
 import { DEFAULT_BATCHES, DEFAULT_ITERATIONS, DEFAULT_WARMUP, runScenario } from '../../capture/scenario.ts';
 import { formatBytes, formatDuration } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
@@ -61,8 +61,10 @@ export async function runAndReport(scenario: string, options: RunCommandOptions)
   const isKept = options.keep === true || options.out !== undefined;
   const dir = options.out !== undefined ? path.resolve(options.out) : fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-run-'));
   if (options.out !== undefined) fs.mkdirSync(dir, { recursive: true });
-  // Ctrl-C during the run or the analysis must not leave the temporary snapshots behind.
+  // The temporary snapshots never outlive leakscope: removed in `finally`, by the signal handler
+  // while the scenario runs, and — should leakscope die where no JS runs — by removeWhenGone.
   const unregister = isKept ? () => undefined : registerCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const releaseRemover = isKept ? () => undefined : removeWhenGone(dir);
   try {
     const total = options.batches + 1;
     process.stderr.write(`leakscope: running ${sanitizeForTerminal(scenario, 200)}: ${options.warmup} warm-up, ${options.iterations} measured actions, ${total} snapshots\n`);
@@ -75,6 +77,12 @@ export async function runAndReport(scenario: string, options: RunCommandOptions)
       timeoutMs: options.timeout !== undefined ? options.timeout * 1000 : undefined,
       onSnapshot: (s) => process.stderr.write(`leakscope: snapshot ${s.index + 1}/${total} after ${s.index === 0 ? 'warm-up' : `${s.iterations} actions`} (${formatBytes(s.bytes)})\n`),
     });
+    // Reading and analysing the snapshots is synchronous work (readSync, then CPU): a JS signal
+    // handler would run only once it was over — and was then dropped with its listener, so Ctrl-C
+    // printed the report and exited 1. The scenario's processes are gone and removeWhenGone covers
+    // the folder, so the handler goes now: Ctrl-C gets Node's default disposition back and ends
+    // leakscope at once (130 in the shell).
+    unregister();
     process.stderr.write(`leakscope: scenario done in ${formatDuration(run.durationMs)}; analysing\n`);
     const graphs = await loadAllForCli(run.snapshots);
     const labels = isKept ? run.snapshots : run.snapshots.map((file) => path.basename(file));
@@ -84,5 +92,6 @@ export async function runAndReport(scenario: string, options: RunCommandOptions)
   } finally {
     unregister();
     if (!isKept) fs.rmSync(dir, { recursive: true, force: true });
+    releaseRemover();
   }
 }
