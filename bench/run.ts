@@ -6,8 +6,8 @@
 //   npm run bench -- --size huge          ~1 GB snapshots (needs ~8 GB of RAM and ~30 minutes)
 //   npm run bench -- A.heapsnapshot [B.heapsnapshot …]   your own files (growth on the first two)
 //
-// Options: --runs N, --only top,command,full,growth,cycles, --tools leakscope,devtools,memlab,
-// --snapshots synthetic,realistic, --timeout SECONDS (per measurement), --peer-heap MB,
+// Options: --runs N, --only top,command,full,growth,cycles,lists, --tools leakscope,devtools,memlab,
+// --snapshots synthetic,realistic,list, --timeout SECONDS (per measurement), --peer-heap MB,
 // --cache-dir DIR, --fresh (remake cached snapshots), --json FILE (default: bench/results/latest.json and
 // latest-<size>.json).
 
@@ -72,7 +72,7 @@ function parseOptions(argv: string[]) {
     peerHeapMb,
     tasks: parseList<TaskName>(values.only, TASKS, 'task'),
     tools: parseList<ToolName>(values.tools, TOOLS, 'tool'),
-    which: parseList(values.snapshots, ['synthetic', 'realistic'] as const, 'snapshot set'),
+    which: parseList(values.snapshots, ['synthetic', 'realistic', 'list'] as const, 'snapshot set'),
     cacheDir: values['cache-dir'] ?? defaultCacheDir(),
     fresh: values.fresh!,
     /** Explicit --json path; by default latest.json plus latest-<size>.json (so a big run keeps the medium one). */

@@ -5,8 +5,8 @@
 import type { ChildResult, ToolName } from './child.ts';
 import type { BenchSnapshot, SnapshotSet } from './snapshots.ts';
 
-export type TaskName = 'top' | 'command' | 'full' | 'growth' | 'cycles';
-export const TASKS: TaskName[] = ['top', 'command', 'full', 'growth', 'cycles'];
+export type TaskName = 'top' | 'command' | 'full' | 'growth' | 'cycles' | 'lists';
+export const TASKS: TaskName[] = ['top', 'command', 'full', 'growth', 'cycles', 'lists'];
 
 export interface Job {
   id: string;
@@ -56,6 +56,8 @@ export interface Plan {
   rows: Row[];
   /** For the growth target: the job whose time is "one top" in the same conditions as growth. */
   growthReference?: { growthJobId: string; topJobId: string; how: 'CLI' | 'library' };
+  /** For the long-structure targets: growth and chain --all on the list pair, and top on its second file. */
+  listReference?: { growthJobId: string; chainJobId: string; topJobId: string };
 }
 
 export function makePlan(set: SnapshotSet, options: PlanOptions): Plan {
@@ -107,10 +109,25 @@ export function makePlan(set: SnapshotSet, options: PlanOptions): Plan {
     growthReference = { growthJobId: lsGrowth, topJobId: lsTop, how: viaCli ? 'CLI' : 'library' };
   }
 
+  // A list that grew by N nodes, a million at medium size (issue 12): growth and chain --all, each beside one top of
+  // the same file, all three as a user runs them.
+  let listReference: Plan['listReference'];
+  if (options.tasks.has('lists') && set.listPair && ['growth', 'chain', 'top'].every((c) => options.capabilities.commands.includes(c))) {
+    const [a, b] = set.listPair;
+    const label = `${a.label} → ${b.label}`;
+    const topJobId = job('leakscope', 'cli', ['top', b.file, '--json']);
+    const growthJobId = job('leakscope', 'cli', ['growth', a.file, b.file, '--json']);
+    const chainJobId = job('leakscope', 'cli', ['chain', b.file, '--type', 'Link', '--all', '--json']);
+    rows.push({ snapshot: label, task: 'lists', tool: 'leakscope', what: '`leakscope growth A B --json`: Link +N in one chain shape', jobId: growthJobId, baselineJobId: topJobId });
+    rows.push({ snapshot: label, task: 'lists', tool: 'leakscope', what: '`leakscope chain B --type Link --all --json`: one chain shape', jobId: chainJobId, baselineJobId: topJobId });
+    rows.push({ snapshot: label, task: 'lists', tool: 'leakscope', what: 'reference: `leakscope top B --json`', jobId: topJobId });
+    listReference = { growthJobId, chainJobId, topJobId };
+  }
+
   // Only jobs some row shows are run (the leakscope top of a snapshot is always a row or a baseline).
   const used = new Set(rows.flatMap((r) => [r.jobId, r.baselineJobId].filter((x): x is string => x !== undefined)));
   for (const id of [...jobs.keys()]) if (!used.has(id)) jobs.delete(id);
-  return { jobs, rows, growthReference };
+  return { jobs, rows, growthReference, listReference };
 }
 
 function median(values: number[]): number {

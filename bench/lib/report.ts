@@ -151,6 +151,23 @@ export function evaluateTargets(plan: Plan, summaries: Map<string, Summary>, sna
       check(4, `growth of two snapshots ≤ 2× one top (${how})`, label, `${broken === growth ? 'growth' : 'top'} ${broken?.status ?? 'not run'} (see above)`, '≤ 2×', passed);
     }
   }
+  if (plan.listReference) {
+    const { growthJobId, chainJobId, topJobId } = plan.listReference;
+    const top = summaries.get(topJobId);
+    const label = plan.rows.find((r) => r.jobId === topJobId)!.snapshot;
+    for (const [name, jobId] of [['growth', growthJobId], ['chain --all', chainJobId]] as const) {
+      const s = summaries.get(jobId);
+      const title = `${name} on a list that grew by millions of nodes: time and peak RSS ≤ 2× one top`;
+      if (s?.status === 'ok' && top?.status === 'ok') {
+        const time = s.ms! / top.ms!;
+        const rss = s.peakRssBytes! / top.peakRssBytes!;
+        check(12, title, label, `${formatSeconds(s.ms!)} = ${time.toFixed(2)}× top's time, ${rss.toFixed(2)}× its RSS`, '≤ 2×', time <= 2 && rss <= 2);
+      } else {
+        const broken = s?.status !== 'ok' ? s : top;
+        check(12, title, label, `${broken === s ? name : 'top'} ${broken?.status ?? 'not run'} (see above)`, '≤ 2×', broken?.status === 'failed' ? false : undefined);
+      }
+    }
+  }
   return lines;
 }
 

@@ -27,16 +27,19 @@ export interface SnapshotSet {
   singles: BenchSnapshot[];
   /** Two snapshots of one process, oldest first, for growth; absent when there is no such pair. */
   growthPair?: [BenchSnapshot, BenchSnapshot];
+  /** Two snapshots of one process around a linked list's growth, for the `lists` task (issue 12). */
+  listPair?: [BenchSnapshot, BenchSnapshot];
 }
 
 /**
  * Sizes. Synthetic: ~360 B of snapshot per item (N=250k ≈ 90 MB). Realistic: ~56 MB per copy of
- * the browser-compat-data cache, plus ~8 MB of Node itself (1 copy ≈ 64 MB, 6 ≈ 335 MB). Huge needs ~8 GB of RAM to write and minutes per file.
+ * the browser-compat-data cache, plus ~8 MB of Node itself (1 copy ≈ 64 MB, 6 ≈ 335 MB). List:
+ * ~90 B per Link (1M ≈ 90 MB). Huge needs ~8 GB of RAM to write and minutes per file.
  */
-export const SIZES: Record<SizeName, { syntheticItems: number; realisticCopies: number }> = {
-  medium: { syntheticItems: 250_000, realisticCopies: 1 },
-  big: { syntheticItems: 1_100_000, realisticCopies: 7 },
-  huge: { syntheticItems: 2_900_000, realisticCopies: 18 },
+export const SIZES: Record<SizeName, { syntheticItems: number; realisticCopies: number; listLinks: number }> = {
+  medium: { syntheticItems: 250_000, realisticCopies: 1, listLinks: 1_000_000 },
+  big: { syntheticItems: 1_100_000, realisticCopies: 7, listLinks: 4_000_000 },
+  huge: { syntheticItems: 2_900_000, realisticCopies: 18, listLinks: 10_000_000 },
 };
 
 const PROGRAMS = fileURLToPath(new URL('../programs/', import.meta.url));
@@ -49,12 +52,12 @@ export interface PrepareOptions {
   size: SizeName;
   cacheDir: string;
   fresh: boolean;
-  which: Set<'synthetic' | 'realistic'>;
+  which: Set<'synthetic' | 'realistic' | 'list'>;
   log: (line: string) => void;
 }
 
 export function prepareSnapshots(options: PrepareOptions): SnapshotSet {
-  const { syntheticItems, realisticCopies } = SIZES[options.size];
+  const { syntheticItems, realisticCopies, listLinks } = SIZES[options.size];
   const set: SnapshotSet = { singles: [] };
   fs.mkdirSync(options.cacheDir, { recursive: true });
   if (options.which.has('synthetic')) {
@@ -74,6 +77,17 @@ export function prepareSnapshots(options: PrepareOptions): SnapshotSet {
       env: { COPIES: String(realisticCopies) },
     }));
     set.singles.push({ label: 'realistic', file, bytes: fs.statSync(file).size, origin: `COPIES=${realisticCopies} bench/programs/bcd-cache.mjs` });
+  }
+  if (options.which.has('list')) {
+    const origin = `bench/programs/linked-list.cjs ${listLinks}`;
+    const [a, b] = cached(options, 'linked-list.cjs', `n${listLinks}`, ['a', 'b'], (files) => ({
+      args: [path.join(PROGRAMS, 'linked-list.cjs'), String(listLinks), ...files],
+      env: {},
+    }));
+    set.listPair = [
+      { label: 'list', file: a, bytes: fs.statSync(a).size, origin: `${origin} (1,000 Links)` },
+      { label: 'list-b', file: b, bytes: fs.statSync(b).size, origin: `${origin} (+${listLinks.toLocaleString('en-US')} Links, same process)` },
+    ];
   }
   return set;
 }
