@@ -109,8 +109,8 @@ export function makePlan(set: SnapshotSet, options: PlanOptions): Plan {
     growthReference = { growthJobId: lsGrowth, topJobId: lsTop, how: viaCli ? 'CLI' : 'library' };
   }
 
-  // A list that grew by N nodes, a million at medium size (issue 12): growth and chain --all, each beside one top of
-  // the same file, all three as a user runs them.
+  // A list that grew by N nodes, a million at medium size (issue 12): growth and chain --all, each
+  // beside one top of the same file, all three as a user runs them.
   let listReference: Plan['listReference'];
   if (options.tasks.has('lists') && set.listPair && ['growth', 'chain', 'top'].every((c) => options.capabilities.commands.includes(c))) {
     const [a, b] = set.listPair;

@@ -2,7 +2,7 @@
 // test/cli/long-structures.test.ts in a temporary folder; each mode writes its snapshots and exits.
 //
 //   node long-structures.cjs list N FILE        a linked list of N `Link`s held by the global `head`,
-//                                               the deepest Link holding one `Tail` (N + 2 hops deep)
+//                                               the deepest Link holding one `Tail` (N + 1 hops from the global)
 //   node long-structures.cjs classes N FILE     N distinct classes C0…C(N-1), one live instance each
 //   node long-structures.cjs tags N FILE        N objects tagged T0…T(N-1) (Symbol.toStringTag, which V8
 //                                               names objects by): N classes, 5× cheaper than `classes`
