@@ -305,7 +305,7 @@ async function leaveClosed(activation: Activation, client: WebSocketClient | und
   }
   const watcher = startWatcher(activation);
   if (watcher === undefined) return `warning: the inspector of process ${pid} may open later and stay open (leakscope could not start its watcher)`;
-  return `its inspector may still open when the process responds; a watcher (pid ${watcher}) closes it then, for up to ${WATCH_MS / 60_000} minutes`;
+  return `process ${pid} does not answer yet; a watcher (pid ${watcher}) closes its inspector as soon as it does, for up to ${WATCH_MS / 60_000} minutes`;
 }
 
 /** The detached process that finishes leaveClosed's job after leakscope has gone (inspector-watcher.ts). */

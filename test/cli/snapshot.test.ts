@@ -227,26 +227,28 @@ describe('leakscope snapshot --pid: where the target opens its inspector', () =>
     expect(child.exitCode).toBeNull();
   });
 
-  it('Ctrl-C while leakscope snapshot --pid waits for a blocked target: exits by SIGINT at once, and the inspector is closed once the target unblocks', async () => {
-    const port = await freePort();
-    const { child, stderr, gate } = await startBlockedTarget(port);
-    let sentAt = 0;
-    const run = await leakscope(['snapshot', '--pid', String(child.pid), '--timeout', '60'], (text, cli) => {
-      if (sentAt === 0 && text.includes('activated the inspector')) {
-        sentAt = Date.now();
-        cli.kill('SIGINT');
-      }
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal === 'SIGINT' ? 'Ctrl-C' : signal} while leakscope snapshot --pid waits for a blocked target: dies of it at once, and the inspector is closed once the target unblocks`, async () => {
+      const port = await freePort();
+      const { child, stderr, gate } = await startBlockedTarget(port);
+      let sentAt = 0;
+      const run = await leakscope(['snapshot', '--pid', String(child.pid), '--timeout', '60'], (text, cli) => {
+        if (sentAt === 0 && text.includes('activated the inspector')) {
+          sentAt = Date.now();
+          cli.kill(signal);
+        }
+      });
+      expect(sentAt).toBeGreaterThan(0);
+      expect(run.signal).toBe(signal);
+      expect(Date.now() - sentAt).toBeLessThan(5000);
+      const watcher = Number(/a watcher \(pid (\d+)\) closes it/.exec(run.stderr)?.[1]);
+      expect(watcher).toBeGreaterThan(0);
+      fs.writeFileSync(gate, '');
+      expect(await waitFor(() => stderr().includes(`Debugger listening on ws://127.0.0.1:${port}/`), 10_000)).toBe(true);
+      expect(await waitFor(() => !isListening(port), 10_000)).toBe(true);
+      expect(await waitFor(() => !isAlive(watcher), 5000)).toBe(true);
     });
-    expect(sentAt).toBeGreaterThan(0);
-    expect(run.signal).toBe('SIGINT');
-    expect(Date.now() - sentAt).toBeLessThan(5000);
-    const watcher = Number(/a watcher \(pid (\d+)\) closes it/.exec(run.stderr)?.[1]);
-    expect(watcher).toBeGreaterThan(0);
-    fs.writeFileSync(gate, '');
-    expect(await waitFor(() => stderr().includes(`Debugger listening on ws://127.0.0.1:${port}/`), 10_000)).toBe(true);
-    expect(await waitFor(() => !isListening(port), 10_000)).toBe(true);
-    expect(await waitFor(() => !isAlive(watcher), 5000)).toBe(true);
-  });
+  }
 });
 
 describe('leakscope snapshot -- COMMAND', () => {
