@@ -81,6 +81,11 @@ export interface SuspectClassRow {
   retainedSize: number;
   /** The member with the largest retained size. */
   largest: number;
+  /**
+   * The member whose retained size is nearest the class's mean: what one of them usually holds (the
+   * largest can be the one that also keeps a shared thing, such as the function's compiled code).
+   */
+  typical: number;
 }
 
 /** One hop of an example path: `edge` (-1 when no direct reference exists) leads from the previous node to `node`. */
@@ -97,7 +102,7 @@ export interface LeakSuspect {
   kind: 'object' | 'group';
   /** object: the top object (first node below the pass-through ones); group: the node they hang under. */
   top: number;
-  /** object: the accumulation point (the collection); group: the largest member. */
+  /** object: the accumulation point (the collection); group: a typical member (see SuspectClassRow.typical). */
   accumulation: number;
   /** object: retained size of `top`; group: the members' retained sizes summed. */
   retainedSize: number;
@@ -106,7 +111,7 @@ export interface LeakSuspect {
   /** Children of the accumulation point (group: members) in all. */
   memberCount: number;
   /**
-   * What one object of the largest class holds: from its largest instance down, each step a child
+   * What one object of the largest class holds: from its typical instance down, each step a child
    * holding ≥ half of it (closure → {context} → ->largeUnused → Array). Empty when it holds little.
    */
   example: SuspectPathStep[];
@@ -290,9 +295,18 @@ class SuspectWalk {
       }
       if (this.isPassThrough(m)) continue;
       if (this.largestOther < 0 || retained[m] > retained[this.largestOther]) this.largestOther = m;
-      if (this.#isGroupable[this.graph.nodeType[m]] === 1) groups.add(this.classes.classOf[m], this.#internalTarget(m, this.#mapNames), this.#shapeDetail(m), m, retained[m]);
+      if (this.#isGroupable[this.graph.nodeType[m]] === 1) groups.add(this.#shapeOf(m), m, retained[m]);
     }
-    for (const group of groups.heavierThan(this.threshold)) this.#addGroup(node, group);
+    const heavy = groups.heavierThan(this.threshold);
+    if (heavy.length === 0) return;
+    // Second pass, for the heavy groups only: their typical members.
+    for (let i = 0; i < this.#memberCount; i++) {
+      const m = this.#members[i];
+      if (retained[m] >= this.threshold || this.isPassThrough(m) || this.#isGroupable[this.graph.nodeType[m]] !== 1) continue;
+      const group = groups.get(this.#shapeOf(m));
+      if (group !== undefined && group.retainedSize >= this.threshold && isNearerMean(retained, m, group.typical, group.retainedSize / group.count)) group.typical = m;
+    }
+    for (const group of heavy) this.#addGroup(node, group);
   }
 
   /** From a top object down to its accumulation point (see the file comment). */
@@ -327,7 +341,7 @@ class SuspectWalk {
     let memberCount = this.#memberCount;
     if (listNext >= 0) {
       const length = this.#runLength(listNext, Infinity);
-      breakdown.push({ classId: classOf[listNext], count: length, retainedSize: retained[listNext], largest: listNext });
+      breakdown.push({ classId: classOf[listNext], count: length, retainedSize: retained[listNext], largest: listNext, typical: listNext });
       breakdown.sort(byRetainedSize);
       memberCount += length - 1;
     }
@@ -336,7 +350,7 @@ class SuspectWalk {
       return;
     }
     // A list's example shows what one of its nodes holds besides the next node.
-    const exampleOf = breakdown.length === 0 ? -1 : breakdown[0].largest;
+    const exampleOf = breakdown.length === 0 ? -1 : breakdown[0].typical;
     const example = exampleOf < 0 ? [] : this.#examplePath(exampleOf, exampleOf === listNext ? classOf[listNext] : -1);
     this.suspects.push({ kind: 'object', top, accumulation: at, retainedSize: retained[top], breakdown, memberCount, example, chain: null, lastingChain: null });
   }
@@ -376,9 +390,9 @@ class SuspectWalk {
       return;
     }
     this.suspects.push({
-      kind: 'group', top: parent, accumulation: group.largest, retainedSize: group.retainedSize,
-      breakdown: [{ classId: cls, count: group.count, retainedSize: group.retainedSize, largest: group.largest }],
-      memberCount: group.count, example: this.#examplePath(group.largest, -1), chain: null, lastingChain: null,
+      kind: 'group', top: parent, accumulation: group.typical, retainedSize: group.retainedSize,
+      breakdown: [{ classId: cls, count: group.count, retainedSize: group.retainedSize, largest: group.largest, typical: group.typical }],
+      memberCount: group.count, example: this.#examplePath(group.typical, -1), chain: null, lastingChain: null,
     });
   }
 
@@ -392,12 +406,18 @@ class SuspectWalk {
       if (m === except) continue;
       const cls = classOf[m];
       const row = rows.get(cls);
-      if (row === undefined) rows.set(cls, { classId: cls, count: 1, retainedSize: retained[m], largest: m });
+      if (row === undefined) rows.set(cls, { classId: cls, count: 1, retainedSize: retained[m], largest: m, typical: m });
       else {
         row.count++;
         row.retainedSize += retained[m];
         if (retained[m] > retained[row.largest]) row.largest = m;
       }
+    }
+    for (let i = 0; i < this.#memberCount; i++) {
+      const m = this.#members[i];
+      if (m === except) continue;
+      const row = rows.get(classOf[m])!;
+      if (isNearerMean(retained, m, row.typical, row.retainedSize / row.count)) row.typical = m;
     }
     return [...rows.values()].sort(byRetainedSize);
   }
@@ -427,6 +447,17 @@ class SuspectWalk {
     }
     return steps;
   }
+
+  /** The shape of a groupable node: [class, hidden class (-1: none), detail]. Reuses one array. */
+  #shapeOf(node: number): ShapeKey {
+    const key = this.#shapeKey;
+    key[0] = this.classes.classOf[node];
+    key[1] = this.#internalTarget(node, this.#mapNames);
+    key[2] = this.#shapeDetail(node);
+    return key;
+  }
+
+  readonly #shapeKey: ShapeKey = [0, 0, 0];
 
   /** For closures the function (SharedFunctionInfo), for contexts the scope (ScopeInfo); -1 otherwise. */
   #shapeDetail(node: number): number {
@@ -463,11 +494,19 @@ function byRetainedSize(a: SuspectClassRow, b: SuspectClassRow): number {
   return b.retainedSize - a.retainedSize || b.count - a.count || a.classId - b.classId;
 }
 
+/** Whether `candidate`'s retained size is nearer `mean` than `current`'s (ties keep `current`). */
+function isNearerMean(retained: Float64Array, candidate: number, current: number, mean: number): boolean {
+  return Math.abs(retained[candidate] - mean) < Math.abs(retained[current] - mean);
+}
+
+type ShapeKey = [cls: number, map: number, detail: number];
+
 interface ShapeGroup {
   count: number;
   retainedSize: number;
   largest: number;
   largestSize: number;
+  typical: number;
 }
 
 /**
@@ -478,14 +517,14 @@ interface ShapeGroup {
 class ShapeGroups {
   readonly #byClass = new Map<number, Map<number, Map<number, ShapeGroup>>>();
 
-  add(cls: number, map: number, detail: number, member: number, retainedSize: number): void {
+  add([cls, map, detail]: ShapeKey, member: number, retainedSize: number): void {
     let byMap = this.#byClass.get(cls);
     if (byMap === undefined) this.#byClass.set(cls, byMap = new Map());
     let byDetail = byMap.get(map);
     if (byDetail === undefined) byMap.set(map, byDetail = new Map());
     const group = byDetail.get(detail);
     if (group === undefined) {
-      byDetail.set(detail, { count: 1, retainedSize, largest: member, largestSize: retainedSize });
+      byDetail.set(detail, { count: 1, retainedSize, largest: member, largestSize: retainedSize, typical: member });
       return;
     }
     group.count++;
@@ -496,13 +535,19 @@ class ShapeGroups {
     }
   }
 
+  get([cls, map, detail]: ShapeKey): ShapeGroup | undefined {
+    return this.#byClass.get(cls)?.get(map)?.get(detail);
+  }
+
   /** Groups of two or more members retaining at least `threshold` together. */
-  *heavierThan(threshold: number): Iterable<ShapeGroup> {
+  heavierThan(threshold: number): ShapeGroup[] {
+    const heavy: ShapeGroup[] = [];
     for (const byMap of this.#byClass.values()) {
       for (const byDetail of byMap.values()) {
-        for (const group of byDetail.values()) if (group.count >= 2 && group.retainedSize >= threshold) yield group;
+        for (const group of byDetail.values()) if (group.count >= 2 && group.retainedSize >= threshold) heavy.push(group);
       }
     }
+    return heavy;
   }
 }
 

@@ -63,11 +63,12 @@ function suspectLines(graph: HeapGraph, result: SuspectsResult, suspect: LeakSus
     const row = suspect.breakdown[0];
     lines.push(style.bold(`#${number}  ${formatCount(row.count)} ${className(result, row.classId)} objects of one shape together retain ${formatBytes(suspect.retainedSize)} (${share(suspect.retainedSize)} of the heap)`));
     lines.push(`    no single object holds them: they hang under ${nodeLabel(graph, suspect.top)} in the dominator tree`);
-    lines.push(`    largest: ${nodeLabel(graph, at)}${heldAs ? ` ${heldAs}` : ''}, ${formatBytes(retained(at))}`);
+    lines.push(`    for example ${nodeLabel(graph, at)}${heldAs ? ` ${heldAs}` : ''}, ${formatBytes(retained(at))} (the largest: ${formatBytes(retained(row.largest))})`);
   } else {
     const members = `${formatCount(suspect.memberCount)} ${suspect.memberCount === 1 ? 'object' : 'objects'}`;
     if (suspect.top === at) {
-      lines.push(style.bold(`#${number}  ${nodeLabel(graph, at)}${heldAs ? ` ${heldAs}` : ''} retains ${formatBytes(suspect.retainedSize)} (${share(suspect.retainedSize)} of the heap): ${members} accumulate in it`));
+      const what = suspect.memberCount === 0 ? 'by itself' : `: ${members} accumulate in it`;
+      lines.push(style.bold(`#${number}  ${nodeLabel(graph, at)}${heldAs ? ` ${heldAs}` : ''} retains ${formatBytes(suspect.retainedSize)} (${share(suspect.retainedSize)} of the heap)${suspect.memberCount === 0 ? ' ' : ''}${what}`));
     } else {
       lines.push(style.bold(`#${number}  ${nodeLabel(graph, suspect.top)} retains ${formatBytes(suspect.retainedSize)} (${share(suspect.retainedSize)} of the heap)`));
       lines.push(`    accumulated in ${nodeLabel(graph, at)}${heldAs ? ` ${heldAs}` : ''}, ${formatBytes(retained(at))} (${share(retained(at))}): ${members}`);
@@ -84,8 +85,8 @@ function suspectLines(graph: HeapGraph, result: SuspectsResult, suspect: LeakSus
   }
   if (suspect.example.length > 0) {
     const row = suspect.breakdown[0];
-    const largest = row.largest;
-    lines.push(`    what one ${className(result, row.classId)} holds (the largest, ${nodeLabel(graph, largest)}, ${formatBytes(retained(largest))}): ${examplePathText(graph, suspect.example)}, ${formatBytes(retained(suspect.example.at(-1)!.node))}`);
+    const typical = row.typical;
+    lines.push(`    what one ${className(result, row.classId)} holds (${nodeLabel(graph, typical)}, ${formatBytes(retained(typical))}): ${examplePathText(graph, suspect.example)}, ${formatBytes(retained(suspect.example.at(-1)!.node))}`);
   }
   if (chain === null) {
     lines.push(`    no strong reference reaches ${nodeLabel(graph, at)} (weak references only)`);
@@ -111,10 +112,18 @@ function className(result: SuspectsResult, classId: number): string {
   return sanitizeForTerminal(result.classes.names[classId], 60);
 }
 
-/** The edge into the chain's target, the name it is held by: `->requestLog`, `.cache`, `[3]`. */
+/**
+ * The name the chain's target is held by: the edge into it when that is a variable, a property or an
+ * element (`->requestLog`, `.cache`, `[3]`); '' for V8's internal slots (`{43}` of the stack roots),
+ * which name nothing a reader can find in the code.
+ */
 function heldAsOf(graph: HeapGraph, chain: ChainViewResult): string {
   const last = chain.steps.at(-1);
-  return last === undefined || last.edge < 0 ? '' : formatEdgeName(graph, last.edge);
+  if (last === undefined || last.edge < 0) return '';
+  const { types } = graph;
+  const type = graph.edgeType[last.edge];
+  const isNamed = type === types.property || type === types.context || type === types.element || type === types.shortcut;
+  return isNamed ? formatEdgeName(graph, last.edge) : '';
 }
 
 function examplePathText(graph: HeapGraph, path: SuspectPathStep[]): string {
@@ -176,7 +185,7 @@ export function suspectsToJson(graph: HeapGraph, result: SuspectsResult, file: s
         memberCount: s.memberCount,
         classes: s.breakdown.map((row) => ({
           name: result.classes.names[row.classId], count: row.count, retainedSize: row.retainedSize,
-          percent: percentOf(row.retainedSize, total), largestId: graph.nodeId[row.largest],
+          percent: percentOf(row.retainedSize, total), largestId: graph.nodeId[row.largest], typicalId: graph.nodeId[row.typical],
         })),
         example: s.example.map((step) => ({
           edge: step.edge < 0 ? null : { type: graph.edgeTypeOf(step.edge), name: graph.isIndexEdge(step.edge) ? graph.edgeNameOrIndex[step.edge] : graph.edgeNameOf(step.edge) },

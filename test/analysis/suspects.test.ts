@@ -56,10 +56,12 @@ function buildCache() {
  * global ─.a─▶ A(16) ─[i]─▶ tick_i   and   global ─.b─▶ B(16) ─[i]─▶ tick_i      (i < 20; same for tock_i)
  * tick_i: closure(50) ─{context}─▶ system / Context(100); ─{shared}─▶ SFI tick (40); ─{map}─▶ FunctionMap (40)
  * tock_i: closure(10) ─{shared}─▶ SFI tock (40); ─{map}─▶ FunctionMap
- * Two arrays hold every closure, so each is dominated by global: siblings. Heap 3,452 B (10% =
- * 345.2): no closure is heavy (tick 150), but the 20 ticks together retain 3,000 (one shape: class
- * Function, one map, one SharedFunctionInfo). The 20 tocks (200) stay out, and are not merged
- * with the ticks although both are Function.
+ * tick_0 also keeps its compiled code ─{code}─▶ (code)(200), which no other closure shares.
+ * Two arrays hold every closure, so each is dominated by global: siblings. Heap 3,652 B (10% =
+ * 365.2): no closure is heavy (tick_0 350, the others 150), but the 20 ticks together retain 3,200
+ * (one shape: class Function, one map, one SharedFunctionInfo). The 20 tocks (200) stay out, and are
+ * not merged with the ticks although both are Function. The mean tick is 160: the typical one is
+ * tick_1 (150), the largest tick_0.
  */
 function buildClosures() {
   const b = new SnapshotBuilder();
@@ -76,6 +78,7 @@ function buildClosures() {
     const tick = b.node('closure', 'tick', { selfSize: 50 });
     const context = b.node('object', 'system / Context', { selfSize: 100 });
     b.edge(tick, 'internal', 'context', context).edge(tick, 'internal', 'shared', sfiTick).edge(tick, 'internal', 'map', functionMap);
+    if (i === 0) b.edge(tick, 'internal', 'code', b.node('code', '', { selfSize: 200 }));
     const tock = b.node('closure', 'tock', { selfSize: 10 });
     b.edge(tock, 'internal', 'shared', sfiTock).edge(tock, 'internal', 'map', functionMap);
     b.edge(a, 'element', 2 * i, tick).edge(bb, 'element', 2 * i, tick).edge(a, 'element', 2 * i + 1, tock).edge(bb, 'element', 2 * i + 1, tock);
@@ -160,7 +163,8 @@ describe('findLeakSuspects (hand-made graphs)', () => {
     const [suspect] = result.suspects;
     expect(suspect).toMatchObject({ kind: 'object', top: refs.service, accumulation: refs.map, retainedSize: 4160, memberCount: 10 });
     expect(rows(result, 0)).toEqual(['Entry×10 4000']);
-    expect(suspect.breakdown[0].largest).toBe(refs.entries[0]);
+    // All ten are alike: the first is both the largest and the typical one.
+    expect(suspect.breakdown[0]).toMatchObject({ largest: refs.entries[0], typical: refs.entries[0] });
     expect(suspect.example.map((s) => `${formatEdgeName(graph, s.edge)} ${graph.nodeNameOf(s.node)}`)).toEqual(['.payload payload 0']);
     expect(chainText(graph, result, 0)).toBe('global .service Service .cache Map');
     expect(suspect.lastingChain).toBeNull();
@@ -180,13 +184,14 @@ describe('findLeakSuspects (hand-made graphs)', () => {
   it('groups light siblings of one shape (class, hidden class, function) that together cross the threshold', () => {
     const { graph, refs } = buildClosures();
     const result = findLeakSuspects(graph);
-    expect(result.totalSize).toBe(3452);
+    expect(result.totalSize).toBe(3652);
     expect(result.suspects).toHaveLength(1);
     const [group] = result.suspects;
-    expect(group).toMatchObject({ kind: 'group', top: refs.global, accumulation: refs.ticks[0], retainedSize: 3000, memberCount: 20 });
-    expect(rows(result, 0)).toEqual(['Function×20 3000']);
+    expect(group).toMatchObject({ kind: 'group', top: refs.global, accumulation: refs.ticks[1], retainedSize: 3200, memberCount: 20 });
+    expect(rows(result, 0)).toEqual(['Function×20 3200']);
+    expect(group.breakdown[0]).toMatchObject({ largest: refs.ticks[0], typical: refs.ticks[1] });
     expect(group.example.map((s) => `${formatEdgeName(graph, s.edge)} ${graph.nodeNameOf(s.node)}`)).toEqual(['{context} system / Context']);
-    expect(chainText(graph, result, 0)).toBe('global .a Array [0] tick');
+    expect(chainText(graph, result, 0)).toBe('global .a Array [2] tick');
   });
 
   it('accumulates a list at its first node, and goes through short nesting of one class', () => {
@@ -237,7 +242,10 @@ describe('findLeakSuspects on real leaks: retained sizes equal DevTools\'', () =
       for (const suspect of result.suspects) {
         if (suspect.kind === 'object') expect(suspect.retainedSize).toBe(theirs[suspect.top]);
         expect(result.retainedSizes[suspect.accumulation]).toBe(theirs[suspect.accumulation]);
-        for (const row of suspect.breakdown) expect(result.retainedSizes[row.largest]).toBe(theirs[row.largest]);
+        for (const row of suspect.breakdown) {
+          expect(result.retainedSizes[row.largest]).toBe(theirs[row.largest]);
+          expect(result.retainedSizes[row.typical]).toBe(theirs[row.typical]);
+        }
       }
     });
   }
