@@ -42,4 +42,5 @@ export { computeRetainedSizes, computeImmediateDominators } from './analysis/dom
 export { findRetainerChain, groupChainsByShape } from './analysis/paths.ts';
 export { findUnfinalizableRegistrations } from './analysis/finalization.ts';
 export { findUserCycles } from './analysis/cycles.ts';
+export { findLeakSuspects, type SuspectsResult, type LeakSuspect } from './analysis/suspects.ts';
 export { computeClassIndex } from './snapshot/class-names.ts';
