@@ -57,6 +57,22 @@ describe('leakscope chain', () => {
     expect(r.stdout).toContain('->requestLog → Array');
   });
 
+  it('chain SNAP --type RequestContext --all --json --limit 1', () => {
+    const r = runCli(['chain', SNAP, '--type', 'RequestContext', '--all', '--json', '--limit', '1']);
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(Object.keys(json)).toEqual(['type', 'groups', 'moreGroups', 'unreachable', 'unreachableCount']);
+    expect(json.groups).toHaveLength(1);
+    const group = json.groups[0];
+    expect(Object.keys(group)).toEqual(['count', 'totalRetainedSize', 'heldByOwnClass', 'ids', 'target', 'chain']);
+    // 200 RequestContexts, none held by another one; ids are examples, nearest the root first.
+    expect(group).toMatchObject({ count: 200, heldByOwnClass: 0 });
+    expect(group.ids).toHaveLength(100);
+    expect(group.chain.at(-1)).toEqual({ node: { id: group.target.id, name: 'RequestContext', type: 'object' }, edge: null });
+    expect(group.chain.at(-3).edge).toEqual({ type: 'context', name: 'requestLog' });
+    expect(group.chain.some((hop: { elidedHops?: number }) => hop.elidedHops !== undefined)).toBe(false);
+  });
+
   it('chain SNAP --type RequestContext --dot FILE --svg FILE', () => {
     const dot = path.join(tmp, 'chain.dot');
     const svg = path.join(tmp, 'chain.svg');
@@ -92,5 +108,6 @@ describe('leakscope chain', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Examples:');
     expect(r.stdout).toContain('--all');
+    expect(r.stdout).toContain('--all-hops');
   });
 });
