@@ -183,11 +183,17 @@ export interface ChainGroupsTextOptions {
  * its deepest member's chain, runs of repeated hops (a linked list) as one line with a count.
  */
 export function renderChainGroupsText(graph: HeapGraph, typeName: string, result: ChainGroupsResult, options: ChainGroupsTextOptions = {}): string {
+  return Array.from(chainGroupsLines(graph, typeName, result, options)).join('\n');
+}
+
+/** The lines of renderChainGroupsText, one group at a time: `--limit 0` may show thousands of groups. */
+export function* chainGroupsLines(graph: HeapGraph, typeName: string, result: ChainGroupsResult, options: ChainGroupsTextOptions = {}): Generator<string> {
   const total = result.groups.reduce((n, g) => n + g.count, 0) + result.unreachable.length;
-  const lines: string[] = [`${formatCount(total)} objects of type ${sanitizeForTerminal(typeName, NAME_MAX)} in ${formatCount(result.groups.length)} chain ${result.groups.length === 1 ? 'shape' : 'shapes'}`];
+  yield `${formatCount(total)} objects of type ${sanitizeForTerminal(typeName, NAME_MAX)} in ${formatCount(result.groups.length)} chain ${result.groups.length === 1 ? 'shape' : 'shapes'}`;
   const limit = options.limit ?? 0;
   const shown = limit === 0 ? result.groups : result.groups.slice(0, limit);
-  shown.forEach((group, index) => {
+  const lines: string[] = [];
+  for (const [index, group] of shown.entries()) {
     const chain = options.steps ? group.viewWith(options.steps) : group.view;
     lines.push('');
     lines.push(`#${index + 1}  ${formatCount(group.count)} ${group.count === 1 ? 'object' : 'objects'}, ${formatBytes(group.totalRetained)} retained in total${chain.transientRoot ? ` (transient root ${chain.transientRoot})` : ''}`);
@@ -202,18 +208,19 @@ export function renderChainGroupsText(graph: HeapGraph, typeName: string, result
       const ids = step.hops > 1 ? ` ${formatRun(step)} (@${id} … ${isTarget ? 'e.g. ' : ''}@${graph.nodeId[step.node]})` : isTarget ? ` (e.g. @${id})` : ` @${id}`;
       lines.push(`  ${formatEdgeName(graph, step.edge)} → ${describeNode(graph, step.firstNode)}${ids}`);
     });
-  });
+    yield* lines;
+    lines.length = 0;
+  }
   const hidden = result.groups.length - shown.length;
   if (hidden > 0) {
     const objects = result.groups.slice(shown.length).reduce((n, g) => n + g.count, 0);
-    lines.push('');
-    lines.push(`${formatCount(hidden)} more chain ${hidden === 1 ? 'shape' : 'shapes'} with ${formatCount(objects)} ${objects === 1 ? 'object' : 'objects'} (--limit 0 shows all)`);
+    yield '';
+    yield `${formatCount(hidden)} more chain ${hidden === 1 ? 'shape' : 'shapes'} with ${formatCount(objects)} ${objects === 1 ? 'object' : 'objects'} (--limit 0 shows all)`;
   }
   if (result.unreachable.length > 0) {
-    lines.push('');
-    lines.push(`${formatCount(result.unreachable.length)} more ${result.unreachable.length === 1 ? 'object is' : 'objects are'} held by no strong reference (weak references only, or garbage)`);
+    yield '';
+    yield `${formatCount(result.unreachable.length)} more ${result.unreachable.length === 1 ? 'object is' : 'objects are'} held by no strong reference (weak references only, or garbage)`;
   }
-  return lines.join('\n');
 }
 
 function dotNode(graph: HeapGraph, ordinal: number, highlight: boolean): DotNode {

@@ -6,7 +6,7 @@ import { LeakscopeError } from '../../errors.ts';
 import { CHAIN_VIEW_LIMITS, RetainerChainFinder, groupChainsByShape, type ChainGroup } from '../../analysis/paths.ts';
 import { renderJsonChunks } from '../../report/json-stream.ts';
 import {
-  chainToDot, chainToJson, renderChainGroupsText, renderChainText, transientRootWarning, wholeChainLines, wholeChainToJson, type ChainJson,
+  chainGroupsLines, chainToDot, chainToJson, renderChainText, transientRootWarning, wholeChainLines, wholeChainToJson, type ChainJson,
 } from '../../report/retainers.ts';
 import { renderJson } from '../../report/json.ts';
 import { formatCount } from '../../report/format.ts';
@@ -111,7 +111,7 @@ async function printGroups(graph: HeapGraph, file: string, options: ChainOptions
       unreachableCount: result.unreachable.length,
     }));
   } else {
-    writeOut(renderChainGroupsText(graph, options.type!, result, { limit: options.limit, steps: options.allHops ? ALL_STEPS : undefined }));
+    await writeChunks(joinLines(chainGroupsLines(graph, options.type!, result, { limit: options.limit, steps: options.allHops ? ALL_STEPS : undefined })));
   }
   const top = result.groups[0];
   if (top === undefined) {
