@@ -90,6 +90,10 @@ async function runChild(config: ScenarioChildConfig): Promise<void> {
   await send({ type: 'done' });
 }
 
+// The child runs in its own process group (scenario.ts), so a terminal's Ctrl-C does not reach it:
+// when leakscope goes away, however it died, the IPC channel closes, and so does this process.
+process.on('disconnect', () => process.exit());
+
 const config = JSON.parse(process.argv[2] ?? '{}') as ScenarioChildConfig;
 try {
   await runChild(config);

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { computeGrowth } from '../../analysis/growth.ts';
 import { groupChainsByShape } from '../../analysis/paths.ts';
-import { registerCleanup } from '../../capture/children.ts';
+import { registerCleanup, removeWhenGone } from '../../capture/children.ts';
 import { runScenario } from '../../capture/scenario.ts';
 import { LeakscopeError } from '../../errors.ts';
 import { chainToDot, renderChainGroupsText } from '../../report/retainers.ts';
@@ -42,7 +42,10 @@ async function runDemo(options: { out: string; keep?: boolean }): Promise<number
   checkOutputPaths([['--out', options.out]], [SCENARIO], 'the demo');
   const style = stdoutStyle();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-demo-'));
+  // As in `run`: removed in `finally`, by the signal handler while the scenario runs, and by
+  // removeWhenGone should leakscope die where no JS runs (Ctrl-C during the synchronous analysis).
   const unregister = options.keep ? () => undefined : registerCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const releaseRemover = options.keep ? () => undefined : removeWhenGone(dir);
   try {
     process.stderr.write(`leakscope: running ${sanitizeForTerminal(path.relative(process.cwd(), SCENARIO) || SCENARIO, 200)}: ${DEMO_RUN.warmup} warm-up requests, then ${DEMO_RUN.iterations} more with a snapshot every ${DEMO_RUN.iterations / DEMO_RUN.batches}\n`);
     const run = await runScenario({
@@ -51,6 +54,8 @@ async function runDemo(options: { out: string; keep?: boolean }): Promise<number
       ...DEMO_RUN,
       onSnapshot: (s) => process.stderr.write(`leakscope: snapshot ${s.index + 1}/${DEMO_RUN.batches + 1} (${formatBytes(s.bytes)})\n`),
     });
+    // The analysis is synchronous: drop the handler so Ctrl-C ends leakscope at once (see run.ts).
+    unregister();
     const graphs = await loadAllForCli(run.snapshots);
     const labels = run.snapshots.map((file) => path.basename(file));
 
@@ -79,5 +84,6 @@ async function runDemo(options: { out: string; keep?: boolean }): Promise<number
     unregister();
     await stopSvgRenderer().catch(() => undefined);
     if (!options.keep) fs.rmSync(dir, { recursive: true, force: true });
+    releaseRemover();
   }
 }
