@@ -38,7 +38,7 @@ export function registerSuspectsCommand(program: Command): void {
 A suspect is an object that retains at least --threshold of the heap (or objects of one shape,
 siblings in the dominator tree, that do together). Below it, the accumulation point is the deepest
 object still holding 80% of it: the collection where memory fans out into many objects. Node's
-module registries and V8's own caches are listed apart, not as suspects.
+module registries are listed apart, not as suspects; V8's own caches are never named.
 
 Examples:
   $ leakscope suspects Heap.20260101.120000.4242.0.001.heapsnapshot
