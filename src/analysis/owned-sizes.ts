@@ -36,7 +36,8 @@ export function computeOwnedSelfSizes(graph: HeapGraph): SizeColumn {
   });
 }
 
-function fitsUint32(sizes: Float64Array): boolean {
+function fitsUint32(sizes: SizeColumn): boolean {
+  if (sizes instanceof Uint32Array) return true;
   for (let i = 0; i < sizes.length; i++) if (sizes[i] > MAX_UINT32) return false;
   return true;
 }

@@ -53,8 +53,11 @@ export class HeapGraph {
   readonly nodeName: Uint32Array;
   /** V8 snapshot object id (odd for heap objects, even for embedder objects). */
   readonly nodeId: Uint32Array;
-  /** Raw self size as V8 wrote it. Float64: V8 stores 48-bit sizes (FORMAT.md §1.4). */
-  readonly selfSize: Float64Array;
+  /**
+   * Raw self size as V8 wrote it: 32-bit unless some size needs more, then Float64 (V8 stores
+   * 48-bit sizes, FORMAT.md §1.4).
+   */
+  readonly selfSize: Uint32Array | Float64Array;
   /**
    * Ordinals V8 marked attached (detachedness 1) and detached (2), ascending; every other node is 0
    * (unknown). Sparse: browsers mark DOM nodes, Node.js only a handful. See detachednessOf().
@@ -97,7 +100,7 @@ export class HeapGraph {
   readonly source: SnapshotSource;
 
   constructor(parts: {
-    nodeType: Uint8Array; nodeName: Uint32Array; nodeId: Uint32Array; selfSize: Float64Array;
+    nodeType: Uint8Array; nodeName: Uint32Array; nodeId: Uint32Array; selfSize: Uint32Array | Float64Array;
     attachedNodes: Uint32Array; detachedNodes: Uint32Array; traceNodeId: Uint32Array | null; firstEdge: Uint32Array;
     edgeType: Uint8Array; edgeNameOrIndex: Uint32Array; edgeTarget: Uint32Array;
     locObject: Uint32Array; locScriptId: Uint32Array; locLine: Uint32Array; locColumn: Uint32Array;

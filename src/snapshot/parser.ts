@@ -44,7 +44,10 @@ const MAX_KEY_BYTES = 256;
 const MAX_DIGITS = 16;
 const UINT32_MAX = 0xffffffff;
 const UINT32_REASON = `above ${UINT32_MAX}, the 32-bit maximum`;
-/** Self sizes live in a Float64Array: exact up to 2^53 − 1 (V8 writes 48-bit sizes). */
+/**
+ * Self sizes live in a Uint32Array (4 B/node), widened to a Float64Array, exact up to 2^53 − 1
+ * (V8 writes 48-bit sizes), at the first size above 32 bits: 44 MB less on an 11 M node heap.
+ */
 const MAX_SELF_SIZE = Number.MAX_SAFE_INTEGER;
 
 // Section budgets: the most bytes a section may take, given the header's counts.
@@ -107,7 +110,7 @@ export interface ParsedSnapshot {
   nodeType: Uint8Array;
   nodeName: Uint32Array;
   nodeId: Uint32Array;
-  selfSize: Float64Array;
+  selfSize: Uint32Array | Float64Array;
   /** Edge count per node, with one spare trailing slot (N + 1 entries). */
   nodeEdgeCount: Uint32Array;
   /** Ordinals whose detachedness is 1 (attached) / 2 (detached), ascending; few outside browsers. */
@@ -237,7 +240,7 @@ export class SnapshotParser {
   #nodeType = new Uint8Array(0);
   #nodeName = new Uint32Array(0);
   #nodeId = new Uint32Array(0);
-  #selfSize = new Float64Array(0);
+  #selfSize: Uint32Array | Float64Array = new Uint32Array(0);
   #nodeEdgeCount = new Uint32Array(0);
   #attached = new OrdinalList();
   #detached = new OrdinalList();
@@ -569,7 +572,7 @@ export class SnapshotParser {
       this.#nodeType = new Uint8Array(nodeCount);
       this.#nodeName = new Uint32Array(nodeCount);
       this.#nodeId = new Uint32Array(nodeCount);
-      this.#selfSize = new Float64Array(nodeCount);
+      this.#selfSize = new Uint32Array(nodeCount);
       // One spare slot: load.ts turns the counts into the N+1 first-edge offsets in place.
       this.#nodeEdgeCount = new Uint32Array(nodeCount + 1);
       this.#attached = new OrdinalList();
@@ -735,7 +738,10 @@ export class SnapshotParser {
         }
         break;
       case NodeRole.Id: this.#nodeId[k] = value; break;
-      case NodeRole.SelfSize: this.#selfSize[k] = value; break;
+      case NodeRole.SelfSize:
+        if (value > UINT32_MAX && this.#selfSize instanceof Uint32Array) this.#selfSize = Float64Array.from(this.#selfSize);
+        this.#selfSize[k] = value;
+        break;
       case NodeRole.EdgeCount:
         this.#nodeEdgeCount[k] = value;
         this.#edgeSum += value;
