@@ -34,3 +34,22 @@ export function sortedPositions(keys: Uint32Array): Uint32Array {
   }
   return order;
 }
+
+/** What Node 20 offers and ES2022's lib does not declare: a resizable ArrayBuffer (ES2024). */
+interface ResizableArrayBuffer extends ArrayBuffer {
+  resize(byteLength: number): void;
+}
+
+/**
+ * A Uint32Array whose memory `release()` returns to the system at once. A dead typed array is freed
+ * only when the garbage collector next finds it, which in a phase that allocates little may be
+ * after the next big array is allocated: two peaks in one. A resizable buffer shrunk to nothing
+ * gives its pages back immediately (measured: 200 MB of RSS back on resize(0), Node 20).
+ * Reads and writes through it cost a little more than through a plain array, so use it for
+ * large transient arrays whose lifetime overlaps the next allocation.
+ */
+export function releasableUint32(length: number): { array: Uint32Array; release(): void } {
+  const bytes = length * 4;
+  const buffer = new (ArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => ResizableArrayBuffer)(bytes, { maxByteLength: bytes });
+  return { array: new Uint32Array(buffer, 0, length), release: () => buffer.resize(0) };
+}
