@@ -152,6 +152,8 @@ function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorT
   const cursor = new Uint32Array(scratch, size * 4, size); // ordinal → next edge to try
   const vertex = new Uint32Array(size); // number → ordinal
   const parent = new Uint32Array(size); // number → parent's number
+  // Bit e set: edge e is the tree edge that discovered its target (step 2 leaves it out).
+  const treeEdge = new Uint8Array((edgeTarget.length + 7) >>> 3);
   let n = 0;
   const visit = (ordinal: number, parentNumber: number) => {
     number[ordinal] = ++n;
@@ -171,6 +173,7 @@ function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorT
         const w = edgeTarget[e];
         if (number[w] === 0) {
           visit(w, number[v]);
+          treeEdge[e >>> 3] |= 1 << (e & 7);
           next = w;
           e++;
           break;
@@ -203,22 +206,14 @@ function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorT
   }
 
   // 2. Essential predecessors by number (a reverse CSR filled back to front, so no fill cursor).
-  //    Numbers, not ordinals: from here on the algorithm never needs an ordinal. A searched
-  //    vertex's edges from its DFS parent are left out: their candidate for the semidominator is
-  //    the parent itself, which step 3 starts from (10.9 M of 45.1 M predecessors on a 1 GB heap).
-  const isTreeEdge = (sourceNumber: number, targetNumber: number) => sourceNumber === parent[targetNumber] && targetNumber <= lastSearchedNumber;
+  //    Numbers, not ordinals: from here on the algorithm never needs an ordinal. The tree edges
+  //    are left out: a tree edge's candidate for the semidominator is the parent itself, which
+  //    step 3 starts from (10.9 M of 45.1 M predecessors on a 1 GB heap).
+  const isPredecessorEdge = (e: number) => ((essential[e >>> 3] & ~treeEdge[e >>> 3]) & (1 << (e & 7))) !== 0;
   const firstPred = new Uint32Array(n + 2);
   let predCount = 0;
-  for (let v = 0; v < nodeCount; v++) {
-    const nv = number[v];
-    const end = firstEdge[v + 1];
-    for (let e = firstEdge[v]; e < end; e++) {
-      if (!isEssential(e)) continue;
-      const w = number[edgeTarget[e]];
-      if (isTreeEdge(nv, w)) continue;
-      firstPred[w]++;
-      predCount++;
-    }
+  for (let e = 0; e < edgeTarget.length; e++) {
+    if (isPredecessorEdge(e)) { firstPred[number[edgeTarget[e]]]++; predCount++; }
   }
   for (let k = 1; k <= n + 1; k++) firstPred[k] += firstPred[k - 1];
   // The largest array here (4 B per predecessor), given back as soon as step 3 is done with it.
@@ -227,9 +222,7 @@ function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorT
     const nv = number[v];
     const end = firstEdge[v + 1];
     for (let e = firstEdge[v]; e < end; e++) {
-      if (!isEssential(e)) continue;
-      const w = number[edgeTarget[e]];
-      if (!isTreeEdge(nv, w)) pred[--firstPred[w]] = nv;
+      if (isPredecessorEdge(e)) pred[--firstPred[number[edgeTarget[e]]]] = nv;
     }
   }
 
@@ -263,9 +256,9 @@ function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorT
   for (let w = n; w >= 2; w--) {
     const start = firstPred[w];
     const end = firstPred[w + 1];
-    // A searched vertex starts from its parent: the left-out predecessor (not linked yet, so EVAL
-    // would return the parent itself), or the root for a search start, which has no essential
-    // retainer. A vertex numbered alone starts from itself.
+    // A searched vertex starts from its parent: the left-out tree edge's source (not linked yet,
+    // so EVAL would return the parent itself), or the root for a search start, which has no
+    // essential retainer. A vertex numbered alone starts from itself.
     let best = w <= lastSearchedNumber ? parent[w] : start === end ? 1 : w;
     for (let k = start; k < end; k++) {
       const u = evaluate(pred[k]);
