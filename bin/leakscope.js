@@ -1,11 +1,9 @@
 #!/usr/bin/env node
-// Thin entry: load the TypeScript sources through tsx, then hand over to the CLI.
-import { register } from 'tsx/esm/api';
-import { startGrowthWorkerEarly } from '../src/analysis/growth-worker-start.mjs';
+// Thin entry: the CLI compiled to dist/ (`npm run build`; `npm ci` and `npm pack` run it).
+import { startGrowthWorkerEarly } from '../dist/analysis/growth-worker-start.js';
 
 // `growth` reads the earlier snapshots in a worker thread: let it load while the CLI does.
 if (process.argv[2] === 'growth') startGrowthWorkerEarly();
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const { main } = await import('../dist/cli/main.js');
 process.exitCode = await main(process.argv.slice(2));

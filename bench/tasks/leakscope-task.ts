@@ -18,8 +18,8 @@ import { createLaps, parseChildArgs, runChild } from './child-result.mjs';
 // As bin/leakscope.js does: `growth` starts its worker before the CLI's modules load, so the
 // worker's own loading overlaps them (neither is timed, like module loading everywhere here).
 const childArgs = parseChildArgs(process.argv.slice(2));
-if (childArgs.task === 'cli' && childArgs.args[0] === 'growth' && fs.existsSync(fileURLToPath(new URL('../../src/analysis/growth-worker-start.mjs', import.meta.url)))) {
-  const { startGrowthWorkerEarly } = await import('../../src/analysis/growth-worker-start.mjs');
+if (childArgs.task === 'cli' && childArgs.args[0] === 'growth' && fs.existsSync(fileURLToPath(new URL('../../src/analysis/growth-worker-start.ts', import.meta.url)))) {
+  const { startGrowthWorkerEarly } = await import('../../src/analysis/growth-worker-start.ts');
   startGrowthWorkerEarly();
 }
 
@@ -44,7 +44,7 @@ async function loadGraph(file: string) {
 
 async function registeredCommands(): Promise<string[]> {
   const { buildProgram } = await import('../../src/cli/main.ts');
-  return buildProgram().commands.map((c) => c.name());
+  return (await buildProgram()).commands.map((c) => c.name());
 }
 
 type Distances = typeof import('../../src/analysis/distances.ts');

@@ -5,7 +5,7 @@
 // only the last snapshot's memory stays here.
 //
 // The worker is only worth its start-up (~0.3 s for tsx to load the analysis modules; the CLI starts
-// it while it loads itself, growth-worker-start.mjs) on big files: below parallelMinBytes of earlier
+// it while it loads itself, growth-worker-start.ts) on big files: below parallelMinBytes of earlier
 // snapshots, or when a worker cannot start, everything runs here.
 
 import type { Worker } from 'node:worker_threads';
@@ -18,7 +18,7 @@ import {
   type GrowthOptions, type GrowthResult,
 } from './growth.ts';
 import type { GrowthJob, GrowthWorkerAnswer, LastSnapshotFacts } from './growth-worker.ts';
-import { startGrowthWorker, takeEarlyGrowthWorker } from './growth-worker-start.mjs';
+import { startGrowthWorker, takeEarlyGrowthWorker } from './growth-worker-start.ts';
 
 export interface GrowthFilesOptions extends GrowthOptions {
   /** Reads one snapshot on this thread (default loadSnapshot; the CLI passes its progress-reporting loader). */

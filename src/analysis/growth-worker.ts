@@ -2,8 +2,8 @@
 // while the main thread reads and analyses the last (growth-files.ts). Snapshot A's parse and
 // dominator tree overlap snapshot B's, which is what a 2-core machine has to give.
 //
-// Protocol. workerData: { module } (for ts-worker.mjs). The job comes as a message, so the worker
-// can be started before the command line is parsed (bin/leakscope.js does, for `growth`):
+// Protocol. No workerData of its own (../worker-threads.ts starts it). The job comes as a message,
+// so the worker can be started before the command line is parsed (bin/leakscope.js does, for growth):
 // Main → worker, first: { kind: 'job', files, labels, names, rawSizes, retained, countsOnly }.
 // Main → worker, once the last snapshot is read: { kind: 'facts', interfaces, sample } (the last
 // snapshot's plain-object interfaces, or null in raw naming; its same-process sample, or null with

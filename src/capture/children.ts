@@ -18,8 +18,6 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 
 /**
  * What happens to a child when leakscope receives a signal: `kill` it (our own helper processes), or
@@ -282,7 +280,3 @@ export function removeWhenGone(dir: string): () => void {
   return () => child.stdin?.end();
 }
 
-/** tsx's loader, resolved from leakscope's own dependencies (the user's project need not have tsx). */
-export function tsxLoaderUrl(): string {
-  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-}

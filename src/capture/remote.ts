@@ -40,10 +40,9 @@
 import fs from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { LeakscopeError } from '../errors.ts';
-import { tsxLoaderUrl } from './children.ts';
+import { nodeArgsFor, siblingModule } from '../worker-threads.ts';
 import { defaultSnapshotPath, streamHeapSnapshot, type ProtocolClient, type SnapshotFileResult } from './inspector.ts';
 import { isLoopbackHost, readInspectorConfig, type InspectorConfig } from './inspector-flags.ts';
 import { listeningSocketsOf } from './listening-sockets.ts';
@@ -61,7 +60,7 @@ export const WATCH_MS = 5 * 60_000;
 const POLL_MS = 50;
 /** The watcher's pace: an idle probe of a closed port is one refused connection. */
 const WATCH_POLL_MS = 200;
-const WATCHER_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'inspector-watcher.ts');
+const WATCHER_ENTRY = siblingModule(import.meta.url, 'inspector-watcher');
 
 export interface RemoteSnapshotOptions {
   pid: number;
@@ -311,7 +310,7 @@ async function leaveClosed(activation: Activation, client: WebSocketClient | und
 /** The detached process that finishes leaveClosed's job after leakscope has gone (inspector-watcher.ts). */
 function startWatcher(activation: Activation): number | undefined {
   try {
-    const child = spawn(process.execPath, ['--import', tsxLoaderUrl(), WATCHER_ENTRY, JSON.stringify(activation)], {
+    const child = spawn(process.execPath, [...nodeArgsFor(WATCHER_ENTRY), JSON.stringify(activation)], {
       // Its own process group: the Ctrl-C that ends leakscope must not end the watcher.
       detached: true,
       stdio: 'ignore',

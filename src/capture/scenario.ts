@@ -11,9 +11,9 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LeakscopeError } from '../errors.ts';
-import { killChild, registerCleanup, spawnTree, tsxLoaderUrl } from './children.ts';
+import { killChild, registerCleanup, spawnTree } from './children.ts';
+import { nodeArgsFor, siblingModule } from '../worker-threads.ts';
 import { removeTempFilesOf } from '../report/write-output.ts';
 
 export type ScenarioPhase = 'load' | 'setup' | 'warmup' | 'action' | 'snapshot' | 'teardown';
@@ -69,7 +69,7 @@ const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 /** After `done`, the scenario may still hold sockets or timers open; it gets this long to exit by itself. */
 const EXIT_GRACE_MS = 1000;
 
-const CHILD_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'scenario-child.ts');
+const CHILD_ENTRY = siblingModule(import.meta.url, 'scenario-child');
 
 export async function runScenario(options: RunScenarioOptions): Promise<ScenarioRunResult> {
   const scenario = path.resolve(options.scenario);
@@ -88,7 +88,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
   const started = performance.now();
   // A process tree: whatever the scenario starts (servers, `sleep`, detached daemons) dies with it
   // on every path out of here, and with leakscope on Ctrl-C or SIGTERM.
-  const child = spawnTree(process.execPath, ['--expose-gc', '--import', tsxLoaderUrl(), CHILD_ENTRY, JSON.stringify(config)], {
+  // tsx only where something is TypeScript: leakscope's own sources in development, or the scenario.
+  const child = spawnTree(process.execPath, ['--expose-gc', ...nodeArgsFor(CHILD_ENTRY, [scenario]), JSON.stringify(config)], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     // The scenario resolves its own imports; its cwd is the caller's.
     cwd: process.cwd(),

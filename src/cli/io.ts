@@ -12,26 +12,8 @@ import { formatBytes } from '../report/format.ts';
 import { checkOutputPath, STDOUT_PATH } from '../report/write-output.ts';
 import { LeakscopeError } from '../errors.ts';
 
-let pendingExitCode = 0;
-
-/** Wraps a command action so its returned exit code reaches main(). */
-export function commandAction<A extends unknown[]>(action: (...args: A) => Promise<number | void> | number | void) {
-  return async (...args: A): Promise<void> => {
-    const code = await action(...args);
-    pendingExitCode = typeof code === 'number' ? code : 0;
-  };
-}
-
-export function takeExitCode(): number {
-  const code = pendingExitCode;
-  pendingExitCode = 0;
-  return code;
-}
-
-/** One line, safe for the terminal: heap text can carry escape sequences. */
-export function sanitizeLine(text: string): string {
-  return sanitizeForTerminal(text, 2000);
-}
+// Kept in a module of their own so main.ts can load without the snapshot reader (--version is fast).
+export { commandAction, sanitizeLine, takeExitCode } from './action.ts';
 
 /** Progress appears only on a TTY and only once reading has taken half a second (long work, not noise). */
 const PROGRESS_DELAY_MS = 500;

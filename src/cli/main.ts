@@ -1,48 +1,52 @@
 // The CLI: one commander program, one file per command in ./commands, and the only place that turns
 // errors into messages and exit codes (0 ok, 1 a check found a problem, 2 usage or input error).
 
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { EXIT_OK, EXIT_USAGE, LeakscopeError } from '../errors.ts';
-import { sanitizeLine, takeExitCode } from './io.ts';
-import { registerTopCommand } from './commands/top.ts';
-import { registerCountCommand } from './commands/count.ts';
-import { registerListCommand } from './commands/list.ts';
-import { registerInfoCommand } from './commands/info.ts';
-import { registerChainCommand } from './commands/chain.ts';
-import { registerRefsCommands } from './commands/refs.ts';
-import { registerGrowthCommand } from './commands/growth.ts';
-import { registerCyclesCommand } from './commands/cycles.ts';
-import { registerSuspectsCommand } from './commands/suspects.ts';
-import { registerSnapshotCommand } from './commands/snapshot.ts';
-import { registerRunCommand } from './commands/run.ts';
-import { registerDemoCommand } from './commands/demo.ts';
+import { sanitizeLine, takeExitCode } from './action.ts';
 
-const VERSION = '0.1.0';
+/** From package.json (two folders up from src/cli and from dist/cli alike). */
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
-/** Each command module adds itself to the program; its action returns the exit code. */
-const COMMANDS: ((program: Command) => void)[] = [
-  registerTopCommand,
-  registerCountCommand,
-  registerListCommand,
-  registerInfoCommand,
-  registerChainCommand,
-  registerRefsCommands,
-  registerGrowthCommand,
-  registerCyclesCommand,
-  registerSuspectsCommand,
-  registerSnapshotCommand,
-  registerRunCommand,
-  registerDemoCommand,
+type Register = (program: Command) => void;
+
+/**
+ * Each command module adds itself to the program; its action returns the exit code. Loaded only
+ * when needed: a command line names one command, and loading all of them (with the analyses they
+ * import) would make every call, even --version, pay for the other ten.
+ */
+const COMMANDS: [name: string[], load: () => Promise<Register>][] = [
+  [['top'], async () => (await import('./commands/top.ts')).registerTopCommand],
+  [['count'], async () => (await import('./commands/count.ts')).registerCountCommand],
+  [['list'], async () => (await import('./commands/list.ts')).registerListCommand],
+  [['info'], async () => (await import('./commands/info.ts')).registerInfoCommand],
+  [['chain'], async () => (await import('./commands/chain.ts')).registerChainCommand],
+  [['refs', 'backrefs'], async () => (await import('./commands/refs.ts')).registerRefsCommands],
+  [['growth'], async () => (await import('./commands/growth.ts')).registerGrowthCommand],
+  [['cycles'], async () => (await import('./commands/cycles.ts')).registerCyclesCommand],
+  [['suspects'], async () => (await import('./commands/suspects.ts')).registerSuspectsCommand],
+  [['snapshot'], async () => (await import('./commands/snapshot.ts')).registerSnapshotCommand],
+  [['run'], async () => (await import('./commands/run.ts')).registerRunCommand],
+  [['demo'], async () => (await import('./commands/demo.ts')).registerDemoCommand],
 ];
 
-export function buildProgram(): Command {
+/**
+ * The program with the commands `argv` needs: the one it names, or every command when it names
+ * none (the overall help, or an unknown command that needs the full list for "did you mean").
+ */
+export async function buildProgram(argv: string[] = []): Promise<Command> {
   const program = new Command('leakscope')
     .description('Find memory leaks in JavaScript programs from V8 heap snapshots.')
     .version(VERSION, '-V, --version')
     .option('--debug', 'print stack traces for errors')
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
     .exitOverride();
-  for (const register of COMMANDS) register(program);
+  const first = argv.find((arg) => !arg.startsWith('-'));
+  const named = COMMANDS.filter(([names]) => first !== undefined && names.includes(first));
+  const isVersionOnly = argv.length > 0 && argv.every((arg) => arg === '--version' || arg === '-V');
+  const wanted = isVersionOnly ? [] : named.length > 0 ? named : COMMANDS;
+  for (const register of await Promise.all(wanted.map(([, load]) => load()))) register(program);
   for (const command of [program, ...program.commands]) {
     command.exitOverride().configureOutput({ outputError: writeUsageError });
   }
@@ -63,7 +67,7 @@ function endQuietlyOnClosedStdout(): void {
 /** Runs the CLI and resolves to the exit code; never calls process.exit but for a closed stdout. */
 export async function main(argv: string[]): Promise<number> {
   endQuietlyOnClosedStdout();
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   if (argv.length === 0) {
     program.outputHelp();
     return EXIT_USAGE;

@@ -4,7 +4,8 @@
 
 import fs from 'node:fs';
 import zlib from 'node:zlib';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { siblingModule, startModuleWorker } from '../worker-threads.ts';
 import { LeakscopeError, SnapshotFormatError } from '../errors.ts';
 import { HeapGraph } from './heap-graph.ts';
 import { SnapshotParser, type EdgeLayout, type ParsedSnapshot, type StringIndexMaximum } from './parser.ts';
@@ -124,7 +125,7 @@ interface EdgeWorker {
 function startEdgeWorker(file: string, start: number, size: number, layout: EdgeLayout): EdgeWorker {
   let worker: Worker;
   try {
-    worker = new Worker(new URL('./edges-worker.mjs', import.meta.url), {
+    worker = startModuleWorker(siblingModule(import.meta.url, 'edges-worker'), {
       workerData: {
         file, start, size,
         // The budget counts from the '[' (start - 1), as the sequential parser does.
@@ -143,9 +144,6 @@ function startEdgeWorker(file: string, start: number, size: number, layout: Edge
         edgeNameOrIndex: layout.edgeNameOrIndex.buffer,
         edgeTarget: layout.edgeTarget.buffer,
       },
-      // The worker is plain JavaScript: no loader flags, no stdin.
-      execArgv: [],
-      stdin: false,
     });
   } catch (error) {
     return { result: Promise.reject(new EdgeWorkerUnavailable(String(error))), terminate() {} };

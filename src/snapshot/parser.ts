@@ -1076,7 +1076,7 @@ function fieldChecks(fields: string[], limitOf: (field: string) => FieldLimit): 
   return { names: fields.slice(), limits: Float64Array.from(limits, ([limit]) => limit), reasons: limits.map(([, reason]) => reason) };
 }
 
-/** The message for a number its field cannot hold; edges-worker.mjs builds the same text. */
+/** The message for a number its field cannot hold (also the edges worker's). */
 export function outOfRangeMessage(record: string, item: number, field: string, value: number, reason: string): string {
   return `${record} ${item}: "${field}" is ${formatNumber(value)}, ${reason}`;
 }
@@ -1086,7 +1086,7 @@ function formatNumber(value: number): string {
   return value <= Number.MAX_SAFE_INTEGER ? String(value) : `about ${value.toExponential(6)}`;
 }
 
-function describeByte(c: number): string {
+export function describeByte(c: number): string {
   if (c >= 0x21 && c <= 0x7e) return `'${String.fromCharCode(c)}'`;
   return `byte 0x${c.toString(16).padStart(2, '0')}`;
 }

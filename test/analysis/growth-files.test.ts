@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/snapshot/load.ts';
 import { computeGrowth, type GrowthOptions, type GrowthResult } from '../../src/analysis/growth.ts';
 import { computeGrowthOfFiles } from '../../src/analysis/growth-files.ts';
-import { startGrowthWorkerEarly, takeEarlyGrowthWorker } from '../../src/analysis/growth-worker-start.mjs';
+import { startGrowthWorkerEarly, takeEarlyGrowthWorker } from '../../src/analysis/growth-worker-start.ts';
 import type { Worker } from 'node:worker_threads';
 import { LeakscopeError } from '../../src/errors.ts';
 import { fixturePath } from '../helpers/fixtures.ts';

@@ -70,3 +70,17 @@ describe('the growth API with defaults, and clear errors for wrong arguments', (
     expect(() => findInstances(graph, 'RequestContxt')).toThrow(/no class "RequestContxt" in .* \(did you mean "RequestContext"\?\)/);
   });
 });
+
+describe('measureGrowth measures the function, not leakscope', () => {
+  it('a function that does nothing, no warm-up, one batch, threshold 0, in a plain Node process → no violation', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const script = `
+      const { measureGrowth } = await import('leakscope');
+      const result = await measureGrowth(() => {}, { warmup: 0, iterations: 9, batches: 1, threshold: 0 });
+      console.log(JSON.stringify({ isLeaking: result.isLeaking, violations: result.gate.violations.map((v) => v.name + ' +' + v.delta) }));`;
+    const { PROJECT_ROOT } = await import('../helpers/cli.ts');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ isLeaking: false, violations: [] });
+  });
+});

@@ -51,7 +51,9 @@ describe('expect(fn).not.toLeak()', () => {
     expect(error?.message).toMatch(/"LeakedSesion" matches no class in any snapshot \(did you mean "LeakedSession"\?\)/);
   });
 
-  it('a function that does nothing passes without warm-up: the harness itself is not measured', async () => {
-    await expect(() => undefined).not.toLeak({ warmup: 0, iterations: 9, batches: 1 });
+  it('a function that does nothing passes: the harness itself is not measured', async () => {
+    // Two batches: vitest's own RPC bookkeeping (pending task updates) can add a dozen closures in
+    // one step; the harness-only case at threshold 0 runs outside vitest, in library.test.ts.
+    await expect(() => undefined).not.toLeak({ warmup: 0, iterations: 10, batches: 2 });
   });
 });

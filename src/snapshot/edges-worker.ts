@@ -1,6 +1,6 @@
 // Worker thread: parses the "edges" section of a plain snapshot file into shared typed arrays while
-// the main thread parses everything else (load.ts, parseFileParallel). Plain JavaScript on purpose:
-// it must start without the tsx loader, under `node bin/leakscope.js` and under vitest alike.
+// the main thread parses everything else (load.ts, parseFileParallel). Its messages are the
+// parser's own (outOfRangeMessage, describeByte), so both paths report a bad file alike.
 //
 // Input (workerData): the file, the offset just after the section's '[', the file size, the offset
 // the section must close before (its byte budget, EdgeLayout.maxSectionBytes) with the refusal's
@@ -13,6 +13,7 @@
 
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { describeByte, outOfRangeMessage } from './parser.ts';
 
 const COMMA = 0x2c;
 const RBRACKET = 0x5d;
@@ -20,24 +21,33 @@ const MAX_DIGITS = 16;
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
 class EdgeFormatError extends Error {
-  constructor(message, offset) {
+  constructor(message: string, readonly offset: number) {
     super(message);
-    this.offset = offset;
   }
 }
 
-// Same text as parser.ts outOfRangeMessage / formatNumber.
-function outOfRangeMessage(item, field, value, reason) {
-  const shown = value <= Number.MAX_SAFE_INTEGER ? String(value) : `about ${value.toExponential(6)}`;
-  return `edge ${item}: "${field}" is ${shown}, ${reason}`;
+/** What load.ts's startEdgeWorker sends (EdgeLayout, with its typed arrays as shared buffers). */
+export interface EdgeWorkerData {
+  file: string;
+  start: number;
+  size: number;
+  limit: number;
+  sectionTooLong: string;
+  edgeRoles: number[];
+  edgeFieldNames: string[];
+  edgeLimits: Float64Array | number[];
+  edgeReasons: string[];
+  isStringEdge: number[];
+  isEdgeTypeFirst: boolean;
+  edgeFieldCount: number;
+  edgeCount: number;
+  nodeFieldCount: number;
+  edgeType: ArrayBufferLike;
+  edgeNameOrIndex: ArrayBufferLike;
+  edgeTarget: ArrayBufferLike;
 }
 
-function describeByte(c) {
-  if (c >= 0x21 && c <= 0x7e) return `'${String.fromCharCode(c)}'`;
-  return `byte 0x${c.toString(16).padStart(2, '0')}`;
-}
-
-function parseEdges(data) {
+function parseEdges(data: EdgeWorkerData): { close: number; maxName: { value: number; item: number; offset: number } } {
   const { file, start, size, limit, sectionTooLong, edgeRoles, edgeFieldCount, edgeCount, nodeFieldCount, edgeFieldNames, edgeReasons, isEdgeTypeFirst } = data;
   const limits = Float64Array.from(data.edgeLimits);
   const isStringEdge = Uint8Array.from(data.isStringEdge);
@@ -90,7 +100,7 @@ function parseEdges(data) {
           if (j === n && last) { i = j; digits = 1; break; } // the input ends inside a number
           const offset = base + i; // errors about a number name its first digit
           if (item >= edgeCount) throw new EdgeFormatError(`"edges" holds more than the ${edgeCount} edges the header announces`, offset);
-          if (v > limits[field]) throw new EdgeFormatError(outOfRangeMessage(item, edgeFieldNames[field], v, edgeReasons[field]), offset);
+          if (v > limits[field]) throw new EdgeFormatError(outOfRangeMessage('edge', item, edgeFieldNames[field], v, edgeReasons[field]), offset);
           const role = standard ? field : roles[field];
           if (role === 0) {
             edgeType[item] = v;
@@ -103,7 +113,7 @@ function parseEdges(data) {
             }
           } else if (role === 2) {
             const ordinal = v / nodeFieldCount;
-            if (ordinal !== Math.floor(ordinal)) throw new EdgeFormatError(outOfRangeMessage(item, edgeFieldNames[field], v, edgeReasons[field]), offset);
+            if (ordinal !== Math.floor(ordinal)) throw new EdgeFormatError(outOfRangeMessage('edge', item, edgeFieldNames[field], v, edgeReasons[field]), offset);
             edgeTarget[item] = ordinal;
           }
           if (++field === edgeFieldCount) { field = 0; item++; }
@@ -130,9 +140,9 @@ function parseEdges(data) {
 }
 
 try {
-  const { close, maxName } = parseEdges(workerData);
-  parentPort.postMessage({ ok: true, close, maxName });
+  const { close, maxName } = parseEdges(workerData as EdgeWorkerData);
+  parentPort!.postMessage({ ok: true, close, maxName });
 } catch (error) {
-  if (error instanceof EdgeFormatError) parentPort.postMessage({ ok: false, message: error.message, offset: error.offset });
-  else parentPort.postMessage({ ok: false, crash: String(error && error.stack ? error.stack : error) });
+  if (error instanceof EdgeFormatError) parentPort!.postMessage({ ok: false, message: error.message, offset: error.offset });
+  else parentPort!.postMessage({ ok: false, crash: String(error instanceof Error && error.stack ? error.stack : error) });
 }
