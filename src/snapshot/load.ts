@@ -208,7 +208,7 @@ function locateEdgesClose(fd: number, size: number, from: number, buffer: Buffer
  */
 async function parseFileParallel(file: string, size: number, options: LoadOptions): Promise<ParsedSnapshot> {
   let nodesValue = -1;
-  const parser = new SnapshotParser(file, size, { sharedEdges: true, onSection: (key, offset) => { if (key === 'nodes') nodesValue = offset; } });
+  const parser = new SnapshotParser(file, size, { sharedColumns: true, onSection: (key, offset) => { if (key === 'nodes') nodesValue = offset; } });
   const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, size));
   const fd = openForRead(file);
   let worker: EdgeWorker | null = null;

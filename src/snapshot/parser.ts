@@ -162,8 +162,12 @@ export interface EdgeLayout {
 }
 
 export interface ParserOptions {
-  /** Allocate the edge columns in SharedArrayBuffers, so a worker can fill them. */
-  sharedEdges?: boolean;
+  /**
+   * Allocate the node and edge columns and the strings in SharedArrayBuffers: a worker fills the
+   * edges while this thread parses the rest, and analysis workers read the whole graph in place
+   * (`top` names classes and computes distances in one while this thread builds the dominator tree).
+   */
+  sharedColumns?: boolean;
   /** Called when a top-level value starts, with the section name and the offset of its first byte. */
   onSection?: (key: string, offset: number) => void;
   /** The most string bytes to hold (default MAX_STRING_BYTES); tests lower it to meet the refusal. */
@@ -237,11 +241,11 @@ export class SnapshotParser {
   #seen = new Set<string>();
 
   // columns
-  #nodeType = new Uint8Array(0);
-  #nodeName = new Uint32Array(0);
-  #nodeId = new Uint32Array(0);
+  #nodeType: Uint8Array = new Uint8Array(0);
+  #nodeName: Uint32Array = new Uint32Array(0);
+  #nodeId: Uint32Array = new Uint32Array(0);
   #selfSize: Uint32Array | Float64Array = new Uint32Array(0);
-  #nodeEdgeCount = new Uint32Array(0);
+  #nodeEdgeCount: Uint32Array = new Uint32Array(0);
   #attached = new OrdinalList();
   #detached = new OrdinalList();
   #traceNodeId: Uint32Array | null = null;
@@ -569,24 +573,19 @@ export class SnapshotParser {
     this.#edgeTypeNames = edgeTypes;
     this.#setFieldChecks(nodeFields, edgeFields, locFields);
     try {
-      this.#nodeType = new Uint8Array(nodeCount);
-      this.#nodeName = new Uint32Array(nodeCount);
-      this.#nodeId = new Uint32Array(nodeCount);
-      this.#selfSize = new Uint32Array(nodeCount);
+      const bytes = (length: number) => (this.#options.sharedColumns ? new SharedArrayBuffer(length) : new ArrayBuffer(length));
+      this.#nodeType = new Uint8Array(bytes(nodeCount));
+      this.#nodeName = new Uint32Array(bytes(nodeCount * 4));
+      this.#nodeId = new Uint32Array(bytes(nodeCount * 4));
+      this.#selfSize = new Uint32Array(bytes(nodeCount * 4));
       // One spare slot: load.ts turns the counts into the N+1 first-edge offsets in place.
-      this.#nodeEdgeCount = new Uint32Array(nodeCount + 1);
+      this.#nodeEdgeCount = new Uint32Array(bytes((nodeCount + 1) * 4));
       this.#attached = new OrdinalList();
       this.#detached = new OrdinalList();
       this.#traceNodeId = nodeFields.includes('trace_node_id') && isTracked ? new Uint32Array(nodeCount) : null;
-      if (this.#options.sharedEdges) {
-        this.#edgeType = new Uint8Array(new SharedArrayBuffer(edgeCount));
-        this.#edgeNameOrIndex = new Uint32Array(new SharedArrayBuffer(edgeCount * 4));
-        this.#edgeTarget = new Uint32Array(new SharedArrayBuffer(edgeCount * 4));
-      } else {
-        this.#edgeType = new Uint8Array(edgeCount);
-        this.#edgeNameOrIndex = new Uint32Array(edgeCount);
-        this.#edgeTarget = new Uint32Array(edgeCount);
-      }
+      this.#edgeType = new Uint8Array(bytes(edgeCount));
+      this.#edgeNameOrIndex = new Uint32Array(bytes(edgeCount * 4));
+      this.#edgeTarget = new Uint32Array(bytes(edgeCount * 4));
     } catch {
       this.#fail(`cannot allocate arrays for ${nodeCount} nodes and ${edgeCount} edges`);
     }
@@ -739,7 +738,7 @@ export class SnapshotParser {
         break;
       case NodeRole.Id: this.#nodeId[k] = value; break;
       case NodeRole.SelfSize:
-        if (value > UINT32_MAX && this.#selfSize instanceof Uint32Array) this.#selfSize = Float64Array.from(this.#selfSize);
+        if (value > UINT32_MAX && this.#selfSize instanceof Uint32Array) this.#widenSelfSize();
         this.#selfSize[k] = value;
         break;
       case NodeRole.EdgeCount:
@@ -974,22 +973,42 @@ export class SnapshotParser {
       locColumn: this.#locColumn.subarray(0, locationCount),
       locationCount,
       stringBytes: this.#stringBytes(),
-      stringOffsets: this.#strOffsets.subarray(0, this.#strCount + 1),
+      stringOffsets: this.#stringOffsets(),
       nodeTypeNames: this.#nodeTypeNames,
       edgeTypeNames: this.#edgeTypeNames,
       sections: this.#sections,
     };
   }
 
-  /** The strings section's bytes; copied only when the buffer is much larger than its content. */
+  /** The first self size above 32 bits: the column becomes a Float64Array, shared if it was. */
+  #widenSelfSize(): void {
+    const narrow = this.#selfSize;
+    const wide = new Float64Array(narrow.buffer instanceof SharedArrayBuffer ? new SharedArrayBuffer(narrow.length * 8) : new ArrayBuffer(narrow.length * 8));
+    wide.set(narrow);
+    this.#selfSize = wide;
+  }
+
+  /**
+   * The strings section's bytes; copied only when the buffer is much larger than its content, or
+   * into shared memory when the columns are shared.
+   */
   #stringBytes(): Buffer {
     const bytes = this.#strBytes;
     const length = this.#strLength;
-    if (bytes.length - length <= Math.max(1 << 20, length >>> 3)) return bytes.subarray(0, length);
-    const exact = Buffer.allocUnsafe(length);
+    if (!this.#options.sharedColumns && bytes.length - length <= Math.max(1 << 20, length >>> 3)) return bytes.subarray(0, length);
+    const exact = this.#options.sharedColumns ? Buffer.from(new SharedArrayBuffer(length)) : Buffer.allocUnsafe(length);
     bytes.copy(exact, 0, 0, length);
     this.#strBytes = Buffer.alloc(0);
     return exact;
+  }
+
+  /** The string offsets, in shared memory when the columns are shared. */
+  #stringOffsets(): Uint32Array {
+    const offsets = this.#strOffsets.subarray(0, this.#strCount + 1);
+    if (!this.#options.sharedColumns) return offsets;
+    const shared = new Uint32Array(new SharedArrayBuffer(offsets.byteLength));
+    shared.set(offsets);
+    return shared;
   }
 
   /**
