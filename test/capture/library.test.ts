@@ -84,3 +84,14 @@ describe('measureGrowth measures the function, not leakscope', () => {
     expect(JSON.parse(r.stdout)).toEqual({ isLeaking: false, violations: [] });
   });
 });
+
+describe('the README\'s library example runs as written', () => {
+  it('node examples/library.mjs', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { PROJECT_ROOT } = await import('../helpers/cli.ts');
+    const r = spawnSync(process.execPath, ['examples/library.mjs'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^RequestContext instances: 600$/m);
+    expect(r.stdout).toMatch(/^violations: RequestContext \+400, /m);
+  });
+});
