@@ -21,6 +21,8 @@ import { renderGrowthMarkdown } from '../../report/markdown.ts';
 import { renderGithubAnnotations } from '../../report/github.ts';
 import { renderGrowthJunit } from '../../report/junit.ts';
 import { renderJson } from '../../report/json.ts';
+import { renderJsonChunks } from '../../report/json-stream.ts';
+import { writeChunks } from '../write-chunks.ts';
 import { STDOUT_PATH, writeOutput } from '../../report/write-output.ts';
 import { PLAIN_STYLE } from '../../report/style.ts';
 import { addClassOptions, checkOutputPaths, collect, commandAction, loadForCli, parseNonNegativeInt, sanitizeLine, stdoutStyle, writeOut } from '../io.ts';
@@ -175,7 +177,13 @@ async function reportGrowthResult(result: GrowthResult, last: HeapGraph, setting
 
   if (settings.configFile) process.stderr.write(`leakscope: settings from ${sanitizeLine(settings.configFile)} (flags win)\n`);
   if (settings.format === 'github') appendStepSummary(renderGrowthMarkdown(report));
-  const rendered = settings.format === 'json' ? renderJson({ ...growthToJson(report) as object, config: settings.configFile ?? null })
+  const json = { ...growthToJson(report) as object, config: settings.configFile ?? null };
+  // JSON to stdout in chunks: with --limit 0 and many classes it can be big (no one giant string).
+  if (settings.format === 'json' && !settings.output) {
+    await writeChunks(renderJsonChunks(json));
+    return isGateFailed(report) ? EXIT_FINDING : EXIT_OK;
+  }
+  const rendered = settings.format === 'json' ? renderJson(json)
     : settings.format === 'markdown' ? renderGrowthMarkdown(report)
       : settings.format === 'github' ? renderGithubAnnotations(report)
         : settings.format === 'junit' ? renderGrowthJunit(report)
