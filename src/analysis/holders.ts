@@ -25,6 +25,7 @@
 // Cost: O(N + E) time, 9 B per node (kind, parent, queue).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
+import { GC_ROOTS_NAME, KEEP_DURING_JOB_EDGE, STRONG_ROOTS_NAME, TRANSIENT_ROOT_NAMES, V8_CACHE_ROOT_NAMES } from './roots.ts';
 
 export const HOLDER_KINDS = ['program', 'transient', 'v8', 'weak'] as const;
 export type HolderKind = typeof HOLDER_KINDS[number];
@@ -35,23 +36,6 @@ export const HELD_WEAKLY = 3;
 
 /** Per kind, how many objects of a set it holds. */
 export type HolderCounts = Record<HolderKind, number>;
-
-/** GC root categories that hold objects only during the call that wrote the snapshot (FORMAT.md §2.3). */
-export const TRANSIENT_ROOT_NAMES: readonly string[] = ['(Stack roots)', '(Handle scope)', '(Relocatable)'];
-/**
- * GC root categories that are V8's caches, not the program's references: V8 clears what only they
- * hold. The string table shows every internalized string strongly; a healthy run's lazily compiled
- * functions add their identifiers and literals to it (measured: `leakscope run` of a scenario that
- * does nothing grew `(string)` by 14, all reached first through (Internalized strings)).
- */
-export const V8_CACHE_ROOT_NAMES: readonly string[] = [
-  '(Internalized strings)', '(External strings)', '(Compilation cache)', '(Builtins)', '(Code flusher)',
-  '(Startup object cache)', '(Read-only object cache)', '(Shareable object cache)', '(Read-only roots)',
-];
-/** The (Strong roots) edge that keeps WeakRef targets alive until the current job ends (FORMAT.md §7.2). */
-export const KEEP_DURING_JOB_EDGE = 'weak_refs_keep_during_job';
-const GC_ROOTS = '(GC roots)';
-const STRONG_ROOTS = '(Strong roots)';
 
 export interface HoldersResult {
   /** Per node, an index into HOLDER_KINDS. */
@@ -78,8 +62,8 @@ function classifyHolders(graph: HeapGraph): HoldersResult {
   const queue = new Uint32Array(n);
   const transientNames = new Set(TRANSIENT_ROOT_NAMES.flatMap((name) => graph.strings.indexesOf(name)));
   const cacheNames = new Set(V8_CACHE_ROOT_NAMES.flatMap((name) => graph.strings.indexesOf(name)));
-  const gcRootsNames = new Set(graph.strings.indexesOf(GC_ROOTS));
-  const strongRootsNames = new Set(graph.strings.indexesOf(STRONG_ROOTS));
+  const gcRootsNames = new Set(graph.strings.indexesOf(GC_ROOTS_NAME));
+  const strongRootsNames = new Set(graph.strings.indexesOf(STRONG_ROOTS_NAME));
   const keepDuringJobNames = new Set(graph.strings.indexesOf(KEEP_DURING_JOB_EDGE));
   const isTransientEdge = (source: number, e: number) => (gcRootsNames.has(nodeName[source]) && transientNames.has(nodeName[edgeTarget[e]]))
     || (strongRootsNames.has(nodeName[source]) && edgeType[e] !== graph.types.element && edgeType[e] !== graph.types.hiddenEdge && keepDuringJobNames.has(edgeNameOrIndex[e]));

@@ -23,6 +23,7 @@ import { computeClassRetainedSizes } from './class-retained.ts';
 import { NO_DISTANCE, computeDistances, createDistanceFilterContext, ephemeronOf, type DistanceFilterContext } from './distances.ts';
 import { computeRetainedSizes } from './dominators.ts';
 import { computeChainParents, ephemeronPartnerEdge, type ChainParents } from './chain-parents.ts';
+import { GC_ROOTS_NAME, KEEP_DURING_JOB_EDGE, STRONG_ROOTS_NAME, TRANSIENT_ROOT_NAMES } from './roots.ts';
 
 export { edgeTypeRank, isSystemNode } from './chain-parents.ts';
 
@@ -53,10 +54,7 @@ export interface WholeChainResult {
   transientRoot: string | null;
 }
 
-/** GC root categories that hold objects only during the snapshot call itself (FORMAT.md §2.3). */
-const TRANSIENT_ROOTS = new Set(['(Stack roots)', '(Handle scope)', '(Relocatable)']);
-/** The (Strong roots) entry that keeps WeakRef targets alive until the current job ends (§7.2). */
-const KEEP_DURING_JOB = 'weak_refs_keep_during_job';
+const TRANSIENT_ROOTS = new Set(TRANSIENT_ROOT_NAMES);
 
 /**
  * One printed step of a chain: a hop, or a run of equal hops (the same edge shape into the same
@@ -244,10 +242,10 @@ export class RetainerChainFinder {
   #transientRoot(first: number, second: number, secondEdgeOut: number): string | null {
     if (second < 0) return null;
     const graph = this.#graph;
-    if (graph.nodeNameOf(first) !== '(GC roots)') return null;
+    if (graph.nodeNameOf(first) !== GC_ROOTS_NAME) return null;
     const category = graph.nodeNameOf(second);
     if (TRANSIENT_ROOTS.has(category)) return category;
-    if (category === '(Strong roots)' && secondEdgeOut >= 0 && graph.edgeNameOf(secondEdgeOut) === KEEP_DURING_JOB) return `${category} ${KEEP_DURING_JOB}`;
+    if (category === STRONG_ROOTS_NAME && secondEdgeOut >= 0 && graph.edgeNameOf(secondEdgeOut) === KEEP_DURING_JOB_EDGE) return `${category} ${KEEP_DURING_JOB_EDGE}`;
     return null;
   }
 }

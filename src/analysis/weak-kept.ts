@@ -12,10 +12,10 @@
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { ephemeronNamesOf } from './distances.ts';
+import { KEEP_DURING_JOB_EDGE } from './roots.ts';
 import type { PathStep } from './finalization.ts';
 import { computeUserScripts, isUserCodeNode } from './cycles.ts';
 
-const KEEP_DURING_JOB = 'weak_refs_keep_during_job';
 const NO_PARENT = 0xffffffff;
 
 export interface WeakRefKeptFinding {
@@ -61,7 +61,7 @@ export function findWeakKeptStrongly(graph: HeapGraph, options: WeakKeptOptions 
 function analyse(graph: HeapGraph, userCodeOnly: boolean): WeakKeptResult {
   const { types, nodeType, firstEdge, edgeTarget, edgeType, edgeNameOrIndex, nodeId } = graph;
   const ephemerons = ephemeronNamesOf(graph);
-  const keepDuringJob = new Set(graph.strings.indexesOf(KEEP_DURING_JOB));
+  const keepDuringJob = new Set(graph.strings.indexesOf(KEEP_DURING_JOB_EDGE));
   const targetNames = new Set(graph.strings.indexesOf('target'));
   const tableNames = new Set(graph.strings.indexesOf('table'));
   const { parentEdge, parentNode } = strongParents(graph, ephemerons, keepDuringJob);
