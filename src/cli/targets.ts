@@ -5,6 +5,7 @@
 import { LeakscopeError } from '../errors.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { membersOfType } from '../analysis/histogram.ts';
+import { resolveClassName } from '../analysis/class-lookup.ts';
 import { computeDistances, NO_DISTANCE } from '../analysis/distances.ts';
 import { computeRetainedSizes } from '../analysis/dominators.ts';
 import { renderDot, type DotGraph } from '../report/dot.ts';
@@ -24,9 +25,12 @@ export function checkTargetOptions(options: TargetOptions): void {
   if (options.type !== undefined && options.id !== undefined) throw new LeakscopeError('give either --type or --id, not both');
 }
 
-/** All members of `--type`, or throws "no object of type X in SNAP". */
+/**
+ * All members of `--type` (resolved as `count` does: any case when that names one class; an unknown
+ * name is a usage error with the closest names), or throws "no object of type X in SNAP".
+ */
 export function membersOrThrow(graph: HeapGraph, file: string, options: TargetOptions): Uint32Array {
-  const members = membersOfType(graph, options.type!, options);
+  const members = membersOfType(graph, resolveClassName(graph, options.type!, options.names, file), options);
   if (members.length === 0) throw new LeakscopeError(`no object of type "${options.type}" in ${file} (see \`leakscope top\` for the class names)`);
   return members;
 }

@@ -88,7 +88,7 @@ describe('leakscope chain', () => {
     const r = runCli(['chain', SNAP, '--type', 'Nope']);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`leakscope: no object of type "Nope" in ${SNAP} (see \`leakscope top\` for the class names)\n`);
+    expect(r.stderr).toBe(`leakscope: no class "Nope" in ${SNAP} (see \`leakscope top\` for the class names)\n`);
   });
 
   it('chain SNAP --id @2', () => {

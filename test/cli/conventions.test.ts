@@ -56,3 +56,16 @@ describe('class names in --type', () => {
     expect(r.stderr).toMatch(/^leakscope: no class "RequestContxt" in .* \(did you mean "RequestContext"\?\)/);
   });
 });
+
+describe('every command that takes --type resolves names the same way', () => {
+  const snapshot = fixtureGzPath('leaky-server-3');
+  for (const command of ['list', 'chain', 'refs', 'backrefs']) {
+    it(`${command} leaky-server-3 --type RequestContxt → exit 2 with the closest name; --type requestcontext works`, () => {
+      const bad = runCli([command, snapshot, '--type', 'RequestContxt']);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/^leakscope: no class "RequestContxt" in .* \(did you mean "RequestContext"\?\)/);
+      const good = runCli([command, snapshot, '--type', 'requestcontext', '--json']);
+      expect(good.status).toBe(0);
+    });
+  }
+});

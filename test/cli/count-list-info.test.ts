@@ -49,7 +49,7 @@ describe('leakscope list', () => {
   it('leakscope list --type NoSuchClass exits 2 with a hint', () => {
     const { status, stderr } = runCli(['list', basic, '--type', 'NoSuchClass']);
     expect(status).toBe(2);
-    expect(stderr).toMatch(/^leakscope: no object of type "NoSuchClass" in .*leakscope top/);
+    expect(stderr).toMatch(/^leakscope: no class "NoSuchClass" in .*leakscope top/);
   });
 });
 

@@ -2,6 +2,7 @@
 
 import type { Command } from 'commander';
 import { membersOfType, selfSizesFor } from '../../analysis/histogram.ts';
+import { resolveClassName } from '../../analysis/class-lookup.ts';
 import { previewNode } from '../../analysis/preview.ts';
 import { computeRetainedSizes } from '../../analysis/dominators.ts';
 import { computeDistances, isUserDistance } from '../../analysis/distances.ts';
@@ -35,8 +36,9 @@ Examples:
   $ leakscope list app.heapsnapshot --type '(string)' --limit 5 --json`)
     .action(commandAction(async (file: string, options: ListOptions) => {
       const graph = await loadForCli(file);
-      const members = Array.from(membersOfType(graph, options.type, options));
-      if (members.length === 0 && !options.json) throw new LeakscopeError(`no object of type "${options.type}" in ${file} (see \`leakscope top\` for the class names)`);
+      const type = resolveClassName(graph, options.type, options.names, file);
+      const members = Array.from(membersOfType(graph, type, options));
+      if (members.length === 0 && !options.json) throw new LeakscopeError(`no object of type "${type}" in ${file} (see \`leakscope top\` for the class names)`);
       const sizes = selfSizesFor(graph, options.rawSizes);
       const retained = computeRetainedSizes(graph);
       const distances = computeDistances(graph);
@@ -51,7 +53,7 @@ Examples:
       }));
       // Hundreds of thousands of rows are a normal request (--limit 0): written in chunks, never one string.
       if (options.json) {
-        await writeChunks(renderJsonChunks({ type: options.type, objects }));
+        await writeChunks(renderJsonChunks({ type, objects }));
         return 0;
       }
       const style = stdoutStyle();
@@ -62,7 +64,7 @@ Examples:
         style,
       })));
       const more = members.length - shown.length;
-      writeOut(style.dim(`${formatCount(members.length)} objects of type ${sanitizeForTerminal(options.type)}${more > 0 ? `; ${formatCount(more)} more (--limit 0 shows all)` : ''}`));
+      writeOut(style.dim(`${formatCount(members.length)} objects of type ${sanitizeForTerminal(type)}${more > 0 ? `; ${formatCount(more)} more (--limit 0 shows all)` : ''}`));
       return 0;
     }));
 }
