@@ -158,6 +158,14 @@ export function computeDistances(graph: HeapGraph): Int32Array {
 }
 
 /**
+ * Distances computed elsewhere over this same graph (a worker reading it in shared memory:
+ * summary-parallel.ts) become its cached ones, as if computeDistances had run here.
+ */
+export function adoptDistances(graph: HeapGraph, distances: Int32Array): void {
+  graph.cached('distances', () => distances);
+}
+
+/**
  * Called by the search for every strong edge v → w that could be the last hop of a shortest chain
  * to w: w's distance is v's plus one (set just now or earlier in this layer), or w has no distance
  * yet and the edge is an ephemeron edge (its pair may still give w that distance).

@@ -103,8 +103,16 @@ export interface ClassSummary extends ClassStats {
   distance: number;
 }
 
-/** The Summary view row per class: the histogram plus retained size and distance, as DevTools shows them. */
-export function computeClassSummary(graph: HeapGraph, options: HistogramOptions = {}): { classes: ClassSummary[]; totalSize: number } {
+export interface ClassSummaryResult {
+  classes: ClassSummary[];
+  totalSize: number;
+}
+
+/**
+ * The Summary view row per class: the histogram plus retained size and distance, as DevTools shows
+ * them. summary-parallel.ts computes the same on two cores.
+ */
+export function computeClassSummary(graph: HeapGraph, options: HistogramOptions = {}): ClassSummaryResult {
   // The dominator tree first: its arrays peak (~40 B/node) while nothing else of N size exists yet;
   // class ids, adjusted sizes and distances (4-8 B/node each) come after it.
   computeDominatorTree(graph);

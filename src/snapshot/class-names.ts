@@ -13,8 +13,8 @@
 // closures as `Function <name>`, all string kinds as (string).
 //
 // Algorithm: shape interning, then one pass over the nodes. A data-heavy heap is mostly plain
-// objects (4.9 M of 11 M nodes in 18 parsed copies of MDN's compat data) with few distinct property
-// lists, so each plain object's list of property-name string indexes (edge order, `__proto__`
+// objects (6.9 M of 10.9 M nodes in 18 parsed copies of MDN's compat data) with few distinct
+// property lists (2,734 there), so each plain object's list of property-name string indexes (edge order, `__proto__`
 // left out) is interned once in an open-addressing hash table: its *shape*. DevTools' interface
 // inference (count the truncated lists by name) and matching (the largest interface whose property
 // set is a subset of the object's) depend only on that list, so both run once per distinct shape,
@@ -22,8 +22,9 @@
 // class from per-type, per-name, per-shape tables.
 // Cost: O(N + E) with one hash probe per plain object, plus O(total length of the distinct shapes);
 // no string is built and no Map is touched per node on the common paths.
-// Memory (transient): 4 B per plain object (its shape), the distinct shapes, 1 B + 4 B per string
-// for name flags and per-name class tables; what stays is classOf (2 B/node, 4 B past 65,536 classes).
+// Memory (transient): 2 B per plain object (its shape; 4 B past 65,536 shapes), the distinct
+// shapes, 1 B + 4 B per string for name flags and per-name class tables; what stays is classOf
+// (2 B/node, 4 B past 65,536 classes).
 
 import type { HeapGraph } from './heap-graph.ts';
 import { grownUint32 } from './typed-arrays.ts';
@@ -76,7 +77,17 @@ export function computeClassIndex(graph: HeapGraph, mode: NameMode = 'devtools',
   return buildClassIndex(graph, mode, interfaces);
 }
 
-/** Flags per string index (StringFlags): which strings name plain objects and which are `__proto__`. */
+/**
+ * A class index (and, in devtools mode, the interface definitions) computed elsewhere over this same
+ * graph (a worker reading it in shared memory: summary-parallel.ts) becomes its cached one, as if
+ * computeClassIndex had run here.
+ */
+export function adoptClassIndex(graph: HeapGraph, index: ClassIndexResult, interfaces: InterfaceDefinition[] | null): void {
+  graph.cached(`classIndex:${index.mode}`, () => index);
+  if (interfaces !== null) graph.cached('interfaceDefinitions', () => interfaces);
+}
+
+/** Flags per string index: which strings name plain objects and which are `__proto__`. */
 const IS_OBJECT_NAME = 1;
 const IS_PROTO = 2;
 
@@ -99,7 +110,7 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
   const flags = stringFlags(graph);
   // Interface per plain object, through its shape: only when there are interfaces to match.
   const shapes = isDevtools && interfaces.length > 0 ? plainObjectShapes(graph, flags) : null;
-  const shapeOf = shapes?.shapeOf ?? new Uint32Array(0);
+  const shapeOf = shapes?.shapeOf ?? new Uint16Array(0);
   const interfaceOfShape = shapes !== null ? matchInterfaces(graph, shapes, interfaces) : new Int32Array(0);
 
   const classFor = (name: string, location: string): number => {
@@ -262,8 +273,11 @@ function formatPropertyName(name: string): string {
 interface PlainObjectShapes {
   /** Number of plain objects, including those without properties. */
   plainObjectCount: number;
-  /** Shape id of each plain object, in ordinal order (the k-th plain object's is shapeOf[k]). */
-  shapeOf: Uint32Array;
+  /**
+   * Shape id of each plain object, in ordinal order (the k-th plain object's is shapeOf[k]); 16-bit
+   * while there are at most 65,536 shapes (2,734 for 6.85 M plain objects of MDN's compat data).
+   */
+  shapeOf: Uint16Array | Uint32Array;
   shapeCount: number;
   /** Shape s lists pool[shapeStart[s] .. shapeStart[s + 1]); ids number shapes by first occurrence. */
   shapeStart: Uint32Array;
@@ -300,7 +314,7 @@ function internPlainObjectShapes(graph: HeapGraph, flags: Uint8Array): PlainObje
   for (let i = 0; i < nodeCount; i++) {
     if (nodeType[i] === objectType && (flags[nodeName[i]] & IS_OBJECT_NAME) !== 0) plainObjectCount++;
   }
-  const shapeOf = new Uint32Array(plainObjectCount);
+  let shapeOf: Uint16Array | Uint32Array = new Uint16Array(plainObjectCount);
   let shapeStart = new Uint32Array(1024);
   let shapeHash = new Int32Array(1024);
   let objectCount = new Uint32Array(1024);
@@ -346,6 +360,7 @@ function internPlainObjectShapes(graph: HeapGraph, flags: Uint8Array): PlainObje
       shapeStart[shape + 1] = poolLength;
       shapeHash[shape] = hash;
       table[slot] = shape;
+      if (shape === 0x10000) shapeOf = Uint32Array.from(shapeOf);
       if (shapeCount * 2 > table.length) {
         table = rehash(shapeHash, shapeCount, table.length * 2);
         mask = table.length - 1;

@@ -112,6 +112,11 @@ export class StringTable {
     return found;
   }
 
+  /** The raw bytes and the count + 1 offsets, to rebuild the table in a worker (shared memory is not copied). */
+  get parts(): { bytes: Buffer; offsets: Uint32Array } {
+    return { bytes: this.#bytes, offsets: this.#offsets };
+  }
+
   /** Bytes held by the table (raw section + offsets), for `info`. */
   get byteSize(): number {
     return this.#bytes.length + this.#offsets.byteLength;

@@ -185,3 +185,30 @@ describe('plain-object interfaces (shapes interned once, matched per shape)', ()
     expect(counts.get('{id, label}')).toBe(4);
   });
 });
+
+describe('more than 65,536 distinct property lists', () => {
+  it('widens the shape ids and still matches every object', () => {
+    // One object {lonely} (shape 0, no interface); 35,000 objects {common} make the one interface;
+    // 70,000 objects {common, uK}, each list its own, match it as a superset: 70,002 shapes, past
+    // the 16-bit shape ids (shape 65,536 cut to 16 bits would be {lonely}'s).
+    const b = new SnapshotBuilder();
+    const root = b.root();
+    const target = b.node('object', 'Target', { selfSize: 8 });
+    const lonely = b.node('object', 'Object', { selfSize: 16 });
+    b.edge(root, 'element', 1e6, lonely).edge(lonely, 'property', 'lonely', target);
+    let k = 0;
+    for (let i = 0; i < 35_000; i++) {
+      const object = b.node('object', 'Object', { selfSize: 16 });
+      b.edge(root, 'element', k++, object).edge(object, 'property', 'common', target);
+    }
+    for (let i = 0; i < 70_000; i++) {
+      const object = b.node('object', 'Object', { selfSize: 16 });
+      b.edge(root, 'element', k++, object).edge(object, 'property', 'common', target).edge(object, 'property', `u${i}`, target);
+    }
+    const graph = parseSnapshotText(b.toJSON());
+    const index = computeClassIndex(graph);
+    let named = 0;
+    for (let i = 0; i < graph.nodeCount; i++) if (index.names[index.classOf[i]] === '{common}') named++;
+    expect(named).toBe(105_000);
+  });
+});

@@ -1,7 +1,8 @@
 // `leakscope top SNAP`: the most common types (objgraph's show_most_common_types).
 
 import type { Command } from 'commander';
-import { computeClassSummary, type ClassSummary } from '../../analysis/histogram.ts';
+import type { ClassSummary } from '../../analysis/histogram.ts';
+import { computeClassSummaryInParallel, startSummaryWorker } from '../../analysis/summary-parallel.ts';
 import { isUserDistance } from '../../analysis/distances.ts';
 import { renderJsonChunks } from '../../report/json-stream.ts';
 import { renderTableLines } from '../../report/table.ts';
@@ -33,8 +34,16 @@ Examples:
   $ leakscope top app.heapsnapshot --sort retained --limit 10
   $ leakscope top app.heapsnapshot --names raw --json`)
     .action(commandAction(async (file: string, options: TopOptions) => {
-      const graph = await loadForCli(file);
-      const histogram = computeClassSummary(graph, { names: options.names, rawSizes: options.rawSizes });
+      // Started before reading, so that it has loaded by the time the graph is there.
+      const worker = startSummaryWorker(file);
+      let graph;
+      try {
+        graph = await loadForCli(file);
+      } catch (error) {
+        worker?.stop();
+        throw error;
+      }
+      const histogram = await computeClassSummaryInParallel(graph, { names: options.names, rawSizes: options.rawSizes }, worker);
       const sorted = sortClasses(histogram.classes, options.sort);
       const shown = options.limit === 0 ? sorted : sorted.slice(0, options.limit);
       // --limit 0 may list tens of thousands of classes: written in chunks, never one string.
