@@ -33,7 +33,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 function commandFor(tool: ToolName, peerHeapMb: number): string[] {
   switch (tool) {
     case 'leakscope':
-      return [path.join(ROOT, 'bin/run-ts.js'), path.join(ROOT, 'bench/tasks/leakscope-task.ts')];
+      return [path.join(ROOT, 'bench/tasks/leakscope-task.mjs')];
     case 'devtools':
       return [`--max-old-space-size=${peerHeapMb}`, path.join(ROOT, 'bench/tasks/devtools-task.mjs')];
     case 'memlab':
