@@ -223,11 +223,13 @@ export function classCompositionAgreement(keysA: readonly string[], keysB: reado
 const MIN_LOCATED_CLASSES = 20;
 /**
  * Composition agreement above which two snapshots are taken to be one program (one process, or two
- * runs). Measured: 1.0 for snapshots of one process; 0.986 for the noise-suite server and its leaky
- * twin (one flag apart); 0.93 for the leaky- and clean-server fixtures (two programs sharing Express
- * and all of Node's scripts); 0.86 for diff-pair against basic.
+ * runs). Measured: 1.0 for snapshots of one process; 0.96 for one process whose ids V8 renumbered
+ * after an inspector session (the session loaded modules of its own in between); 0.986 for the
+ * noise-suite server and its leaky twin (one flag apart); 0.93 for the leaky- and clean-server
+ * fixtures (two programs sharing Express and all of Node's scripts); 0.86 for diff-pair against
+ * basic. Either way the answer is exit 2 with --counts-only offered; only the explanation differs.
  */
-export const SAME_PROGRAM_MIN_AGREEMENT = 0.97;
+export const SAME_PROGRAM_MIN_AGREEMENT = 0.95;
 
 /**
  * Throws a usage error (exit 2) unless the pair (earlier `a`, later `b`) comes from one process and
