@@ -1,7 +1,13 @@
 #!/usr/bin/env node
 // Thin entry: the CLI compiled to dist/ (`npm run build`; `npm ci` and `npm pack` run it).
-import { startGrowthWorkerEarly } from '../dist/analysis/growth-worker-start.js';
+import { existsSync } from 'node:fs';
 
+if (!existsSync(new URL('../dist/cli/main.js', import.meta.url))) {
+  process.stderr.write('leakscope: dist/ is missing: this is a clone that was not built; run `npm ci` (or `npm run build`)\n');
+  process.exit(2);
+}
+
+const { startGrowthWorkerEarly } = await import('../dist/analysis/growth-worker-start.js');
 // `growth` reads the earlier snapshots in a worker thread: let it load while the CLI does.
 if (process.argv[2] === 'growth') startGrowthWorkerEarly();
 
