@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 // Thin entry: the CLI compiled to dist/ (`npm run build`; `npm ci` and `npm pack` run it).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+
+// `--version` alone answers from package.json before anything else loads (the CLI says the same).
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
+  process.exit(0);
+}
 
 if (!existsSync(new URL('../dist/cli/main.js', import.meta.url))) {
   process.stderr.write('leakscope: dist/ is missing: this is a clone that was not built; run `npm ci` (or `npm run build`)\n');
