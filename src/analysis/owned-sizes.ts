@@ -52,32 +52,41 @@ function transferShallowSizes(graph: HeapGraph, narrow: Uint32Array | null): Siz
   const sizes: SizeColumn = narrow ?? new Float64Array(n);
   const { nodeType, nodeName, types, firstEdge, edgeTarget, edgeType } = graph;
   const externalStringData = new Set(graph.strings.indexesOf('system / ExternalStringData'));
-  const isTransferable = (i: number): boolean => {
+  // One bit per node: the walks test every edge's target, and N/8 bytes stay in cache where the
+  // type column (N bytes) does not.
+  const transferable = new Uint8Array((n + 7) >>> 3);
+  for (let i = 0; i < n; i++) {
     const type = nodeType[i];
-    return type === types.hidden || type === types.array || (type === types.native && externalStringData.has(nodeName[i]));
-  };
-  for (let i = 0; i < n; i++) sizes[i] = isTransferable(i) ? UNVISITED : raw[i];
+    const isTransferable = type === types.hidden || type === types.array || (type === types.native && externalStringData.has(nodeName[i]));
+    if (isTransferable) transferable[i >>> 3] |= 1 << (i & 7);
+    sizes[i] = isTransferable ? UNVISITED : raw[i];
+  }
+  const isTransferable = (i: number) => (transferable[i >>> 3] & (1 << (i & 7))) !== 0;
 
   let stack: Uint32Array = new Uint32Array(1 << 16);
+  let top = 0;
   const weak = types.weak;
+  // Passes `owner` to the transferable targets of `id`'s strong edges; pushes those that changed.
+  const spread = (id: number, owner: number) => {
+    const end = firstEdge[id + 1];
+    for (let e = firstEdge[id]; e < end; e++) {
+      const target = edgeTarget[e];
+      if (!isTransferable(target) || edgeType[e] === weak) continue;
+      const current = sizes[target];
+      if (current === UNVISITED) sizes[target] = owner;
+      else if (current !== owner && current !== MULTIPLE) sizes[target] = MULTIPLE;
+      else continue;
+      if (top === stack.length) stack = grownUint32(stack);
+      stack[top++] = target;
+    }
+  };
   for (let start = 0; start < n; start++) {
     if (isTransferable(start)) continue;
-    stack[0] = start;
-    let top = 1;
+    spread(start, start);
+    // Only transferable nodes are ever pushed; their slot holds the owner they pass on.
     while (top > 0) {
       const id = stack[--top];
-      const owner = id === start ? start : sizes[id];
-      for (let e = firstEdge[id]; e < firstEdge[id + 1]; e++) {
-        if (edgeType[e] === weak) continue;
-        const target = edgeTarget[e];
-        if (!isTransferable(target)) continue;
-        const current = sizes[target];
-        if (current === UNVISITED) sizes[target] = owner;
-        else if (current !== owner && current !== MULTIPLE) sizes[target] = MULTIPLE;
-        else continue;
-        if (top === stack.length) stack = grownUint32(stack);
-        stack[top++] = target;
-      }
+      spread(id, sizes[id]);
     }
   }
 
