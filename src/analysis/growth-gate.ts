@@ -183,14 +183,13 @@ export function evaluateGate(result: GrowthResult, input: GateSettingsInput = {}
       });
     }
   }
-  explainBuiltInViolations(violations, result);
-  violations.sort(compareViolations);
+  const reported = explainBuiltInViolations(violations, result, settings.thresholds).sort(compareViolations);
   if (settings.thresholdBytes !== undefined && watchedBytes > settings.thresholdBytes) {
-    violations.push({
+    reported.push({
       name: TOTAL_BYTES_NAME, key: TOTAL_BYTES_NAME, delta: watchedBytes, heldByProgram: null, explainedBy: null, limit: settings.thresholdBytes, rule: 'threshold-bytes',
     });
   }
-  return { violations, verdicts };
+  return { violations: reported, verdicts };
 }
 
 /**
@@ -204,18 +203,28 @@ export const EXPLAINED_SHARE = 0.8;
 
 /**
  * A violating `(string)` whose new strings are nearly all held by new `AuditEntry` objects, when
- * `AuditEntry` violates too, is part of that leak, not a second one: mark it explained.
+ * `AuditEntry` violates too, is part of that leak, not a second one: mark it explained. When
+ * `AuditEntry` is allowed to grow by an explicit threshold instead, so is what it holds: those
+ * violations are dropped (returns the violations that remain).
  */
-function explainBuiltInViolations(violations: Violation[], result: GrowthResult): void {
-  const violatingNamed = new Map(violations.filter((v) => !isBuiltInClassName(v.name)).map((v) => [v.key, v]));
+function explainBuiltInViolations(violations: Violation[], result: GrowthResult, thresholds: Map<string, number>): Violation[] {
+  const violatingNamed = new Set(violations.filter((v) => !isBuiltInClassName(v.name)).map((v) => v.key));
   const byKey = new Map(result.classes.map((c) => [c.key, c]));
-  for (const v of violations) {
+  const isHeldByItsHolder = (v: Violation, c: ClassGrowth) => {
+    const holder = c.mainHolder!;
+    return c.heldBy!.program - holder.count <= v.limit || holder.count >= EXPLAINED_SHARE * c.heldBy!.program;
+  };
+  return violations.filter((v) => {
     const c = byKey.get(v.key);
-    if (!c || !isBuiltInClassName(c.name) || c.mainHolder === null || c.heldBy === null) continue;
-    if (!violatingNamed.has(c.mainHolder.key)) continue;
-    const unexplained = c.heldBy.program - c.mainHolder.count;
-    if (unexplained <= v.limit || c.mainHolder.count >= EXPLAINED_SHARE * c.heldBy.program) v.explainedBy = { name: c.mainHolder.name, key: c.mainHolder.key };
-  }
+    if (!c || !isBuiltInClassName(c.name) || c.mainHolder === null || c.heldBy === null || !isHeldByItsHolder(v, c)) return true;
+    const holder = c.mainHolder;
+    if (violatingNamed.has(holder.key)) {
+      v.explainedBy = { name: holder.name, key: holder.key };
+      return true;
+    }
+    const isHolderAllowed = thresholds.has(holder.key) || thresholds.has(holder.name);
+    return !isHolderAllowed || explicitThreshold(thresholds, c) !== undefined;
+  });
 }
 
 /**
@@ -236,28 +245,53 @@ function explicitThreshold(thresholds: Map<string, number>, c: ClassGrowth): num
 }
 
 /**
- * Gate settings that name no class of any snapshot: thresholds and exact ignore names that match no
- * class name or key, and ignore regexes that match no name. Each comes back as a warning with the
- * closest class names, so a typo cannot switch the gate off unnoticed.
+ * Gate settings with their class names resolved against the snapshots, as `--type` resolves them: a
+ * name that is no class name or key but names exactly one class ignoring case becomes that class's
+ * name. Names that still match nothing (thresholds, exact ignore names; ignore regexes that match no
+ * name) come back as warnings with the closest class names, so a typo cannot switch the gate off
+ * unnoticed.
  */
-export function checkGateNames(result: GrowthResult, settings: Pick<GateSettings, 'thresholds' | 'ignore'>): string[] {
+export function resolveGateNames<S extends Pick<GateSettings, 'thresholds' | 'ignore'>>(result: GrowthResult, settings: S): { settings: S; warnings: string[] } {
   const { names, keys } = result.knownClasses;
   const known = new Set([...names, ...keys]);
+  const byLowerCase = new Map<string, Set<string>>();
+  for (const name of names) {
+    const lower = name.toLowerCase();
+    if (!byLowerCase.has(lower)) byLowerCase.set(lower, new Set());
+    byLowerCase.get(lower)!.add(name);
+  }
+  const resolve = (name: string): string | null => {
+    if (known.has(name)) return name;
+    const matches = byLowerCase.get(name.toLowerCase());
+    return matches !== undefined && matches.size === 1 ? [...matches][0] : null;
+  };
   const warnings: string[] = [];
   const unknown = (what: string, name: string) => `${what} ${JSON.stringify(name)} matches no class in any snapshot${didYouMean(suggestClassNames(name, names))}`;
-  for (const name of settings.thresholds.keys()) {
-    if (name !== ALL_CLASSES && !known.has(name)) warnings.push(unknown('threshold', name));
+  const thresholds = new Map<string, number>();
+  for (const [name, limit] of settings.thresholds) {
+    const resolved = name === ALL_CLASSES ? name : resolve(name);
+    if (resolved === null) warnings.push(unknown('threshold', name));
+    thresholds.set(resolved ?? name, limit);
   }
+  const ignore: string[] = [];
   for (const pattern of settings.ignore) {
     const m = /^\/(.*)\/([a-z]*)$/s.exec(pattern);
     if (m) {
       const regex = new RegExp(m[1], m[2]);
       if (!names.some((name) => { regex.lastIndex = 0; return regex.test(name); })) warnings.push(`ignore ${pattern} matches no class in any snapshot`);
-    } else if (!known.has(pattern)) {
-      warnings.push(unknown('ignore', pattern));
+      ignore.push(pattern);
+      continue;
     }
+    const resolved = resolve(pattern);
+    if (resolved === null) warnings.push(unknown('ignore', pattern));
+    ignore.push(resolved ?? pattern);
   }
-  return warnings;
+  return { settings: { ...settings, thresholds, ignore }, warnings };
+}
+
+/** The warnings of resolveGateNames alone. */
+export function checkGateNames(result: GrowthResult, settings: Pick<GateSettings, 'thresholds' | 'ignore'>): string[] {
+  return resolveGateNames(result, settings).warnings;
 }
 
 /** Parses `NAME=N` (the name may itself contain `=`; the last one splits). */

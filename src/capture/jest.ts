@@ -1,4 +1,4 @@
-// `import 'leakscope/jest'` (in a test file, or in jest's setupFilesAfterEach) adds the `toLeak`
+// `import 'leakscope/jest'` (in a test file, or in jest's setupFilesAfterEnv) adds the `toLeak`
 // matcher (to-leak.ts) to jest's expect, with the vitest matcher's semantics and messages:
 //
 //   await expect(() => handler(request)).not.toLeak({ iterations: 50, types: ['RequestContext'] });

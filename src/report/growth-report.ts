@@ -190,9 +190,17 @@ export function describeLeaks(violations: Violation[], max = 3): { text: string;
  */
 export function renderVerdictLine(report: GrowthReport): string {
   if (report.gate.violations.length === 0) return 'PASS  no class grew beyond its allowance';
-  const { text, count } = describeLeaks(report.gate.violations);
+  const bytes = report.gate.violations.find((v) => v.rule === 'threshold-bytes');
+  const classes = report.gate.violations.filter((v) => v.rule !== 'threshold-bytes');
+  const parts: string[] = [];
+  if (classes.length > 0) {
+    const { text, count } = describeLeaks(classes);
+    parts.push(`${count} ${count === 1 ? 'class' : 'classes'} grew beyond the allowance: ${sanitizeForTerminal(text, 400)}`);
+  }
+  // The byte cap is about the gated classes together, not a class of its own.
+  if (bytes) parts.push(`the gated classes' self size grew by ${formatDelta(bytes.delta, formatBytes)}, over --threshold-bytes ${formatBytes(bytes.limit)}`);
   const head = isGateFailed(report) ? 'FAIL' : 'GREW';
-  return `${head}  ${count} ${count === 1 ? 'class' : 'classes'} grew beyond the allowance: ${sanitizeForTerminal(text, 400)}${isGateFailed(report) ? '' : ' (--fail-on-growth makes this fail)'}`;
+  return `${head}  ${parts.join('; ')}${isGateFailed(report) ? '' : ' (--fail-on-growth makes this fail)'}`;
 }
 
 export function renderGrowthText(report: GrowthReport, style: Style = PLAIN_STYLE): string {

@@ -37,6 +37,22 @@ describe('growth --format github', () => {
     expect(r.stdout).toMatch(/^::notice title=leakscope growth::PASS  no class grew beyond its allowance$/m);
   });
 
+  it('$GITHUB_STEP_SUMMARY naming an input snapshot, or a read-only file, is refused before any work (exit 2, file unchanged)', () => {
+    const input = path.join(tmp, 'input.heapsnapshot.gz');
+    fs.copyFileSync(leaky[0], input);
+    const before = fs.readFileSync(input);
+    const r = runCli(['growth', input, leaky[1], '--fail-on-growth', '--format', 'github'], { env: { GITHUB_STEP_SUMMARY: input } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^leakscope: \$GITHUB_STEP_SUMMARY .*input/);
+    expect(fs.readFileSync(input).equals(before)).toBe(true);
+    const readOnly = path.join(tmp, 'read-only.md');
+    fs.writeFileSync(readOnly, 'kept\n', { mode: 0o444 });
+    fs.chmodSync(readOnly, 0o444);
+    const ro = runCli(['growth', ...leaky, '--format', 'github'], { env: { GITHUB_STEP_SUMMARY: readOnly } });
+    expect(ro.status).toBe(2);
+    expect(fs.readFileSync(readOnly, 'utf8')).toBe('kept\n');
+  });
+
   it('escapes heap text by the workflow-command rules: no second command can start', () => {
     const report = {
       result: { classes: [{ key: ',x', counts: [1, 20] }] },

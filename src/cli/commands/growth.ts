@@ -11,7 +11,7 @@ import { Option, type Command } from 'commander';
 import { computeGrowth, type GrowthResult } from '../../analysis/growth.ts';
 import { computeGrowthOfFiles } from '../../analysis/growth-files.ts';
 import { computeChainParents } from '../../analysis/chain-parents.ts';
-import { DEFAULT_MIN_DELTA, checkGateNames, evaluateGate, parseThreshold, compileIgnore, type GateSettings } from '../../analysis/growth-gate.ts';
+import { DEFAULT_MIN_DELTA, resolveGateNames, evaluateGate, parseThreshold, compileIgnore, type GateSettings } from '../../analysis/growth-gate.ts';
 import { loadConfig, type LeakscopeConfig } from '../../config.ts';
 import { EXIT_FINDING, EXIT_OK, LeakscopeError } from '../../errors.ts';
 import type { NameMode } from '../../snapshot/class-names.ts';
@@ -147,7 +147,7 @@ export function resolveGrowthSettings(options: GrowthCommandOptions, cwd = proce
 export async function reportGrowth(files: string[], options: GrowthCommandOptions = {}): Promise<number> {
   if (files.length < 2) throw new LeakscopeError('growth needs at least two snapshots, oldest first');
   const settings = resolveGrowthSettings(options);
-  checkOutputPaths([['--output', options.output]], [...files, settings.configFile], null);
+  checkOutputPaths(outputFlags(settings), [...files, settings.configFile], null);
   for (const warning of settings.warnings) process.stderr.write(`leakscope: warning: ${sanitizeLine(warning)}\n`);
   // The earlier snapshots are read and summarised in a worker while this thread reads the last.
   const { result, last } = await computeGrowthOfFiles(files, {
@@ -168,8 +168,8 @@ export async function reportGrowthOfGraphs(graphs: HeapGraph[], labels: string[]
 }
 
 async function reportGrowthResult(result: GrowthResult, last: HeapGraph, settings: ResolvedGrowthSettings): Promise<number> {
-  const gate = evaluateGate(result, settings.gate);
-  const warnings = checkGateNames(result, settings.gate);
+  const { settings: gateSettings, warnings } = resolveGateNames(result, settings.gate);
+  const gate = evaluateGate(result, gateSettings);
   // The text report on stdout carries its warnings; anywhere else they also go to stderr, for the log.
   if (settings.format !== 'text' || settings.output) for (const warning of warnings) process.stderr.write(`leakscope: warning: ${sanitizeLine(warning)}\n`);
   const retainers = settings.retainers ? describeLeakRetainers(last, result, gate) : new Map();
@@ -195,6 +195,15 @@ async function reportGrowthResult(result: GrowthResult, last: HeapGraph, setting
     writeOut(rendered);
   }
   return isGateFailed(report) ? EXIT_FINDING : EXIT_OK;
+}
+
+/**
+ * Every file the report will write, for checkOutputPaths: --output, and with --format github the
+ * step summary it appends to (never an input, never a read-only file, whatever the variable says).
+ */
+export function outputFlags(settings: ResolvedGrowthSettings): [string, string | undefined][] {
+  const summary = settings.format === 'github' ? process.env.GITHUB_STEP_SUMMARY || undefined : undefined;
+  return [['--output', settings.output], ['$GITHUB_STEP_SUMMARY', summary]];
 }
 
 /**

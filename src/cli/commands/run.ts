@@ -11,7 +11,7 @@ import { DEFAULT_BATCHES, DEFAULT_ITERATIONS, DEFAULT_WARMUP, runScenario } from
 import { formatBytes, formatDuration } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
 import { addClassOptions, checkOutputPaths, commandAction, loadAllForCli, parseNonNegativeInt, parsePositiveInt, sanitizeLine } from '../io.ts';
-import { addGrowthOptions, reportGrowthOfGraphs, resolveGrowthSettings, type GrowthCommandOptions } from './growth.ts';
+import { addGrowthOptions, outputFlags, reportGrowthOfGraphs, resolveGrowthSettings, type GrowthCommandOptions } from './growth.ts';
 
 export interface RunCommandOptions extends GrowthCommandOptions {
   iterations: number;
@@ -56,7 +56,7 @@ Examples:
 export async function runAndReport(scenario: string, options: RunCommandOptions): Promise<number> {
   // Validate every flag before spending time on the scenario.
   const settings = resolveGrowthSettings({ ...options, failOnGrowth: options.failOnGrowth ?? true });
-  checkOutputPaths([['--output', options.output]], [scenario, settings.configFile], null);
+  checkOutputPaths(outputFlags(settings), [scenario, settings.configFile], null);
   for (const warning of settings.warnings) process.stderr.write(`leakscope: warning: ${sanitizeLine(warning)}\n`);
   const isKept = options.keep === true || options.out !== undefined;
   const dir = options.out !== undefined ? path.resolve(options.out) : fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-run-'));
