@@ -39,7 +39,7 @@ import { computeDominatorTree } from './dominators.ts';
 import { computeScriptUrls } from './source-locations.ts';
 import { userRoots } from './roots.ts';
 import { RetainerChainFinder, viewOfChain, type ChainViewLimits, type ChainViewResult } from './paths.ts';
-import { computeHolders, HELD_BY_PROGRAM, NO_PARENT } from './holders.ts';
+import { computeHolders, HELD_BY_PROGRAM, HELD_WEAKLY, NO_PARENT } from './holders.ts';
 import { grownUint32 } from '../snapshot/typed-arrays.ts';
 
 /** MAT's default: an object or group holding a tenth of the heap is worth a look. */
@@ -286,8 +286,12 @@ class SuspectWalk {
     this.#collectMembers(node);
     const retained = this.#retained;
     const groups = new ShapeGroups();
+    const holders = computeHolders(this.graph).kind;
     for (let i = 0; i < this.#memberCount; i++) {
       const m = this.#members[i];
+      // Differs from the dominator tree's view, as Eclipse MAT does: objects no strong reference
+      // reaches (garbage awaiting collection, weak-only) hang off the root there but hold nothing.
+      if (holders[m] === HELD_WEAKLY) continue;
       if (retained[m] >= this.threshold) {
         work.push(m);
         isTop.push(!this.isPassThrough(m));
@@ -302,7 +306,7 @@ class SuspectWalk {
     // Second pass, for the heavy groups only: their typical members.
     for (let i = 0; i < this.#memberCount; i++) {
       const m = this.#members[i];
-      if (retained[m] >= this.threshold || this.isPassThrough(m) || this.#isGroupable[this.graph.nodeType[m]] !== 1) continue;
+      if (holders[m] === HELD_WEAKLY || retained[m] >= this.threshold || this.isPassThrough(m) || this.#isGroupable[this.graph.nodeType[m]] !== 1) continue;
       const group = groups.get(this.#shapeOf(m));
       if (group !== undefined && group.retainedSize >= this.threshold && isNearerMean(retained, m, group.typical, group.retainedSize / group.count)) group.typical = m;
     }
