@@ -268,7 +268,8 @@ function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorT
     // so EVAL would return the parent itself), or the root for a search start, which has no
     // essential retainer. A vertex numbered alone starts from itself.
     let best = w <= lastSearchedNumber ? parent[w] : start === end ? 1 : w;
-    for (let k = start; k < end; k++) {
+    // 1 (the root) is the least a semidominator can be: no predecessor can lower it further.
+    for (let k = start; k < end && best > 1; k++) {
       const u = evaluate(pred[k]);
       const s = u > w ? semiSlot[u + 1] : u;
       if (s < best) best = s;
