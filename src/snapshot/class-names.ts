@@ -137,8 +137,12 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
     isNameFree[t] = isNameDependent ? 0 : 1;
   }
   const classOfType = new Int32Array(256).fill(-1);
-  // Name-dependent types: class per name's string index, one table per type, made on first use.
-  const classByName: (Int32Array | undefined)[] = [];
+  // Name-dependent types: class per name's string index. Objects and natives of one name share a
+  // class (the same name in both modes); raw mode names closures apart. Hash tables sized to the
+  // distinct names, not arrays of every string (6.1 M strings: 24 MB each).
+  const classByObjectName = new ClassIdTable();
+  const classByClosureName = new ClassIdTable();
+  const closureType = types.closure;
   const detachedClassByName = new Map<number, number>();
   const locationLabel = (loc: number) => (loc < 0 ? '' : `${locScriptId[loc]},${locLine[loc]},${locColumn[loc]}`);
   // Unlocated plain objects of one interface share a class: resolve each interface once.
@@ -186,9 +190,9 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
             detachedClassByName.set(name, id);
           }
         } else {
-          const table = classByName[type] ??= new Int32Array(graph.strings.count).fill(-1);
-          id = table[name];
-          if (id < 0) id = table[name] = classFor(nameOf(i), '');
+          const table = type === closureType ? classByClosureName : classByObjectName;
+          id = table.get(name);
+          if (id < 0) table.set(name, (id = classFor(nameOf(i), '')));
         }
       } else if (interfaceIndex >= 0) {
         id = classFor(interfaces[interfaceIndex].name, locationLabel(loc));
@@ -222,6 +226,62 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
     classOf[i] = id;
   }
   return { mode, classOf, names, keys, locations };
+}
+
+/**
+ * Class id per non-negative integer key, -1 when absent: open addressing with linear probing (load
+ * at most 1/2), and the last key asked for remembered (runs of one class are common).
+ */
+class ClassIdTable {
+  #keys = new Int32Array(1024).fill(-1);
+  #ids = new Int32Array(1024);
+  #size = 0;
+  #lastKey = -1;
+  #lastId = -1;
+
+  get(key: number): number {
+    if (key === this.#lastKey) return this.#lastId;
+    const keys = this.#keys;
+    const mask = keys.length - 1;
+    for (let slot = slotOf(key, mask); ; slot = (slot + 1) & mask) {
+      const k = keys[slot];
+      if (k === key) {
+        this.#lastKey = key;
+        return (this.#lastId = this.#ids[slot]);
+      }
+      if (k === -1) return -1;
+    }
+  }
+
+  /** Adds a key get() just reported absent. */
+  set(key: number, id: number): void {
+    if ((this.#size + 1) * 2 > this.#keys.length) this.#grow();
+    this.#insert(key, id);
+    this.#size++;
+  }
+
+  #insert(key: number, id: number): void {
+    const keys = this.#keys;
+    const mask = keys.length - 1;
+    let slot = slotOf(key, mask);
+    while (keys[slot] !== -1) slot = (slot + 1) & mask;
+    keys[slot] = key;
+    this.#ids[slot] = id;
+  }
+
+  #grow(): void {
+    const keys = this.#keys;
+    const ids = this.#ids;
+    this.#keys = new Int32Array(keys.length * 2).fill(-1);
+    this.#ids = new Int32Array(keys.length * 2);
+    for (let slot = 0; slot < keys.length; slot++) if (keys[slot] !== -1) this.#insert(keys[slot], ids[slot]);
+  }
+}
+
+/** Fibonacci hashing, high bits folded down: neighbouring string indexes land far apart. */
+function slotOf(key: number, mask: number): number {
+  const h = Math.imul(key, 0x9e3779b1);
+  return (h ^ (h >>> 15)) & mask;
 }
 
 /** DevTools' Summary class name of a node, before interface and detachedness rules. */
