@@ -23,8 +23,8 @@
 // Cost: O(N + E) with one hash probe per plain object, plus O(total length of the distinct shapes);
 // no string is built and no Map is touched per node on the common paths.
 // Memory (transient): 2 B per plain object (its shape; 4 B past 65,536 shapes), the distinct
-// shapes, 1 B + 4 B per string for name flags and per-name class tables; what stays is classOf
-// (2 B/node, 4 B past 65,536 classes).
+// shapes, 1 B per string for name flags, hash tables sized to the distinct names; what stays is
+// classOf (2 B/node, 4 B past 65,536 classes).
 
 import type { HeapGraph } from './heap-graph.ts';
 import { grownUint32 } from './typed-arrays.ts';
@@ -140,8 +140,8 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
   // Name-dependent types: class per name's string index. Objects and natives of one name share a
   // class (the same name in both modes); raw mode names closures apart. Hash tables sized to the
   // distinct names, not arrays of every string (6.1 M strings: 24 MB each).
-  const classByObjectName = new ClassIdTable();
-  const classByClosureName = new ClassIdTable();
+  const classByObjectName = new IntTable();
+  const classByClosureName = new IntTable();
   const closureType = types.closure;
   const detachedClassByName = new Map<number, number>();
   const locationLabel = (loc: number) => (loc < 0 ? '' : `${locScriptId[loc]},${locLine[loc]},${locColumn[loc]}`);
@@ -229,10 +229,11 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
 }
 
 /**
- * Class id per non-negative integer key, -1 when absent: open addressing with linear probing (load
- * at most 1/2), and the last key asked for remembered (runs of one class are common).
+ * A map from non-negative integers (string indexes) to non-negative integers (class ids), -1 when
+ * absent: open addressing with linear probing (load at most 1/2), sized to what it holds rather
+ * than to the string table; the last key asked for is remembered (runs of one class are common).
  */
-class ClassIdTable {
+class IntTable {
   #keys = new Int32Array(1024).fill(-1);
   #ids = new Int32Array(1024);
   #size = 0;
@@ -472,26 +473,30 @@ function grownInt32(array: Int32Array, minLength: number): Int32Array<ArrayBuffe
 }
 
 /**
- * The property names the shapes use, decoded once each: `local` maps a string index to a dense id
- * into `names` (-1: used by no shape). Strings are compared by value from here on, as DevTools
- * does, so two string indexes with one text (hand-made snapshots) behave as one name.
+ * The property names the shapes use, decoded once each: `nameOf[k]` is the index in `names` of
+ * the name of shapes.pool[k]. Strings are compared by value from here on, as DevTools does, so two
+ * string indexes with one text (hand-made snapshots) behave as one name.
  */
 interface ShapeProperties {
-  local: Int32Array;
+  nameOf: Int32Array;
   names: string[];
 }
 
 function shapeProperties(graph: HeapGraph, shapes: PlainObjectShapes): ShapeProperties {
-  const local = new Int32Array(graph.strings.count).fill(-1);
+  const idOfString = new IntTable();
   const names: string[] = [];
   const { pool } = shapes;
+  const nameOf = new Int32Array(pool.length);
   for (let k = 0; k < pool.length; k++) {
     const s = pool[k];
-    if (local[s] >= 0) continue;
-    local[s] = names.length;
-    names.push(graph.strings.get(s));
+    let id = idOfString.get(s);
+    if (id < 0) {
+      idOfString.set(s, (id = names.length));
+      names.push(graph.strings.get(s));
+    }
+    nameOf[k] = id;
   }
-  return { local, names };
+  return { nameOf, names };
 }
 
 /**
@@ -513,9 +518,9 @@ export function inferInterfaceDefinitions(graph: HeapGraph): InterfaceDefinition
  */
 function inferDefinitions(graph: HeapGraph): InterfaceDefinition[] {
   const shapes = plainObjectShapes(graph, stringFlags(graph));
-  const { local, names } = shapeProperties(graph, shapes);
+  const { nameOf, names } = shapeProperties(graph, shapes);
   const formatted = names.map(formatPropertyName);
-  const { shapeCount, shapeStart, pool, objectCount } = shapes;
+  const { shapeCount, shapeStart, objectCount } = shapes;
   const candidates = new Map<string, InterfaceDefinition>();
   for (let s = 0; s < shapeCount; s++) {
     const start = shapeStart[s];
@@ -524,7 +529,7 @@ function inferDefinitions(graph: HeapGraph): InterfaceDefinition[] {
     let name = '{';
     let taken = start;
     for (; taken < end; taken++) {
-      const text = formatted[local[pool[taken]]];
+      const text = formatted[nameOf[taken]];
       if (name.length > MIN_INTERFACE_PROPERTY_COUNT && name.length + text.length > MAX_INTERFACE_NAME_LENGTH) break;
       if (name.length !== 1) name += ', ';
       name += text;
@@ -535,7 +540,7 @@ function inferDefinitions(graph: HeapGraph): InterfaceDefinition[] {
       candidate.count += objectCount[s];
     } else {
       const properties: string[] = [];
-      for (let k = start; k < taken; k++) properties.push(names[local[pool[k]]]);
+      for (let k = start; k < taken; k++) properties.push(names[nameOf[k]]);
       candidates.set(name, { name, properties, count: objectCount[s] });
     }
   }
@@ -578,9 +583,9 @@ function matchInterfaces(graph: HeapGraph, shapes: PlainObjectShapes, definition
     // A more popular definition with the same property set came first and keeps the node.
     if (!node.match) node.match = { propertyCount: ids.length, index };
   });
-  const { local, names } = shapeProperties(graph, shapes);
-  const idOfLocal = Int32Array.from(names, (name) => propertyIds.get(name) ?? -1);
-  const { shapeCount, shapeStart, pool } = shapes;
+  const { nameOf, names } = shapeProperties(graph, shapes);
+  const idOfName = Int32Array.from(names, (name) => propertyIds.get(name) ?? -1);
+  const { shapeCount, shapeStart } = shapes;
   const result = new Int32Array(shapeCount);
   // Shapes that differ only in names no definition uses (or in order) share one trie walk.
   const matchBySet = new Map<string, number>();
@@ -588,7 +593,7 @@ function matchInterfaces(graph: HeapGraph, shapes: PlainObjectShapes, definition
   for (let s = 0; s < shapeCount; s++) {
     ids.length = 0;
     for (let k = shapeStart[s]; k < shapeStart[s + 1]; k++) {
-      const id = idOfLocal[local[pool[k]]];
+      const id = idOfName[nameOf[k]];
       if (id >= 0) ids.push(id);
     }
     if (ids.length === 0) {
