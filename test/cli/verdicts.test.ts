@@ -60,8 +60,8 @@ describe('harness and settings', () => {
     const leaky = [1, 3].map((k) => fixtureGzPath(`leaky-server-${k}`));
     const text = runCli(['growth', ...leaky, '--fail-on-growth', '--threshold', 'RequestContxt=0', '--no-retainers']);
     expect(text.stdout).toMatch(/warning: threshold "RequestContxt" matches no class in any snapshot \(did you mean "RequestContext"\?\)/);
-    const json = runCli(['growth', ...leaky, '--threshold', 'requestcontext=0', '--ignore', '/^Nothing$/', '--json', '--no-retainers']);
-    expect(json.stderr).toMatch(/leakscope: warning: threshold "requestcontext" matches no class in any snapshot \(did you mean "RequestContext"\?\)/);
+    const json = runCli(['growth', ...leaky, '--threshold', 'RequestContex=0', '--ignore', '/^Nothing$/', '--json', '--no-retainers']);
+    expect(json.stderr).toMatch(/leakscope: warning: threshold "RequestContex" matches no class in any snapshot \(did you mean "RequestContext"\?\)/);
     expect(json.stderr).toMatch(/leakscope: warning: ignore \/\^Nothing\$\/ matches no class in any snapshot/);
     expect(JSON.parse(json.stdout).warnings).toHaveLength(2);
   });
