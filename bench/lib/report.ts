@@ -119,13 +119,17 @@ export function evaluateTargets(plan: Plan, summaries: Map<string, Summary>, sna
     }
     const commandLs = ok(rowsOf('command').find((r) => r.tool === 'leakscope')?.jobId);
     const commandDt = ok(rowsOf('command').find((r) => r.tool === 'devtools')?.jobId);
+    // Issue 13 states its targets for real data: the realistic program and files given on the
+    // command line, not the synthetic one (shown as information).
+    const isReal = !label.startsWith('synthetic');
+    const realNote = (threshold: number) => (isReal ? sizeNote(threshold) : 'set for real data (the realistic snapshot, given files)');
     if (commandLs && commandDt) {
       const ratio = commandDt.ms! / commandLs.ms!;
-      check(13, 'the whole `leakscope top` ≥ 5× faster than DevTools', label, `DevTools ${ratio.toFixed(1)}× slower`, '≥ 5×', ratio >= 5, size >= HUGE_BYTES, sizeNote(HUGE_BYTES));
+      check(13, 'the whole `leakscope top` ≥ 5× faster than DevTools', label, `DevTools ${ratio.toFixed(1)}× slower`, '≥ 5×', ratio >= 5, isReal && size >= HUGE_BYTES, realNote(HUGE_BYTES));
     }
     if (commandLs) {
       const rss = commandLs.peakRssBytes!;
-      check(13, 'the whole `leakscope top` peak RSS ≤ 1.2× file size', label, `${formatBytes(rss)} = ${(rss / size).toFixed(2)}× the file`, '≤ 1.2× file', rss <= 1.2 * size, size >= HUGE_BYTES, sizeNote(HUGE_BYTES));
+      check(13, 'the whole `leakscope top` peak RSS ≤ 1.2× file size', label, `${formatBytes(rss)} = ${(rss / size).toFixed(2)}× the file`, '≤ 1.2× file', rss <= 1.2 * size, isReal && size >= HUGE_BYTES, realNote(HUGE_BYTES));
       // Stated for the 1.7 GB realistic snapshot (COPIES=30), given on the command line.
       if (size >= HUGEST_BYTES) check(13, 'the whole `leakscope top` of a 1.7 GB snapshot ≤ 10 s', label, formatSeconds(commandLs.ms!), '≤ 10 s', commandLs.ms! <= 10_000);
     }
