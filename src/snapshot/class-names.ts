@@ -22,9 +22,9 @@
 // class from per-type, per-name, per-shape tables.
 // Cost: O(N + E) with one hash probe per plain object, plus O(total length of the distinct shapes);
 // no string is built and no Map is touched per node on the common paths.
-// Memory (transient): 2 B per plain object (its shape; 4 B past 65,536 shapes), the distinct
-// shapes, 1 B per string for name flags, hash tables sized to the distinct names; what stays is
-// classOf (2 B/node, 4 B past 65,536 classes).
+// Memory: classOf (2 B/node, 4 B past 65,536 classes), which holds each plain object's shape id
+// until its class id replaces it; transient: the distinct shapes, 1 B per string for name flags,
+// hash tables sized to the distinct names.
 
 import type { HeapGraph } from './heap-graph.ts';
 import { grownUint32 } from './typed-arrays.ts';
@@ -69,7 +69,8 @@ export function computeClassIndex(graph: HeapGraph, mode: NameMode = 'devtools',
   if (interfaces === undefined) {
     return graph.cached(cacheKey, () => {
       const index = buildClassIndex(graph, mode, mode === 'devtools' ? inferInterfaceDefinitions(graph) : []);
-      // The graph's own interfaces are matched: only a foreign set (growth) could need the shapes again.
+      // Shapes the index did not take (no interface to match) are not needed again; a foreign set
+      // of interfaces (growth) interns them anew.
       if (mode === 'devtools') shapesByGraph.delete(graph);
       return index;
     });
@@ -110,8 +111,11 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
   const flags = stringFlags(graph);
   // Interface per plain object, through its shape: only when there are interfaces to match.
   const shapes = isDevtools && interfaces.length > 0 ? plainObjectShapes(graph, flags) : null;
-  const shapeOf = shapes?.shapeOf ?? new Uint16Array(0);
   const interfaceOfShape = shapes !== null ? matchInterfaces(graph, shapes, interfaces) : new Int32Array(0);
+  // The shapes' per-node column becomes classOf: each plain object's shape id is read just before
+  // its class id overwrites it, so the two never need two N-sized arrays (nor two sets of fresh
+  // pages). Taken, it is no longer the shapes'.
+  if (shapes !== null) shapesByGraph.delete(graph);
 
   const classFor = (name: string, location: string): number => {
     const key = `${location},${name}`;
@@ -157,12 +161,11 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
   // Location records are sorted by ordinal: a cursor walks them alongside i.
   let nextLocation = 0;
   const locationCount = locObject.length;
-  let plain = 0;
   const objectType = types.object;
   const nativeType = types.native;
 
-  let classOf: Uint16Array | Uint32Array = new Uint16Array(n);
-  let isNarrow = true;
+  let classOf: Uint16Array | Uint32Array = shapes?.shapeOfNode ?? new Uint16Array(n);
+  let isNarrow = classOf instanceof Uint16Array;
   for (let i = 0; i < n; i++) {
     const type = nodeType[i];
     let id: number;
@@ -175,7 +178,7 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
       let interfaceIndex = -1;
       let loc = -1;
       if (isDevtools && type === objectType) {
-        if (shapes !== null && (flags[name] & IS_OBJECT_NAME) !== 0) interfaceIndex = interfaceOfShape[shapeOf[plain++]];
+        if (shapes !== null && (flags[name] & IS_OBJECT_NAME) !== 0) interfaceIndex = interfaceOfShape[classOf[i]];
         while (nextLocation < locationCount && locObject[nextLocation] < i) nextLocation++;
         if (nextLocation < locationCount && locObject[nextLocation] === i) loc = nextLocation;
       }
@@ -225,6 +228,8 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
     }
     classOf[i] = id;
   }
+  // Shape ids past 16 bits made the column 32-bit: back to 16 when the class ids fit.
+  if (!isNarrow && names.length <= 0x10000) classOf = Uint16Array.from(classOf);
   return { mode, classOf, names, keys, locations };
 }
 
@@ -335,10 +340,11 @@ interface PlainObjectShapes {
   /** Number of plain objects, including those without properties. */
   plainObjectCount: number;
   /**
-   * Shape id of each plain object, in ordinal order (the k-th plain object's is shapeOf[k]); 16-bit
-   * while there are at most 65,536 shapes (2,734 for 6.85 M plain objects of MDN's compat data).
+   * Shape id per node ordinal, for plain objects (0 elsewhere); 16-bit while there are at most
+   * 65,536 shapes (2,734 for 6.85 M plain objects of MDN's compat data). The class index takes it
+   * over as its classOf column.
    */
-  shapeOf: Uint16Array | Uint32Array;
+  shapeOfNode: Uint16Array | Uint32Array;
   shapeCount: number;
   /** Shape s lists pool[shapeStart[s] .. shapeStart[s + 1]); ids number shapes by first occurrence. */
   shapeStart: Uint32Array;
@@ -372,10 +378,7 @@ function internPlainObjectShapes(graph: HeapGraph, flags: Uint8Array): PlainObje
   const objectType = graph.types.object;
   const property = graph.types.property;
   let plainObjectCount = 0;
-  for (let i = 0; i < nodeCount; i++) {
-    if (nodeType[i] === objectType && (flags[nodeName[i]] & IS_OBJECT_NAME) !== 0) plainObjectCount++;
-  }
-  let shapeOf: Uint16Array | Uint32Array = new Uint16Array(plainObjectCount);
+  let shapeOfNode: Uint16Array | Uint32Array = new Uint16Array(nodeCount);
   let shapeStart = new Uint32Array(1024);
   let shapeHash = new Int32Array(1024);
   let objectCount = new Uint32Array(1024);
@@ -386,9 +389,9 @@ function internPlainObjectShapes(graph: HeapGraph, flags: Uint8Array): PlainObje
   let mask = table.length - 1;
   let list = new Uint32Array(256);
 
-  let k = 0;
   for (let i = 0; i < nodeCount; i++) {
     if (nodeType[i] !== objectType || (flags[nodeName[i]] & IS_OBJECT_NAME) === 0) continue;
+    plainObjectCount++;
     let length = 0;
     let hash = 0x811c9dc5;
     const end = firstEdge[i + 1];
@@ -421,18 +424,18 @@ function internPlainObjectShapes(graph: HeapGraph, flags: Uint8Array): PlainObje
       shapeStart[shape + 1] = poolLength;
       shapeHash[shape] = hash;
       table[slot] = shape;
-      if (shape === 0x10000) shapeOf = Uint32Array.from(shapeOf);
+      if (shape === 0x10000) shapeOfNode = Uint32Array.from(shapeOfNode);
       if (shapeCount * 2 > table.length) {
         table = rehash(shapeHash, shapeCount, table.length * 2);
         mask = table.length - 1;
       }
     }
     objectCount[shape]++;
-    shapeOf[k++] = shape;
+    shapeOfNode[i] = shape;
   }
   return {
     plainObjectCount,
-    shapeOf,
+    shapeOfNode,
     shapeCount,
     shapeStart: shapeStart.slice(0, shapeCount + 1),
     pool: pool.slice(0, poolLength),
