@@ -186,7 +186,7 @@ function buildClassIndex(graph: HeapGraph, mode: NameMode, interfaces: Interface
         if (interfaceIndex >= 0) {
           id = interfaceClass[interfaceIndex];
           if (id < 0) id = interfaceClass[interfaceIndex] = classFor(interfaces[interfaceIndex].name, '');
-        } else if (detached !== null && type === nativeType && detached[i] === 1) {
+        } else if (detached !== null && type === nativeType && (detached[i >>> 3] & (1 << (i & 7))) !== 0) {
           id = detachedClassByName.get(name) ?? -1;
           if (id < 0) {
             id = classFor(devtoolsObjectName(`Detached ${graph.nodeNameOf(i)}`), '');
@@ -636,8 +636,9 @@ function bestInterfaceMatch(trie: PropertyTrie, sortedIds: number[]): number {
 /**
  * DevTools' detachedness propagation over native nodes (FORMAT.md §6.1): natives reachable from an
  * attached native (not through hidden or weak edges) are attached; the rest reachable from a
- * detached one are detached. Returns 1 per detached native node, else 0; null when no native is
- * detached (every Node.js heap), so those pay for no column.
+ * detached one are detached. Returns a bit per node (bit i & 7 of byte i >>> 3) set for detached
+ * natives; null when no native is detached (every Node.js heap), so those pay for nothing. Bits,
+ * not a byte per node: natives are few, and the column stays cached with the class index.
  */
 export function computeDetachedNatives(graph: HeapGraph): Uint8Array | null {
   return graph.cached('detachedNatives', () => {
@@ -647,26 +648,26 @@ export function computeDetachedNatives(graph: HeapGraph): Uint8Array | null {
     const attached = natives(graph.attachedNodes);
     const detachedQueue = natives(graph.detachedNodes);
     if (detachedQueue.length === 0) return null;
-    const state = new Uint8Array(n); // 0 unvisited, 1 attached, 2 detached
-    for (const o of attached) state[o] = 1;
-    for (const o of detachedQueue) state[o] = 2;
-    const propagate = (work: number[], mark: number) => {
+    const isAttached = new Uint8Array((n + 7) >>> 3);
+    const isDetached = new Uint8Array((n + 7) >>> 3);
+    const isMarked = (o: number) => ((isAttached[o >>> 3] | isDetached[o >>> 3]) & (1 << (o & 7))) !== 0;
+    for (const o of attached) isAttached[o >>> 3] |= 1 << (o & 7);
+    for (const o of detachedQueue) isDetached[o >>> 3] |= 1 << (o & 7);
+    const propagate = (work: number[], bits: Uint8Array) => {
       while (work.length > 0) {
         const v = work.pop()!;
         for (let e = firstEdge[v]; e < firstEdge[v + 1]; e++) {
           const t = edgeType[e];
           if (t === types.hiddenEdge || t === types.weak) continue;
           const w = edgeTarget[e];
-          if (state[w] !== 0 || nodeType[w] !== types.native) continue;
-          state[w] = mark;
+          if (isMarked(w) || nodeType[w] !== types.native) continue;
+          bits[w >>> 3] |= 1 << (w & 7);
           work.push(w);
         }
       }
     };
-    propagate(attached, 1);
-    propagate(detachedQueue, 2);
-    // In place: detached → 1, everything else → 0.
-    for (let i = 0; i < n; i++) state[i] = state[i] === 2 ? 1 : 0;
-    return state;
+    propagate(attached, isAttached);
+    propagate(detachedQueue, isDetached);
+    return isDetached;
   });
 }
