@@ -29,6 +29,7 @@ const COMMANDS: [name: string[], load: () => Promise<Register>][] = [
   [['snapshot'], async () => (await import('./commands/snapshot.ts')).registerSnapshotCommand],
   [['run'], async () => (await import('./commands/run.ts')).registerRunCommand],
   [['demo'], async () => (await import('./commands/demo.ts')).registerDemoCommand],
+  [['profile'], async () => (await import('./commands/profile.ts')).registerProfileCommand],
 ];
 
 /**

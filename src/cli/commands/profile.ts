@@ -1,0 +1,55 @@
+// `leakscope profile FILE.heapprofile [FILE2 …]`: where live memory was allocated, from sampling heap
+// profiles (node --heap-prof, DevTools' "Allocation sampling", HeapProfiler.stopSampling). Reading
+// is in src/snapshot/heap-profile.ts, the analysis in src/analysis/heap-profile.ts, the output in
+// src/report/profile.ts; this file only wires them.
+
+import type { Command } from 'commander';
+import { readHeapProfile } from '../../snapshot/heap-profile.ts';
+import { computeProfileGrowth, summarizeHeapProfile } from '../../analysis/heap-profile.ts';
+import { buildProfileDotGraph, buildProfileJson, renderProfileText } from '../../report/profile.ts';
+import { renderJson } from '../../report/json.ts';
+import { renderDot } from '../../report/dot.ts';
+import { renderSvg } from '../../report/svg.ts';
+import { writeOutput } from '../../report/write-output.ts';
+import { LeakscopeError } from '../../errors.ts';
+import { checkOutputPaths, commandAction, parseNonNegativeInt, stdoutStyle, writeOut } from '../io.ts';
+
+interface ProfileOptions {
+  json?: boolean;
+  dot?: string;
+  svg?: string;
+  limit: number;
+}
+
+export function registerProfileCommand(program: Command): void {
+  program
+    .command('profile')
+    .description('where live memory was allocated, from sampling heap profiles (.heapprofile): by allocation site and by stack; two or more profiles of one process give growth by site')
+    .argument('<profiles...>', '.heapprofile files (node --heap-prof, DevTools "Allocation sampling"), oldest first')
+    .option('--json', 'print JSON: {"profiles":[…],"sites":[…],"stacks":[…],"growth":{…}|null}')
+    .option('--dot <file>', 'write the heaviest stacks of the last profile as a Graphviz DOT call tree')
+    .option('--svg <file>', 'write the heaviest stacks of the last profile as an SVG picture (rendered in-process)')
+    .option('-n, --limit <n>', 'sites and stacks shown (and stacks drawn); 0 shows all', parseNonNegativeInt, 10)
+    .addHelpText('after', `
+Examples:
+  $ node --heap-prof app.js && leakscope profile Heap.*.heapprofile
+  $ leakscope profile early.heapprofile late.heapprofile     # growth by allocation site
+  $ leakscope profile app.heapprofile --svg stacks.svg --limit 5`)
+    .action(commandAction(async (files: string[], options: ProfileOptions) => {
+      if (options.dot !== undefined && options.svg !== undefined) throw new LeakscopeError('choose one of --dot and --svg');
+      checkOutputPaths([['--dot', options.dot], ['--svg', options.svg]], files, 'the report');
+      const profiles = files.map((file) => readHeapProfile(file));
+      const last = profiles[profiles.length - 1];
+      const summary = summarizeHeapProfile(last);
+      const growth = profiles.length > 1 ? computeProfileGrowth(profiles) : null;
+      const input = { profiles, summary, growth, limit: options.limit };
+      if (options.json) writeOut(renderJson(buildProfileJson(input)));
+      else writeOut(renderProfileText(input, { limit: options.limit, baseDir: process.cwd(), style: stdoutStyle() }));
+      if (options.dot !== undefined || options.svg !== undefined) {
+        const dot = renderDot(buildProfileDotGraph(last, summary, options.limit, process.cwd()));
+        if (options.dot !== undefined) await writeOutput(options.dot, dot);
+        else await writeOutput(options.svg!, await renderSvg(dot));
+      }
+      return 0;
+    }));
+}

@@ -1,0 +1,204 @@
+// `leakscope profile` output: allocation sites, heaviest stacks and growth across profiles, as text,
+// JSON and a DOT call tree. Data in (src/analysis/heap-profile.ts), text out.
+//
+// Positions are shown 1-based (`file:line:col`, as editors and DevTools show them) though the profile
+// stores them 0-based; a `file://` url is shown as a path, relative to `baseDir` when inside it.
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CallFrame, HeapProfile } from '../snapshot/heap-profile.ts';
+import { stackFrames, type HeapProfileSummaryResult, type ProfileGrowthResult } from '../analysis/heap-profile.ts';
+import { formatBytes, formatCount, formatDelta } from './format.ts';
+import { sanitizeForTerminal } from './sanitize.ts';
+import { renderTable } from './table.ts';
+import { PLAIN_STYLE, type Style } from './style.ts';
+import type { DotEdge, DotGraph, DotNode } from './dot.ts';
+
+/** Frames shown per stack in text; the rest are counted. Deep enough to reach user code under a framework or two. */
+const STACK_FRAMES_SHOWN = 8;
+
+export interface ProfileReportOptions {
+  /** Rows of the site table and stacks shown; 0 shows all. */
+  limit: number;
+  /** Paths inside this folder are shown relative to it. */
+  baseDir?: string;
+  style?: Style;
+}
+
+export interface ProfileFrameJson {
+  functionName: string;
+  url: string;
+  /** 1-based; null when V8 does not know it. */
+  line: number | null;
+  column: number | null;
+}
+
+export function frameToJson(frame: CallFrame): ProfileFrameJson {
+  return {
+    functionName: frame.functionName,
+    url: frame.url,
+    line: frame.lineNumber < 0 ? null : frame.lineNumber + 1,
+    column: frame.columnNumber < 0 ? null : frame.columnNumber + 1,
+  };
+}
+
+/** `makeRecord`, or `(anonymous)` for a function without a name. */
+export function frameFunctionName(frame: CallFrame): string {
+  return frame.functionName === '' ? '(anonymous)' : frame.functionName;
+}
+
+/** `src/app.js:12:5`; `node:internal/…:3:1`; empty for V8's own frames ("(root)", "(program)"). */
+export function frameLocation(frame: { url: string; lineNumber: number; columnNumber: number }, baseDir?: string): string {
+  if (frame.url === '') return '';
+  let where = frame.url;
+  if (where.startsWith('file://')) {
+    try {
+      where = fileURLToPath(where);
+    } catch {
+      // not a valid file URL: show it as written
+    }
+    if (baseDir !== undefined && path.isAbsolute(where)) {
+      const relative = path.relative(baseDir, where);
+      if (!relative.startsWith('..') && !path.isAbsolute(relative)) where = relative;
+    }
+  }
+  if (frame.lineNumber < 0) return where;
+  return `${where}:${frame.lineNumber + 1}${frame.columnNumber < 0 ? '' : `:${frame.columnNumber + 1}`}`;
+}
+
+function percent(part: number, whole: number): string {
+  return whole > 0 ? `${((part / whole) * 100).toFixed(1)}%` : '−';
+}
+
+function cap<T>(items: T[], limit: number): T[] {
+  return limit === 0 ? items : items.slice(0, limit);
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+export interface ProfileJsonInput {
+  profiles: HeapProfile[];
+  /** Summary of the last profile. */
+  summary: HeapProfileSummaryResult;
+  growth: ProfileGrowthResult | null;
+  limit: number;
+}
+
+export function buildProfileJson({ profiles, summary, growth, limit }: ProfileJsonInput) {
+  const last = profiles[profiles.length - 1];
+  const stackNodes = cap(Array.from(summary.stackNodes), limit);
+  return {
+    profiles: profiles.map((p) => ({ file: p.file, totalSize: p.totalSize, sampleCount: p.sampleTotal, nodeCount: p.nodeCount })),
+    sites: cap(summary.sites, limit).map((s) => ({ ...frameToJson(s.site), selfSize: s.selfSize, totalSize: s.totalSize, samples: s.samples })),
+    siteCount: summary.sites.length,
+    stacks: stackNodes.map((n) => ({ selfSize: last.selfSize[n], samples: last.sampleCount[n], frames: stackFrames(last, n).map(frameToJson) })),
+    stackCount: summary.stackNodes.length,
+    growth: growth === null ? null : {
+      totalSizes: growth.totalSizes,
+      sites: cap(growth.sites, limit).map((g) => ({ ...frameToJson(g.site), selfSizes: g.selfSizes, delta: g.delta })),
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text
+
+export function renderProfileText(input: ProfileJsonInput, options: ProfileReportOptions): string {
+  const { profiles, summary, growth } = input;
+  const { limit, baseDir } = options;
+  const style = options.style ?? PLAIN_STYLE;
+  const last = profiles[profiles.length - 1];
+  const out: string[] = [];
+  const more = (total: number, shown: number, noun: string) => {
+    if (total > shown) out.push(style.dim(`… ${formatCount(total - shown)} more ${noun} (--limit 0 shows all)`));
+  };
+
+  if (growth !== null) {
+    out.push(style.bold(`Growth over ${profiles.length} profiles: live sampled bytes ${growth.totalSizes.map(formatBytes).join(' → ')}`));
+    if (growth.sites.length === 0) {
+      out.push('No allocation site changed.');
+    } else {
+      const shown = cap(growth.sites, limit);
+      out.push(renderTable({
+        head: ['Function', 'Location', 'Self size', 'Δ self size'],
+        rows: shown.map((g) => [
+          frameFunctionName(g.site),
+          frameLocation(g.site, baseDir),
+          g.selfSizes.map(formatBytes).join(' → '),
+          { value: formatDelta(g.delta, formatBytes), style: g.delta > 0 ? 'yellow' : undefined },
+        ]),
+        align: ['left', 'left', 'right', 'right'],
+        style,
+        maxCellWidth: 70,
+      }));
+      more(growth.sites.length, shown.length, 'sites');
+    }
+    out.push('');
+  }
+
+  const name = sanitizeForTerminal(last.file, 80);
+  out.push(style.bold(`Sampling heap profile ${name}: ${formatBytes(summary.totalSize)} live in ${formatCount(summary.sampleTotal)} samples, ${formatCount(summary.sites.length)} allocation sites`));
+  out.push(style.dim('Sizes are sampled estimates of what was still alive when sampling stopped. Self: allocated by the function itself; total: with the functions it called.'));
+  out.push('');
+  const sites = cap(summary.sites, limit);
+  out.push(renderTable({
+    head: ['Function', 'Location', 'Self size', 'Self %', 'Total size', 'Total %'],
+    rows: sites.map((s) => [
+      frameFunctionName(s.site),
+      frameLocation(s.site, baseDir),
+      formatBytes(s.selfSize),
+      percent(s.selfSize, summary.totalSize),
+      formatBytes(s.totalSize),
+      percent(s.totalSize, summary.totalSize),
+    ]),
+    align: ['left', 'left', 'right', 'right', 'right', 'right'],
+    style,
+    maxCellWidth: 70,
+  }));
+  more(summary.sites.length, sites.length, 'sites');
+
+  out.push('');
+  out.push(style.bold('Heaviest stacks'));
+  const stackNodes = cap(Array.from(summary.stackNodes), limit);
+  stackNodes.forEach((n, i) => {
+    const frames = stackFrames(last, n);
+    const [top, ...callers] = frames;
+    out.push(`#${i + 1}  ${formatBytes(last.selfSize[n])} (${percent(last.selfSize[n], summary.totalSize)})  ${showFrame(top, baseDir)}`);
+    for (const caller of callers.slice(0, STACK_FRAMES_SHOWN - 1)) out.push(style.dim(`      ← ${showFrame(caller, baseDir)}`));
+    if (callers.length > STACK_FRAMES_SHOWN - 1) out.push(style.dim(`      … ${formatCount(callers.length - STACK_FRAMES_SHOWN + 1)} more frames`));
+  });
+  more(summary.stackNodes.length, stackNodes.length, 'stacks');
+  return out.join('\n');
+}
+
+function showFrame(frame: CallFrame, baseDir?: string): string {
+  const where = frameLocation(frame, baseDir);
+  return `${sanitizeForTerminal(frameFunctionName(frame), 60)}${where === '' ? '' : `  ${sanitizeForTerminal(where, 100)}`}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// DOT: the heaviest stacks as one call tree, allocating frames highlighted
+
+export function buildProfileDotGraph(profile: HeapProfile, summary: HeapProfileSummaryResult, limit: number, baseDir?: string): DotGraph {
+  const subtree = Float64Array.from(profile.selfSize);
+  const chosen = cap(Array.from(summary.stackNodes), limit);
+  const isChosen = new Set(chosen);
+  // Bytes of the chosen stacks under each node: what the picture shows, so the numbers add up.
+  const shownBytes = new Map<number, number>();
+  for (const leaf of chosen) for (let n = leaf; n >= 0; n = profile.parent[n]) shownBytes.set(n, (shownBytes.get(n) ?? 0) + subtree[leaf]);
+  const nodes: DotNode[] = [];
+  const edges: DotEdge[] = [];
+  // Preorder keeps parents before children, so the file reads top-down.
+  const members = [...shownBytes.keys()].sort((a, b) => a - b);
+  for (const n of members) {
+    const frame = profile.frames[profile.frame[n]];
+    const where = frameLocation(frame, baseDir);
+    const bytes = shownBytes.get(n)!;
+    const label = [frameFunctionName(frame), ...(where === '' ? [] : [where]),
+      isChosen.has(n) ? `${formatBytes(profile.selfSize[n])} allocated here` : `${formatBytes(bytes)} below`];
+    nodes.push({ id: `n${n}`, label, highlight: isChosen.has(n), tooltip: `${frameFunctionName(frame)} ${where}` });
+    if (profile.parent[n] >= 0) edges.push({ from: `n${profile.parent[n]}`, to: `n${n}` });
+  }
+  return { name: 'leakscope profile', rankdir: 'TB', nodes, edges };
+}
