@@ -13,8 +13,8 @@ export { takeRemoteSnapshot } from './capture/remote.ts';
 export type { RemoteSnapshotOptions, RemoteSnapshotResult } from './capture/remote.ts';
 export { runScenario } from './capture/scenario.ts';
 export type { RunScenarioOptions, ScenarioRunResult } from './capture/scenario.ts';
-export { measureGrowth } from './capture/measure.ts';
-export type { MeasureGrowthOptions, MeasureGrowthResult } from './capture/measure.ts';
+export { measureGrowth } from './leak-test/measure.ts';
+export type { MeasureGrowthOptions, MeasureGrowthResult } from './leak-test/measure.ts';
 
 export { loadSnapshot, parseSnapshotText } from './snapshot/load.ts';
 export type { LoadOptions } from './snapshot/load.ts';

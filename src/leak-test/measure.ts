@@ -1,5 +1,5 @@
 // measureGrowth: does this function leak? Runs it repeatedly in the current process with snapshots
-// in between (in-process.ts: written so that leakscope's own objects are not measured), then the
+// in between (capture/in-process.ts: written so that leakscope's own objects are not measured), then the
 // `growth` analysis and gate.
 // The data half of the `toLeak` matcher (vitest.ts); scripts and node:test use it directly.
 //
@@ -13,13 +13,13 @@ import path from 'node:path';
 import { computeGrowth, type GrowthResult } from '../analysis/growth.ts';
 import { DEFAULT_MIN_DELTA, checkGateNames, evaluateGate, type GateResult, type GateSettings } from '../analysis/growth-gate.ts';
 import { didYouMean, suggestClassNames } from '../analysis/class-suggestions.ts';
-import { registerCleanup } from './children.ts';
+import { registerCleanup } from '../capture/children.ts';
 import { LeakscopeError } from '../errors.ts';
 import { describeLeakRetainers, renderGrowthText, type GrowthReport, type RetainerGroup } from '../report/growth-report.ts';
 import { PLAIN_STYLE } from '../report/style.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { loadSnapshot } from '../snapshot/load.ts';
-import { settleAndWriteSnapshot } from './in-process.ts';
+import { settleAndWriteSnapshot } from '../capture/in-process.ts';
 
 export interface MeasureGrowthOptions {
   /** Calls measured after the warm-up (default 30), spread over `batches`. */
