@@ -38,8 +38,9 @@ import { computeClassIndex, type ClassIndexResult, type NameMode } from '../snap
 import { computeDominatorTree } from './dominators.ts';
 import { computeScriptUrls } from './source-locations.ts';
 import { userRoots } from './roots.ts';
-import { RetainerChainFinder, viewOfChain, type ChainViewLimits, type ChainViewResult } from './paths.ts';
-import { computeHolders, HELD_BY_PROGRAM, HELD_WEAKLY, NO_PARENT } from './holders.ts';
+import { RetainerChainFinder, type ChainViewLimits, type ChainViewResult } from './paths.ts';
+import { computeHolders, HELD_WEAKLY } from './holders.ts';
+import { edgeBetween, findLastingChain } from './lasting-chain.ts';
 import { grownUint32 } from '../snapshot/typed-arrays.ts';
 
 /** MAT's default: an object or group holding a tenth of the heap is worth a look. */
@@ -164,7 +165,7 @@ export function findLeakSuspects(graph: HeapGraph, options: FindSuspectsOptions 
     const finder = new RetainerChainFinder(graph);
     for (const suspect of walk.suspects) {
       suspect.chain = finder.view(suspect.accumulation, SUSPECT_CHAIN_LIMITS);
-      if (suspect.chain !== null && suspect.chain.transientRoot !== null) suspect.lastingChain = findLastingChain(graph, suspect.accumulation);
+      if (suspect.chain !== null && suspect.chain.transientRoot !== null) suspect.lastingChain = findLastingChain(graph, suspect.accumulation, SUSPECT_CHAIN_LIMITS);
     }
   }
   walk.suspects.sort((a, b) => b.retainedSize - a.retainedSize || a.top - b.top);
@@ -553,32 +554,4 @@ class ShapeGroups {
     }
     return heavy;
   }
-}
-
-/**
- * A chain to `target` from a lasting root: the parents the holders' search recorded (holders.ts: a
- * breadth-first search from the root that never enters the transient root categories), so it is a
- * shortest such chain. Null when only transient roots, V8 code metadata or weak references hold it.
- */
-function findLastingChain(graph: HeapGraph, target: number): ChainViewResult | null {
-  const { kind, parent } = computeHolders(graph);
-  if (kind[target] !== HELD_BY_PROGRAM) return null;
-  const nodes: number[] = [];
-  for (let v = target; v !== NO_PARENT && v !== graph.rootOrdinal; v = parent[v]) nodes.push(v);
-  nodes.reverse();
-  const edges = nodes.map((node, i) => (i + 1 < nodes.length ? edgeBetween(graph, node, nodes[i + 1]) : -1));
-  return viewOfChain({
-    target, nodes, edges, partnerEdges: edges.map(() => -1),
-    isFromUserRoot: nodes.length > 0 && userRoots(graph).includes(nodes[0]), transientRoot: null,
-  }, SUSPECT_CHAIN_LIMITS);
-}
-
-/** A strong edge from `from` to `to`, preferring named ones; -1 when `from` only dominates `to` without referring to it. */
-function edgeBetween(graph: HeapGraph, from: number, to: number): number {
-  let found = -1;
-  for (let e = graph.firstEdge[from]; e < graph.firstEdge[from + 1]; e++) {
-    if (graph.edgeTarget[e] !== to || graph.edgeType[e] === graph.types.weak) continue;
-    if (found < 0 || (graph.edgeType[found] !== graph.types.property && graph.edgeType[found] !== graph.types.context)) found = e;
-  }
-  return found;
 }
