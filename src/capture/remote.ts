@@ -24,7 +24,8 @@
 //     thread even while the target's main thread is blocked;
 //  7. connect to ws://HOST:PORT/<id> — always the loopback address we chose, never a host taken from
 //     the answer — and confirm with Runtime.evaluate(process.pid) that it is the right process;
-//  8. stream the snapshots to disk (inspector.ts), then close the inspector by evaluating
+//  8. use the session (stream snapshots to disk, inspector.ts; record a sampling heap profile,
+//     sampling-profile.ts; watch the heap, watch/), then close the inspector by evaluating
 //     `inspector.close()` in the target. close() drops every connection at once, including ours, so
 //     it is scheduled with setTimeout to let the evaluate reply arrive first. `node:inspector` is
 //     reached through process.getBuiltinModule (Node ≥ 20.16, works in ESM apps where `require` is
@@ -36,56 +37,62 @@
 // leaveClosed(): the inspector is closed from here if the target answers within a moment; otherwise a
 // detached watcher process (inspector-watcher.ts) goes on looking for it and closes it as soon as the
 // target responds, for up to WATCH_MS. leakscope itself exits at once with its error or signal.
+//
+// The pieces live beside this file: target-process.ts (1, 5), inspector-flags.ts (2),
+// inspector-endpoint.ts (3, 6, 8: probing, finding and closing), websocket-client.ts (7). This file
+// orchestrates them (withRemoteSession) and owns every way out.
 
-import fs from 'node:fs';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
-import WebSocket from 'ws';
 import { LeakscopeError } from '../errors.ts';
 import { nodeArgsFor, siblingModule } from '../worker-threads.ts';
 import { defaultSnapshotPath, streamHeapSnapshot, type ProtocolClient, type SnapshotFileResult } from './inspector.ts';
 import { isLoopbackHost, readInspectorConfig, type InspectorConfig } from './inspector-flags.ts';
+import {
+  CLOSE_TIMEOUT_MS, closeInspector, evaluateValue, findInspector, inspectorPid, inspectorUrl, isSameProcess, LOOPBACK,
+  loopbackAddressFor, probe, sleep, waitForInspector, withDeadline, type Activation,
+} from './inspector-endpoint.ts';
 import { listeningSocketsOf } from './listening-sockets.ts';
+import { activateInspector, checkProcess, startTimeOf } from './target-process.ts';
+import { WebSocketClient } from './websocket-client.ts';
 
-const LOOPBACK = '127.0.0.1';
+export type { Activation } from './inspector-endpoint.ts';
+
 /** Activation normally takes a few ms; a busy JS loop delays it by well under a second. */
 export const DEFAULT_ACTIVATION_TIMEOUT_MS = 5000;
-const CLOSE_TIMEOUT_MS = 3000;
 /** On Ctrl-C the user is waiting: this long to close the inspector from here, then the watcher takes over. */
 const INTERRUPT_CLOSE_MS = 1000;
 /** After an error the target answered a moment ago (or never will): a little longer before the watcher. */
 const ERROR_CLOSE_MS = 2000;
 /** How long the watcher waits for a blocked target: a reported case blocked for 20 s; minutes cover slow startups and long sync work. */
 export const WATCH_MS = 5 * 60_000;
-const POLL_MS = 50;
 /** The watcher's pace: an idle probe of a closed port is one refused connection. */
 const WATCH_POLL_MS = 200;
 const WATCHER_ENTRY = siblingModule(import.meta.url, 'inspector-watcher');
 
-export interface RemoteSnapshotOptions {
+/** How to reach another process's inspector. */
+export interface RemoteSessionOptions {
   pid: number;
-  file?: string;
   /** Inspector port; default: the target's own --inspect-port, else 9229. */
   port?: number;
   /** Send SIGUSR1 even if the executable does not look like Node (Electron, a renamed binary). */
   force?: boolean;
-  collectGarbage?: boolean;
-  /**
-   * Snapshots to take over ONE connection (default 1), `intervalMs` apart. Object ids are only
-   * comparable between snapshots of one session: when a session ends V8 clears its id map, so two
-   * separate `snapshot --pid` runs cannot be compared by id (growth refuses them; --counts-only works).
-   */
-  count?: number;
-  intervalMs?: number;
   /** How long to wait for the activated inspector to open and answer (default 5 s). */
   timeoutMs?: number;
   /** Progress lines for the user (stderr in the CLI). */
   onStatus?: (message: string) => void;
 }
 
-export interface RemoteSnapshotResult {
-  /** In the order taken. */
-  snapshots: SnapshotFileResult[];
+/** An open, confirmed connection to the target's inspector, for the duration of withRemoteSession's callback. */
+export interface RemoteSession {
+  client: ProtocolClient;
+  pid: number;
+  port: number;
+  wasAlreadyOpen: boolean;
+}
+
+/** How a session ended. */
+export interface RemoteSessionEnd {
   pid: number;
   port: number;
   /** True when the inspector was open before leakscope came (and so was left open). */
@@ -96,31 +103,35 @@ export interface RemoteSnapshotResult {
   closeNote?: string;
 }
 
-/**
- * An inspector leakscope asked a process to open: what it takes to find and close it, here or in the
- * watcher process (which receives it as JSON).
- */
-export interface Activation {
-  pid: number;
-  /** Field 22 of /proc/PID/stat: tells the process we signalled from a later one with its pid. */
-  startTime?: string;
-  /** The loopback address to connect to. */
-  host: string;
-  /** Where to look without /proc, most likely first: --port, then the target's setting. */
-  ports: number[];
-  /** Inodes of the sockets the target listened on before SIGUSR1; absent without /proc. */
-  baseline?: number[];
+export interface RemoteSnapshotOptions extends RemoteSessionOptions {
+  file?: string;
+  collectGarbage?: boolean;
+  /**
+   * Snapshots to take over ONE connection (default 1), `intervalMs` apart. Object ids are only
+   * comparable between snapshots of one session: when a session ends V8 clears its id map, so two
+   * separate `snapshot --pid` runs cannot be compared by id (growth refuses them; --counts-only works).
+   */
+  count?: number;
+  intervalMs?: number;
 }
 
-interface FoundInspector {
-  host: string;
-  port: number;
-  targets: InspectorTarget[];
-  /** The non-loopback address it listens on, when it does. */
-  exposedOn?: string;
+export interface RemoteSnapshotResult extends RemoteSessionEnd {
+  /** In the order taken. */
+  snapshots: SnapshotFileResult[];
 }
 
 export async function takeRemoteSnapshot(options: RemoteSnapshotOptions): Promise<RemoteSnapshotResult> {
+  const status = options.onStatus ?? (() => undefined);
+  const { value: snapshots, ...end } = await withRemoteSession(options, (session) => takeSnapshots(session.client, options, status));
+  return { snapshots, ...end };
+}
+
+/**
+ * Opens (or joins) the inspector of process `options.pid`, runs `use` with the confirmed connection,
+ * and leaves the inspector as it was found: one leakscope opened is closed again on every way out —
+ * success, an error, --timeout, Ctrl-C or SIGTERM (steps 1–8 above).
+ */
+export async function withRemoteSession<T>(options: RemoteSessionOptions, use: (session: RemoteSession) => Promise<T>): Promise<{ value: T } & RemoteSessionEnd> {
   const { pid } = options;
   const status = options.onStatus ?? (() => undefined);
   checkProcess(pid, options.force ?? false);
@@ -146,8 +157,8 @@ export async function takeRemoteSnapshot(options: RemoteSnapshotOptions): Promis
       status(`process ${pid} already has its inspector open on ${host}:${port}; it will be left open`);
       const client = await WebSocketClient.connect(inspectorUrl(host, port, before.targets[0].id));
       try {
-        const snapshots = await takeSnapshots(client, options, status);
-        return { snapshots, pid, port, wasAlreadyOpen: true, isClosedAfterwards: false };
+        const value = await use({ client, pid, port, wasAlreadyOpen: true });
+        return { value, pid, port, wasAlreadyOpen: true, isClosedAfterwards: false };
       } finally {
         client.terminate();
       }
@@ -204,11 +215,11 @@ export async function takeRemoteSnapshot(options: RemoteSnapshotOptions): Promis
     if (actualPid !== pid) {
       throw new LeakscopeError(`the inspector on ${found.host}:${found.port} belongs to process ${String(actualPid)}, not ${pid}; pass --port with the port of pid ${pid}`);
     }
-    const snapshots = await takeSnapshots(client, options, status);
+    const value = await use({ client, pid, port: found.port, wasAlreadyOpen: false });
     const isClosedAfterwards = await closeInspector(client, found, CLOSE_TIMEOUT_MS);
     client = undefined;
     const closeNote = isClosedAfterwards ? undefined : await leave(0);
-    return { snapshots, pid, port: found.port, wasAlreadyOpen: false, isClosedAfterwards, closeNote };
+    return { value, pid, port: found.port, wasAlreadyOpen: false, isClosedAfterwards, closeNote };
   } catch (error) {
     // After Ctrl-C the guard closes up and ends the process with the signal; nothing more to report.
     if (isInterrupted) return new Promise<never>(() => undefined);
@@ -222,7 +233,7 @@ export async function takeRemoteSnapshot(options: RemoteSnapshotOptions): Promis
   }
 }
 
-async function takeSnapshots(client: WebSocketClient, options: RemoteSnapshotOptions, status: (message: string) => void): Promise<SnapshotFileResult[]> {
+async function takeSnapshots(client: ProtocolClient, options: RemoteSnapshotOptions, status: (message: string) => void): Promise<SnapshotFileResult[]> {
   const count = options.count ?? 1;
   const files = snapshotFiles(options.file ?? defaultSnapshotPath(options.pid, process.cwd()), count);
   const snapshots: SnapshotFileResult[] = [];
@@ -339,49 +350,6 @@ export async function watchAndClose(activation: Activation, deadline: number): P
   return false;
 }
 
-// ---------------------------------------------------------------------------------------------------
-// The target process
-function checkProcess(pid: number, force: boolean): void {
-  if (!Number.isSafeInteger(pid) || pid <= 0) throw new LeakscopeError(`--pid ${pid}: expected a process id`);
-  if (pid === process.pid) throw new LeakscopeError('--pid is leakscope itself; use the library\'s takeSnapshot() for the current process');
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ESRCH') throw new LeakscopeError(`no process with pid ${pid}`);
-    if (code === 'EPERM') throw new LeakscopeError(`process ${pid} belongs to another user; run leakscope as that user`);
-    throw new LeakscopeError(`cannot signal process ${pid}: ${code ?? String(error)}`);
-  }
-  const executable = executableOf(pid);
-  if (executable !== undefined && !isNodeExecutable(executable) && !force) {
-    throw new LeakscopeError(
-      `process ${pid} (${executable}) does not look like Node.js; refusing to send it SIGUSR1, which terminates most programs`
-      + ' (pass --force if it is a Node-based binary)',
-    );
-  }
-}
-
-/** Node itself, or a versioned/renamed build of it (node20, nodejs, node.exe). */
-function isNodeExecutable(executable: string): boolean {
-  return /^node(js)?[-_.\d]*(\.exe)?$/i.test(path.basename(executable));
-}
-
-/** The target's executable: /proc on Linux (the real binary, unaffected by process.title), else ps. */
-function executableOf(pid: number): string | undefined {
-  try {
-    return fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
-  } catch {
-    // No /proc (macOS, BSD), or not readable: ask ps.
-  }
-  if (process.platform === 'win32') return undefined;
-  try {
-    const out = execFileSync('ps', ['-o', 'comm=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    return out || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Refusals that must come before SIGUSR1: an inspector we could not keep off the network, or not close again. */
 function checkActivation(pid: number, configured: InspectorConfig): void {
   if (!isLoopbackHost(configured.host)) {
@@ -403,284 +371,6 @@ function checkActivation(pid: number, configured: InspectorConfig): void {
   }
 }
 
-/** The loopback address that reaches an inspector configured on `host`; undefined when none does. */
-function loopbackAddressFor(host: string): string | undefined {
-  if (host === 'localhost') return LOOPBACK;
-  if (isLoopbackHost(host)) return host.replace(/^::ffff:/i, '');
-  // A wildcard listener also listens on loopback.
-  if (host === '0.0.0.0') return LOOPBACK;
-  if (host === '::' || host === '0:0:0:0:0:0:0:0') return '::1';
-  return undefined;
-}
-
-/** Field 22 of /proc/PID/stat (start time in clock ticks); undefined without /proc. */
-function startTimeOf(pid: number): string | undefined {
-  try {
-    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-/** The process we signalled is still running: same pid, same start time. */
-function isSameProcess(activation: Activation): boolean {
-  return isAlive(activation.pid) && (activation.startTime === undefined || startTimeOf(activation.pid) === activation.startTime);
-}
-
-function activateInspector(pid: number): void {
-  const debugProcess = (process as unknown as { _debugProcess?: (pid: number) => void })._debugProcess;
-  try {
-    if (typeof debugProcess === 'function') debugProcess(pid);
-    else process.kill(pid, 'SIGUSR1');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ESRCH') throw new LeakscopeError(`process ${pid} exited before its inspector could be activated`);
-    if (code === 'EPERM') throw new LeakscopeError(`process ${pid} belongs to another user; run leakscope as that user`);
-    throw new LeakscopeError(`cannot activate the inspector of process ${pid}: ${(error as Error).message}`);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Finding, checking and closing the inspector
-
-interface InspectorTarget {
-  id: string;
-  title?: string;
-  type?: string;
-}
-
-type ProbeResult = { kind: 'closed' } | { kind: 'inspector'; targets: InspectorTarget[] } | { kind: 'other' };
-
-/** Served by the inspector's own thread: it answers even while the target's main thread is blocked. */
-async function probe(host: string, port: number): Promise<ProbeResult> {
-  let response: Response;
-  try {
-    response = await fetch(`http://${urlHost(host)}:${port}/json/list`, { signal: AbortSignal.timeout(2000) });
-  } catch {
-    return { kind: 'closed' };
-  }
-  try {
-    const body = await response.json() as unknown;
-    if (Array.isArray(body) && body.length > 0 && typeof (body[0] as InspectorTarget).id === 'string') {
-      return { kind: 'inspector', targets: body as InspectorTarget[] };
-    }
-  } catch {
-    // not JSON: some other server
-  }
-  return { kind: 'other' };
-}
-
-/**
- * Who owns an inspector: a title ending in `[pid]` (embedders set one), else process.pid asked over
- * the protocol — which needs the owner's main thread, so it is bounded.
- */
-async function inspectorPid(host: string, port: number, targets: InspectorTarget[]): Promise<number | undefined> {
-  const fromTitle = /\[(\d+)\]$/.exec(targets[0].title ?? '');
-  if (fromTitle) return Number(fromTitle[1]);
-  const deadline = Date.now() + CLOSE_TIMEOUT_MS;
-  const client = await withDeadline(WebSocketClient.connect(inspectorUrl(host, port, targets[0].id)), deadline, () => 'timeout').catch(() => undefined);
-  if (!client) return undefined;
-  try {
-    const value = await withDeadline(evaluateValue(client, 'process.pid'), deadline, () => 'timeout').catch(() => undefined);
-    return typeof value === 'number' ? value : undefined;
-  } finally {
-    client.terminate();
-  }
-}
-
-/**
- * The inspector `activation` asked for, if it is open now. With /proc: a listening socket the target
- * did not have before SIGUSR1 that answers as an inspector (its socket proves the owner); without:
- * the expected ports, owner checked by inspectorPid. `host` is '' when it listens only on a
- * non-loopback address, which leakscope never connects to.
- */
-async function findInspector(activation: Activation): Promise<FoundInspector | undefined> {
-  const sockets = activation.baseline === undefined ? undefined : listeningSocketsOf(activation.pid);
-  if (sockets !== undefined) {
-    const before = new Set(activation.baseline);
-    const fresh = sockets.filter((socket) => !before.has(socket.inode));
-    const ports = [...new Set(fresh.map((socket) => socket.port))]
-      .sort((a, b) => Number(!activation.ports.includes(a)) - Number(!activation.ports.includes(b)));
-    for (const port of ports) {
-      const onPort = fresh.filter((socket) => socket.port === port);
-      const exposed = onPort.find((socket) => !isLoopbackHost(socket.address));
-      const host = exposed === undefined ? loopbackAddressFor(onPort[0].address) : loopbackAddressFor(exposed.address);
-      if (host === undefined) return { host: '', port, targets: [], exposedOn: exposed?.address };
-      const result = await probe(host, port);
-      if (result.kind === 'inspector') return { host, port, targets: result.targets, exposedOn: exposed?.address };
-    }
-    return undefined;
-  }
-  for (const port of activation.ports) {
-    const result = await probe(activation.host, port);
-    if (result.kind === 'inspector' && await inspectorPid(activation.host, port, result.targets) === activation.pid) {
-      return { host: activation.host, port, targets: result.targets };
-    }
-  }
-  return undefined;
-}
-
-async function waitForInspector(activation: Activation, timeoutMs: number, isInterrupted: () => boolean): Promise<FoundInspector> {
-  const { pid } = activation;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    // After Ctrl-C the guard takes over; this search must not race it.
-    if (isInterrupted()) return new Promise<never>(() => undefined);
-    const found = await findInspector(activation);
-    if (found !== undefined) return found;
-    if (!isAlive(pid)) {
-      throw new LeakscopeError(`process ${pid} exited after SIGUSR1: it is not Node.js, or it was started with a flag that disables the inspector`);
-    }
-    if (Date.now() > deadline) {
-      const where = activation.ports.length > 0 ? ` on ${activation.host}:${activation.ports[0]}` : '';
-      throw new LeakscopeError(
-        `process ${pid} did not open its inspector${where} within ${Math.round(timeoutMs / 100) / 10} s (--timeout)`
-        + ' — its main thread may be blocked in a synchronous call, it may handle SIGUSR1 itself, or the port may be taken'
-        + ' (its stderr then says "address already in use")',
-      );
-    }
-    await sleep(POLL_MS);
-  }
-}
-
-const CLOSE_EXPRESSION = `(() => {
-  const inspector = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:inspector') : require('inspector');
-  setTimeout(() => inspector.close(), 0);
-  return 'closing';
-})()`;
-
-/**
- * Asks the target to close its inspector (through `client`, which is then dropped) and waits until
- * it stops listening; false when that did not happen within `timeoutMs`.
- */
-async function closeInspector(client: WebSocketClient, found: FoundInspector, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  try {
-    // The reply, or the connection dropping as the inspector closes; either means it was evaluated.
-    await withDeadline(
-      client.post('Runtime.evaluate', { expression: CLOSE_EXPRESSION, includeCommandLineAPI: true, returnByValue: true }).catch(() => undefined),
-      deadline,
-      () => 'no answer',
-    );
-  } catch {
-    return false;
-  } finally {
-    client.terminate();
-  }
-  while (Date.now() < deadline) {
-    if ((await probe(found.host, found.port)).kind === 'closed') return true;
-    await sleep(POLL_MS);
-  }
-  return false;
-}
-
-async function evaluateValue(client: ProtocolClient, expression: string): Promise<unknown> {
-  const reply = await client.post('Runtime.evaluate', { expression, returnByValue: true }) as { result?: { value?: unknown } };
-  return reply.result?.value;
-}
-
-/** `promise`, or a LeakscopeError with `message()` once `deadline` (ms since the epoch) has passed. */
-function withDeadline<T>(promise: Promise<T>, deadline: number, message: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new LeakscopeError(message())), Math.max(0, deadline - Date.now()));
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function inspectorUrl(host: string, port: number, id: string): string {
-  return `ws://${urlHost(host)}:${port}/${id}`;
-}
-
-function urlHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
-
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-// ---------------------------------------------------------------------------------------------------
-// The websocket connection
-
-class WebSocketClient implements ProtocolClient {
-  private nextId = 1;
-  private readonly pending = new Map<number, { method: string; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  private readonly listeners = new Map<string, Set<(params: Record<string, unknown>) => void>>();
-  private closedReason: string | undefined;
-
-  private constructor(private readonly socket: WebSocket) {
-    socket.on('message', (data) => this.dispatch(data.toString()));
-    socket.on('close', () => this.failAll('the inspector connection closed'));
-    socket.on('error', (error) => this.failAll(`inspector connection error: ${error.message}`));
-  }
-
-  static connect(url: string): Promise<WebSocketClient> {
-    // Literal loopback addresses only: a name could resolve anywhere.
-    const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
-    if (host === 'localhost' || !isLoopbackHost(host)) throw new LeakscopeError(`refusing to connect to ${url}: only loopback addresses are allowed`);
-    return new Promise((resolve, reject) => {
-      // Chunks are small, but the default 100 MiB cap is kept as a guard; no compression on loopback.
-      const socket = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 5000 });
-      socket.once('open', () => resolve(new WebSocketClient(socket)));
-      socket.once('error', (error) => reject(new LeakscopeError(`cannot connect to the inspector at ${url}: ${error.message}`)));
-    });
-  }
-
-  post(method: string, params?: Record<string, unknown>): Promise<unknown> {
-    if (this.closedReason) return Promise.reject(new LeakscopeError(`${method}: ${this.closedReason}`));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { method, resolve, reject });
-      this.socket.send(JSON.stringify({ id, method, params: params ?? {} }));
-    });
-  }
-
-  onEvent(method: string, handler: (params: Record<string, unknown>) => void): () => void {
-    let set = this.listeners.get(method);
-    if (!set) this.listeners.set(method, (set = new Set()));
-    set.add(handler);
-    return () => set.delete(handler);
-  }
-
-  terminate(): void {
-    this.socket.terminate();
-  }
-
-  private dispatch(text: string): void {
-    let message: { id?: number; method?: string; params?: Record<string, unknown>; result?: unknown; error?: { message?: string } };
-    try {
-      message = JSON.parse(text);
-    } catch {
-      return;
-    }
-    if (typeof message.id === 'number') {
-      const entry = this.pending.get(message.id);
-      if (!entry) return;
-      this.pending.delete(message.id);
-      if (message.error) entry.reject(new LeakscopeError(`inspector ${entry.method} failed: ${message.error.message ?? 'unknown error'}`));
-      else entry.resolve(message.result);
-    } else if (message.method) {
-      for (const handler of this.listeners.get(message.method) ?? []) handler(message.params ?? {});
-    }
-  }
-
-  private failAll(reason: string): void {
-    this.closedReason ??= reason;
-    for (const entry of this.pending.values()) entry.reject(new LeakscopeError(`${entry.method}: ${reason}`));
-    this.pending.clear();
-  }
 }

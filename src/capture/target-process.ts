@@ -1,0 +1,82 @@
+// The process `snapshot --pid` and `watch --pid` act on: is it there, is it ours, is it Node, is it
+// still the same process later (pids are reused), and the one irreversible act — asking it to open
+// its inspector, as `node inspect -p` does.
+
+import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { LeakscopeError } from '../errors.ts';
+
+/** Throws unless `pid` is a live process of ours that looks like Node (or `force`). */
+export function checkProcess(pid: number, force: boolean): void {
+  if (!Number.isSafeInteger(pid) || pid <= 0) throw new LeakscopeError(`--pid ${pid}: expected a process id`);
+  if (pid === process.pid) throw new LeakscopeError('--pid is leakscope itself; use the library\'s takeSnapshot() for the current process');
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') throw new LeakscopeError(`no process with pid ${pid}`);
+    if (code === 'EPERM') throw new LeakscopeError(`process ${pid} belongs to another user; run leakscope as that user`);
+    throw new LeakscopeError(`cannot signal process ${pid}: ${code ?? String(error)}`);
+  }
+  const executable = executableOf(pid);
+  if (executable !== undefined && !isNodeExecutable(executable) && !force) {
+    throw new LeakscopeError(
+      `process ${pid} (${executable}) does not look like Node.js; refusing to send it SIGUSR1, which terminates most programs`
+      + ' (pass --force if it is a Node-based binary)',
+    );
+  }
+}
+
+/** Node itself, or a versioned/renamed build of it (node20, nodejs, node.exe). */
+function isNodeExecutable(executable: string): boolean {
+  return /^node(js)?[-_.\d]*(\.exe)?$/i.test(path.basename(executable));
+}
+
+/** The target's executable: /proc on Linux (the real binary, unaffected by process.title), else ps. */
+function executableOf(pid: number): string | undefined {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
+  } catch {
+    // No /proc (macOS, BSD), or not readable: ask ps.
+  }
+  if (process.platform === 'win32') return undefined;
+  try {
+    const out = execFileSync('ps', ['-o', 'comm=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return out || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks); undefined without /proc. */
+export function startTimeOf(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** process._debugProcess: SIGUSR1 on POSIX, a remote thread on Windows. Cannot be taken back. */
+export function activateInspector(pid: number): void {
+  const debugProcess = (process as unknown as { _debugProcess?: (pid: number) => void })._debugProcess;
+  try {
+    if (typeof debugProcess === 'function') debugProcess(pid);
+    else process.kill(pid, 'SIGUSR1');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH') throw new LeakscopeError(`process ${pid} exited before its inspector could be activated`);
+    if (code === 'EPERM') throw new LeakscopeError(`process ${pid} belongs to another user; run leakscope as that user`);
+    throw new LeakscopeError(`cannot activate the inspector of process ${pid}: ${(error as Error).message}`);
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
