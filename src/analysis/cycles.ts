@@ -1,8 +1,7 @@
 // Reference cycles of user objects: strongly connected components kept alive from outside.
 //
-// Algorithm: Tarjan's strongly connected components (R. E. Tarjan, "Depth-first search and linear
-// graph algorithms", SIAM J. Comput. 1972), made iterative with an explicit call stack of
-// (node, next edge) pairs in typed arrays, run over the *cycle graph* defined below. Every component
+// Algorithm: strongly connected components (iterative Tarjan, ./strong-components.ts) of the
+// *cycle graph* defined below. Every component
 // with two or more nodes that contains a user-code object is then described: members, self size,
 // retained size (DevTools dominators, ./dominators.ts), the edges entering it from outside and, when
 // there is exactly one strong such edge, that edge — breaking it frees the whole cycle.
@@ -21,92 +20,29 @@
 //     `constructor`, `prototype`, `map`: every instance would otherwise be in a cycle with its
 //     class), and WeakMap ephemeron edges (FORMAT.md §7.3: a value is held by key *and* table, so a
 //     value pointing back at its key is not a cycle that keeps anything alive).
-// A component is reported when one of its members is an instance of a user class: an object whose
-// constructor is in a script that is not Node's own (`node:…`; V8 records the constructor's
-// location on such objects). Closures alone do not qualify: a function that names itself through
+// A component is reported when one of its members is an instance of a user class (./user-code.ts):
+// an object whose constructor is in a script that is not Node's own (`node:…`; V8 records the
+// constructor's location on such objects). Closures alone do not qualify: a function that names itself through
 // its scope, or a library's module object and its functions, form cycles that are code structure,
 // not data (measured on the Express fixtures: 66 such components, none a leak). Cycles made only
 // of plain object literals and arrays are not reported either (they have no source location in a
 // snapshot) — a deliberate trade for not reporting Node's and libraries' internal cycles.
 //
-// Invariants: componentOf[v] is the component id for members of components of size ≥ 2, else -1;
-// members of one component are contiguous in `members` (componentStart CSR).
-// Cost: O(N + E) time; 6 typed arrays of N (≈ 25 B/node) during the search. Describing a component
+// Cost: O(N + E) time and ≈ 25 B/node for the component search. Describing a component
 // is O(its edges + retainers); retained sizes come from the cached dominator tree (O(E log N) once).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-import { grownUint32 } from '../snapshot/typed-arrays.ts';
+import { CONTEXT_NAME, NATIVE_CONTEXT_NAME, PREVIOUS_CONTEXT_EDGE, SYSTEM_NAME_PREFIX } from '../snapshot/v8-names.ts';
 import { computeOwnedSelfSizes, type SizeColumn } from './owned-sizes.ts';
 import { computeDominatorTree, computeRetainedSizes } from './dominators.ts';
 import { ephemeronNamesOf } from './distances.ts';
-
-// ---------------------------------------------------------------------------------------------
-// User code
-
-const NODE_SCRIPT_PREFIX = 'node:';
-
-/**
- * Whether each script id holds user code, learnt from the closures that have a location: closure
- * `internal "shared"` → SharedFunctionInfo → `internal "script"` (V8 ≥ 12) or
- * `"script_or_debug_info"` (older) → a `code` node named with the script's URL.
- */
-export function computeUserScripts(graph: HeapGraph): Map<number, boolean> {
-  return graph.cached('userScripts', () => {
-    const result = new Map<number, boolean>();
-    const { types, nodeType, locObject, locScriptId, firstEdge, edgeTarget, edgeType, edgeNameOrIndex } = graph;
-    const shared = new Set(graph.strings.indexesOf('shared'));
-    const script = new Set([...graph.strings.indexesOf('script'), ...graph.strings.indexesOf('script_or_debug_info')]);
-    const find = (node: number, names: Set<number>): number => {
-      for (let e = firstEdge[node]; e < firstEdge[node + 1]; e++) {
-        if (edgeType[e] === types.internal && names.has(edgeNameOrIndex[e])) return edgeTarget[e];
-      }
-      return -1;
-    };
-    for (let k = 0; k < locObject.length; k++) {
-      const o = locObject[k];
-      if (nodeType[o] !== types.closure) continue;
-      const scriptId = locScriptId[k];
-      if (result.has(scriptId)) continue;
-      const sfi = find(o, shared);
-      const scriptNode = sfi < 0 ? -1 : find(sfi, script);
-      if (scriptNode < 0) continue;
-      const name = graph.nodeNameOf(scriptNode);
-      // A DebugInfo sits there while a debugger is attached; it names no script, so try later closures.
-      if (name.startsWith('system / ')) continue;
-      result.set(scriptId, isUserScriptName(name));
-    }
-    return result;
-  });
-}
-
-/** Node's own modules are `node:…`; everything else (file:, relative paths, eval code) is the user's. */
-export function isUserScriptName(name: string): boolean {
-  return name !== '' && !name.startsWith(NODE_SCRIPT_PREFIX);
-}
-
-/** An object whose constructor, or a closure whose body, lives in a user script. */
-export function isUserCodeNode(graph: HeapGraph, userScripts: Map<number, boolean>, ordinal: number): boolean {
-  const type = graph.nodeType[ordinal];
-  if (type !== graph.types.object && type !== graph.types.closure) return false;
-  const loc = graph.locationOf(ordinal);
-  return loc >= 0 && userScripts.get(graph.locScriptId[loc]) === true;
-}
-
-/**
- * An object built by a user constructor. A suspended async function or generator is an object
- * (`Generator`) located in user code, but its register file always points back at it: VM
- * machinery, so it does not make a component a user cycle on its own.
- */
-function isUserClassInstance(graph: HeapGraph, userScripts: Map<number, boolean>, generatorNames: Set<number>, ordinal: number): boolean {
-  return graph.nodeType[ordinal] === graph.types.object && !generatorNames.has(graph.nodeName[ordinal])
-    && isUserCodeNode(graph, userScripts, ordinal);
-}
+import type { EdgeStep } from './edge-step.ts';
+import { findStrongComponents, type StrongComponentsResult } from './strong-components.ts';
+import { computeUserScripts, generatorNamesOf, isUserClassInstance } from './user-code.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The cycle graph
 
-const CONTEXT_NAME = 'system / Context';
-const NATIVE_CONTEXT_NAME = 'system / NativeContext';
 /** Class machinery: every instance is in a cycle with its prototype and constructor through these. */
 const CLASS_EDGE_NAMES = ['__proto__', 'constructor', 'prototype', 'map'];
 
@@ -125,7 +61,7 @@ export function buildCycleGraph(graph: HeapGraph): CycleGraph {
     const isMember = new Uint8Array(n);
     const contextNames = new Set(graph.strings.indexesOf(CONTEXT_NAME));
     const nativeContextNames = new Set(graph.strings.indexesOf(NATIVE_CONTEXT_NAME));
-    const previousNames = new Set(graph.strings.indexesOf('previous'));
+    const previousNames = new Set(graph.strings.indexesOf(PREVIOUS_CONTEXT_EDGE));
     for (let o = 0; o < n; o++) {
       const type = nodeType[o];
       if (type === types.closure || type === types.regexp || type === types.array) {
@@ -134,7 +70,7 @@ export function buildCycleGraph(graph: HeapGraph): CycleGraph {
         if (contextNames.has(nodeName[o])) {
           isMember[o] = isTopLevelContext(graph, o, previousNames, nativeContextNames) ? 0 : 1;
         } else {
-          isMember[o] = graph.nodeNameOf(o).startsWith('system / ') ? 0 : 1;
+          isMember[o] = graph.nodeNameOf(o).startsWith(SYSTEM_NAME_PREFIX) ? 0 : 1;
         }
       }
     }
@@ -175,106 +111,7 @@ function isTopLevelContext(graph: HeapGraph, context: number, previousNames: Set
 }
 
 // ---------------------------------------------------------------------------------------------
-// Tarjan
-
-export interface StrongComponentsResult {
-  /** Component id per node ordinal, -1 for nodes outside any component of two or more nodes. */
-  componentOf: Int32Array;
-  /** Members of component c: members[componentStart[c] .. componentStart[c+1]-1]. */
-  componentStart: Uint32Array;
-  members: Uint32Array;
-  count: number;
-}
-
-/**
- * Strongly connected components of size ≥ 2 of the subgraph induced by `isMember` over the edges
- * `followsEdge` accepts. Iterative Tarjan: no recursion, no per-node objects.
- */
-export function findStrongComponents(graph: HeapGraph, isMember: Uint8Array, followsEdge: (edge: number) => boolean): StrongComponentsResult {
-  const n = graph.nodeCount;
-  const { firstEdge, edgeTarget } = graph;
-  const UNVISITED = -1;
-  const index = new Int32Array(n).fill(UNVISITED);
-  const low = new Int32Array(n);
-  const onStack = new Uint8Array(n);
-  const stack = new Uint32Array(n);
-  const callNode = new Uint32Array(n);
-  const callEdge = new Uint32Array(n);
-  const componentOf = new Int32Array(n).fill(-1);
-  // Members of all non-trivial components; grown by doubling (usually a small fraction of N).
-  let members = new Uint32Array(1024);
-  let memberCount = 0;
-  const starts: number[] = [0];
-  let sp = 0;
-  let counter = 0;
-
-  for (let start = 0; start < n; start++) {
-    if (isMember[start] === 0 || index[start] !== UNVISITED) continue;
-    let csp = 0;
-    index[start] = low[start] = counter++;
-    stack[sp++] = start;
-    onStack[start] = 1;
-    callNode[csp] = start;
-    callEdge[csp] = firstEdge[start];
-    csp++;
-    while (csp > 0) {
-      const v = callNode[csp - 1];
-      let e = callEdge[csp - 1];
-      const end = firstEdge[v + 1];
-      let descended = false;
-      for (; e < end; e++) {
-        const w = edgeTarget[e];
-        if (isMember[w] === 0 || !followsEdge(e)) continue;
-        if (index[w] === UNVISITED) {
-          callEdge[csp - 1] = e + 1;
-          index[w] = low[w] = counter++;
-          stack[sp++] = w;
-          onStack[w] = 1;
-          callNode[csp] = w;
-          callEdge[csp] = firstEdge[w];
-          csp++;
-          descended = true;
-          break;
-        }
-        if (onStack[w] === 1 && index[w] < low[v]) low[v] = index[w];
-      }
-      if (descended) continue;
-      csp--;
-      if (csp > 0) {
-        const parent = callNode[csp - 1];
-        if (low[v] < low[parent]) low[parent] = low[v];
-      }
-      if (low[v] !== index[v]) continue;
-      // v is the head of a component: everything above it on the stack.
-      if (stack[sp - 1] === v) {
-        onStack[v] = 0;
-        sp--;
-        continue;
-      }
-      const id = starts.length - 1;
-      let w: number;
-      do {
-        w = stack[--sp];
-        onStack[w] = 0;
-        componentOf[w] = id;
-        if (memberCount === members.length) members = grownUint32(members);
-        members[memberCount++] = w;
-      } while (w !== v);
-      starts.push(memberCount);
-    }
-  }
-  return { componentOf, componentStart: Uint32Array.from(starts), members: members.slice(0, memberCount), count: starts.length - 1 };
-}
-
-// ---------------------------------------------------------------------------------------------
 // Describing the cycles users care about
-
-export interface EdgeRef {
-  /** Edge ordinal. */
-  edge: number;
-  from: number;
-  to: number;
-}
 
 export interface UserCycle {
   /** Member ordinals (all of them, connectors included), in the order Tarjan popped them. */
@@ -286,11 +123,11 @@ export interface UserCycle {
   /** Strong edges from outside into the cycle. */
   entryEdgeCount: number;
   /** The only strong edge from outside, when there is exactly one; breaking it frees the cycle. */
-  keptBy: EdgeRef | null;
+  keptBy: EdgeStep | null;
   /** One shortest loop through the cycle, starting and ending at the node the cycle is entered by. */
-  loop: EdgeRef[];
+  loop: EdgeStep[];
   /** Every edge inside the cycle that leads back to that entry node. */
-  closingEdges: EdgeRef[];
+  closingEdges: EdgeStep[];
 }
 
 export interface CyclesResult {
@@ -312,7 +149,7 @@ export function findUserCycles(graph: HeapGraph, options: FindCyclesOptions = {}
   const components = findStrongComponents(graph, isMember, followsEdge);
   const userScripts = computeUserScripts(graph);
   const { componentStart, members } = components;
-  const generatorNames = new Set([...graph.strings.indexesOf('Generator'), ...graph.strings.indexesOf('AsyncGenerator')]);
+  const generatorNames = generatorNamesOf(graph);
   const userComponents: number[] = [];
   for (let c = 0; c < components.count; c++) {
     for (let i = componentStart[c]; i < componentStart[c + 1]; i++) {
@@ -346,7 +183,7 @@ function describeComponent(
   let size = 0;
   let retainedSize = 0;
   let entryEdgeCount = 0;
-  let keptBy: EdgeRef | null = null;
+  let keptBy: EdgeStep | null = null;
   const weak = graph.types.weak;
   for (const m of members) {
     size += sizes[m];
@@ -376,7 +213,7 @@ function findLoop(graph: HeapGraph, componentOf: Int32Array, c: number, entry: n
   parentEdge.set(entry, -1);
   let closing = -1;
   let closingFrom = -1;
-  const closingEdges: EdgeRef[] = [];
+  const closingEdges: EdgeStep[] = [];
   for (let head = 0; head < queue.length; head++) {
     const v = queue[head];
     for (let e = graph.firstEdge[v]; e < graph.firstEdge[v + 1]; e++) {
@@ -391,7 +228,7 @@ function findLoop(graph: HeapGraph, componentOf: Int32Array, c: number, entry: n
       }
     }
   }
-  const loop: EdgeRef[] = [];
+  const loop: EdgeStep[] = [];
   if (closing >= 0) {
     loop.push({ edge: closing, from: closingFrom, to: entry });
     for (let v = closingFrom; v !== entry;) {

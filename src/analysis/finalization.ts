@@ -25,8 +25,8 @@
 // Cost: O(N + E) for R, plus one BFS over the non-R region per registry with leaks; 3 arrays of N.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-
-const WEAK_CELL_NAME = 'system / WeakCell';
+import { WEAK_CELL_NAME } from '../snapshot/v8-names.ts';
+import type { EdgeStep } from './edge-step.ts';
 
 export type FinalizationReason =
   /** `register(t, held)` where `held` references `t`. */
@@ -38,13 +38,6 @@ export type FinalizationReason =
   /** Kept by the held value of another leaking registration that is not itself in a cycle with it. */
   | 'held-by-another-registration';
 
-export interface PathStep {
-  /** Edge ordinal. */
-  edge: number;
-  from: number;
-  to: number;
-}
-
 export interface FinalizationLeak {
   /** The WeakCell of the registration. */
   cell: number;
@@ -52,7 +45,7 @@ export interface FinalizationLeak {
   target: number;
   reason: FinalizationReason;
   /** Strong path from the registry to the target, one step per edge. */
-  path: PathStep[];
+  path: EdgeStep[];
   /** For crossed held values: registrations in one cycle share a group number (1, 2, …); else 0. */
   group: number;
   /** The cell whose held value (or -1: the registry's callback) keeps the target. */
@@ -186,7 +179,7 @@ function analyse(graph: HeapGraph): FinalizationResult {
   for (const [registry, list] of byRegistry) {
     exploreOutsideReach(graph, registry, search, reached, isCell, visitedBy, parentEdge, parentNode);
     for (const c of list) {
-      const path: PathStep[] = [];
+      const path: EdgeStep[] = [];
       if (visitedBy[c.target] === search) {
         for (let v = c.target; v !== registry; v = parentNode[v]) path.push({ edge: parentEdge[v], from: parentNode[v], to: v });
         path.reverse();

@@ -25,7 +25,7 @@
 // Cost: O(N + E) time, 9 B per node (kind, parent, queue).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-import { GC_ROOTS_NAME, KEEP_DURING_JOB_EDGE, STRONG_ROOTS_NAME, TRANSIENT_ROOT_NAMES, V8_CACHE_ROOT_NAMES } from './roots.ts';
+import { GC_ROOTS_NAME, KEEP_DURING_JOB_EDGE, STRONG_ROOTS_NAME, TRANSIENT_ROOT_NAMES, V8_CACHE_ROOT_NAMES } from '../snapshot/v8-names.ts';
 
 export const HOLDER_KINDS = ['program', 'transient', 'v8', 'weak'] as const;
 export type HolderKind = typeof HOLDER_KINDS[number];

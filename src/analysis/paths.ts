@@ -23,7 +23,7 @@ import { computeClassRetainedSizes } from './class-retained.ts';
 import { NO_DISTANCE, computeDistances, createDistanceFilterContext, ephemeronOf, type DistanceFilterContext } from './distances.ts';
 import { computeRetainedSizes } from './dominators.ts';
 import { computeChainParents, ephemeronPartnerEdge, type ChainParents } from './chain-parents.ts';
-import { GC_ROOTS_NAME, KEEP_DURING_JOB_EDGE, STRONG_ROOTS_NAME, TRANSIENT_ROOT_NAMES } from './roots.ts';
+import { GC_ROOTS_NAME, KEEP_DURING_JOB_EDGE, STRONG_ROOTS_NAME, TRANSIENT_ROOT_NAMES } from '../snapshot/v8-names.ts';
 
 export { edgeTypeRank, isSystemNode } from './chain-parents.ts';
 

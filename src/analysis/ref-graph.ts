@@ -15,6 +15,7 @@
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeDistances, NO_DISTANCE } from './distances.ts';
 import { computeRetainedSizes } from './dominators.ts';
+import type { EdgeStep } from './edge-step.ts';
 
 export type RefDirection = 'refs' | 'backrefs';
 
@@ -42,11 +43,8 @@ export interface RefGraphOptions {
   maxNodes?: number;
 }
 
-export interface RefGraphEdge {
-  /** For refs the referring node, for backrefs the retainer: always the edge's real source. */
-  from: number;
-  to: number;
-  edge: number;
+/** `from` is the edge's real source: for refs the referring node, for backrefs the retainer. */
+export interface RefGraphEdge extends EdgeStep {
   isWeak: boolean;
 }
 

@@ -3,30 +3,11 @@
 // through `(GC roots)` and the embedder's roots is "system".
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-
-const DOCUMENT_DOM_TREES = '(Document DOM trees)';
-
-/** The node the GC root categories hang off. */
-export const GC_ROOTS_NAME = '(GC roots)';
-export const STRONG_ROOTS_NAME = '(Strong roots)';
-/** GC root categories that hold objects only during the call that wrote the snapshot (FORMAT.md §2.3). */
-export const TRANSIENT_ROOT_NAMES: readonly string[] = ['(Stack roots)', '(Handle scope)', '(Relocatable)'];
-/** The (Strong roots) edge that keeps WeakRef targets alive until the current job ends (FORMAT.md §7.2). */
-export const KEEP_DURING_JOB_EDGE = 'weak_refs_keep_during_job';
-/**
- * GC root categories that are V8's caches, not the program's references: V8 clears what only they
- * hold. The string table shows every internalized string strongly; a healthy run's lazily compiled
- * functions add their identifiers and literals to it (measured: `leakscope run` of a scenario that
- * does nothing grew `(string)` by 14, all reached first through (Internalized strings)).
- */
-export const V8_CACHE_ROOT_NAMES: readonly string[] = [
-  '(Internalized strings)', '(External strings)', '(Compilation cache)', '(Builtins)', '(Code flusher)',
-  '(Startup object cache)', '(Read-only object cache)', '(Shareable object cache)', '(Read-only roots)',
-];
+import { DOCUMENT_DOM_TREES_NAME } from '../snapshot/v8-names.ts';
 
 /** Whether a child of the root starts the user part of the heap. */
 export function isUserRoot(graph: HeapGraph, ordinal: number): boolean {
-  return graph.nodeType[ordinal] !== graph.types.synthetic || graph.nodeNameOf(ordinal) === DOCUMENT_DOM_TREES;
+  return graph.nodeType[ordinal] !== graph.types.synthetic || graph.nodeNameOf(ordinal) === DOCUMENT_DOM_TREES_NAME;
 }
 
 /** Targets of the root's edges that are user roots, in edge order (duplicates removed). */

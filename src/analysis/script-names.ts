@@ -1,10 +1,9 @@
 // Where a function was defined, as a file a user can open: V8 records a location (script id, line,
-// column) for closures and constructed objects, but names scripts only by id. A closure's shared
-// function info points at its Script, and the Script node is named by its URL or path
-// (`shared` → `script_or_debug_info`, `script` in older V8), so one walk over the located closures
-// names every script id that any closure uses. Cost: O(located closures × their edges), once per graph.
+// column) for closures and constructed objects, but names scripts only by id; source-locations.ts
+// recovers each script's URL from the heap, and this file turns it into a path to open.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
+import { computeScriptUrls } from './source-locations.ts';
 
 /** A source position a user can click: the script's name and 1-based line and column. */
 export interface SourceLocation {
@@ -13,32 +12,14 @@ export interface SourceLocation {
   column: number;
 }
 
-const SHARED_EDGE = 'shared';
-const SCRIPT_EDGES = new Set(['script_or_debug_info', 'script']);
-
 /** Script name per script id, from the located closures of `graph` (cached). */
 export function computeScriptNames(graph: HeapGraph): Map<number, string> {
   return graph.cached('scriptNames', () => {
     const names = new Map<number, string>();
-    const closure = graph.types.closure;
-    for (let k = 0; k < graph.locObject.length; k++) {
-      const node = graph.locObject[k];
-      const scriptId = graph.locScriptId[k];
-      if (graph.nodeType[node] !== closure || names.has(scriptId)) continue;
-      const shared = targetByName(graph, node, (name) => name === SHARED_EDGE);
-      const script = shared < 0 ? -1 : targetByName(graph, shared, (name) => SCRIPT_EDGES.has(name));
-      const name = script < 0 ? '' : graph.nodeNameOf(script);
-      if (name !== '' && !name.startsWith('(') && !name.startsWith('system / ')) names.set(scriptId, name);
-    }
+    // Synthetic names such as `(program)` are not files a user can open.
+    for (const [scriptId, url] of computeScriptUrls(graph)) if (!url.startsWith('(')) names.set(scriptId, url);
     return names;
   });
-}
-
-function targetByName(graph: HeapGraph, node: number, isWanted: (name: string) => boolean): number {
-  for (let e = graph.firstEdge[node]; e < graph.firstEdge[node + 1]; e++) {
-    if (!graph.isIndexEdge(e) && isWanted(graph.edgeNameOf(e))) return graph.edgeTarget[e];
-  }
-  return -1;
 }
 
 /** The node's definition site, when V8 recorded one and the script has a name; else null. */

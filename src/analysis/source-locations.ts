@@ -1,10 +1,11 @@
 // Source locations with script URLs (FORMAT.md §1.7). The snapshot records `script_id, line, column`
 // per closure and per constructed object, but no table from script id to URL; the URL is recovered
-// from the heap itself: closure -internal shared-> SharedFunctionInfo -internal script_or_debug_info
-// (older V8: script)-> Script, a `code` node whose name is the script's URL or path.
+// from the heap itself: closure -internal shared-> SharedFunctionInfo -internal script (V8 ≥ 12;
+// script_or_debug_info before)-> Script, a `code` node whose name is the script's URL or path.
 // Cost: one pass over closures with a location (a few edges each), once per snapshot.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
+import { SCRIPT_EDGE_NAMES, SHARED_EDGE, SYSTEM_NAME_PREFIX } from '../snapshot/v8-names.ts';
 
 export interface SourceLocation {
   /** Script URL or path; "script <id>" when the heap does not say. */
@@ -14,32 +15,36 @@ export interface SourceLocation {
   column: number;
 }
 
-const SCRIPT_EDGE_NAMES = new Set(['script_or_debug_info', 'script']);
-
-/** Map from V8 script id to script URL, for every script some located closure points at. */
+/**
+ * Map from V8 script id to script URL, for every script some located closure points at. The one walk
+ * from closures to their scripts: script-names.ts and user-code.ts read its answer.
+ */
 export function computeScriptUrls(graph: HeapGraph): Map<number, string> {
   return graph.cached('scriptUrls', () => {
     const urls = new Map<number, string>();
     const { types, locObject, locScriptId } = graph;
+    const sharedNames = new Set(graph.strings.indexesOf(SHARED_EDGE));
+    const scriptNames = new Set(SCRIPT_EDGE_NAMES.flatMap((name) => graph.strings.indexesOf(name)));
     for (let k = 0; k < locObject.length; k++) {
       const i = locObject[k];
       if (graph.nodeType[i] !== types.closure) continue;
       const scriptId = locScriptId[k];
       if (urls.has(scriptId)) continue;
-      const shared = internalTarget(graph, i, (name) => name === 'shared');
+      const shared = internalTarget(graph, i, sharedNames);
       if (shared < 0) continue;
-      const script = internalTarget(graph, shared, (name) => SCRIPT_EDGE_NAMES.has(name));
+      const script = internalTarget(graph, shared, scriptNames);
       if (script < 0 || graph.nodeType[script] !== types.code) continue;
       const url = graph.nodeNameOf(script);
-      if (url !== '' && !url.startsWith('system / ')) urls.set(scriptId, url);
+      // A DebugInfo sits there while a debugger is attached; it names no script, so try later closures.
+      if (url !== '' && !url.startsWith(SYSTEM_NAME_PREFIX)) urls.set(scriptId, url);
     }
     return urls;
   });
 }
 
-function internalTarget(graph: HeapGraph, ordinal: number, isWanted: (name: string) => boolean): number {
+function internalTarget(graph: HeapGraph, ordinal: number, names: Set<number>): number {
   for (let e = graph.firstEdge[ordinal]; e < graph.firstEdge[ordinal + 1]; e++) {
-    if (graph.edgeType[e] === graph.types.internal && isWanted(graph.edgeNameOf(e))) return graph.edgeTarget[e];
+    if (graph.edgeType[e] === graph.types.internal && names.has(graph.edgeNameOrIndex[e])) return graph.edgeTarget[e];
   }
   return -1;
 }

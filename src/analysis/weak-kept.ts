@@ -12,9 +12,9 @@
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { ephemeronNamesOf } from './distances.ts';
-import { KEEP_DURING_JOB_EDGE } from './roots.ts';
-import type { PathStep } from './finalization.ts';
-import { computeUserScripts, isUserCodeNode } from './cycles.ts';
+import { KEEP_DURING_JOB_EDGE } from '../snapshot/v8-names.ts';
+import type { EdgeStep } from './edge-step.ts';
+import { computeUserScripts, isUserCodeNode } from './user-code.ts';
 
 const NO_PARENT = 0xffffffff;
 
@@ -24,7 +24,7 @@ export interface WeakRefKeptFinding {
   holder: number;
   target: number;
   /** Strong path from the root to the target. */
-  path: PathStep[];
+  path: EdgeStep[];
 }
 
 export interface WeakMapValueKeptFinding {
@@ -33,7 +33,7 @@ export interface WeakMapValueKeptFinding {
   holder: number;
   key: number;
   target: number;
-  path: PathStep[];
+  path: EdgeStep[];
 }
 
 export type WeakKeptFinding = WeakRefKeptFinding | WeakMapValueKeptFinding;
@@ -70,8 +70,8 @@ function analyse(graph: HeapGraph, userCodeOnly: boolean): WeakKeptResult {
   // Oddballs stand in for WeakSet values (`true`) and removed entries (the hole): nothing to keep.
   const isReportable = (o: number) => nodeType[o] !== types.hidden && (!userCodeOnly || isUserCodeNode(graph, userScripts, o));
   const isKept = (o: number) => parentNode[o] !== NO_PARENT && o !== root && isReportable(o);
-  const pathTo = (o: number): PathStep[] => {
-    const path: PathStep[] = [];
+  const pathTo = (o: number): EdgeStep[] => {
+    const path: EdgeStep[] = [];
     for (let v = o; v !== root; v = parentNode[v]) path.push({ edge: parentEdge[v], from: parentNode[v], to: v });
     return path.reverse();
   };

@@ -4,7 +4,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSnapshot, parseSnapshotText } from '../../src/snapshot/load.ts';
 import type { HeapGraph } from '../../src/snapshot/heap-graph.ts';
-import { buildCycleGraph, findStrongComponents, findUserCycles, type CyclesResult } from '../../src/analysis/cycles.ts';
+import { buildCycleGraph, findUserCycles, type CyclesResult } from '../../src/analysis/cycles.ts';
+import { findStrongComponents } from '../../src/analysis/strong-components.ts';
 import { SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
 

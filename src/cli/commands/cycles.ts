@@ -5,8 +5,9 @@
 import type { Command } from 'commander';
 import type { HeapGraph } from '../../snapshot/heap-graph.ts';
 import { devtoolsClassName } from '../../snapshot/class-names.ts';
-import { findUnfinalizableRegistrations, findCleanupCallback, type FinalizationLeak, type FinalizationReason, type PathStep } from '../../analysis/finalization.ts';
-import { findUserCycles, type EdgeRef, type UserCycle } from '../../analysis/cycles.ts';
+import { findUnfinalizableRegistrations, findCleanupCallback, type FinalizationLeak, type FinalizationReason } from '../../analysis/finalization.ts';
+import { findUserCycles, type UserCycle } from '../../analysis/cycles.ts';
+import type { EdgeStep } from '../../analysis/edge-step.ts';
 import { findWeakKeptStrongly, type WeakKeptFinding } from '../../analysis/weak-kept.ts';
 import { renderJson } from '../../report/json.ts';
 import { renderDot, type DotEdge, type DotGraph, type DotNode } from '../../report/dot.ts';
@@ -102,7 +103,7 @@ function show(graph: HeapGraph, o: number): string {
  */
 interface ShownStep { from: number; to: number; edge: number | null; label: string }
 
-function collapseCellHops(graph: HeapGraph, path: PathStep[], isCell: (o: number) => boolean): ShownStep[] {
+function collapseCellHops(graph: HeapGraph, path: EdgeStep[], isCell: (o: number) => boolean): ShownStep[] {
   const shown: ShownStep[] = [];
   for (let i = 0; i < path.length; i++) {
     const step = path[i];
@@ -120,7 +121,7 @@ function collapseCellHops(graph: HeapGraph, path: PathStep[], isCell: (o: number
 }
 
 /** Hidden slots have no names; say what they are where the role is known (FORMAT.md §7.1). */
-function stepLabel(graph: HeapGraph, step: PathStep, isCell: (o: number) => boolean): string {
+function stepLabel(graph: HeapGraph, step: EdgeStep, isCell: (o: number) => boolean): string {
   if (graph.edgeType[step.edge] === graph.types.hiddenEdge) {
     if (isCell(step.from)) return '{held value}';
     if (graph.nodeType[step.to] === graph.types.closure) return '{cleanup callback}';
@@ -143,7 +144,7 @@ function stepsToText(graph: HeapGraph, steps: ShownStep[]): string {
   return `${show(graph, steps[0].from)} ${steps.map((s) => `${sanitizeForTerminal(s.label, 40)} → ${show(graph, s.to)}`).join(' ')}`;
 }
 
-function edgeRefSteps(graph: HeapGraph, edges: EdgeRef[]): ShownStep[] {
+function edgeRefSteps(graph: HeapGraph, edges: EdgeStep[]): ShownStep[] {
   return edges.map((e) => ({ from: e.from, to: e.to, edge: e.edge, label: edgeText(graph, e.edge) }));
 }
 
