@@ -39,9 +39,9 @@ export interface SnapshotFileResult {
 }
 
 /** Default file name for a snapshot of process `pid`: unique, sortable, recognisable. */
-export function defaultSnapshotPath(pid: number, dir = os.tmpdir()): string {
+export function defaultSnapshotPath(pid: number, dir = os.tmpdir(), extension = '.heapsnapshot'): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  return path.join(dir, `leakscope-${pid}-${stamp}-${Math.random().toString(36).slice(2, 8)}.heapsnapshot`);
+  return path.join(dir, `leakscope-${pid}-${stamp}-${Math.random().toString(36).slice(2, 8)}${extension}`);
 }
 
 /**
@@ -66,7 +66,7 @@ let shared: ProtocolClient | undefined;
  * Node 20.20: two v8.writeHeapSnapshot() calls agree on 100% of shared ids; with a Session
  * connected and disconnected between them, on 14–23%. An idle connected session costs nothing.
  */
-function sharedClient(): ProtocolClient {
+export function sharedClient(): ProtocolClient {
   if (!shared) {
     const session = new Session();
     session.connect();

@@ -1,5 +1,6 @@
 // `leakscope snapshot`: take heap snapshots of Node programs.
 //   --pid PID [--out FILE]           a running process, through its inspector (capture/remote.ts)
+//   --pid PID --sampling SECONDS     a sampling heap profile instead (capture/sampling-profile.ts)
 //   [--out-dir DIR] -- node app.js   start a program ready to write snapshots on SIGUSR2
 
 import { spawn } from 'node:child_process';
@@ -8,8 +9,9 @@ import path from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { Command } from 'commander';
 import { LeakscopeError } from '../../errors.ts';
-import { DEFAULT_ACTIVATION_TIMEOUT_MS, snapshotFiles, takeRemoteSnapshot, WATCH_MS } from '../../capture/remote.ts';
+import { DEFAULT_ACTIVATION_TIMEOUT_MS, snapshotFiles, takeRemoteSnapshot, WATCH_MS, type RemoteSessionEnd, type RemoteSessionOptions } from '../../capture/remote.ts';
 import { trackChild } from '../../capture/children.ts';
+import { recordRemoteSamplingProfile } from '../../capture/sampling-profile.ts';
 import { formatBytes, formatDuration } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
 import { checkOutputPaths, commandAction, parseNonNegativeInt, parsePositiveInt, writeOut } from '../io.ts';
@@ -25,6 +27,7 @@ interface SnapshotOptions {
   interval: number;
   timeout: number;
   signal: string;
+  sampling?: number;
 }
 
 const SNAPSHOT_SIGNAL = 'SIGUSR2';
@@ -41,6 +44,7 @@ export function registerSnapshotCommand(program: Command): void {
     .option('--no-gc', 'with --pid: skip the full GC before the snapshot')
     .option('--count <n>', 'with --pid: take N snapshots over one connection (FILE-1, FILE-2, …), comparable with `growth`', parsePositiveInt, 1)
     .option('--interval <seconds>', 'with --count: seconds between snapshots', parseNonNegativeInt, 10)
+    .option('--sampling <seconds>', 'with --pid: record a sampling heap profile (.heapprofile: where memory is allocated) over SECONDS instead of a snapshot', parsePositiveInt)
     .option('--timeout <seconds>', 'with --pid: how long to wait for the inspector to open and answer', parsePositiveInt, DEFAULT_ACTIVATION_TIMEOUT_MS / 1000)
     .option('--out-dir <dir>', 'with a command: folder for the snapshots it writes (default: current folder)')
     .option('--signal <name>', 'with a command: the signal that writes a snapshot', SNAPSHOT_SIGNAL)
@@ -49,6 +53,8 @@ Examples:
   $ leakscope snapshot --pid 4242 --out server.heapsnapshot
   $ leakscope snapshot --pid 4242 --out server.heapsnapshot --count 3 --interval 60
       then: leakscope growth server-1.heapsnapshot server-2.heapsnapshot server-3.heapsnapshot
+  $ leakscope snapshot --pid 4242 --sampling 30 --out server.heapprofile
+      then: leakscope profile server.heapprofile
   $ leakscope snapshot --out-dir snaps -- node server.js --port 3000
       then, from another terminal: kill -USR2 <pid>   (each signal writes one snapshot)
 
@@ -62,6 +68,11 @@ cannot be compared by id: take the series with --count in one run (or use growth
     .action(commandAction(async (command: string[], options: SnapshotOptions) => {
       if (options.pid !== undefined) {
         if (command.length > 0) throw new LeakscopeError('give either --pid or a command after --, not both');
+        if (options.sampling !== undefined) {
+          if (options.count !== 1) throw new LeakscopeError('--sampling records one profile; it does not take --count');
+          if (options.out !== undefined) checkOutputPaths([['--out', options.out]], [], 'the name of the profile written');
+          return sampleHeapOfPid(options.pid, options.sampling, options);
+        }
         if (options.out !== undefined) checkOutputPaths(snapshotFiles(options.out, options.count).map((file) => ['--out', file]), [], 'the names of the snapshots written');
         return snapshotPid(options.pid, options);
       }
@@ -72,22 +83,41 @@ cannot be compared by id: take the series with --count in one run (or use growth
 
 async function snapshotPid(pid: number, options: SnapshotOptions): Promise<number> {
   const result = await takeRemoteSnapshot({
-    pid,
+    ...sessionOptions(pid, options),
     file: options.out,
-    port: options.port,
-    force: options.force,
     collectGarbage: options.gc,
     count: options.count,
     intervalMs: options.interval * 1000,
-    timeoutMs: options.timeout * 1000,
-    onStatus: (message) => process.stderr.write(`leakscope: ${sanitizeForTerminal(message, 300)}\n`),
   });
-  const closed = result.wasAlreadyOpen ? 'inspector left open as it was' : result.isClosedAfterwards ? 'inspector closed again' : result.closeNote ?? 'inspector may still be open';
+  const closed = describeClose(result);
   const bytes = result.snapshots.reduce((n, s) => n + s.bytes, 0);
   const ms = result.snapshots.reduce((n, s) => n + s.durationMs, 0);
   process.stderr.write(`leakscope: ${result.snapshots.length === 1 ? 'snapshot' : `${result.snapshots.length} snapshots`}, ${formatBytes(bytes)} in ${formatDuration(ms)}; ${closed}\n`);
   for (const snapshot of result.snapshots) writeOut(snapshot.file);
   return 0;
+}
+
+async function sampleHeapOfPid(pid: number, seconds: number, options: SnapshotOptions): Promise<number> {
+  const result = await recordRemoteSamplingProfile({ ...sessionOptions(pid, options), file: options.out, durationMs: seconds * 1000 });
+  const { profile } = result;
+  process.stderr.write(`leakscope: sampling heap profile, ${profile.sampleCount.toLocaleString('en-US')} live samples, ${formatBytes(profile.bytes)}; ${describeClose(result)}\n`);
+  writeOut(profile.file);
+  return 0;
+}
+
+function sessionOptions(pid: number, options: SnapshotOptions): RemoteSessionOptions {
+  return {
+    pid,
+    port: options.port,
+    force: options.force,
+    timeoutMs: options.timeout * 1000,
+    onStatus: (message) => process.stderr.write(`leakscope: ${sanitizeForTerminal(message, 300)}\n`),
+  };
+}
+
+function describeClose(end: RemoteSessionEnd): string {
+  if (end.wasAlreadyOpen) return 'inspector left open as it was';
+  return end.isClosedAfterwards ? 'inspector closed again' : end.closeNote ?? 'inspector may still be open';
 }
 
 /**
