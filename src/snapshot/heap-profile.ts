@@ -86,7 +86,7 @@ export function parseHeapProfile(text: string | Uint8Array, file = '<memory>'): 
     throw new SnapshotFormatError(file, `more than ${MAX_HEAP_PROFILE_BYTES} bytes, not a sampling heap profile`);
   }
   const source = typeof text === 'string' ? text : Buffer.from(text.buffer, text.byteOffset, text.length).toString('utf8');
-  if (source.trimStart().startsWith('{"snapshot"')) {
+  if (/^\s*\{\s*"snapshot"/.test(source.slice(0, 64))) {
     throw new SnapshotFormatError(file, 'this is a heap snapshot, not a sampling heap profile (leakscope top, list, chain … read snapshots)');
   }
   let root: unknown;
@@ -118,14 +118,25 @@ function flattenProfile(root: unknown, file: string): HeapProfile {
   const frameIndex = new Map<string, number>();
   const indexOfId = new Map<number, number>();
 
-  // Explicit stack of [node value, parent preorder index, path for messages]; children pushed in
-  // reverse so they pop in order.
-  const stack: [unknown, number, string][] = [[top.head, -1, 'head']];
+  // Explicit stack of [node value, parent preorder index, position among its siblings]; children
+  // pushed in reverse so they pop in order. The path for a message is rebuilt from the parents
+  // only on failure: building it per node would cost the depth squared on a deep tree.
+  const positions: number[] = [];
+  const pathOf = (parent: number, position: number): string => {
+    const steps: number[] = [];
+    for (let n = parent; n > 0; n = parents[n]) steps.push(positions[n]);
+    steps.reverse();
+    if (position >= 0) steps.push(position);
+    const shown = steps.length > 8 ? [...steps.slice(0, 3).map((c) => `.children[${c}]`), `…(${steps.length - 6} levels)…`, ...steps.slice(-3).map((c) => `.children[${c}]`)] : steps.map((c) => `.children[${c}]`);
+    return `head${shown.join('')}`;
+  };
+  const stack: [unknown, number, number][] = [[top.head, -1, -1]];
   while (stack.length > 0) {
-    const [value, parent, where] = stack.pop()!;
-    if (!isRecord(value)) fail(where, 'is not an object');
+    const [value, parent, position] = stack.pop()!;
+    const where = () => (parent < 0 ? 'head' : pathOf(parent, position));
+    if (!isRecord(value)) fail(where(), 'is not an object');
     const node = value as Record<string, unknown>;
-    const frame = readCallFrame(node.callFrame, `${where}.callFrame`, fail);
+    const frame = readCallFrame(node.callFrame, where, fail);
     const key = `${frame.functionName}\0${frame.url}\0${frame.scriptId}\0${frame.lineNumber}\0${frame.columnNumber}`;
     let f = frameIndex.get(key);
     if (f === undefined) {
@@ -134,21 +145,22 @@ function flattenProfile(root: unknown, file: string): HeapProfile {
       frameList.push(frame);
     }
     const selfSize = node.selfSize;
-    if (!isByteCount(selfSize)) fail(`${where}.selfSize`, `is ${describe(selfSize)}, not a byte count from 0 to 2^53`);
+    if (!isByteCount(selfSize)) fail(`${where()}.selfSize`, `is ${describe(selfSize)}, not a byte count from 0 to 2^53`);
     const id = node.id;
-    if (!(typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)) fail(`${where}.id`, `is ${describe(id)}, not a whole number ≥ 0`);
+    if (!(typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)) fail(`${where()}.id`, `is ${describe(id)}, not a whole number ≥ 0`);
     // A node id twice would let samples (and growth) count one stack as another: refuse it.
-    if (indexOfId.has(id as number)) fail(`${where}.id`, `${id} appears twice in the tree`);
+    if (indexOfId.has(id as number)) fail(`${where()}.id`, `${id} appears twice in the tree`);
     const index = parents.length;
     indexOfId.set(id as number, index);
     parents.push(parent);
+    positions.push(position);
     frames.push(f);
     sizes.push(selfSize as number);
     ids.push(id as number);
     const children = node.children;
     if (children === undefined) continue;
-    if (!Array.isArray(children)) fail(`${where}.children`, 'is not an array');
-    for (let c = (children as unknown[]).length - 1; c >= 0; c--) stack.push([(children as unknown[])[c], index, `${where}.children[${c}]`]);
+    if (!Array.isArray(children)) fail(`${where()}.children`, 'is not an array');
+    for (let c = (children as unknown[]).length - 1; c >= 0; c--) stack.push([(children as unknown[])[c], index, c]);
   }
 
   const nodeCount = parents.length;
@@ -186,16 +198,17 @@ function flattenProfile(root: unknown, file: string): HeapProfile {
   };
 }
 
-function readCallFrame(value: unknown, where: string, fail: (where: string, message: string) => never): CallFrame {
-  if (!isRecord(value)) return fail(where, 'is not an object');
+function readCallFrame(value: unknown, nodeWhere: () => string, fail: (where: string, message: string) => never): CallFrame {
+  const where = () => `${nodeWhere()}.callFrame`;
+  if (!isRecord(value)) return fail(where(), 'is not an object');
   const { functionName, url, scriptId, lineNumber, columnNumber } = value;
-  if (typeof functionName !== 'string') fail(`${where}.functionName`, `is ${describe(functionName)}, not a string`);
-  if (typeof url !== 'string') fail(`${where}.url`, `is ${describe(url)}, not a string`);
+  if (typeof functionName !== 'string') fail(`${where()}.functionName`, `is ${describe(functionName)}, not a string`);
+  if (typeof url !== 'string') fail(`${where()}.url`, `is ${describe(url)}, not a string`);
   // V8 writes scriptId as a string; older producers wrote a number.
-  if (typeof scriptId !== 'string' && !(typeof scriptId === 'number' && Number.isSafeInteger(scriptId))) fail(`${where}.scriptId`, `is ${describe(scriptId)}, not a string`);
+  if (typeof scriptId !== 'string' && !(typeof scriptId === 'number' && Number.isSafeInteger(scriptId))) fail(`${where()}.scriptId`, `is ${describe(scriptId)}, not a string`);
   for (const [name, position] of [['lineNumber', lineNumber], ['columnNumber', columnNumber]] as const) {
     if (!(typeof position === 'number' && Number.isInteger(position) && position >= -1 && position <= 0xffffffff)) {
-      fail(`${where}.${name}`, `is ${describe(position)}, not a source position (a whole number ≥ -1)`);
+      fail(`${where()}.${name}`, `is ${describe(position)}, not a source position (a whole number ≥ -1)`);
     }
   }
   return { functionName: functionName as string, url: url as string, scriptId: String(scriptId), lineNumber: lineNumber as number, columnNumber: columnNumber as number };

@@ -1,0 +1,124 @@
+// `leakscope profile` as a user runs it, on sampling heap profiles of a real program
+// (fixtures/programs/alloc-sessions.mjs): one written by `node --heap-prof`, two taken over
+// node:inspector at two moments of one process.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_ROOT, runCli } from '../helpers/cli.ts';
+
+const PROGRAM = path.join(PROJECT_ROOT, 'fixtures/programs/alloc-sessions.mjs');
+const PROGRAM_SHOWN = 'fixtures/programs/alloc-sessions.mjs';
+/** Where V8 puts openSessions: the line of its declaration, the column of its parameter list (1-based). */
+const SOURCE_LINES = fs.readFileSync(PROGRAM, 'utf8').split('\n');
+const ALLOC_LINE = SOURCE_LINES.findIndex((line) => line.startsWith('function openSessions(')) + 1;
+const ALLOC_COLUMN = SOURCE_LINES[ALLOC_LINE - 1].indexOf('(') + 1;
+const ALLOC_SITE = `${PROGRAM_SHOWN}:${ALLOC_LINE}:${ALLOC_COLUMN}`;
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-profile-'));
+let atExit = '';
+let early = '';
+let late = '';
+
+beforeAll(() => {
+  const heapProf = spawnSync(process.execPath, ['--heap-prof', '--heap-prof-interval=4096', `--heap-prof-dir=${tmp}`, PROGRAM], { encoding: 'utf8' });
+  expect(heapProf.status, heapProf.stderr).toBe(0);
+  atExit = path.join(tmp, fs.readdirSync(tmp).find((name) => name.endsWith('.heapprofile'))!);
+  const series = spawnSync(process.execPath, [PROGRAM, 'profiles', tmp], { encoding: 'utf8' });
+  expect(series.status, series.stderr).toBe(0);
+  early = path.join(tmp, 'early.heapprofile');
+  late = path.join(tmp, 'late.heapprofile');
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('leakscope profile on real profiles', () => {
+  it('leakscope profile Heap.….heapprofile names the allocating function and its file:line:col first', () => {
+    const { status, stdout, stderr } = runCli(['profile', atExit, '--limit', '3']);
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/^Sampling heap profile .*: [\d.]+ [kM]B live in [\d,]+ samples, [\d,]+ allocation sites$/m);
+    const table = stdout.split('\n');
+    const firstRow = table[table.findIndex((line) => line.startsWith('────')) + 1];
+    expect(firstRow).toMatch(new RegExp(`^openSessions +${ALLOC_SITE.replace(/\./g, '\\.')} +[\\d.]+ MB +\\d+\\.\\d%`));
+    expect(stdout).toMatch(new RegExp(`^#1 +[\\d.]+ MB \\([\\d.]+%\\) +openSessions +${ALLOC_SITE.replace(/\./g, '\\.')}$`, 'm'));
+    expect(stdout).toMatch(/… \d+ more sites \(--limit 0 shows all\)/);
+  });
+
+  it('leakscope profile --json: sites, stacks and the totals add up', () => {
+    const { status, stdout } = runCli(['profile', atExit, '--json', '--limit', '0']);
+    expect(status).toBe(0);
+    const json = JSON.parse(stdout);
+    expect(Object.keys(json)).toEqual(['profiles', 'sites', 'siteCount', 'stacks', 'stackCount', 'growth']);
+    expect(json.growth).toBeNull();
+    const [profile] = json.profiles;
+    expect(profile).toEqual({ file: atExit, totalSize: expect.any(Number), sampleCount: expect.any(Number), nodeCount: expect.any(Number) });
+    const [top] = json.sites;
+    expect(top).toMatchObject({ functionName: 'openSessions', line: ALLOC_LINE, column: ALLOC_COLUMN });
+    expect(top.url).toBe(`file://${PROGRAM}`);
+    // 20,000 sessions of ~300 bytes each are most of what stays alive.
+    expect(top.selfSize / profile.totalSize).toBeGreaterThan(0.5);
+    const selfSum = json.sites.reduce((sum: number, s: { selfSize: number }) => sum + s.selfSize, 0);
+    expect(selfSum).toBe(profile.totalSize);
+    expect(json.stacks[0].frames[0]).toMatchObject({ functionName: 'openSessions', line: ALLOC_LINE });
+    expect(json.stacks[0].frames.some((f: { functionName: string }) => f.functionName === 'parseHeader')).toBe(false);
+  });
+
+  it('leakscope profile early.heapprofile late.heapprofile: growth by allocation site, the grown one first', () => {
+    const { status, stdout } = runCli(['profile', early, late, '--json']);
+    expect(status).toBe(0);
+    const { growth } = JSON.parse(stdout);
+    expect(growth.totalSizes[1]).toBeGreaterThan(growth.totalSizes[0] * 2);
+    expect(growth.sites[0]).toMatchObject({ functionName: 'openSessions', line: ALLOC_LINE });
+    // 15,000 more sessions: megabytes, not noise.
+    expect(growth.sites[0].delta).toBeGreaterThan(2_000_000);
+    const text = runCli(['profile', early, late, '--limit', '2']).stdout;
+    expect(text).toMatch(/^Growth over 2 profiles: live sampled bytes [\d.]+ MB → [\d.]+ MB$/m);
+    expect(text).toMatch(new RegExp(`^openSessions +${ALLOC_SITE.replace(/\./g, '\\.')} +[\\d.]+ MB → [\\d.]+ MB +\\+[\\d.]+ MB$`, 'm'));
+  });
+
+  it('leakscope profile --dot draws the heaviest stacks as a call tree, the allocating frame highlighted', () => {
+    const dot = path.join(tmp, 'stacks.dot');
+    const { status, stderr } = runCli(['profile', atExit, '--dot', dot, '--limit', '2']);
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    const text = fs.readFileSync(dot, 'utf8');
+    expect(text).toMatch(/^digraph "leakscope profile" \{/);
+    expect(text).toMatch(new RegExp(`label="openSessions\\\\n${ALLOC_SITE.replace(/\./g, '\\.')}\\\\n[\\d.]+ MB allocated here".*style="filled"`));
+    expect(text).toMatch(/label="\(root\)\\n[\d.]+ MB below"/);
+  });
+});
+
+describe('leakscope profile on bad input: one line, exit 2 (each refusal: test/snapshot/profile-parsing.test.ts)', () => {
+  const write = (name: string, content: string) => {
+    const file = path.join(tmp, name);
+    fs.writeFileSync(file, content);
+    return file;
+  };
+  const frame = (name = 'f') => ({ functionName: name, scriptId: '1', url: 'file:///app.js', lineNumber: 0, columnNumber: 0 });
+
+  it('leakscope profile truncated.heapprofile', () => {
+    const { status, stdout, stderr } = runCli(['profile', write('truncated.heapprofile', '{"head":{"callFrame":')]);
+    expect(stdout).toBe('');
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/^leakscope: .*truncated\.heapprofile: not a sampling heap profile: invalid JSON \(.*\)\n$/);
+  });
+
+  it('leakscope profile missing.heapprofile', () => {
+    const { status, stderr } = runCli(['profile', path.join(tmp, 'missing.heapprofile')]);
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/^leakscope: .*missing\.heapprofile: no such file\n$/);
+  });
+
+  it('leakscope profile shows hostile function names and urls as escapes, in text and JSON', () => {
+    const evil = '\x1b[31mred\u202eevil\n';
+    const file = write('hostile.heapprofile', JSON.stringify({ head: { callFrame: frame('(root)'), selfSize: 0, id: 1, children: [{ callFrame: { ...frame(evil), url: `file:///x${evil}.js` }, selfSize: 64, id: 2, children: [] }] }, samples: [{ size: 64, nodeId: 2, ordinal: 1 }] }));
+    const text = runCli(['profile', file]);
+    expect(text.status).toBe(0);
+    expect(text.stdout).not.toMatch(/[\x1b\u202e]/);
+    expect(text.stdout).toContain('\\x1b[31mred\\u202eevil\\n');
+    const json = runCli(['profile', file, '--json']);
+    expect(json.stdout).not.toMatch(/[\x1b\u202e]/);
+    expect(JSON.parse(json.stdout).sites[0].functionName).toBe(evil);
+  });
+});
