@@ -1,0 +1,118 @@
+// Where objects were allocated, in a snapshot taken with allocation tracking: each node's
+// trace_node_id names a stack in the trace tree (src/snapshot/allocation-traces.ts), whose top frame
+// is the allocating function and whose parents are its callers.
+//
+// An object's allocation site is the function on top of its stack (as V8 records it: the JavaScript
+// function running when the object was made; a constructor called with `new` from f is allocated
+// in f, and inlined callees show as their caller). Grouping by that function, not by the whole
+// stack, keeps one row per site when the same code is reached along several paths; the row shows
+// the stack most of its objects share.
+// Cost: O(objects × log trace nodes) to group (a binary search per object), O(depth) per stack.
+
+import type { HeapGraph } from '../snapshot/heap-graph.ts';
+import { allocationTracesOf, traceIndexOf, type AllocationTraces } from '../snapshot/allocation-traces.ts';
+
+/** Frames shown per allocation stack: the allocating function and two callers say where, briefly. */
+export const DEFAULT_ALLOCATION_FRAMES = 3;
+
+export interface AllocationFrame {
+  functionName: string;
+  /** The script's url or path as V8 names it; empty for V8's own frames. */
+  scriptName: string;
+  /** 1-based; 0 when unknown. The position of the function, not of the allocating statement. */
+  line: number;
+  column: number;
+}
+
+export interface AllocationSiteGroup {
+  /** The allocating function's stack, most common among the group's objects, top frame first. */
+  frames: AllocationFrame[];
+  count: number;
+  selfSize: number;
+  /** Up to a few example ordinals. */
+  examples: number[];
+}
+
+export interface AllocationSiteGroupsResult {
+  /** Most objects first. */
+  groups: AllocationSiteGroup[];
+  /** Objects with no allocation stack: made before tracking started, or by V8 itself. */
+  untracked: number;
+}
+
+const EXAMPLES_PER_SITE = 3;
+
+/** Whether `graph` carries allocation traces that readAllocationTraces has read. */
+export function hasAllocationTraces(graph: HeapGraph): boolean {
+  return allocationTracesOf(graph) !== null;
+}
+
+/** The trace-tree index of a node's allocation stack, or -1. */
+function traceIndexOfNode(graph: HeapGraph, traces: AllocationTraces, node: number): number {
+  const id = graph.traceNodeId?.[node] ?? 0;
+  return id === 0 ? -1 : traceIndexOf(traces, id);
+}
+
+function stackOfTrace(graph: HeapGraph, traces: AllocationTraces, trace: number, maxFrames: number): AllocationFrame[] {
+  const frames: AllocationFrame[] = [];
+  // The tree's root is V8's "(root)" frame, on every stack: not a place in the program.
+  for (let t = trace; t >= 0 && traces.traceParent[t] >= 0 && frames.length < maxFrames; t = traces.traceParent[t]) {
+    const f = traces.traceFunction[t];
+    frames.push({
+      functionName: graph.strings.get(traces.functionName[f]),
+      scriptName: graph.strings.get(traces.functionScript[f]),
+      line: traces.functionLine[f],
+      column: traces.functionColumn[f],
+    });
+  }
+  return frames;
+}
+
+/**
+ * The top frames of the stack `node` was allocated on, allocating function first; null when the
+ * snapshot has no traces (or they were not read) or the object has no stack.
+ */
+export function allocationSiteOf(graph: HeapGraph, node: number, maxFrames = DEFAULT_ALLOCATION_FRAMES): AllocationFrame[] | null {
+  const traces = allocationTracesOf(graph);
+  if (traces === null) return null;
+  const trace = traceIndexOfNode(graph, traces, node);
+  if (trace < 0) return null;
+  const frames = stackOfTrace(graph, traces, trace, maxFrames);
+  return frames.length === 0 ? null : frames;
+}
+
+/** Groups `nodes` by allocating function; null when the snapshot has no traces. */
+export function groupByAllocationSite(graph: HeapGraph, nodes: ArrayLike<number>, maxFrames = DEFAULT_ALLOCATION_FRAMES): AllocationSiteGroupsResult | null {
+  const traces = allocationTracesOf(graph);
+  if (traces === null) return null;
+  // Per allocating function: objects, bytes, examples, and objects per stack (to pick the common one).
+  const byFunction = new Map<number, { count: number; selfSize: number; examples: number[]; stacks: Map<number, number> }>();
+  let untracked = 0;
+  for (let k = 0; k < nodes.length; k++) {
+    const node = nodes[k];
+    const trace = traceIndexOfNode(graph, traces, node);
+    if (trace < 0 || traces.traceParent[trace] < 0) {
+      untracked++;
+      continue;
+    }
+    const f = traces.traceFunction[trace];
+    let group = byFunction.get(f);
+    if (group === undefined) {
+      group = { count: 0, selfSize: 0, examples: [], stacks: new Map() };
+      byFunction.set(f, group);
+    }
+    group.count++;
+    group.selfSize += graph.selfSize[node];
+    if (group.examples.length < EXAMPLES_PER_SITE) group.examples.push(node);
+    group.stacks.set(trace, (group.stacks.get(trace) ?? 0) + 1);
+  }
+  const groups: AllocationSiteGroup[] = [];
+  for (const group of byFunction.values()) {
+    let common = -1;
+    let most = 0;
+    for (const [trace, count] of group.stacks) if (count > most || (count === most && trace < common)) [common, most] = [trace, count];
+    groups.push({ frames: stackOfTrace(graph, traces, common, maxFrames), count: group.count, selfSize: group.selfSize, examples: group.examples });
+  }
+  groups.sort((a, b) => b.count - a.count || b.selfSize - a.selfSize);
+  return { groups, untracked };
+}
