@@ -15,7 +15,8 @@ import { DEFAULT_MIN_DELTA, checkGateNames, evaluateGate, type GateResult, type 
 import { didYouMean, suggestClassNames } from '../analysis/class-suggestions.ts';
 import { registerCleanup } from '../capture/children.ts';
 import { LeakscopeError } from '../errors.ts';
-import { describeLeakRetainers, renderGrowthText, type GrowthReport, type RetainerGroup } from '../report/growth-report.ts';
+import { findLeakChains } from '../analysis/leak-chains.ts';
+import { nameLeakChains, renderGrowthText, type GrowthReport, type RetainerGroup } from '../report/growth-report.ts';
 import { PLAIN_STYLE } from '../report/style.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { loadSnapshot } from '../snapshot/load.ts';
@@ -107,7 +108,8 @@ export async function measureGrowth(fn: (iteration: number) => unknown, options:
     for (const file of files) graphs.push(await loadSnapshot(file));
     const growth = computeGrowth(graphs, { labels: files.map((f) => path.basename(f)) });
     const verdict = evaluateGate(growth, gate);
-    const retainers = describeLeakRetainers(graphs[graphs.length - 1], growth, verdict);
+    const last = graphs[graphs.length - 1];
+    const retainers = nameLeakChains(last, findLeakChains(last, growth, verdict));
     const warnings = checkGateNames(growth, { thresholds: gate.thresholds, ignore: options.ignore ?? [] });
     const unknownNames = unknownClassNames(growth, [...(options.types ?? []), ...Object.keys(typeof options.threshold === 'object' ? options.threshold : {})]);
     for (const name of unknownNames) {

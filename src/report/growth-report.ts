@@ -3,15 +3,14 @@
 // (./markdown.ts). Pure: data in, string out.
 
 import type { ClassGrowth, GrowthResult } from '../analysis/growth.ts';
-import { gatedGrowth, type ClassVerdict, type GateResult, type Violation } from '../analysis/growth-gate.ts';
+import type { GateResult, Violation } from '../analysis/growth-gate.ts';
 import { HOLDER_KINDS } from '../analysis/holders.ts';
-import { innermostClosureLocation, type SourceLocation } from '../analysis/script-names.ts';
-import { isBuiltInClassName } from '../snapshot/class-names.ts';
+import { LEAK_CHAIN_LIMITS, rankGrowthClasses, type LeakChainGroup } from '../analysis/leak-chains.ts';
+import type { SourceLocation } from '../analysis/script-names.ts';
 import { formatBytes, formatCount, formatDelta } from './format.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
 import { PLAIN_STYLE, type Style } from './style.ts';
 import { renderTable, type TableCell } from './table.ts';
-import { groupChainsByShape } from '../analysis/paths.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { describeNode, formatEdgeName, formatElidedHops } from './retainers.ts';
 
@@ -51,29 +50,9 @@ export function isGateFailed(report: GrowthReport): boolean {
   return report.failOnGrowth && report.gate.violations.length > 0;
 }
 
-interface Row {
-  growth: ClassGrowth;
-  verdict: ClassVerdict;
-}
-
-/**
- * Every class of the result in report order: the violations first, in the gate's order (the leak
- * before the strings and numbers it holds), then by the new objects the program holds, then by
- * count growth (the analysis's order).
- */
-function rowsOf(report: Pick<GrowthReport, 'result' | 'gate'>): Row[] {
-  const rank = new Map(report.gate.violations.map((v, i) => [v.key, i]));
-  const rows = report.result.classes.map((growth, i) => ({ growth, verdict: report.gate.verdicts[i] ?? 'watched', position: i }));
-  rows.sort((a, b) => (rank.get(a.growth.key) ?? Infinity) - (rank.get(b.growth.key) ?? Infinity)
-    || Number(isBuiltInClassName(a.growth.name)) - Number(isBuiltInClassName(b.growth.name))
-    || gatedGrowth(b.growth, false) - gatedGrowth(a.growth, false)
-    || a.position - b.position);
-  return rows;
-}
-
 /** The growing, gated classes a table shows (all of them with limit 0), and how many there are. */
 export function growingRows(report: GrowthReport): { shown: ClassGrowth[]; total: number } {
-  const growing = rowsOf(report).filter((r) => r.growth.delta > 0 && r.verdict === 'watched').map((r) => r.growth);
+  const growing = rankGrowthClasses(report.result, report.gate).filter((r) => r.growth.delta > 0 && r.verdict === 'watched').map((r) => r.growth);
   return { shown: limited(growing, report.limit), total: growing.length };
 }
 
@@ -95,7 +74,7 @@ export function growthToJson(report: GrowthReport): unknown {
   const { result } = report;
   return {
     snapshots: result.snapshots.map((s) => ({ file: s.file, nodeCount: s.nodeCount, totalSize: s.totalSize, maxObjectId: s.maxObjectId })),
-    classes: limited(rowsOf(report), report.limit).map(({ growth: c, verdict }) => ({
+    classes: limited(rankGrowthClasses(report.result, report.gate), report.limit).map(({ growth: c, verdict }) => ({
       name: c.name,
       key: c.key,
       counts: c.counts,
@@ -138,21 +117,18 @@ export function formatExamples(ids: number[], max = 3): string {
   return ids.slice(0, max).map((id) => `@${id}`).join(' ');
 }
 
-/** Long chains keep their root and the hops nearest the target, where the variable that holds it is. */
-const CHAIN_HEAD = 1;
-const CHAIN_TAIL = 5;
-
 /**
  * `global .requestLog → Array [3] → RequestContext`; long chains as `root → … N more hops … → last
- * hops`. Steps made by describeNewObjectRetainers are already that short (a run of repeated hops is
+ * hops` (LEAK_CHAIN_LIMITS). Steps made by nameLeakChains are already that short (a run of repeated hops is
  * one step, what is left out one step that says so) and are joined as they are.
  */
 export function formatChain(steps: RetainerStep[]): string {
   const hop = (s: RetainerStep) => (s.edge === null ? s.name : `${s.name} ${s.edge}`);
-  if (steps.length <= CHAIN_HEAD + CHAIN_TAIL + 1) return steps.map(hop).join(' → ');
-  const shown = steps.slice(0, CHAIN_HEAD).map(hop);
-  shown.push(formatElidedHops(steps.length - CHAIN_HEAD - CHAIN_TAIL));
-  for (const s of steps.slice(-CHAIN_TAIL)) shown.push(hop(s));
+  const { head, tail } = LEAK_CHAIN_LIMITS;
+  if (steps.length <= head + tail + 1) return steps.map(hop).join(' → ');
+  const shown = steps.slice(0, head).map(hop);
+  shown.push(formatElidedHops(steps.length - head - tail));
+  for (const s of steps.slice(-tail)) shown.push(hop(s));
   return shown.join(' → ');
 }
 
@@ -218,7 +194,7 @@ export function renderGrowthText(report: GrowthReport, style: Style = PLAIN_STYL
   }));
   out.push('');
 
-  const rows = rowsOf(report);
+  const rows = rankGrowthClasses(report.result, report.gate);
   const { shown, total: growingCount } = growingRows(report);
   const violating = new Set(report.gate.violations.map((v) => v.key));
   const hasRetained = result.classes.some((c) => c.retainedSizeDelta !== null);
@@ -282,54 +258,26 @@ export function renderGrowthText(report: GrowthReport, style: Style = PLAIN_STYL
   return out.join('\n');
 }
 
-/** How many growing classes get their retainer chains described, and how many chain shapes each. */
-const DESCRIBED_CLASSES = 3;
-const CHAIN_GROUPS_PER_CLASS = 3;
-
 /**
- * What holds the new objects of the classes a report explains: the unexplained violations in the
- * gate's order (the leak first), then the watched classes that grew at every step, up to DESCRIBED_CLASSES.
- * Built-in classes a violating named class explains are covered by that class's chains.
+ * The chains of findLeakChains written DevTools' way, by class key: each step a node's class and the
+ * edge leaving it, a run of repeated hops (the new nodes of a linked list) as one step
+ * `Link .next ×999,999 (each held by the previous one)`, what the cut left out as one step
+ * `… N more hops …`.
  */
-export function describeLeakRetainers(last: HeapGraph, result: GrowthResult, gate: GateResult): Map<string, RetainerGroup[]> {
-  const described = new Map<string, RetainerGroup[]>();
-  const byKey = new Map(result.classes.map((c) => [c.key, c]));
-  const violators = gate.violations.filter((v) => v.explainedBy === null).map((v) => v.key);
-  const explained = new Set(gate.violations.filter((v) => v.explainedBy !== null).map((v) => v.key));
-  // Then classes that grew at every step: one-off growth (a timer list, a pooled buffer) explains nothing.
-  const growing = rowsOf({ result, gate })
-    .filter((r) => r.verdict === 'watched' && r.growth.delta > 0 && (r.growth.monotonic || result.snapshots.length === 2) && !explained.has(r.growth.key))
-    .map((r) => r.growth.key);
-  for (const key of [...violators, ...growing]) {
-    if (described.size >= DESCRIBED_CLASSES) break;
-    const c = byKey.get(key);
-    if (!c || described.has(key) || c.newOrdinals.length === 0) continue;
-    described.set(key, describeNewObjectRetainers(last, c.newOrdinals, CHAIN_GROUPS_PER_CLASS));
-  }
-  return described;
+export function nameLeakChains(graph: HeapGraph, chains: Map<string, LeakChainGroup[]>): Map<string, RetainerGroup[]> {
+  return new Map([...chains].map(([key, groups]) => [key, groups.map((g) => nameLeakChainGroup(graph, g))]));
 }
 
-/**
- * The `chain --all` view of a class's new objects: group them by the shape of their shortest
- * retainer chain and keep the largest groups, each with one example chain written DevTools' way —
- * its root and last hops (formatChain's CHAIN_HEAD and CHAIN_TAIL), a run of repeated hops (the
- * new nodes of a linked list) as one step `Link .next ×999,999 (each held by the previous one)`, the
- * rest as one step `… N more hops …`. Linear in the heap however long the chains are.
- */
-export function describeNewObjectRetainers(graph: HeapGraph, ordinals: Uint32Array, maxGroups: number): RetainerGroup[] {
-  const { groups } = groupChainsByShape(graph, ordinals, { members: false });
-  return groups.slice(0, maxGroups).map((g) => {
-    const chain = g.viewWith({ head: CHAIN_HEAD, tail: CHAIN_TAIL });
-    const steps: RetainerStep[] = [];
-    chain.steps.forEach((step, i) => {
-      // Each step names a node and the edge leaving it: a run is told by the node before it, which
-      // leaves by the run's edge. A run right after the gap has no such node shown: it joins the gap.
-      if (i === chain.elidedAt && chain.elidedHops > 0) steps.push({ name: formatElidedHops(chain.elidedHops + (step.hops > 1 ? step.hops : 0)), edge: null });
-      const next = chain.steps[i + 1];
-      const repeat = next !== undefined && next.hops > 1 && i + 1 !== chain.elidedAt ? ` ×${formatCount(next.hops)} (each held by the previous one)` : '';
-      steps.push({ name: describeNode(graph, step.node), edge: step.edgeOut >= 0 ? formatEdgeName(graph, step.edgeOut) + repeat : null });
-    });
-    const location = innermostClosureLocation(graph, chain.steps.map((step) => step.node));
-    return { count: g.count, retainedSize: g.totalRetained, steps, isTransient: chain.transientRoot !== null, ...(location ? { location } : {}) };
+function nameLeakChainGroup(graph: HeapGraph, group: LeakChainGroup): RetainerGroup {
+  const { chain, location } = group;
+  const steps: RetainerStep[] = [];
+  chain.steps.forEach((step, i) => {
+    // Each step names a node and the edge leaving it: a run is told by the node before it, which
+    // leaves by the run's edge. A run right after the gap has no such node shown: it joins the gap.
+    if (i === chain.elidedAt && chain.elidedHops > 0) steps.push({ name: formatElidedHops(chain.elidedHops + (step.hops > 1 ? step.hops : 0)), edge: null });
+    const next = chain.steps[i + 1];
+    const repeat = next !== undefined && next.hops > 1 && i + 1 !== chain.elidedAt ? ` ×${formatCount(next.hops)} (each held by the previous one)` : '';
+    steps.push({ name: describeNode(graph, step.node), edge: step.edgeOut >= 0 ? formatEdgeName(graph, step.edgeOut) + repeat : null });
   });
+  return { count: group.count, retainedSize: group.retainedSize, steps, isTransient: chain.transientRoot !== null, ...(location ? { location } : {}) };
 }

@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { computeGrowth } from '../../analysis/growth.ts';
 import { groupChainsByShape } from '../../analysis/paths.ts';
 import { registerCleanup, removeWhenGone } from '../../capture/children.ts';
 import { runScenario } from '../../capture/scenario.ts';
@@ -19,7 +18,7 @@ import { formatBytes } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
 import { checkOutputPaths, commandAction, loadAllForCli, stdoutStyle, writeOut } from '../io.ts';
 import { writeGraphFiles } from '../targets.ts';
-import { reportGrowthOfGraphs, resolveGrowthSettings } from './growth.ts';
+import { computeGrowthOfGraphs, reportGrowthResult, resolveGrowthSettings } from './growth.ts';
 
 const SCENARIO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples/leaky-scenario.mjs');
 const LEAKED_CLASS = 'RequestLog';
@@ -60,12 +59,13 @@ async function runDemo(options: { out: string; keep?: boolean }): Promise<number
     const labels = run.snapshots.map((file) => path.basename(file));
 
     writeOut(style.bold('$ leakscope growth snapshot-*.heapsnapshot --fail-on-growth'));
-    await reportGrowthOfGraphs(graphs, labels, resolveGrowthSettings({ failOnGrowth: true, limit: 8 }));
+    const settings = resolveGrowthSettings({ failOnGrowth: true, limit: 8 });
+    const growth = computeGrowthOfGraphs(graphs, labels, settings);
+    const last = graphs[graphs.length - 1];
+    await reportGrowthResult(growth, last, settings);
 
-    const growth = computeGrowth(graphs, { labels });
     const leaked = growth.classes.find((c) => c.name === LEAKED_CLASS);
     if (!leaked || leaked.newOrdinals.length === 0) throw new LeakscopeError(`the demo expected ${LEAKED_CLASS} to grow, and it did not; please report this`);
-    const last = graphs[graphs.length - 1];
     const groups = groupChainsByShape(last, leaked.newOrdinals);
     writeOut('');
     writeOut(style.bold(`$ leakscope chain ${labels[labels.length - 1]} --type ${LEAKED_CLASS} --all --svg ${options.out}`));

@@ -4,7 +4,8 @@
 //
 // Exports for other commands (`leakscope run` gates its own snapshots the same way):
 //   addGrowthOptions(command)  registers the gate and output flags shared with `run`;
-//   reportGrowth(files, opts)  loads the snapshots, analyses, writes the report, returns the exit code.
+//   reportGrowth(files, opts)  loads the snapshots, analyses, writes the report, returns the exit code;
+//   reportGrowthOfGraphs       the same for graphs in memory (computeGrowthOfGraphs + reportGrowthResult).
 
 import fs from 'node:fs';
 import { Option, type Command } from 'commander';
@@ -16,7 +17,8 @@ import { loadConfig, type LeakscopeConfig } from '../../config.ts';
 import { EXIT_FINDING, EXIT_OK, LeakscopeError } from '../../errors.ts';
 import type { NameMode } from '../../snapshot/class-names.ts';
 import type { HeapGraph } from '../../snapshot/heap-graph.ts';
-import { describeLeakRetainers, growthToJson, isGateFailed, renderGrowthText, renderVerdictLine, type GrowthReport } from '../../report/growth-report.ts';
+import { findLeakChains } from '../../analysis/leak-chains.ts';
+import { growthToJson, nameLeakChains, isGateFailed, renderGrowthText, renderVerdictLine, type GrowthReport } from '../../report/growth-report.ts';
 import { renderGrowthMarkdown } from '../../report/markdown.ts';
 import { renderGithubAnnotations } from '../../report/github.ts';
 import { renderGrowthJunit } from '../../report/junit.ts';
@@ -161,18 +163,23 @@ export async function reportGrowth(files: string[], options: GrowthCommandOption
 
 /** The same, for snapshots already in memory (`run` holds the graphs it just captured). */
 export async function reportGrowthOfGraphs(graphs: HeapGraph[], labels: string[], settings: ResolvedGrowthSettings): Promise<number> {
-  const result = computeGrowth(graphs, {
-    names: settings.names, rawSizes: settings.rawSizes, countsOnly: settings.countsOnly, labels, retainedSizes: settings.retainers,
-  });
-  return reportGrowthResult(result, graphs[graphs.length - 1], settings);
+  return reportGrowthResult(computeGrowthOfGraphs(graphs, labels, settings), graphs[graphs.length - 1], settings);
 }
 
-async function reportGrowthResult(result: GrowthResult, last: HeapGraph, settings: ResolvedGrowthSettings): Promise<number> {
+/** The growth analysis of graphs in memory, with the command's settings (`demo` reuses the result). */
+export function computeGrowthOfGraphs(graphs: HeapGraph[], labels: string[], settings: ResolvedGrowthSettings): GrowthResult {
+  return computeGrowth(graphs, {
+    names: settings.names, rawSizes: settings.rawSizes, countsOnly: settings.countsOnly, labels, retainedSizes: settings.retainers,
+  });
+}
+
+/** Gate, chains and report of a growth result; writes it as the settings say and returns the exit code. */
+export async function reportGrowthResult(result: GrowthResult, last: HeapGraph, settings: ResolvedGrowthSettings): Promise<number> {
   const { settings: gateSettings, warnings } = resolveGateNames(result, settings.gate);
   const gate = evaluateGate(result, gateSettings);
   // The text report on stdout carries its warnings; anywhere else they also go to stderr, for the log.
   if (settings.format !== 'text' || settings.output) for (const warning of warnings) process.stderr.write(`leakscope: warning: ${sanitizeLine(warning)}\n`);
-  const retainers = settings.retainers ? describeLeakRetainers(last, result, gate) : new Map();
+  const retainers = settings.retainers ? nameLeakChains(last, findLeakChains(last, result, gate)) : new Map();
   const report: GrowthReport = { result, gate, failOnGrowth: settings.failOnGrowth, limit: settings.limit, minDelta: settings.gate.minDelta, retainers, warnings };
 
   if (settings.configFile) process.stderr.write(`leakscope: settings from ${sanitizeLine(settings.configFile)} (flags win)\n`);
