@@ -2,10 +2,8 @@
 // JSON and a DOT call tree. Data in (src/analysis/heap-profile.ts), text out.
 //
 // Positions are shown 1-based (`file:line:col`, as editors and DevTools show them) though the profile
-// stores them 0-based; a `file://` url is shown as a path, relative to `baseDir` when inside it.
+// stores them 0-based, in the format allocation stacks of snapshots use (report/allocation-sites.ts).
 
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CallFrame, HeapProfile } from '../snapshot/heap-profile.ts';
 import { stackFrames, type HeapProfileSummaryResult, type ProfileGrowthResult } from '../analysis/heap-profile.ts';
 import { formatBytes, formatCount, formatDelta } from './format.ts';
@@ -13,6 +11,7 @@ import { sanitizeForTerminal } from './sanitize.ts';
 import { renderTable } from './table.ts';
 import { PLAIN_STYLE, type Style } from './style.ts';
 import type { DotEdge, DotGraph, DotNode } from './dot.ts';
+import { formatFrameText, formatFunctionName, formatSourceLocation, type FrameJson } from './allocation-sites.ts';
 
 /** Frames shown per stack in text; the rest are counted. Deep enough to reach user code under a framework or two. */
 const STACK_FRAMES_SHOWN = 8;
@@ -25,15 +24,7 @@ export interface ProfileReportOptions {
   style?: Style;
 }
 
-export interface ProfileFrameJson {
-  functionName: string;
-  url: string;
-  /** 1-based; null when V8 does not know it. */
-  line: number | null;
-  column: number | null;
-}
-
-export function frameToJson(frame: CallFrame): ProfileFrameJson {
+export function frameToJson(frame: CallFrame): FrameJson {
   return {
     functionName: frame.functionName,
     url: frame.url,
@@ -42,28 +33,9 @@ export function frameToJson(frame: CallFrame): ProfileFrameJson {
   };
 }
 
-/** `makeRecord`, or `(anonymous)` for a function without a name. */
-export function frameFunctionName(frame: CallFrame): string {
-  return frame.functionName === '' ? '(anonymous)' : frame.functionName;
-}
-
-/** `src/app.js:12:5`; `node:internal/…:3:1`; empty for V8's own frames ("(root)", "(program)"). */
-export function frameLocation(frame: { url: string; lineNumber: number; columnNumber: number }, baseDir?: string): string {
-  if (frame.url === '') return '';
-  let where = frame.url;
-  if (where.startsWith('file://')) {
-    try {
-      where = fileURLToPath(where);
-    } catch {
-      // not a valid file URL: show it as written
-    }
-    if (baseDir !== undefined && path.isAbsolute(where)) {
-      const relative = path.relative(baseDir, where);
-      if (!relative.startsWith('..') && !path.isAbsolute(relative)) where = relative;
-    }
-  }
-  if (frame.lineNumber < 0) return where;
-  return `${where}:${frame.lineNumber + 1}${frame.columnNumber < 0 ? '' : `:${frame.columnNumber + 1}`}`;
+/** `src/app.js:12:5` for a profile's frame (positions stored 0-based, -1 unknown). */
+export function frameLocation(frame: CallFrame, baseDir?: string): string {
+  return formatSourceLocation(frame.url, frame.lineNumber + 1, frame.columnNumber + 1, baseDir);
 }
 
 function percent(part: number, whole: number): string {
@@ -123,7 +95,7 @@ export function renderProfileText(input: ProfileJsonInput, options: ProfileRepor
       out.push(renderTable({
         head: ['Function', 'Location', 'Self size', 'Δ self size'],
         rows: shown.map((g) => [
-          frameFunctionName(g.site),
+          formatFunctionName(g.site.functionName),
           frameLocation(g.site, baseDir),
           g.selfSizes.map(formatBytes).join(' → '),
           { value: formatDelta(g.delta, formatBytes), style: g.delta > 0 ? 'yellow' : undefined },
@@ -145,7 +117,7 @@ export function renderProfileText(input: ProfileJsonInput, options: ProfileRepor
   out.push(renderTable({
     head: ['Function', 'Location', 'Self size', 'Self %', 'Total size', 'Total %'],
     rows: sites.map((s) => [
-      frameFunctionName(s.site),
+      formatFunctionName(s.site.functionName),
       frameLocation(s.site, baseDir),
       formatBytes(s.selfSize),
       percent(s.selfSize, summary.totalSize),
@@ -173,8 +145,7 @@ export function renderProfileText(input: ProfileJsonInput, options: ProfileRepor
 }
 
 function showFrame(frame: CallFrame, baseDir?: string): string {
-  const where = frameLocation(frame, baseDir);
-  return `${sanitizeForTerminal(frameFunctionName(frame), 60)}${where === '' ? '' : `  ${sanitizeForTerminal(where, 100)}`}`;
+  return formatFrameText(frame.functionName, frameLocation(frame, baseDir));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -195,9 +166,9 @@ export function buildProfileDotGraph(profile: HeapProfile, summary: HeapProfileS
     const frame = profile.frames[profile.frame[n]];
     const where = frameLocation(frame, baseDir);
     const bytes = shownBytes.get(n)!;
-    const label = [frameFunctionName(frame), ...(where === '' ? [] : [where]),
+    const label = [formatFunctionName(frame.functionName), ...(where === '' ? [] : [where]),
       isChosen.has(n) ? `${formatBytes(profile.selfSize[n])} allocated here` : `${formatBytes(bytes)} below`];
-    nodes.push({ id: `n${n}`, label, highlight: isChosen.has(n), tooltip: `${frameFunctionName(frame)} ${where}` });
+    nodes.push({ id: `n${n}`, label, highlight: isChosen.has(n), tooltip: `${formatFunctionName(frame.functionName)} ${where}` });
     if (profile.parent[n] >= 0) edges.push({ from: `n${profile.parent[n]}`, to: `n${n}` });
   }
   return { name: 'leakscope profile', rankdir: 'TB', nodes, edges };

@@ -1,0 +1,82 @@
+// Where objects were allocated, as reports show it: `openSessions  app/sessions.js:30:22`, a stack as
+// `openSessions app.js:30:22 ← handle app.js:12:3`, JSON frames, and the "by allocation site" table
+// that growth prints. Data in (src/analysis/allocation-sites.ts), text out; the location format is
+// the one `leakscope profile` uses.
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AllocationFrame, AllocationSiteGroupsResult } from '../analysis/allocation-sites.ts';
+import { formatBytes, formatCount } from './format.ts';
+import { sanitizeForTerminal } from './sanitize.ts';
+import { renderTable } from './table.ts';
+import { PLAIN_STYLE, type Style } from './style.ts';
+
+/** A frame in JSON, in profiles and snapshots alike: 1-based positions, null when unknown. */
+export interface FrameJson {
+  functionName: string;
+  url: string;
+  line: number | null;
+  column: number | null;
+}
+
+/**
+ * `src/app.js:12:5` from a url and 1-based positions (0 unknown); a `file://` url is shown as a path,
+ * relative to `baseDir` when inside it. Empty for V8's own frames, which have no script.
+ */
+export function formatSourceLocation(url: string, line: number, column: number, baseDir?: string): string {
+  if (url === '') return '';
+  let where = url;
+  if (where.startsWith('file://')) {
+    try {
+      where = fileURLToPath(where);
+    } catch {
+      // not a valid file URL: show it as written
+    }
+  }
+  if (baseDir !== undefined && path.isAbsolute(where)) {
+    const relative = path.relative(baseDir, where);
+    if (relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)) where = relative;
+  }
+  if (line <= 0) return where;
+  return `${where}:${line}${column <= 0 ? '' : `:${column}`}`;
+}
+
+/** `makeRecord`, or `(anonymous)` for a function without a name. */
+export function formatFunctionName(name: string): string {
+  return name === '' ? '(anonymous)' : name;
+}
+
+export function allocationFrameToJson(frame: AllocationFrame): FrameJson {
+  return { functionName: frame.functionName, url: frame.scriptName, line: frame.line || null, column: frame.column || null };
+}
+
+/** One frame for a terminal: the function, two spaces, where it is (`where` from formatSourceLocation). */
+export function formatFrameText(functionName: string, where: string): string {
+  return `${sanitizeForTerminal(formatFunctionName(functionName), 60)}${where === '' ? '' : `  ${sanitizeForTerminal(where, 100)}`}`;
+}
+
+export function formatAllocationFrame(frame: AllocationFrame, baseDir?: string): string {
+  return formatFrameText(frame.functionName, formatSourceLocation(frame.scriptName, frame.line, frame.column, baseDir));
+}
+
+/** A stack on one line, the allocating function first: `f  a.js:3:1 ← g  a.js:9:1`. */
+export function formatAllocationStack(frames: AllocationFrame[], baseDir?: string): string {
+  return frames.map((frame) => formatAllocationFrame(frame, baseDir)).join(' ← ');
+}
+
+/** The "by allocation site" table: objects, bytes and where they were allocated. */
+export function renderAllocationSitesTable(result: AllocationSiteGroupsResult, options: { limit: number; baseDir?: string; style?: Style; title: string }): string {
+  const style = options.style ?? PLAIN_STYLE;
+  const shown = options.limit === 0 ? result.groups : result.groups.slice(0, options.limit);
+  const out = [style.bold(options.title)];
+  out.push(renderTable({
+    head: ['Count', 'Self size', 'Allocated in'],
+    rows: shown.map((group) => [group.count, formatBytes(group.selfSize), formatAllocationStack(group.frames, options.baseDir)]),
+    align: ['right', 'right', 'left'],
+    style,
+    maxCellWidth: 200,
+  }));
+  if (result.groups.length > shown.length) out.push(style.dim(`… ${formatCount(result.groups.length - shown.length)} more sites`));
+  if (result.untracked > 0) out.push(style.dim(`${formatCount(result.untracked)} objects have no allocation stack (made before tracking started, or by V8 itself)`));
+  return out.join('\n');
+}
