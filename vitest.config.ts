@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,5 +8,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Vitest's default is one worker less than the cores: on a 2-core machine, one file at a time.
+    // Most of the suite's time is spent in the processes it spawns (the CLI, Node programs writing
+    // snapshots), so every core gets a file. Files that run side by side never share a path or a
+    // port: each works in its own mkdtemp folder, inspector ports are chosen free, and the fixture
+    // cache is written by atomic renames (test/helpers/fixtures.ts).
+    maxWorkers: os.availableParallelism(),
   },
 });

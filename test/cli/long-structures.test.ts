@@ -1,14 +1,15 @@
 // Long structures from real programs (issue 12): a linked list of 300,000 `Link`s ending in a `Tail`
 // (300,001 hops deep), 70,000 classes, and a list that grew by 100,000 nodes between two snapshots
-// of one process. Made by test/programs/long-structures.cjs in a temporary folder. Checked: the
-// commands finish, group the list as one shape, cut what they print, and print every row asked for.
+// of one process. Made by test/programs/long-structures.cjs, once per version of it and of Node
+// (programSnapshots caches them). Checked: the commands finish, group the list as one shape, cut
+// what they print, and print every row asked for.
 // (How fast is the bench's business: bench/programs/linked-list.cjs.)
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, runCli } from '../helpers/cli.ts';
+import { programSnapshots } from '../helpers/fixtures.ts';
 
 const PROGRAM = path.join(PROJECT_ROOT, 'test/programs/long-structures.cjs');
 const LIST_LENGTH = 300_000;
@@ -18,19 +19,14 @@ const GROWTH = 100_000;
 const SMALL_OUTPUT = 20_000;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-long-'));
-const LIST = path.join(tmp, 'list.heapsnapshot');
-const TAGS = path.join(tmp, 'tags.heapsnapshot');
-const GROWN = [path.join(tmp, 'grown-a.heapsnapshot'), path.join(tmp, 'grown-b.heapsnapshot')];
-
-function write(mode: string, count: number, files: string[]): void {
-  const r = spawnSync(process.execPath, [PROGRAM, mode, String(count), ...files], { encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`long-structures.cjs ${mode} failed: ${r.stderr}`);
-}
+let LIST = '';
+let TAGS = '';
+let GROWN: string[] = [];
 
 beforeAll(() => {
-  write('list', LIST_LENGTH, [LIST]);
-  write('tags', CLASSES, [TAGS]);
-  write('growth', GROWTH, GROWN);
+  [LIST] = programSnapshots(PROGRAM, ['list', String(LIST_LENGTH)], 1);
+  [TAGS] = programSnapshots(PROGRAM, ['tags', String(CLASSES)], 1);
+  GROWN = programSnapshots(PROGRAM, ['growth', String(GROWTH)], 2);
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

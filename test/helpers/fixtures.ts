@@ -3,6 +3,8 @@
 // file's size and mtime, so regenerated fixtures get a fresh copy. Several vitest workers may ask
 // for the same fixture at once: each writes to its own temporary name and renames it into place
 // (rename is atomic on one file system), so readers never see a half-written file.
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,4 +49,33 @@ export function fixturePath(name: string): string {
     fs.rmSync(temp, { force: true });
   }
   return target;
+}
+
+/**
+ * The snapshots a test program writes when run as `node PROGRAM ...args FILE_1 … FILE_count`, made
+ * once and kept in the cache folder. The heap a program builds depends only on its source, its
+ * arguments and the Node version, so those are the key (a program that requires other files of
+ * its own must not use this). Made in a temporary folder that is renamed into place whole, so a
+ * worker never sees another's half-written set.
+ */
+export function programSnapshots(program: string, args: string[], count: number): string[] {
+  const key = crypto.createHash('sha256').update(fs.readFileSync(program)).update(JSON.stringify([args, count, process.version])).digest('hex').slice(0, 16);
+  const folder = path.join(CACHE_DIR, `${path.basename(program)}-${key}`);
+  const files = (dir: string) => Array.from({ length: count }, (_, i) => path.join(dir, `${i + 1}.heapsnapshot`));
+  if (fs.existsSync(folder)) return files(folder);
+  fs.mkdirSync(CACHE_DIR, { recursive: true });
+  const temp = fs.mkdtempSync(`${folder}.tmp-`);
+  try {
+    const r = spawnSync(process.execPath, [program, ...args, ...files(temp)], { encoding: 'utf8', timeout: 120_000 });
+    if (r.status !== 0) throw new Error(`${path.basename(program)} ${args.join(' ')} failed (status ${r.status}): ${r.stderr}`);
+    try {
+      fs.renameSync(temp, folder);
+    } catch (error) {
+      // Another worker made the same set first (renaming onto a non-empty folder fails).
+      if (!fs.existsSync(folder)) throw error;
+    }
+  } finally {
+    fs.rmSync(temp, { recursive: true, force: true });
+  }
+  return files(folder);
 }
