@@ -44,3 +44,13 @@ export { findUnfinalizableRegistrations } from './analysis/finalization.ts';
 export { findUserCycles } from './analysis/cycles.ts';
 export { findLeakSuspects, type SuspectsResult, type LeakSuspect } from './analysis/suspects.ts';
 export { computeClassIndex } from './snapshot/class-names.ts';
+
+// Where memory was allocated: sampling heap profiles (.heapprofile) and allocation stacks of
+// snapshots taken with allocation tracking (--track-heap-objects).
+export { readHeapProfile, parseHeapProfile } from './snapshot/heap-profile.ts';
+export type { HeapProfile, CallFrame } from './snapshot/heap-profile.ts';
+export { summarizeHeapProfile, computeProfileGrowth, stackFrames } from './analysis/heap-profile.ts';
+export type { HeapProfileSummaryResult, AllocationSiteStats, ProfileGrowthResult, SiteGrowth } from './analysis/heap-profile.ts';
+export { readAllocationTraces } from './snapshot/allocation-traces.ts';
+export { allocationSiteOf, groupByAllocationSite } from './analysis/allocation-sites.ts';
+export type { AllocationFrame, AllocationSiteGroup, AllocationSiteGroupsResult } from './analysis/allocation-sites.ts';
