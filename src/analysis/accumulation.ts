@@ -25,6 +25,7 @@
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import type { ClassIndexResult } from '../snapshot/class-names.ts';
 import { sortedPositions } from '../snapshot/typed-arrays.ts';
+import { CONTEXT_NAME, SYSTEM_NAME_PREFIX } from '../snapshot/v8-names.ts';
 import { computeDominatorTree } from './dominators.ts';
 import { computeHolders, HELD_BY_PROGRAM, NO_PARENT } from './holders.ts';
 import { findLastingChain } from './lasting-chain.ts';
@@ -212,12 +213,10 @@ function systemNameFlags(graph: HeapGraph): Int8Array {
   const object = graph.types.object;
   for (let node = 0; node < graph.nodeCount; node++) {
     const name = graph.nodeName[node];
-    if (graph.nodeType[node] === object && flags[name] < 0) flags[name] = graph.strings.get(name).startsWith(SYSTEM_PREFIX) ? 1 : 0;
+    if (graph.nodeType[node] === object && flags[name] < 0) flags[name] = graph.strings.get(name).startsWith(SYSTEM_NAME_PREFIX) ? 1 : 0;
   }
   return flags;
 }
-
-const SYSTEM_PREFIX = 'system / ';
 
 /**
  * Counts one collection's members (see the file comment) by kind. Table entries: a Map's hash table
@@ -358,8 +357,6 @@ function holdingClosures(graph: HeapGraph, nodes: number[]): number[] {
   }
   return found;
 }
-
-const CONTEXT_NAME = 'system / Context';
 
 /**
  * The class of most of `node`'s members newer than `firstMaxObjectId`, and how many; between classes
