@@ -116,8 +116,8 @@ function isTopLevelContext(graph: HeapGraph, context: number, previousNames: Set
 export interface UserCycle {
   /** Member ordinals (all of them, connectors included), in the order Tarjan popped them. */
   members: number[];
-  /** Sum of the members' self sizes (DevTools' shallow sizes, FORMAT.md §4.2). */
-  size: number;
+  /** Sum of the members' DevTools' self sizes (FORMAT.md §4.2). */
+  selfSize: number;
   /** What the cycle retains: the retained sizes of the members no other member dominates. */
   retainedSize: number;
   /** Strong edges from outside into the cycle. */
@@ -161,11 +161,11 @@ export function findUserCycles(graph: HeapGraph, options: FindCyclesOptions = {}
     }
   }
   if (userComponents.length === 0) return { cycles: [], componentCount: components.count, userCycleCount: 0 };
-  const sizes = computeOwnedSelfSizes(graph);
+  const selfSizes = computeOwnedSelfSizes(graph);
   const retained = computeRetainedSizes(graph);
   const { idom } = computeDominatorTree(graph);
-  const cycles = userComponents.map((c) => describeComponent(graph, components, c, sizes, retained, idom, isMember, followsEdge));
-  cycles.sort((a, b) => b.retainedSize - a.retainedSize || b.size - a.size || b.members.length - a.members.length);
+  const cycles = userComponents.map((c) => describeComponent(graph, components, c, selfSizes, retained, idom, isMember, followsEdge));
+  cycles.sort((a, b) => b.retainedSize - a.retainedSize || b.selfSize - a.selfSize || b.members.length - a.members.length);
   const limit = options.limit ?? 0;
   return {
     cycles: limit > 0 ? cycles.slice(0, limit) : cycles,
@@ -175,18 +175,18 @@ export function findUserCycles(graph: HeapGraph, options: FindCyclesOptions = {}
 }
 
 function describeComponent(
-  graph: HeapGraph, components: StrongComponentsResult, c: number, sizes: SizeColumn, retained: Float64Array,
+  graph: HeapGraph, components: StrongComponentsResult, c: number, selfSizes: SizeColumn, retained: Float64Array,
   idom: Uint32Array, isMember: Uint8Array, followsEdge: (edge: number) => boolean,
 ): UserCycle {
   const { componentOf, componentStart } = components;
   const members = Array.from(components.members.subarray(componentStart[c], componentStart[c + 1]));
-  let size = 0;
+  let selfSize = 0;
   let retainedSize = 0;
   let entryEdgeCount = 0;
   let keptBy: EdgeStep | null = null;
   const weak = graph.types.weak;
   for (const m of members) {
-    size += sizes[m];
+    selfSize += selfSizes[m];
     if (componentOf[idom[m]] !== c) retainedSize += retained[m];
     for (let r = graph.firstRetainer[m]; r < graph.firstRetainer[m + 1]; r++) {
       const edge = graph.retainerEdge[r];
@@ -200,7 +200,7 @@ function describeComponent(
   let entry = keptBy?.to ?? members[0];
   if (keptBy === null) for (const m of members) if (retained[m] > retained[entry]) entry = m;
   const { loop, closingEdges } = findLoop(graph, componentOf, c, entry, isMember, followsEdge);
-  return { members, size, retainedSize, entryEdgeCount, keptBy: entryEdgeCount === 1 ? keptBy : null, loop, closingEdges };
+  return { members, selfSize, retainedSize, entryEdgeCount, keptBy: entryEdgeCount === 1 ? keptBy : null, loop, closingEdges };
 }
 
 /** Most closing edges listed per cycle: enough to see the pattern (one per instance) without flooding. */

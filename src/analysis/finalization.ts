@@ -50,6 +50,8 @@ export interface FinalizationLeak {
   group: number;
   /** The cell whose held value (or -1: the registry's callback) keeps the target. */
   keeperCell: number;
+  /** The registry's cleanup callback (findCleanupCallback), or -1. */
+  callback: number;
 }
 
 export interface WeakCellFacts {
@@ -177,6 +179,7 @@ function analyse(graph: HeapGraph): FinalizationResult {
   const leaks: FinalizationLeak[] = [];
   let search = 0;
   for (const [registry, list] of byRegistry) {
+    const callback = findCleanupCallback(graph, registry);
     exploreOutsideReach(graph, registry, search, reached, isCell, visitedBy, parentEdge, parentNode);
     for (const c of list) {
       const path: EdgeStep[] = [];
@@ -189,7 +192,7 @@ function analyse(graph: HeapGraph): FinalizationResult {
       const viaCallback = path.length > 0 && isCell[path[0].to] === 0;
       const reason: FinalizationReason = viaCallback ? 'callback-captures-target'
         : keeperCell === c.cell ? 'held-value-references-target' : 'held-by-another-registration';
-      leaks.push({ cell: c.cell, registry, target: c.target, reason, path, group: 0, keeperCell: viaCallback ? -1 : keeperCell });
+      leaks.push({ cell: c.cell, registry, target: c.target, reason, path, group: 0, keeperCell: viaCallback ? -1 : keeperCell, callback });
     }
     search++;
   }

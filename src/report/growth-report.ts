@@ -12,7 +12,8 @@ import { sanitizeForTerminal } from './sanitize.ts';
 import { PLAIN_STYLE, type Style } from './style.ts';
 import { renderTable, type TableCell } from './table.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-import { describeNode, formatEdgeName, formatElidedHops } from './retainers.ts';
+import { formatElidedHops } from './retainers.ts';
+import { describeNode, formatEdgeName } from './names.ts';
 
 /** One hop of a retainer chain, root first: the node's class and the edge leaving it (null on the target). */
 export interface RetainerStep {

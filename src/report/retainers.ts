@@ -1,70 +1,20 @@
-// Reports for retainer chains and reference graphs: text, JSON and DOT. Edges are written the way
-// DevTools writes them (FORMAT.md §3.3): `.prop` (or `["odd name"]`), `[i]`, `->ctxvar`, `{internal}`,
-// `[[weak]]`; nodes as `Class @id` with self and retained size and, for closures, the source location.
+// Reports for retainer chains and reference graphs: text, JSON and DOT, from chains and graphs
+// already found and the sizes and distances the caller computed (NodeMeasures). Nodes and edges are
+// named by names.ts; nodes carry self and retained size and, for closures, the source location.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import {
   viewOfChain, type ChainGroupsResult, type ChainStep, type ChainViewLimits, type ChainViewResult, type RetainerChainResult, type WholeChainResult,
 } from '../analysis/paths.ts';
 import type { RefGraphResult } from '../analysis/ref-graph.ts';
-import { computeDistances } from '../analysis/distances.ts';
-import { computeRetainedSizes } from '../analysis/dominators.ts';
-import { computeOwnedSelfSizes } from '../analysis/owned-sizes.ts';
-import { ephemeronNamesOf } from '../analysis/distances.ts';
-import { formatSourceLocation, sourceLocationOf } from '../analysis/source-locations.ts';
+import type { NodeMeasures } from '../analysis/node-measures.ts';
 import { createMoreNode, type DotEdge, type DotGraph, type DotNode } from './dot.ts';
 import { formatBytes, formatCount } from './format.ts';
 import { lazyJsonArray, type LazyJsonArray } from './json-stream.ts';
-import { quoteHeapString, sanitizeForTerminal } from './sanitize.ts';
-
-/** Longest edge or node name shown in text; heap strings can be 1024 characters. */
-const NAME_MAX = 60;
-const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
-/** An edge in DevTools notation, safe for a terminal. */
-export function formatEdgeName(graph: HeapGraph, edge: number): string {
-  const { types } = graph;
-  const type = graph.edgeType[edge];
-  const name = graph.edgeNameOf(edge);
-  if (type === types.element) return `[${name}]`;
-  if (type === types.context) return `->${sanitizeForTerminal(name, NAME_MAX)}`;
-  if (type === types.internal || type === types.hiddenEdge) {
-    const ephemeron = type === types.internal ? ephemeronNamesOf(graph).get(graph.edgeNameOrIndex[edge]) : undefined;
-    return ephemeron ? `{WeakMap entry of table @${ephemeron.tableId}}` : `{${sanitizeForTerminal(name, NAME_MAX)}}`;
-  }
-  if (type === types.weak) return `[[${sanitizeForTerminal(name, NAME_MAX)}]]`;
-  // property and shortcut
-  return IDENTIFIER.test(name) ? `.${name}` : `[${quoteHeapString(name, NAME_MAX)}]`;
-}
-
-/** What a node is, in a few words: `RequestContext`, `Function onConfigChanged`, `(string) "abc"`. */
-export function describeNode(graph: HeapGraph, ordinal: number): string {
-  const { types } = graph;
-  const type = graph.nodeType[ordinal];
-  const name = graph.nodeNameOf(ordinal);
-  if (type === types.closure) return `Function ${name ? sanitizeForTerminal(name, NAME_MAX) : '(anonymous)'}`;
-  if (type === types.string || type === types.consString || type === types.slicedString) {
-    return type === types.string ? `(string) ${quoteHeapString(name, 40)}` : `(${graph.nodeTypeOf(ordinal)})`;
-  }
-  if (type === types.object || type === types.native) return sanitizeForTerminal(name || '(anonymous)', NAME_MAX);
-  if (name === '') return `(${graph.nodeTypeOf(ordinal)})`;
-  return sanitizeForTerminal(name, NAME_MAX);
-}
-
-/** Source location text for closures (where the function is defined), else ''. */
-export function closureLocation(graph: HeapGraph, ordinal: number): string {
-  if (graph.nodeType[ordinal] !== graph.types.closure) return '';
-  const location = sourceLocationOf(graph, ordinal);
-  return location ? sanitizeForTerminal(formatSourceLocation(location), 200) : '';
-}
-
-/** `Class @id  self 64 B  retained 1.2 kB  file.js:3:10` */
-export function describeNodeWithSizes(graph: HeapGraph, ordinal: number): string {
-  const self = computeOwnedSelfSizes(graph)[ordinal];
-  const retained = computeRetainedSizes(graph)[ordinal];
-  const location = closureLocation(graph, ordinal);
-  return `${describeNode(graph, ordinal)} @${graph.nodeId[ordinal]}  self ${formatBytes(self)}  retained ${formatBytes(retained)}${location ? `  ${location}` : ''}`;
-}
+import {
+  NAME_MAX, closureLocation, describeNode, describeNodeWithId, describeNodeWithSizes, edgeToJson, formatEdgeName, nodeToJson, type EdgeJson, type NodeJson,
+} from './names.ts';
+import { sanitizeForTerminal } from './sanitize.ts';
 
 /** `… 4,999,990 more hops …`: what stands for the middle of a long chain. */
 export function formatElidedHops(hops: number): string {
@@ -77,44 +27,44 @@ function formatRun(step: ChainStep): string {
 }
 
 /** A chain, root first, one hop per line; a long one keeps its first and last hops (ChainViewResult). */
-export function renderChainText(graph: HeapGraph, chain: ChainViewResult): string {
-  const lines = [chainHeadline(graph, chain)];
+export function renderChainText(graph: HeapGraph, chain: ChainViewResult, measures: NodeMeasures): string {
+  const lines = [chainHeadline(graph, chain, measures)];
   chain.steps.forEach((step, i) => {
     if (i === chain.elidedAt && chain.elidedHops > 0) lines.push(`  ${formatElidedHops(chain.elidedHops)}`);
-    pushStepLines(graph, step, lines);
+    pushStepLines(graph, step, lines, measures);
   });
   return lines.join('\n');
 }
 
 /** renderChainText for every hop of a chain however long (`--all-hops`), line by line. */
-export function* wholeChainLines(graph: HeapGraph, chain: WholeChainResult): Generator<string> {
-  yield chainHeadline(graph, { ...chain, hopCount: chain.nodes.length - 1 });
+export function* wholeChainLines(graph: HeapGraph, chain: WholeChainResult, measures: NodeMeasures): Generator<string> {
+  yield chainHeadline(graph, { ...chain, hopCount: chain.nodes.length - 1 }, measures);
   const lines: string[] = [];
   for (let i = 0; i < chain.nodes.length; i++) {
     const edge = i > 0 ? chain.edges[i - 1] : -1;
-    pushStepLines(graph, { node: chain.nodes[i], firstNode: chain.nodes[i], edge, edgeOut: chain.edges[i], hops: edge < 0 ? 0 : 1, partnerEdge: i > 0 ? chain.partnerEdges[i - 1] : -1 }, lines);
+    pushStepLines(graph, { node: chain.nodes[i], firstNode: chain.nodes[i], edge, edgeOut: chain.edges[i], hops: edge < 0 ? 0 : 1, partnerEdge: i > 0 ? chain.partnerEdges[i - 1] : -1 }, lines, measures);
     yield* lines;
     lines.length = 0;
   }
 }
 
-function chainHeadline(graph: HeapGraph, chain: Pick<ChainViewResult, 'target' | 'hopCount' | 'isFromUserRoot'>): string {
-  const distance = computeDistances(graph)[chain.target];
+function chainHeadline(graph: HeapGraph, chain: Pick<ChainViewResult, 'target' | 'hopCount' | 'isFromUserRoot'>, measures: NodeMeasures): string {
+  const distance = measures.distance[chain.target];
   const hops = chain.hopCount;
   return `${describeNode(graph, chain.target)} @${graph.nodeId[chain.target]}: ${formatCount(hops)} ${hops === 1 ? 'hop' : 'hops'} from ${chain.isFromUserRoot ? 'a global object' : 'a GC root'} (distance ${distance})`;
 }
 
 /** The line of one step (the edge into it, the node with its sizes) and, for a WeakMap hop, what else it needs. */
-function pushStepLines(graph: HeapGraph, step: ChainStep, lines: string[]): void {
+function pushStepLines(graph: HeapGraph, step: ChainStep, lines: string[], measures: NodeMeasures): void {
   if (step.edge < 0) {
-    lines.push(`  ${describeNodeWithSizes(graph, step.node)}`);
+    lines.push(`  ${describeNodeWithSizes(graph, step.node, measures)}`);
     return;
   }
   const run = step.hops > 1 ? ` … ${formatRun(step)} (to @${graph.nodeId[step.node]})` : '';
-  lines.push(`  ${formatEdgeName(graph, step.edge)} → ${describeNodeWithSizes(graph, step.firstNode)}${run}`);
+  lines.push(`  ${formatEdgeName(graph, step.edge)} → ${describeNodeWithSizes(graph, step.firstNode, measures)}${run}`);
   if (step.partnerEdge >= 0) {
     const other = graph.edgeSource(step.partnerEdge);
-    lines.push(`      (a WeakMap value: also needs ${describeNode(graph, other)} @${graph.nodeId[other]}; drop the key or the table to free it)`);
+    lines.push(`      (a WeakMap value: also needs ${describeNodeWithId(graph, other)}; drop the key or the table to free it)`);
   }
 }
 
@@ -124,7 +74,7 @@ export function transientRootWarning(chain: Pick<RetainerChainResult, 'transient
   return `the chain starts at ${chain.transientRoot}: it is held by the code that was running when the snapshot was taken (a local variable or handle), which is not a leak by itself`;
 }
 
-type ChainHopJson = { node: { id: number; name: string; type: string }; edge: { type: string; name: string | number } | null };
+type ChainHopJson = { node: NodeJson; edge: EdgeJson | null };
 
 export interface ChainJson {
   target: { id: number; name: string; selfSize: number; retainedSize: number; distance: number };
@@ -132,43 +82,45 @@ export interface ChainJson {
   chain: (ChainHopJson | { elidedHops: number })[] | LazyJsonArray;
 }
 
-function targetToJson(graph: HeapGraph, t: number): ChainJson['target'] {
+function targetToJson(graph: HeapGraph, t: number, measures: NodeMeasures): ChainJson['target'] {
   return {
     id: graph.nodeId[t],
     name: graph.nodeNameOf(t),
-    selfSize: computeOwnedSelfSizes(graph)[t],
-    retainedSize: computeRetainedSizes(graph)[t],
-    distance: computeDistances(graph)[t],
+    selfSize: measures.selfSize[t],
+    retainedSize: measures.retainedSize[t],
+    distance: measures.distance[t],
   };
 }
 
 /** One entry of the `chain` array: a node and the edge leaving it toward the target (null on the target). */
 function hopToJson(graph: HeapGraph, node: number, edge: number): ChainHopJson {
-  return {
-    node: { id: graph.nodeId[node], name: graph.nodeNameOf(node), type: graph.nodeTypeOf(node) },
-    edge: edge < 0 ? null : { type: graph.edgeTypeOf(edge), name: graph.isIndexEdge(edge) ? graph.edgeNameOrIndex[edge] : graph.edgeNameOf(edge) },
-  };
+  return { node: nodeToJson(graph, node), edge: edge < 0 ? null : edgeToJson(graph, edge) };
+}
+
+/** The hops of a chain view in JSON: root first, `{"elidedHops": n}` where a long chain's middle would be. */
+export function chainHopsToJson(graph: HeapGraph, chain: ChainViewResult): (ChainHopJson | { elidedHops: number })[] {
+  const hops: (ChainHopJson | { elidedHops: number })[] = [];
+  chain.steps.forEach((step, i) => {
+    if (i === chain.elidedAt && chain.elidedHops > 0) hops.push({ elidedHops: chain.elidedHops });
+    hops.push(hopToJson(graph, step.node, step.edgeOut));
+  });
+  return hops;
 }
 
 /**
  * The `chain --json` shape (issue 3): root first; `edge` leaves the node toward the target. A long
  * chain keeps its first and last hops, with `{"elidedHops": n}` where the rest would be.
  */
-export function chainToJson(graph: HeapGraph, chain: ChainViewResult): ChainJson {
-  const hops: (ChainHopJson | { elidedHops: number })[] = [];
-  chain.steps.forEach((step, i) => {
-    if (i === chain.elidedAt && chain.elidedHops > 0) hops.push({ elidedHops: chain.elidedHops });
-    hops.push(hopToJson(graph, step.node, step.edgeOut));
-  });
-  return { target: targetToJson(graph, chain.target), chain: hops };
+export function chainToJson(graph: HeapGraph, chain: ChainViewResult, measures: NodeMeasures): ChainJson {
+  return { target: targetToJson(graph, chain.target, measures), chain: chainHopsToJson(graph, chain) };
 }
 
 /** The `chain --json --all-hops` shape: every hop, produced while the JSON is written (renderJsonChunks). */
-export function wholeChainToJson(graph: HeapGraph, chain: WholeChainResult): ChainJson {
+export function wholeChainToJson(graph: HeapGraph, chain: WholeChainResult, measures: NodeMeasures): ChainJson {
   function* hops() {
     for (let i = 0; i < chain.nodes.length; i++) yield hopToJson(graph, chain.nodes[i], chain.edges[i]);
   }
-  return { target: targetToJson(graph, chain.target), chain: lazyJsonArray(hops()) };
+  return { target: targetToJson(graph, chain.target, measures), chain: lazyJsonArray(hops()) };
 }
 
 export interface ChainGroupsTextOptions {
@@ -201,7 +153,7 @@ export function* chainGroupsLines(graph: HeapGraph, typeName: string, result: Ch
       if (i === chain.elidedAt && chain.elidedHops > 0) lines.push(`  ${formatElidedHops(chain.elidedHops)}`);
       const id = graph.nodeId[step.firstNode];
       if (step.edge < 0) {
-        lines.push(`  ${describeNode(graph, step.node)} @${id}`);
+        lines.push(`  ${describeNodeWithId(graph, step.node)}`);
         return;
       }
       const isTarget = step.node === chain.target;
@@ -223,10 +175,8 @@ export function* chainGroupsLines(graph: HeapGraph, typeName: string, result: Ch
   }
 }
 
-function dotNode(graph: HeapGraph, ordinal: number, highlight: boolean): DotNode {
-  const self = computeOwnedSelfSizes(graph)[ordinal];
-  const retained = computeRetainedSizes(graph)[ordinal];
-  const label = [`${describeNode(graph, ordinal)} @${graph.nodeId[ordinal]}`, `self ${formatBytes(self)}, retained ${formatBytes(retained)}`];
+function dotNode(graph: HeapGraph, ordinal: number, highlight: boolean, measures: NodeMeasures): DotNode {
+  const label = [describeNodeWithId(graph, ordinal), `self ${formatBytes(measures.selfSize[ordinal])}, retained ${formatBytes(measures.retainedSize[ordinal])}`];
   const location = closureLocation(graph, ordinal);
   if (location) label.push(location);
   return { id: `n${graph.nodeId[ordinal]}`, label, highlight, tooltip: graph.nodeNameOf(ordinal) };
@@ -247,7 +197,7 @@ function dotEdge(graph: HeapGraph, from: number, to: number, edge: number): DotE
  * The chain as a picture, bounded like the text: a long chain's first and last hops around one
  * "… N more hops …" box, a run of repeated hops as one box with its count.
  */
-export function chainToDot(graph: HeapGraph, chain: ChainViewResult | RetainerChainResult): DotGraph {
+export function chainToDot(graph: HeapGraph, chain: ChainViewResult | RetainerChainResult, measures: NodeMeasures): DotGraph {
   const view = 'steps' in chain ? chain : viewOfChain(chain);
   const nodes: DotNode[] = [];
   const edges: DotEdge[] = [];
@@ -261,7 +211,7 @@ export function chainToDot(graph: HeapGraph, chain: ChainViewResult | RetainerCh
       previous = gap;
       previousNode = -1;
     }
-    const node = step.hops > 1 ? runDotNode(graph, step, step.node === view.target) : dotNode(graph, step.node, step.node === view.target);
+    const node = step.hops > 1 ? runDotNode(graph, step, step.node === view.target) : dotNode(graph, step.node, step.node === view.target, measures);
     nodes.push(node);
     if (previous !== null) {
       const link = previousNode < 0 || step.edge < 0 ? { style: 'dotted' as const } : dotEdge(graph, previousNode, step.firstNode, step.edge);
@@ -284,9 +234,9 @@ function runDotNode(graph: HeapGraph, step: ChainStep, highlight: boolean): DotN
   };
 }
 
-export function refGraphToDot(graph: HeapGraph, result: RefGraphResult): DotGraph {
+export function refGraphToDot(graph: HeapGraph, result: RefGraphResult, measures: NodeMeasures): DotGraph {
   const targets = new Set(result.targets);
-  const nodes = result.nodes.map((o) => dotNode(graph, o, targets.has(o)));
+  const nodes = result.nodes.map((o) => dotNode(graph, o, targets.has(o), measures));
   const edges = result.edges.map((e) => dotEdge(graph, e.from, e.to, e.edge));
   for (const { node, hidden } of result.truncated) {
     const more = createMoreNode(`more${graph.nodeId[node]}`, hidden, result.direction === 'backrefs' ? 'more retainers' : 'more references');
@@ -300,7 +250,7 @@ export function refGraphToDot(graph: HeapGraph, result: RefGraphResult): DotGrap
  * The reference graph as an indented tree (the BFS tree: each node expanded once; later mentions say
  * "see above"). For backrefs the children of a node are its retainers.
  */
-export function renderRefTree(graph: HeapGraph, result: RefGraphResult): string {
+export function renderRefTree(graph: HeapGraph, result: RefGraphResult, measures: NodeMeasures): string {
   const isBack = result.direction === 'backrefs';
   const children = new Map<number, { other: number; edge: number }[]>();
   for (const e of result.edges) {
@@ -325,11 +275,11 @@ export function renderRefTree(graph: HeapGraph, result: RefGraphResult): string 
     }
     const arrow = edge < 0 ? '' : isBack ? `${formatEdgeName(graph, edge)} ← ` : `${formatEdgeName(graph, edge)} → `;
     if (printed.has(node)) {
-      lines.push(`${pad}${arrow}${describeNode(graph, node)} @${graph.nodeId[node]} (see above)`);
+      lines.push(`${pad}${arrow}${describeNodeWithId(graph, node)} (see above)`);
       continue;
     }
     printed.add(node);
-    lines.push(`${pad}${arrow}${describeNodeWithSizes(graph, node)}`);
+    lines.push(`${pad}${arrow}${describeNodeWithSizes(graph, node, measures)}`);
     const hidden = hiddenOf.get(node);
     if (hidden !== undefined) stack.push([-hidden - 1, -1, indent + 1]);
     const list = children.get(node) ?? [];
@@ -341,23 +291,18 @@ export function renderRefTree(graph: HeapGraph, result: RefGraphResult): string 
 export interface RefGraphJson {
   direction: string;
   targets: number[];
-  nodes: { id: number; name: string; type: string; selfSize: number; retainedSize: number; distance: number }[];
-  edges: { from: number; to: number; type: string; name: string | number }[];
+  nodes: (NodeJson & { selfSize: number; retainedSize: number; distance: number })[];
+  edges: ({ from: number; to: number } & EdgeJson)[];
   truncated: { id: number; more: number }[];
 }
 
-export function refGraphToJson(graph: HeapGraph, result: RefGraphResult): RefGraphJson {
-  const self = computeOwnedSelfSizes(graph);
-  const retained = computeRetainedSizes(graph);
-  const dist = computeDistances(graph);
+export function refGraphToJson(graph: HeapGraph, result: RefGraphResult, measures: NodeMeasures): RefGraphJson {
+  const { selfSize, retainedSize, distance } = measures;
   return {
     direction: result.direction,
     targets: result.targets.map((o) => graph.nodeId[o]),
-    nodes: result.nodes.map((o) => ({ id: graph.nodeId[o], name: graph.nodeNameOf(o), type: graph.nodeTypeOf(o), selfSize: self[o], retainedSize: retained[o], distance: dist[o] })),
-    edges: result.edges.map((e) => ({
-      from: graph.nodeId[e.from], to: graph.nodeId[e.to], type: graph.edgeTypeOf(e.edge),
-      name: graph.isIndexEdge(e.edge) ? graph.edgeNameOrIndex[e.edge] : graph.edgeNameOf(e.edge),
-    })),
+    nodes: result.nodes.map((o) => ({ ...nodeToJson(graph, o), selfSize: selfSize[o], retainedSize: retainedSize[o], distance: distance[o] })),
+    edges: result.edges.map((e) => ({ from: graph.nodeId[e.from], to: graph.nodeId[e.to], ...edgeToJson(graph, e.edge) })),
     truncated: result.truncated.map((t) => ({ id: graph.nodeId[t.node], more: t.hidden })),
   };
 }

@@ -5,7 +5,8 @@
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import type { LeakSuspect, SkippedHolder, SuspectsResult, SuspectPathStep } from '../analysis/suspects.ts';
 import type { ChainViewResult } from '../analysis/paths.ts';
-import { chainToJson, describeNode, formatEdgeName, formatElidedHops } from './retainers.ts';
+import { chainHopsToJson, formatElidedHops } from './retainers.ts';
+import { describeNode, formatEdgeName } from './names.ts';
 import { formatBytes, formatCount } from './format.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
 import { PLAIN_STYLE, type Style } from './style.ts';
@@ -191,9 +192,9 @@ export function suspectsToJson(graph: HeapGraph, result: SuspectsResult, file: s
           edge: step.edge < 0 ? null : { type: graph.edgeTypeOf(step.edge), name: graph.isIndexEdge(step.edge) ? graph.edgeNameOrIndex[step.edge] : graph.edgeNameOf(step.edge) },
           node: ref(step.node),
         })),
-        chain: s.chain === null ? null : chainToJson(graph, s.chain).chain,
+        chain: s.chain === null ? null : chainHopsToJson(graph, s.chain),
         transientRoot: s.chain?.transientRoot ?? null,
-        lastingChain: s.lastingChain === null ? null : chainToJson(graph, s.lastingChain).chain,
+        lastingChain: s.lastingChain === null ? null : chainHopsToJson(graph, s.lastingChain),
       };
     }),
     skipped: result.skipped.map((s) => ({ reason: s.reason, ...ref(s.node), percent: percentOf(s.retainedSize, total), retainedSize: s.retainedSize })),

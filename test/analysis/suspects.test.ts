@@ -7,7 +7,7 @@ import { SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 import { loadSnapshot, parseSnapshotText } from '../../src/snapshot/load.ts';
 import type { HeapGraph } from '../../src/snapshot/heap-graph.ts';
 import { findLeakSuspects, type SuspectsResult } from '../../src/analysis/suspects.ts';
-import { formatEdgeName } from '../../src/report/retainers.ts';
+import { formatEdgeName } from '../../src/report/names.ts';
 import { makeSuspectSnapshot, SUSPECT_PROGRAMS } from '../../fixtures/programs/suspects-make.mjs';
 
 /** The suspects' class breakdowns as `Class×count retained`, for compact expectations. */

@@ -22,7 +22,9 @@ describe.each(['finreg-node18', 'finreg-node20', 'finreg-node22', 'finreg-node24
     const byReason: Record<string, number> = {};
     for (const f of json.finalization) {
       expect(Object.keys(f)).toEqual(expect.arrayContaining(['registry', 'target', 'reason', 'path']));
-      expect(f.registry).toEqual({ id: expect.any(Number), name: 'FinalizationRegistry' });
+      // Nodes as `chain --json` writes them: V8's name and node type.
+      expect(f.registry).toEqual({ id: expect.any(Number), name: 'FinalizationRegistry', type: 'object' });
+      if (f.callback !== null) expect(f.callback).toEqual({ id: expect.any(Number), name: expect.any(String), type: 'closure' });
       expect(f.path[0].node.id).toBe(f.registry.id);
       expect(f.path.at(-1)).toEqual({ node: { id: f.target.id, name: f.target.name, type: 'object' }, edge: null });
       const key = `${f.reason} ${f.target.name}`;

@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { LeakscopeError } from '../../errors.ts';
 import { CHAIN_VIEW_LIMITS, RetainerChainFinder, groupChainsByShape, type ChainGroup } from '../../analysis/paths.ts';
+import { computeNodeMeasures } from '../../analysis/node-measures.ts';
 import { renderJsonChunks } from '../../report/json-stream.ts';
 import {
   chainGroupsLines, chainToDot, chainToJson, renderChainText, transientRootWarning, wholeChainLines, wholeChainToJson, type ChainJson,
@@ -72,19 +73,20 @@ Examples:
       const [target] = resolveTargets(graph, file, options);
       const finder = new RetainerChainFinder(graph);
       const view = finder.view(target);
+      const measures = computeNodeMeasures(graph);
       if (view === null) {
         throw new LeakscopeError(`@${graph.nodeId[target]} is held by no strong reference in ${file} (only weak references, or garbage awaiting collection)`);
       }
       // Every hop of a chain millions of hops long is streamed from typed arrays, never one string.
       if (options.allHops) {
         const whole = finder.collect(target)!;
-        await writeChunks(options.json ? renderJsonChunks(wholeChainToJson(graph, whole)) : joinLines(wholeChainLines(graph, whole)));
+        await writeChunks(options.json ? renderJsonChunks(wholeChainToJson(graph, whole, measures)) : joinLines(wholeChainLines(graph, whole, measures)));
       } else {
-        writeOut(options.json ? renderJson(chainToJson(graph, view)) : renderChainText(graph, view));
+        writeOut(options.json ? renderJson(chainToJson(graph, view, measures)) : renderChainText(graph, view, measures));
       }
       const warning = transientRootWarning(view);
       if (warning !== null) process.stderr.write(`leakscope: warning: ${sanitizeLine(warning)}\n`);
-      await writeGraphFiles(chainToDot(graph, view), options);
+      await writeGraphFiles(chainToDot(graph, view, measures), options);
       return 0;
     }));
 }
@@ -93,10 +95,11 @@ async function printGroups(graph: HeapGraph, file: string, options: ChainOptions
   const members = membersOrThrow(graph, file, options);
   const result = groupChainsByShape(graph, members);
   const shown = options.limit === 0 ? result.groups : result.groups.slice(0, options.limit);
+  const measures = computeNodeMeasures(graph);
   if (options.json) {
     const finder = new RetainerChainFinder(graph);
     // A group's chain in JSON is hop by hop, like `chain --json`: runs are not merged.
-    const chainOf = (g: ChainGroup): ChainJson => (options.allHops ? wholeChainToJson(graph, finder.collect(g.example)!) : chainToJson(graph, finder.view(g.example)!));
+    const chainOf = (g: ChainGroup): ChainJson => (options.allHops ? wholeChainToJson(graph, finder.collect(g.example)!, measures) : chainToJson(graph, finder.view(g.example)!, measures));
     await writeChunks(renderJsonChunks({
       type: options.type,
       groups: shown.map((g) => ({
@@ -119,6 +122,6 @@ async function printGroups(graph: HeapGraph, file: string, options: ChainOptions
     return 0;
   }
   // A picture of one chain per group would be unreadable for many groups: draw the largest.
-  await writeGraphFiles(chainToDot(graph, top.view), options);
+  await writeGraphFiles(chainToDot(graph, top.view, measures), options);
   return 0;
 }

@@ -13,6 +13,7 @@ import { registerCleanup, removeWhenGone } from '../../capture/children.ts';
 import { runScenario } from '../../capture/scenario.ts';
 import { LeakscopeError } from '../../errors.ts';
 import { chainToDot, renderChainGroupsText } from '../../report/retainers.ts';
+import { computeNodeMeasures } from '../../analysis/node-measures.ts';
 import { stopSvgRenderer } from '../../report/svg.ts';
 import { formatBytes } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
@@ -71,7 +72,7 @@ async function runDemo(options: { out: string; keep?: boolean }): Promise<number
     writeOut(style.bold(`$ leakscope chain ${labels[labels.length - 1]} --type ${LEAKED_CLASS} --all --svg ${options.out}`));
     writeOut(renderChainGroupsText(last, LEAKED_CLASS, groups));
     const top = groups.groups[0];
-    if (top) await writeGraphFiles(chainToDot(last, top.chain), { svg: options.out });
+    if (top) await writeGraphFiles(chainToDot(last, top.chain, computeNodeMeasures(last)), { svg: options.out });
 
     writeOut('');
     writeOut(style.bold('What you see:'));

@@ -8,6 +8,7 @@ import type { HeapGraph } from '../../snapshot/heap-graph.ts';
 import { MAX_REF_DEPTH, MAX_REF_NODES, computeRefGraph, type RefDirection } from '../../analysis/ref-graph.ts';
 import { formatCount } from '../../report/format.ts';
 import { renderJson } from '../../report/json.ts';
+import { computeNodeMeasures } from '../../analysis/node-measures.ts';
 import { refGraphToDot, refGraphToJson, renderRefTree } from '../../report/retainers.ts';
 import { addClassOptions, checkOutputPaths, commandAction, loadForCli, parseNodeId, parsePositiveInt, parseNonNegativeInt, writeOut } from '../io.ts';
 import { checkTargetOptions, resolveTargets, writeGraphFiles, type TargetOptions } from '../targets.ts';
@@ -76,9 +77,10 @@ Examples:
       if (result.isNodeLimitReached) {
         process.stderr.write(`leakscope: warning: the graph stops at ${formatCount(MAX_REF_NODES)} objects ("… N more" marks what was left out); lower --depth or --max-fanout, or use --filter\n`);
       }
-      if (options.json) writeOut(renderJson(refGraphToJson(graph, result)));
-      else if (options.dot === undefined && options.svg === undefined) writeOut(renderRefTree(graph, result));
-      await writeGraphFiles(refGraphToDot(graph, result), options);
+      const measures = computeNodeMeasures(graph);
+      if (options.json) writeOut(renderJson(refGraphToJson(graph, result, measures)));
+      else if (options.dot === undefined && options.svg === undefined) writeOut(renderRefTree(graph, result, measures));
+      await writeGraphFiles(refGraphToDot(graph, result, measures), options);
       return 0;
     }));
 }
