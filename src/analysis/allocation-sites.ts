@@ -116,3 +116,26 @@ export function groupByAllocationSite(graph: HeapGraph, nodes: ArrayLike<number>
   groups.sort((a, b) => b.count - a.count || b.selfSize - a.selfSize);
   return { groups, untracked };
 }
+
+/** Classes whose new objects growth groups by site: as many as a report shows. */
+export interface ClassAllocationSites {
+  name: string;
+  sites: AllocationSiteGroupsResult;
+}
+
+/**
+ * For growth: the new objects that are still alive, per growing class (in the order given, the first
+ * `limit`; 0 for all), grouped by allocation site. Null when the last snapshot has no traces.
+ */
+export function groupNewObjectsByAllocationSite(graph: HeapGraph, classes: readonly { name: string; delta: number; newOrdinals: Uint32Array }[], limit: number): ClassAllocationSites[] | null {
+  if (!hasAllocationTraces(graph)) return null;
+  const growing = classes.filter((c) => c.delta > 0 && c.newOrdinals.length > 0);
+  const shown = limit === 0 ? growing : growing.slice(0, limit);
+  return shown.map((c) => ({ name: c.name, sites: groupByAllocationSite(graph, c.newOrdinals)! }));
+}
+
+/** Allocation stacks of some objects (list, chain); null when the snapshot has no traces. */
+export function allocationSitesOf(graph: HeapGraph, nodes: readonly number[], maxFrames = DEFAULT_ALLOCATION_FRAMES): (AllocationFrame[] | null)[] | null {
+  if (!hasAllocationTraces(graph)) return null;
+  return nodes.map((node) => allocationSiteOf(graph, node, maxFrames));
+}

@@ -5,7 +5,7 @@
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AllocationFrame, AllocationSiteGroupsResult } from '../analysis/allocation-sites.ts';
+import type { AllocationFrame, AllocationSiteGroupsResult, ClassAllocationSites } from '../analysis/allocation-sites.ts';
 import { formatBytes, formatCount } from './format.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
 import { renderTable } from './table.ts';
@@ -79,4 +79,29 @@ export function renderAllocationSitesTable(result: AllocationSiteGroupsResult, o
   if (result.groups.length > shown.length) out.push(style.dim(`… ${formatCount(result.groups.length - shown.length)} more sites`));
   if (result.untracked > 0) out.push(style.dim(`${formatCount(result.untracked)} objects have no allocation stack (made before tracking started, or by V8 itself)`));
   return out.join('\n');
+}
+
+/** Growth's section: where each growing class's new objects were allocated. */
+export function renderNewObjectsBySite(classes: ClassAllocationSites[], options: { baseDir?: string; style?: Style; sitesPerClass?: number } = {}): string {
+  const style = options.style ?? PLAIN_STYLE;
+  const perClass = options.sitesPerClass ?? 3;
+  const rows: (string | number)[][] = [];
+  for (const c of classes) {
+    c.sites.groups.slice(0, perClass).forEach((group, k) => rows.push([k === 0 ? c.name : '', group.count, formatBytes(group.selfSize), formatAllocationStack(group.frames, options.baseDir)]));
+    const hidden = c.sites.groups.length - perClass;
+    if (hidden > 0) rows.push(['', '', '', `… ${formatCount(hidden)} more sites`]);
+    if (c.sites.untracked > 0) rows.push(['', c.sites.untracked, '', '(no allocation stack: made before tracking started, or by V8 itself)']);
+  }
+  return [
+    style.bold('New objects by allocation site (the snapshot carries allocation stacks)'),
+    renderTable({ head: ['Class', 'New alive', 'Self size', 'Allocated in'], rows, align: ['left', 'right', 'right', 'left'], style, maxCellWidth: 200 }),
+  ].join('\n');
+}
+
+export function newObjectsBySiteToJson(classes: ClassAllocationSites[]) {
+  return classes.map((c) => ({
+    class: c.name,
+    sites: c.sites.groups.map((g) => ({ count: g.count, selfSize: g.selfSize, frames: g.frames.map(allocationFrameToJson) })),
+    untracked: c.sites.untracked,
+  }));
 }
