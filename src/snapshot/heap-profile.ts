@@ -17,6 +17,7 @@
 // (`head.children[2].selfSize`). Cost: O(file bytes) to parse, O(nodes) to flatten.
 
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import { LeakscopeError, SnapshotFormatError } from '../errors.ts';
 
 /**
@@ -54,7 +55,7 @@ export interface HeapProfile {
   totalSize: number;
 }
 
-/** Reads and checks a `.heapprofile` file. */
+/** Reads and checks a `.heapprofile` file, plain or gzipped. */
 export function readHeapProfile(file: string): HeapProfile {
   let size: number;
   try {
@@ -76,6 +77,15 @@ export function readHeapProfile(file: string): HeapProfile {
     bytes = fs.readFileSync(file);
   } catch (error) {
     throw new LeakscopeError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    // Gzipped, as CI artifacts often are: inflated with a cap, so a gzip bomb is refused, not held.
+    try {
+      bytes = zlib.gunzipSync(bytes, { maxOutputLength: MAX_HEAP_PROFILE_BYTES });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new SnapshotFormatError(file, code === 'ERR_BUFFER_TOO_LARGE' ? `more than ${MAX_HEAP_PROFILE_BYTES} bytes once unzipped, not a sampling heap profile` : `not a readable gzip file (${(error as Error).message})`);
+    }
   }
   return parseHeapProfile(bytes, file);
 }

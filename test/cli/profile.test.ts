@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, runCli } from '../helpers/cli.ts';
 
@@ -75,6 +76,14 @@ describe('leakscope profile on real profiles', () => {
     const text = runCli(['profile', early, late, '--limit', '2']).stdout;
     expect(text).toMatch(/^Growth over 2 profiles: live sampled bytes [\d.]+ MB → [\d.]+ MB$/m);
     expect(text).toMatch(new RegExp(`^openSessions +${ALLOC_SITE.replace(/\./g, '\\.')} +[\\d.]+ MB → [\\d.]+ MB +\\+[\\d.]+ MB$`, 'm'));
+  });
+
+  it('leakscope profile late.heapprofile.gz reads a gzipped profile as the plain one', () => {
+    const gz = path.join(tmp, 'late.heapprofile.gz');
+    fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(late)));
+    const plain = JSON.parse(runCli(['profile', late, '--json']).stdout);
+    const zipped = JSON.parse(runCli(['profile', gz, '--json']).stdout);
+    expect(zipped.sites).toEqual(plain.sites);
   });
 
   it('leakscope profile --dot draws the heaviest stacks as a call tree, the allocating frame highlighted', () => {
