@@ -14,7 +14,7 @@ if (!existsSync(new URL('../dist/cli/main.js', import.meta.url))) {
   process.exit(2);
 }
 
-const { startGrowthWorkerEarly } = await import('../dist/analysis/growth-worker-start.js');
+const { startGrowthWorkerEarly } = await import('../dist/workers/growth-worker-start.js');
 // `growth` reads the earlier snapshots in a worker thread: let it load while the CLI does.
 if (process.argv[2] === 'growth') startGrowthWorkerEarly();
 

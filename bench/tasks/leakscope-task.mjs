@@ -28,8 +28,8 @@ function hasModule(relative) {
 // As bin/leakscope.js does: `growth` starts its worker before the CLI's modules load, so the
 // worker's own loading overlaps them (neither is timed, like module loading everywhere here).
 const childArgs = parseChildArgs(process.argv.slice(2));
-if (childArgs.task === 'cli' && childArgs.args[0] === 'growth' && hasModule('analysis/growth-worker-start.js')) {
-  const { startGrowthWorkerEarly } = await import(new URL('analysis/growth-worker-start.js', DIST).href);
+if (childArgs.task === 'cli' && childArgs.args[0] === 'growth' && hasModule('workers/growth-worker-start.js')) {
+  const { startGrowthWorkerEarly } = await import(new URL('workers/growth-worker-start.js', DIST).href);
   startGrowthWorkerEarly();
 }
 

@@ -45,7 +45,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { LeakscopeError } from '../errors.ts';
-import { nodeArgsFor, siblingModule } from '../worker-threads.ts';
+import { nodeArgsFor, siblingModule } from '../workers/start.ts';
 import { defaultSnapshotPath, streamHeapSnapshot, type ProtocolClient, type SnapshotFileResult } from './inspector.ts';
 import { isLoopbackHost, readInspectorConfig, type InspectorConfig } from './inspector-flags.ts';
 import {

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LeakscopeError } from '../errors.ts';
 import { killChild, registerCleanup, spawnTree } from './children.ts';
-import { nodeArgsFor, siblingModule } from '../worker-threads.ts';
+import { nodeArgsFor, siblingModule } from '../workers/start.ts';
 import { removeTempFilesOf } from '../report/write-output.ts';
 
 export type ScenarioPhase = 'load' | 'setup' | 'warmup' | 'action' | 'snapshot' | 'teardown';

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { Worker } from 'node:worker_threads';
-import { siblingModule, startModuleWorker } from '../worker-threads.ts';
+import { siblingModule, startModuleWorker } from '../workers/start.ts';
 import { LeakscopeError, SnapshotFormatError } from '../errors.ts';
 import { HeapGraph } from './heap-graph.ts';
 import { SnapshotParser, type EdgeLayout, type ParsedSnapshot, type StringIndexMaximum } from './parser.ts';

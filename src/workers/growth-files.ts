@@ -16,13 +16,13 @@ import { inferInterfaceDefinitions } from '../snapshot/class-names.ts';
 import {
   assertSameProcessEvidence, combineGrowth, computeGrowth, sampleForSameProcess, summariseSnapshot,
   type GrowthOptions, type GrowthResult,
-} from './growth.ts';
+} from '../analysis/growth.ts';
 import type { GrowthJob, GrowthWorkerAnswer, LastSnapshotFacts } from './growth-worker.ts';
 import { startGrowthWorker, takeEarlyGrowthWorker } from './growth-worker-start.ts';
 
 export interface GrowthFilesOptions extends GrowthOptions {
-  /** Reads one snapshot on this thread (default loadSnapshot; the CLI passes its progress-reporting loader). */
-  load?: (file: string) => Promise<HeapGraph>;
+  /** Reading progress of the snapshots read on this thread (the worker reads the earlier ones silently). */
+  onProgress?: (file: string, bytesRead: number, totalBytes: number) => void;
   /** Work on the last graph to overlap with the worker (e.g. distances for retainer chains). */
   prepareLast?: (last: HeapGraph) => void;
   /** Earlier snapshots smaller than this in total are read here, not in a worker. Default 32 MiB. */
@@ -54,8 +54,7 @@ export async function computeGrowthOfFiles(files: string[], options: GrowthFiles
   try {
     // A damaged last file is reported as soon as it is found (the worker is stopped); a damaged
     // earlier file when the worker gets to it. Missing and empty files were caught above, in order.
-    const load = options.load ?? loadSnapshot;
-    const last = await load(files[files.length - 1]);
+    const last = await loadHere(files[files.length - 1], options);
     const names = options.names ?? 'devtools';
     const countsOnly = options.countsOnly ?? false;
     const labels = options.labels ?? files;
@@ -89,14 +88,18 @@ export async function computeGrowthOfFiles(files: string[], options: GrowthFiles
 
 /** Everything on this thread: the fallback, and the fast path for small files. */
 async function computeHere(files: string[], options: GrowthFilesOptions, loadedLast?: HeapGraph): Promise<GrowthOfFiles> {
-  const load = options.load ?? loadSnapshot;
   const graphs: HeapGraph[] = [];
-  for (const file of files.slice(0, -1)) graphs.push(await load(file));
-  graphs.push(loadedLast ?? await load(files[files.length - 1]));
+  for (const file of files.slice(0, -1)) graphs.push(await loadHere(file, options));
+  graphs.push(loadedLast ?? await loadHere(files[files.length - 1], options));
   const result = computeGrowth(graphs, options);
   const last = graphs[graphs.length - 1];
   options.prepareLast?.(last);
   return { result, last, usedWorker: false };
+}
+
+function loadHere(file: string, options: GrowthFilesOptions): Promise<HeapGraph> {
+  const onProgress = options.onProgress;
+  return loadSnapshot(file, onProgress === undefined ? {} : { onProgress: (read, total) => onProgress(file, read, total) });
 }
 
 interface GrowthWorker {

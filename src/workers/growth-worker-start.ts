@@ -4,7 +4,7 @@
 // (a usage error still exits at once), until computeGrowthOfFiles takes it.
 
 import type { Worker } from 'node:worker_threads';
-import { siblingModule, startModuleWorker } from '../worker-threads.ts';
+import { siblingModule, startModuleWorker } from './start.ts';
 
 /** Kept on globalThis, so the worker bin started is found whichever copy of this module asks. */
 const EARLY = Symbol.for('leakscope.earlyGrowthWorker');

@@ -2,7 +2,7 @@
 // while the main thread reads and analyses the last (growth-files.ts). Snapshot A's parse and
 // dominator tree overlap snapshot B's, which is what a 2-core machine has to give.
 //
-// Protocol. No workerData of its own (../worker-threads.ts starts it). The job comes as a message,
+// Protocol. No workerData of its own (./start.ts starts it). The job comes as a message,
 // so the worker can be started before the command line is parsed (bin/leakscope.js does, for growth):
 // Main → worker, first: { kind: 'job', files, labels, names, rawSizes, retained, countsOnly }.
 // Main → worker, once the last snapshot is read: { kind: 'facts', interfaces, sample } (the last
@@ -17,12 +17,12 @@ import { loadSnapshot } from '../snapshot/load.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import type { InterfaceDefinition, NameMode } from '../snapshot/class-names.ts';
 import { LeakscopeError } from '../errors.ts';
-import { computeDominatorTree } from './dominators.ts';
-import { membersBuffers } from './members-by-id.ts';
+import { computeDominatorTree } from '../analysis/dominators.ts';
+import { membersBuffers } from '../analysis/members-by-id.ts';
 import {
   checkSameProcess, checkSampleAgainst, summariseSnapshot,
   type SameProcessEvidence, type SameProcessSample, type SnapshotSummary,
-} from './growth.ts';
+} from '../analysis/growth.ts';
 
 export interface GrowthJob {
   kind: 'job';

@@ -15,16 +15,16 @@
 // modules in it overlaps parsing, where this thread waits for the edges worker anyway.
 
 import type { Worker } from 'node:worker_threads';
-import { siblingModule, startModuleWorker } from '../worker-threads.ts';
+import { siblingModule, startModuleWorker } from './start.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { shareGraph } from '../snapshot/shared-graph.ts';
 import { adoptClassIndex } from '../snapshot/class-names.ts';
 import { checkSnapshotFile } from '../snapshot/load.ts';
-import { computeClassSummary, type ClassSummaryResult, type HistogramOptions } from './histogram.ts';
-import { computeDominatorTree, computeRetainedSizes } from './dominators.ts';
-import { computeOwnedSelfSizes } from './owned-sizes.ts';
-import { computeClassRetainedSizes } from './class-retained.ts';
-import { adoptDistances } from './distances.ts';
+import { computeClassSummary, type ClassSummaryResult, type HistogramOptions } from '../analysis/histogram.ts';
+import { computeDominatorTree, computeRetainedSizes } from '../analysis/dominators.ts';
+import { computeOwnedSelfSizes } from '../analysis/owned-sizes.ts';
+import { computeClassRetainedSizes } from '../analysis/class-retained.ts';
+import { adoptDistances } from '../analysis/distances.ts';
 import type { SummaryWorkerAnswer, SummaryWorkerRequest } from './summary-worker.ts';
 
 /**

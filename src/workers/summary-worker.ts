@@ -15,7 +15,7 @@ import { parentPort } from 'node:worker_threads';
 import { graphFromShared, type SharedGraph } from '../snapshot/shared-graph.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex, inferInterfaceDefinitions, type ClassIndexResult, type InterfaceDefinition, type NameMode } from '../snapshot/class-names.ts';
-import { computeDistances } from './distances.ts';
+import { computeDistances } from '../analysis/distances.ts';
 
 export type SummaryWorkerRequest =
   | { kind: 'classes'; graph: SharedGraph; names: NameMode }

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/snapshot/load.ts';
 import { computeGrowth, type GrowthOptions, type GrowthResult } from '../../src/analysis/growth.ts';
-import { computeGrowthOfFiles } from '../../src/analysis/growth-files.ts';
-import { startGrowthWorkerEarly, takeEarlyGrowthWorker } from '../../src/analysis/growth-worker-start.ts';
+import { computeGrowthOfFiles } from '../../src/workers/growth-files.ts';
+import { startGrowthWorkerEarly, takeEarlyGrowthWorker } from '../../src/workers/growth-worker-start.ts';
 import type { Worker } from 'node:worker_threads';
 import { LeakscopeError } from '../../src/errors.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
@@ -24,7 +24,7 @@ function comparable(result: GrowthResult) {
 async function bothWays(names: string[], options: GrowthOptions = {}) {
   const files = names.map((n) => fixturePath(n));
   const inMemory = computeGrowth(await Promise.all(files.map(load)), { ...options, labels: files });
-  const viaWorker = await computeGrowthOfFiles(files, { ...options, labels: files, load, parallelMinBytes: 0 });
+  const viaWorker = await computeGrowthOfFiles(files, { ...options, labels: files, parallelMinBytes: 0 });
   expect(viaWorker.usedWorker).toBe(true);
   return { inMemory: comparable(inMemory), viaWorker: comparable(viaWorker.result), last: viaWorker.last };
 }
@@ -51,7 +51,7 @@ describe('growth of files, earlier snapshots in a worker', () => {
     startGrowthWorkerEarly();
     const early = (globalThis as Record<symbol, unknown>)[Symbol.for('leakscope.earlyGrowthWorker')];
     expect(early).toBeDefined();
-    const viaEarly = await computeGrowthOfFiles(files, { labels: files, load, parallelMinBytes: 0 });
+    const viaEarly = await computeGrowthOfFiles(files, { labels: files, parallelMinBytes: 0 });
     expect(viaEarly.usedWorker).toBe(true);
     expect(takeEarlyGrowthWorker()).toBeNull();
     expect(comparable(viaEarly.result)).toEqual(comparable(computeGrowth(await Promise.all(files.map(load)), { labels: files })));
@@ -59,18 +59,21 @@ describe('growth of files, earlier snapshots in a worker', () => {
     startGrowthWorkerEarly();
     const unused = (globalThis as Record<symbol, Worker>)[Symbol.for('leakscope.earlyGrowthWorker')];
     const exited = new Promise((resolve) => unused.once('exit', resolve));
-    expect((await computeGrowthOfFiles(files, { load })).usedWorker).toBe(false);
+    expect((await computeGrowthOfFiles(files)).usedWorker).toBe(false);
     await exited; // terminated, not left waiting for a job
   });
 
-  it('keeps small files on this thread by default', async () => {
+  it('keeps small files on this thread by default, and says how far it has read each', async () => {
     const files = [fixturePath('diff-a'), fixturePath('diff-b')];
-    expect((await computeGrowthOfFiles(files, { load })).usedWorker).toBe(false);
+    const read = new Map<string, [number, number]>();
+    const result = await computeGrowthOfFiles(files, { onProgress: (file, bytes, total) => read.set(file, [bytes, total]) });
+    expect(result.usedWorker).toBe(false);
+    for (const file of files) expect(read.get(file)).toEqual([fs.statSync(file).size, fs.statSync(file).size]);
   });
 
   it('refuses snapshots of different processes with the in-memory message', async () => {
     const files = [fixturePath('leaky-server-1'), fixturePath('clean-server-3')];
-    const error = await computeGrowthOfFiles(files, { load, parallelMinBytes: 0 }).catch((e: unknown) => e);
+    const error = await computeGrowthOfFiles(files, { parallelMinBytes: 0 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LeakscopeError);
     expect((error as LeakscopeError).exitCode).toBe(2);
     expect((error as Error).message).toMatch(/leaky-server-1.* and .*clean-server-3.* do not come from the same process.*--counts-only/);
@@ -80,11 +83,11 @@ describe('growth of files, earlier snapshots in a worker', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-growth-files-'));
     const missing = path.join(dir, 'missing.heapsnapshot');
     const last = fixturePath('diff-b');
-    await expect(computeGrowthOfFiles([missing, last], { load, parallelMinBytes: 0 })).rejects.toThrow(`${missing}: no such file`);
+    await expect(computeGrowthOfFiles([missing, last], { parallelMinBytes: 0 })).rejects.toThrow(`${missing}: no such file`);
     const cut = path.join(dir, 'cut.heapsnapshot');
     const whole = fs.readFileSync(fixturePath('diff-a'));
     fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
-    const error = await computeGrowthOfFiles([cut, last], { load, parallelMinBytes: 0 }).catch((e: unknown) => e);
+    const error = await computeGrowthOfFiles([cut, last], { parallelMinBytes: 0 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LeakscopeError);
     expect((error as Error).message).toMatch(new RegExp(`^${cut.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: truncated`));
   });

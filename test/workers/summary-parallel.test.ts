@@ -3,7 +3,7 @@ import { fixturePath } from '../helpers/fixtures.ts';
 import { loadSnapshot } from '../../src/snapshot/load.ts';
 import { shareGraph } from '../../src/snapshot/shared-graph.ts';
 import { computeClassSummary } from '../../src/analysis/histogram.ts';
-import { computeClassSummaryInParallel, startSummaryWorker } from '../../src/analysis/summary-parallel.ts';
+import { computeClassSummaryInParallel, startSummaryWorker } from '../../src/workers/summary-parallel.ts';
 import { computeDistances } from '../../src/analysis/distances.ts';
 import { computeClassIndex } from '../../src/snapshot/class-names.ts';
 

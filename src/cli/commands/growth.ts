@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import { computeGrowth, type GrowthResult } from '../../analysis/growth.ts';
-import { computeGrowthOfFiles } from '../../analysis/growth-files.ts';
+import { computeGrowthOfFiles } from '../../workers/growth-files.ts';
 import { computeChainParents } from '../../analysis/chain-parents.ts';
 import { DEFAULT_MIN_DELTA, resolveGateNames, evaluateGate, parseThreshold, compileIgnore, type GateSettings } from '../../analysis/growth-gate.ts';
 import { loadConfig, type LeakscopeConfig } from '../../config.ts';
@@ -27,7 +27,8 @@ import { renderJsonChunks } from '../../report/json-stream.ts';
 import { writeChunks } from '../write-chunks.ts';
 import { STDOUT_PATH, writeOutput } from '../../report/write-output.ts';
 import { PLAIN_STYLE } from '../../report/style.ts';
-import { addClassOptions, checkOutputPaths, collect, commandAction, loadForCli, parseNonNegativeInt, sanitizeLine, stdoutStyle, writeOut } from '../io.ts';
+import { addClassOptions, checkOutputPaths, collect, commandAction, createProgress, parseNonNegativeInt, sanitizeLine, stdoutStyle, writeOut } from '../io.ts';
+import { sanitizeForTerminal } from '../../report/sanitize.ts';
 
 export type GrowthFormat = 'text' | 'json' | 'markdown' | 'github' | 'junit';
 
@@ -152,13 +153,19 @@ export async function reportGrowth(files: string[], options: GrowthCommandOption
   checkOutputPaths(outputFlags(settings), [...files, settings.configFile], null);
   for (const warning of settings.warnings) process.stderr.write(`leakscope: warning: ${sanitizeLine(warning)}\n`);
   // The earlier snapshots are read and summarised in a worker while this thread reads the last.
-  const { result, last } = await computeGrowthOfFiles(files, {
-    names: settings.names, rawSizes: settings.rawSizes, countsOnly: settings.countsOnly, labels: files, retainedSizes: settings.retainers,
-    load: loadForCli,
-    // What the retainer chains need, computed while the worker finishes.
-    prepareLast: settings.retainers ? (graph) => { computeChainParents(graph); } : undefined,
-  });
-  return reportGrowthResult(result, last, settings);
+  const progress = createProgress();
+  let computed;
+  try {
+    computed = await computeGrowthOfFiles(files, {
+      names: settings.names, rawSizes: settings.rawSizes, countsOnly: settings.countsOnly, labels: files, retainedSizes: settings.retainers,
+      onProgress: (file, read, total) => (read < total ? progress.update(read, total, `reading ${sanitizeForTerminal(file, 60)}`) : progress.done()),
+      // What the retainer chains need, computed while the worker finishes.
+      prepareLast: settings.retainers ? (graph) => { computeChainParents(graph); } : undefined,
+    });
+  } finally {
+    progress.done();
+  }
+  return reportGrowthResult(computed.result, computed.last, settings);
 }
 
 /** The same, for snapshots already in memory (`run` holds the graphs it just captured). */

@@ -2,7 +2,7 @@
 
 import type { Command } from 'commander';
 import type { ClassSummary } from '../../analysis/histogram.ts';
-import { computeClassSummaryInParallel, startSummaryWorker } from '../../analysis/summary-parallel.ts';
+import { computeClassSummaryInParallel, startSummaryWorker } from '../../workers/summary-parallel.ts';
 import { isUserDistance } from '../../analysis/distances.ts';
 import { renderJsonChunks } from '../../report/json-stream.ts';
 import { renderTableLines } from '../../report/table.ts';
