@@ -8,7 +8,8 @@ import type { Worker } from 'node:worker_threads';
 import { siblingModule, startModuleWorker } from '../workers/start.ts';
 import { LeakscopeError, SnapshotFormatError } from '../errors.ts';
 import { HeapGraph } from './heap-graph.ts';
-import { SnapshotParser, type EdgeLayout, type ParsedSnapshot, type StringIndexMaximum } from './parser.ts';
+import { SnapshotParser, type EdgeLayout, type ParsedSnapshot } from './parser.ts';
+import { createEdgeClaims, EDGE_CLAIM_BYTES, isStandardEdgeLayout, mergeEdgeNameMaximum, parseEdgesFromBack, type EdgeWorkerData, type FrontEdgesResult } from './edge-decoding.ts';
 import { StringTable } from './string-table.ts';
 import { sortedPositions } from './typed-arrays.ts';
 
@@ -23,6 +24,8 @@ export interface LoadOptions {
    * worker thread while this thread parses the rest. Default 64 MiB; Infinity disables it.
    */
   parallelEdgesMinBytes?: number;
+  /** Bytes per chunk the two sides of "edges" claim (edge-decoding.ts); tests make it small. */
+  edgeClaimBytes?: number;
 }
 
 const PARALLEL_EDGES_MIN_BYTES = 64 * 1024 * 1024;
@@ -109,50 +112,44 @@ function parseFile(file: string, size: number, options: LoadOptions): ParsedSnap
 /** The worker could not run (not a format error): parse sequentially instead. */
 class EdgeWorkerUnavailable extends Error {}
 
-interface EdgeWorkerResult {
-  /** Offset of the section's ']'. */
-  close: number;
-  /** The largest string index of a string-named edge, for SnapshotParser#adoptEdgeNameMaximum. */
-  maxName: StringIndexMaximum;
-}
-
 interface EdgeWorker {
   /** Rejects with SnapshotFormatError or EdgeWorkerUnavailable. */
-  result: Promise<EdgeWorkerResult>;
+  result: Promise<FrontEdgesResult>;
   terminate(): void;
 }
 
-function startEdgeWorker(file: string, start: number, size: number, layout: EdgeLayout): EdgeWorker {
+function startEdgeWorker(file: string, start: number, size: number, layout: EdgeLayout, claims: SharedArrayBuffer | null, claimBytes: number): EdgeWorker {
   let worker: Worker;
   try {
-    worker = startModuleWorker(siblingModule(import.meta.url, 'edges-worker'), {
-      workerData: {
-        file, start, size,
-        // The budget counts from the '[' (start - 1), as the sequential parser does.
-        limit: start - 1 + layout.maxSectionBytes,
-        sectionTooLong: layout.sectionTooLong,
-        edgeRoles: Array.from(layout.edgeRoles),
-        edgeFieldNames: layout.edgeFieldNames,
-        edgeLimits: layout.edgeLimits,
-        edgeReasons: layout.edgeReasons,
-        isStringEdge: Array.from(layout.isStringEdge),
-        isEdgeTypeFirst: layout.isEdgeTypeFirst,
-        edgeFieldCount: layout.edgeFieldCount,
-        edgeCount: layout.edgeCount,
-        nodeFieldCount: layout.nodeFieldCount,
-        edgeType: layout.edgeType.buffer,
-        edgeNameOrIndex: layout.edgeNameOrIndex.buffer,
-        edgeTarget: layout.edgeTarget.buffer,
-      },
-    });
+    const workerData: EdgeWorkerData = {
+      file, start, size,
+      // The budget counts from the '[' (start - 1), as the sequential parser does.
+      limit: start - 1 + layout.maxSectionBytes,
+      sectionTooLong: layout.sectionTooLong,
+      edgeRoles: Array.from(layout.edgeRoles),
+      edgeFieldNames: layout.edgeFieldNames,
+      edgeLimits: layout.edgeLimits,
+      edgeReasons: layout.edgeReasons,
+      isStringEdge: Array.from(layout.isStringEdge),
+      isEdgeTypeFirst: layout.isEdgeTypeFirst,
+      edgeFieldCount: layout.edgeFieldCount,
+      edgeCount: layout.edgeCount,
+      nodeFieldCount: layout.nodeFieldCount,
+      edgeType: layout.edgeType.buffer,
+      edgeNameOrIndex: layout.edgeNameOrIndex.buffer,
+      edgeTarget: layout.edgeTarget.buffer,
+      claims,
+      claimBytes,
+    };
+    worker = startModuleWorker(siblingModule(import.meta.url, 'edges-worker'), { workerData });
   } catch (error) {
     return { result: Promise.reject(new EdgeWorkerUnavailable(String(error))), terminate() {} };
   }
-  const result = new Promise<EdgeWorkerResult>((resolve, reject) => {
+  const result = new Promise<FrontEdgesResult>((resolve, reject) => {
     let settled = false;
-    worker.once('message', (message: { ok: boolean; close?: number; maxName?: StringIndexMaximum; message?: string; offset?: number; crash?: string }) => {
+    worker.once('message', (message: { ok: boolean; result?: FrontEdgesResult; message?: string; offset?: number; crash?: string }) => {
       settled = true;
-      if (message.ok) resolve({ close: message.close!, maxName: message.maxName! });
+      if (message.ok) resolve(message.result!);
       else if (message.message !== undefined) reject(new SnapshotFormatError(file, message.message, message.offset));
       else reject(new EdgeWorkerUnavailable(message.crash ?? 'edges worker failed'));
     });
@@ -203,8 +200,10 @@ function locateEdgesClose(fd: number, size: number, from: number, buffer: Buffer
 
 /**
  * Plain files: this thread parses everything but "edges", which a worker parses concurrently into
- * shared columns. Falls back to the sequential parser when the layout is unusual (edges not right
- * after nodes, tiny sections) or the worker cannot run. Errors are those of the sequential parser.
+ * shared columns; then this thread reads "edges" from its ']' backwards until it meets the worker
+ * (edge-decoding.ts). Falls back to the sequential parser when the layout is unusual (edges not
+ * right after nodes, tiny sections) or the worker cannot run, and for the error when this thread's
+ * part of "edges" is bad. Errors are those of the sequential parser.
  */
 async function parseFileParallel(file: string, size: number, options: LoadOptions): Promise<ParsedSnapshot> {
   let nodesValue = -1;
@@ -215,6 +214,9 @@ async function parseFileParallel(file: string, size: number, options: LoadOption
   let edgesOpen = -1;
   let edgesClose = -1;
   let decided = false;
+  let layout: EdgeLayout | null = null;
+  let claims: Int32Array | null = null;
+  const claimBytes = options.edgeClaimBytes ?? EDGE_CLAIM_BYTES;
   try {
     let position = 0;
     try {
@@ -230,9 +232,13 @@ async function parseFileParallel(file: string, size: number, options: LoadOption
         options.onProgress?.(position, size);
         if (!decided && nodesValue >= 0) {
           decided = true;
-          const layout = parser.edgeLayout();
+          layout = parser.edgeLayout();
           edgesOpen = layout === null ? -1 : locateEdgesOpen(fd, size, nodesValue, buffer);
-          if (layout !== null && edgesOpen >= position) worker = startEdgeWorker(file, edgesOpen + 1, size, layout);
+          if (layout !== null && edgesOpen >= position) {
+            const claimTable = isStandardEdgeLayout(layout) ? createEdgeClaims(edgesOpen + 1, size, claimBytes) : null;
+            claims = claimTable === null ? null : new Int32Array(claimTable);
+            worker = startEdgeWorker(file, edgesOpen + 1, size, layout, claimTable, claimBytes);
+          }
         }
         if (worker !== null && position === edgesOpen + 1) {
           edgesClose = locateEdgesClose(fd, size, position, buffer);
@@ -244,11 +250,19 @@ async function parseFileParallel(file: string, size: number, options: LoadOption
       }
       // No worker (unusual layout: everything was parsed here), or the file ended before the edges.
       if (worker === null || edgesClose === -1) return parser.finish();
-      {
-        const { close, maxName } = await worker.result;
-        if (close !== edgesClose) throw new SnapshotFormatError(file, `unexpected ']' in "edges" (only unsigned integers are allowed)`, edgesClose);
-        parser.adoptEdgeNameMaximum(maxName);
+      // Everything else is parsed: help with the edges from their end while the worker goes on.
+      const back = claims === null ? null : parseEdgesFromBack(fd, layout!, edgesOpen + 1, edgesClose, claims, claimBytes);
+      const front = await worker.result;
+      if (front.close !== -1) {
+        if (front.close !== edgesClose) throw new SnapshotFormatError(file, `unexpected ']' in "edges" (only unsigned integers are allowed)`, edgesClose);
+        parser.adoptEdgeNameMaximum(front.maxName);
+        return parser.finish();
       }
+      // The worker stopped where this thread's chunks begin: the two parts must make one section.
+      if (back === null || back.begin !== front.end || front.numbers + back.numbers !== layout!.edgeCount * 3) {
+        return parseFile(file, size, options);
+      }
+      parser.adoptEdgeNameMaximum(mergeEdgeNameMaximum(front.maxName, back, layout!));
       return parser.finish();
     } catch (error) {
       if (error instanceof EdgeWorkerUnavailable) {

@@ -24,6 +24,7 @@ import { SnapshotFormatError } from '../errors.ts';
 import type { SnapshotMeta } from './heap-graph.ts';
 import { grownStringCapacity, MAX_STRING_BYTES } from './string-table.ts';
 import { grownUint32 } from './typed-arrays.ts';
+import { describeByte, outOfRangeMessage } from './parser-messages.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -1093,21 +1094,6 @@ const NO_CHECKS: FieldChecks = { names: [], limits: new Float64Array(0), reasons
 function fieldChecks(fields: string[], limitOf: (field: string) => FieldLimit): FieldChecks {
   const limits = fields.map(limitOf);
   return { names: fields.slice(), limits: Float64Array.from(limits, ([limit]) => limit), reasons: limits.map(([, reason]) => reason) };
-}
-
-/** The message for a number its field cannot hold (also the edges worker's). */
-export function outOfRangeMessage(record: string, item: number, field: string, value: number, reason: string): string {
-  return `${record} ${item}: "${field}" is ${formatNumber(value)}, ${reason}`;
-}
-
-/** Past 2^53 the digits no longer accumulate exactly; say so rather than print a wrong value. */
-function formatNumber(value: number): string {
-  return value <= Number.MAX_SAFE_INTEGER ? String(value) : `about ${value.toExponential(6)}`;
-}
-
-export function describeByte(c: number): string {
-  if (c >= 0x21 && c <= 0x7e) return `'${String.fromCharCode(c)}'`;
-  return `byte 0x${c.toString(16).padStart(2, '0')}`;
 }
 
 /** Uint32 values appended in order, in a typed array that doubles as needed. */

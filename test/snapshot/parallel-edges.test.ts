@@ -9,6 +9,8 @@ import { fixturePath } from '../helpers/fixtures.ts';
 import { SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 
 const PARALLEL = { parallelEdgesMinBytes: 0 };
+/** Chunks of 1 KiB: the main thread and the worker meet somewhere inside "edges" of any fixture. */
+const PARALLEL_SMALL_CLAIMS = { parallelEdgesMinBytes: 0, edgeClaimBytes: 1024 };
 const SEQUENTIAL = { parallelEdgesMinBytes: Infinity };
 
 function columns(g: HeapGraph) {
@@ -40,7 +42,11 @@ async function errorOf(file: string, options: object): Promise<string> {
 }
 
 describe('parallel edges parsing', () => {
-  it.each(['diff-a', 'finreg-node24', 'chrome-page'])('gives the same arrays as the sequential parser (%s)', async (name) => {
+  it.each([
+    ...['diff-a', 'finreg-node24', 'chrome-page'].map((name) => [name, PARALLEL] as const),
+    ...['diff-a', 'finreg-node24', 'chrome-page'].map((name) => [`${name}, small claims`, PARALLEL_SMALL_CLAIMS] as const),
+  ])('gives the same arrays as the sequential parser (%s)', async (label, claims) => {
+    const name = label.replace(', small claims', '');
     let file: string;
     try {
       file = fixturePath(name);
@@ -48,7 +54,7 @@ describe('parallel edges parsing', () => {
       return; // fixture not committed in this checkout
     }
     const sequential = await loadSnapshot(file, SEQUENTIAL);
-    const parallel = await loadSnapshot(file, PARALLEL);
+    const parallel = await loadSnapshot(file, claims);
     // The parallel path really ran: its edge columns live in shared memory.
     expect(parallel.edgeTarget.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(sequential.edgeTarget.buffer).not.toBeInstanceOf(SharedArrayBuffer);
@@ -107,6 +113,7 @@ describe('parallel edges parsing', () => {
       const sequential = await errorOf(file, SEQUENTIAL);
       expect(parallel).toMatch(message);
       expect(parallel).toBe(sequential);
+      expect(await errorOf(file, PARALLEL_SMALL_CLAIMS)).toBe(sequential);
     });
 
     it('refuses an "edges" section longer than its budget, as the sequential parser does', async () => {
@@ -144,8 +151,9 @@ describe('parallel edges parsing', () => {
           ? original.subarray(0, at(random()))
           : withByte(at(random()), String.fromCharCode(Math.floor(random() * 128)));
         const file = writeTemp('fuzz.heapsnapshot', data);
-        const parallel = await errorOf(file, PARALLEL);
-        expect(parallel, `case ${k}`).toBe(await errorOf(file, SEQUENTIAL));
+        const sequential = await errorOf(file, SEQUENTIAL);
+        expect(await errorOf(file, PARALLEL), `case ${k}`).toBe(sequential);
+        expect(await errorOf(file, PARALLEL_SMALL_CLAIMS), `case ${k}, small claims`).toBe(sequential);
       }
     });
   });
