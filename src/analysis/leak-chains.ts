@@ -9,7 +9,8 @@ import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { isBuiltInClassName } from '../snapshot/class-names.ts';
 import type { ClassGrowth, GrowthResult } from './growth.ts';
 import { gatedGrowth, type ClassVerdict, type GateResult } from './growth-gate.ts';
-import { groupChainsByShape, type ChainViewResult } from './paths.ts';
+import type { ChainViewResult } from './paths.ts';
+import { groupChainsByShape } from './chain-groups.ts';
 import { innermostClosureLocation, type SourceLocation } from './script-names.ts';
 
 /** How many growing classes get their retainer chains described, and how many chain shapes each. */

@@ -6,6 +6,7 @@
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { SCRIPT_EDGE_NAMES, SHARED_EDGE, SYSTEM_NAME_PREFIX } from '../snapshot/v8-names.ts';
+import { originalLocationOf } from './original-locations.ts';
 
 export interface SourceLocation {
   /** Script URL or path; "script <id>" when the heap does not say. */
@@ -30,9 +31,9 @@ export function computeScriptUrls(graph: HeapGraph): Map<number, string> {
       if (graph.nodeType[i] !== types.closure) continue;
       const scriptId = locScriptId[k];
       if (urls.has(scriptId)) continue;
-      const shared = internalTarget(graph, i, sharedNames);
+      const shared = internalEdgeTarget(graph, i, sharedNames);
       if (shared < 0) continue;
-      const script = internalTarget(graph, shared, scriptNames);
+      const script = internalEdgeTarget(graph, shared, scriptNames);
       if (script < 0 || graph.nodeType[script] !== types.code) continue;
       const url = graph.nodeNameOf(script);
       // A DebugInfo sits there while a debugger is attached; it names no script, so try later closures.
@@ -42,7 +43,8 @@ export function computeScriptUrls(graph: HeapGraph): Map<number, string> {
   });
 }
 
-function internalTarget(graph: HeapGraph, ordinal: number, names: Set<number>): number {
+/** Target of the first internal edge of `ordinal` named by one of the string indexes `names`, or -1. */
+export function internalEdgeTarget(graph: HeapGraph, ordinal: number, names: Set<number>): number {
   for (let e = graph.firstEdge[ordinal]; e < graph.firstEdge[ordinal + 1]; e++) {
     if (graph.edgeType[e] === graph.types.internal && names.has(graph.edgeNameOrIndex[e])) return graph.edgeTarget[e];
   }
@@ -55,7 +57,10 @@ export function sourceLocationOf(graph: HeapGraph, ordinal: number): SourceLocat
   if (loc < 0) return null;
   const scriptId = graph.locScriptId[loc];
   const url = computeScriptUrls(graph).get(scriptId) ?? `script ${scriptId}`;
-  return { url, line: graph.locLine[loc] + 1, column: graph.locColumn[loc] + 1 };
+  const line = graph.locLine[loc] + 1;
+  const column = graph.locColumn[loc] + 1;
+  // Compiled code is shown where it came from, when the command registered source maps.
+  return originalLocationOf(graph, url, line, column) ?? { url, line, column };
 }
 
 /** `file:///app/server.mjs:35:58` style text. */

@@ -36,7 +36,8 @@
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex, type ClassIndexResult, type NameMode } from '../snapshot/class-names.ts';
 import { computeDominatorTree } from './dominators.ts';
-import { computeScriptUrls } from './source-locations.ts';
+import { isNodeModuleRecordClass } from './user-code.ts';
+import { ShapeGroups, SiblingShapes, type ShapeGroup } from './sibling-shapes.ts';
 import { userRoots } from './roots.ts';
 import { RetainerChainFinder, type ChainViewLimits, type ChainViewResult } from './paths.ts';
 import { computeHolders, HELD_WEAKLY } from './holders.ts';
@@ -176,15 +177,6 @@ export function findLeakSuspects(graph: HeapGraph, options: FindSuspectsOptions 
   };
 }
 
-/**
- * Classes of Node's module records: the registries holding them (BuiltinModule.map, Module._cache,
- * the ESM load cache) are as big as the code loaded. A user class of the same name is defined in the
- * user's own script, so only the ones Node defines (`node:` scripts) or creates natively (no location)
- * match.
- */
-const MODULE_RECORD_CLASSES = new Set(['BuiltinModule', 'Module', 'ModuleJob', 'ModuleWrap', 'SourceTextModule']);
-const NODE_SCRIPT_PREFIX = 'node:';
-
 class SuspectWalk {
   readonly graph: HeapGraph;
   readonly classes: ClassIndexResult;
@@ -202,9 +194,7 @@ class SuspectWalk {
   /** Node types never grouped by shape: V8's values and internals, shared by the runtime. */
   readonly #isGroupable: Uint8Array;
   readonly #isStoreType: Uint8Array;
-  readonly #mapNames: Set<number>;
-  readonly #sharedNames: Set<number>;
-  readonly #scopeInfoNames: Set<number>;
+  readonly #shapes: SiblingShapes;
   /** Scratch for children (members) of one node, and the see-through stack. */
   #members: Uint32Array = new Uint32Array(1024);
   #memberCount = 0;
@@ -227,9 +217,7 @@ class SuspectWalk {
     this.#isGroupable = new Uint8Array(graph.nodeTypeNames.length);
     for (const t of [types.array, types.hidden]) if (t >= 0) this.#isStoreType[t] = 1;
     for (const t of [types.object, types.closure, types.regexp, types.native]) if (t >= 0) this.#isGroupable[t] = 1;
-    this.#mapNames = new Set(graph.strings.indexesOf('map'));
-    this.#sharedNames = new Set(graph.strings.indexesOf('shared'));
-    this.#scopeInfoNames = new Set(graph.strings.indexesOf('scope_info'));
+    this.#shapes = new SiblingShapes(graph, this.classes.classOf);
     this.#isModuleRegistry = new Int8Array(this.classes.names.length).fill(-1);
   }
 
@@ -300,7 +288,7 @@ class SuspectWalk {
       }
       if (this.isPassThrough(m)) continue;
       if (this.largestOther < 0 || retained[m] > retained[this.largestOther]) this.largestOther = m;
-      if (this.#isGroupable[this.graph.nodeType[m]] === 1) groups.add(this.#shapeOf(m), m, retained[m]);
+      if (this.#isGroupable[this.graph.nodeType[m]] === 1) groups.add(this.#shapes.shapeOf(m), m, retained[m]);
     }
     const heavy = groups.heavierThan(this.threshold);
     if (heavy.length === 0) return;
@@ -308,7 +296,7 @@ class SuspectWalk {
     for (let i = 0; i < this.#memberCount; i++) {
       const m = this.#members[i];
       if (holders[m] === HELD_WEAKLY || retained[m] >= this.threshold || this.isPassThrough(m) || this.#isGroupable[this.graph.nodeType[m]] !== 1) continue;
-      const group = groups.get(this.#shapeOf(m));
+      const group = groups.get(this.#shapes.shapeOf(m));
       if (group !== undefined && group.retainedSize >= this.threshold && isNearerMean(retained, m, group.typical, group.retainedSize / group.count)) group.typical = m;
     }
     for (const group of heavy) this.#addGroup(node, group);
@@ -453,44 +441,8 @@ class SuspectWalk {
     return steps;
   }
 
-  /** The shape of a groupable node: [class, hidden class (-1: none), detail]. Reuses one array. */
-  #shapeOf(node: number): ShapeKey {
-    const key = this.#shapeKey;
-    key[0] = this.classes.classOf[node];
-    key[1] = this.#internalTarget(node, this.#mapNames);
-    key[2] = this.#shapeDetail(node);
-    return key;
-  }
-
-  readonly #shapeKey: ShapeKey = [0, 0, 0];
-
-  /** For closures the function (SharedFunctionInfo), for contexts the scope (ScopeInfo); -1 otherwise. */
-  #shapeDetail(node: number): number {
-    const graph = this.graph;
-    if (graph.nodeType[node] === graph.types.closure) return this.#internalTarget(node, this.#sharedNames);
-    return this.#internalTarget(node, this.#scopeInfoNames);
-  }
-
-  #internalTarget(node: number, names: Set<number>): number {
-    const graph = this.graph;
-    const internal = graph.types.internal;
-    for (let e = graph.firstEdge[node]; e < graph.firstEdge[node + 1]; e++) {
-      if (graph.edgeType[e] === internal && names.has(graph.edgeNameOrIndex[e])) return graph.edgeTarget[e];
-    }
-    return -1;
-  }
-
   #isModuleRegistryClass(cls: number): boolean {
-    if (this.#isModuleRegistry[cls] < 0) {
-      const name = this.classes.names[cls];
-      let is = MODULE_RECORD_CLASSES.has(name);
-      const location = this.classes.locations[cls];
-      if (is && location !== '') {
-        const url = computeScriptUrls(this.graph).get(Number(location.split(',')[0]));
-        is = url !== undefined && url.startsWith(NODE_SCRIPT_PREFIX);
-      }
-      this.#isModuleRegistry[cls] = is ? 1 : 0;
-    }
+    if (this.#isModuleRegistry[cls] < 0) this.#isModuleRegistry[cls] = isNodeModuleRecordClass(this.graph, this.classes, cls) ? 1 : 0;
     return this.#isModuleRegistry[cls] === 1;
   }
 }
@@ -502,56 +454,4 @@ function byRetainedSize(a: SuspectClassRow, b: SuspectClassRow): number {
 /** Whether `candidate`'s retained size is nearer `mean` than `current`'s (ties keep `current`). */
 function isNearerMean(retained: Float64Array, candidate: number, current: number, mean: number): boolean {
   return Math.abs(retained[candidate] - mean) < Math.abs(retained[current] - mean);
-}
-
-type ShapeKey = [cls: number, map: number, detail: number];
-
-interface ShapeGroup {
-  count: number;
-  retainedSize: number;
-  largest: number;
-  largestSize: number;
-  typical: number;
-}
-
-/**
- * Light siblings by shape: class, hidden class (V8 map), and a detail (a closure's function, a
- * context's scope) for the kinds whose hidden class many unrelated objects share. Nested maps keyed
- * by ordinals: no key strings.
- */
-class ShapeGroups {
-  readonly #byClass = new Map<number, Map<number, Map<number, ShapeGroup>>>();
-
-  add([cls, map, detail]: ShapeKey, member: number, retainedSize: number): void {
-    let byMap = this.#byClass.get(cls);
-    if (byMap === undefined) this.#byClass.set(cls, byMap = new Map());
-    let byDetail = byMap.get(map);
-    if (byDetail === undefined) byMap.set(map, byDetail = new Map());
-    const group = byDetail.get(detail);
-    if (group === undefined) {
-      byDetail.set(detail, { count: 1, retainedSize, largest: member, largestSize: retainedSize, typical: member });
-      return;
-    }
-    group.count++;
-    group.retainedSize += retainedSize;
-    if (retainedSize > group.largestSize) {
-      group.largest = member;
-      group.largestSize = retainedSize;
-    }
-  }
-
-  get([cls, map, detail]: ShapeKey): ShapeGroup | undefined {
-    return this.#byClass.get(cls)?.get(map)?.get(detail);
-  }
-
-  /** Groups of two or more members retaining at least `threshold` together. */
-  heavierThan(threshold: number): ShapeGroup[] {
-    const heavy: ShapeGroup[] = [];
-    for (const byMap of this.#byClass.values()) {
-      for (const byDetail of byMap.values()) {
-        for (const group of byDetail.values()) if (group.count >= 2 && group.retainedSize >= threshold) heavy.push(group);
-      }
-    }
-    return heavy;
-  }
 }

@@ -5,6 +5,7 @@
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { GENERATOR_CLASS_NAMES, NODE_SCRIPT_PREFIX } from '../snapshot/v8-names.ts';
+import type { ClassIndexResult } from '../snapshot/class-names.ts';
 import { computeScriptUrls } from './source-locations.ts';
 
 /** Whether each script id (that a located closure names) holds user code. */
@@ -42,4 +43,21 @@ export function generatorNamesOf(graph: HeapGraph): Set<number> {
 export function isUserClassInstance(graph: HeapGraph, userScripts: Map<number, boolean>, generatorNames: Set<number>, ordinal: number): boolean {
   return graph.nodeType[ordinal] === graph.types.object && !generatorNames.has(graph.nodeName[ordinal])
     && isUserCodeNode(graph, userScripts, ordinal);
+}
+
+/**
+ * Classes of Node's module records: the registries holding them (BuiltinModule.map, Module._cache,
+ * the ESM load cache) are as big as the code loaded. A user class of the same name is defined in the
+ * user's own script, so only the ones Node defines (`node:` scripts) or creates natively (no location)
+ * match.
+ */
+const MODULE_RECORD_CLASSES = new Set(['BuiltinModule', 'Module', 'ModuleJob', 'ModuleWrap', 'SourceTextModule']);
+
+/** Whether class `cls` of `classes` is one of Node's module records (not a user class of that name). */
+export function isNodeModuleRecordClass(graph: HeapGraph, classes: ClassIndexResult, cls: number): boolean {
+  if (!MODULE_RECORD_CLASSES.has(classes.names[cls])) return false;
+  const location = classes.locations[cls];
+  if (location === '') return true;
+  const url = computeScriptUrls(graph).get(Number(location.split(',')[0]));
+  return url !== undefined && url.startsWith(NODE_SCRIPT_PREFIX);
 }

@@ -6,8 +6,7 @@ import { LeakscopeError } from '../errors.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { membersOfType } from '../analysis/histogram.ts';
 import { resolveClassName } from '../analysis/class-lookup.ts';
-import { computeDistances, NO_DISTANCE } from '../analysis/distances.ts';
-import { computeRetainedSizes } from '../analysis/dominators.ts';
+import { rankNearestFirst } from '../analysis/paths.ts';
 import { renderDot, type DotGraph } from '../report/dot.ts';
 import { renderSvg } from '../report/svg.ts';
 import { describeOutputPath, writeOutput } from '../report/write-output.ts';
@@ -42,18 +41,10 @@ export function ordinalOrThrow(graph: HeapGraph, file: string, id: number): numb
   return ordinal;
 }
 
-/**
- * The `count` objects of `--type` nearest a root (user distances before system ones, unreachable
- * last), ties by larger retained size, then file order; or the one `--id`.
- */
+/** The `count` objects of `--type` to explain first (rankNearestFirst), or the one `--id`. */
 export function resolveTargets(graph: HeapGraph, file: string, options: TargetOptions, count = 1): number[] {
   if (options.id !== undefined) return [ordinalOrThrow(graph, file, options.id)];
-  const members = Array.from(membersOrThrow(graph, file, options));
-  const dist = computeDistances(graph);
-  const retained = computeRetainedSizes(graph);
-  const rank = (o: number) => (dist[o] === NO_DISTANCE ? Number.MAX_SAFE_INTEGER : dist[o]);
-  members.sort((a, b) => rank(a) - rank(b) || retained[b] - retained[a] || a - b);
-  return members.slice(0, count);
+  return rankNearestFirst(graph, membersOrThrow(graph, file, options), count);
 }
 
 /** Writes DOT (or SVG rendered from it) and says so on stderr. */

@@ -3,9 +3,8 @@
 // named by names.ts; nodes carry self and retained size and, for closures, the source location.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-import {
-  viewOfChain, type ChainGroupsResult, type ChainStep, type ChainViewLimits, type ChainViewResult, type RetainerChainResult, type WholeChainResult,
-} from '../analysis/paths.ts';
+import { viewOfChain, type ChainStep, type ChainViewLimits, type ChainViewResult, type RetainerChainResult, type WholeChainResult } from '../analysis/paths.ts';
+import type { ChainGroupsResult } from '../analysis/chain-groups.ts';
 import type { RefGraphResult } from '../analysis/ref-graph.ts';
 import type { NodeMeasures } from '../analysis/node-measures.ts';
 import { createMoreNode, type DotEdge, type DotGraph, type DotNode } from './dot.ts';

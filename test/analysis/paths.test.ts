@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 import { parseSnapshotText } from '../../src/snapshot/load.ts';
-import { RetainerChainFinder, findRetainerChain, groupChainsByShape, pickNearestInstance, viewOfChain } from '../../src/analysis/paths.ts';
+import { RetainerChainFinder, findRetainerChain, rankNearestFirst, viewOfChain } from '../../src/analysis/paths.ts';
+import { groupChainsByShape } from '../../src/analysis/chain-groups.ts';
 import { computeRefGraph } from '../../src/analysis/ref-graph.ts';
 import { computeRetainedSizes } from '../../src/analysis/dominators.ts';
 
@@ -90,9 +91,12 @@ describe('findRetainerChain (FORMAT.md §3.3)', () => {
     expect(result.unreachable).toEqual([r.lone]);
   });
 
-  it('picks the instance nearest a root', () => {
+  it('ranks instances nearest a root first, unreachable ones last', () => {
     const { graph, refs: r } = build();
-    expect(pickNearestInstance(graph, [r.items[0], r.item4, r.V, r.lone])).toBe(r.items[0]);
+    const ranked = rankNearestFirst(graph, [r.lone, r.item4, r.V, r.items[0]]);
+    expect(ranked[0]).toBe(r.items[0]);
+    expect(ranked.at(-1)).toBe(r.lone);
+    expect(rankNearestFirst(graph, [r.lone, r.item4, r.items[0]], 1)).toEqual([r.items[0]]);
   });
 });
 

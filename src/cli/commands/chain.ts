@@ -3,7 +3,8 @@
 
 import type { Command } from 'commander';
 import { LeakscopeError } from '../../errors.ts';
-import { CHAIN_VIEW_LIMITS, RetainerChainFinder, groupChainsByShape, type ChainGroup } from '../../analysis/paths.ts';
+import { CHAIN_VIEW_LIMITS, RetainerChainFinder } from '../../analysis/paths.ts';
+import { groupChainsByShape, type ChainGroup } from '../../analysis/chain-groups.ts';
 import { computeNodeMeasures } from '../../analysis/node-measures.ts';
 import { renderJsonChunks } from '../../report/json-stream.ts';
 import {

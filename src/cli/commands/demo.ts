@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { groupChainsByShape } from '../../analysis/paths.ts';
+import { groupChainsByShape } from '../../analysis/chain-groups.ts';
 import { registerCleanup, removeWhenGone } from '../../capture/children.ts';
 import { runScenario } from '../../capture/scenario.ts';
 import { LeakscopeError } from '../../errors.ts';
