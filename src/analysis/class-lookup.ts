@@ -6,7 +6,7 @@
 import { LeakscopeError } from '../errors.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex, type NameMode } from '../snapshot/class-names.ts';
-import { membersOfType } from './histogram.ts';
+import { membersOfClass } from './histogram.ts';
 import { didYouMean, suggestClassNames } from './class-suggestions.ts';
 
 /**
@@ -36,5 +36,5 @@ export function resolveClassName(graph: HeapGraph, name: string, names: NameMode
  */
 export function findInstances(graph: HeapGraph, name: string, options: { names?: NameMode } = {}): Uint32Array {
   if (typeof name !== 'string' || name === '') throw new TypeError('findInstances(graph, name): name must be a class name such as "RequestContext"');
-  return membersOfType(graph, resolveClassName(graph, name, options.names ?? 'devtools'), options);
+  return membersOfClass(graph, resolveClassName(graph, name, options.names ?? 'devtools'), options);
 }

@@ -1,4 +1,4 @@
-// Most common types (objgraph's `most_common_types`): per class, how many objects and how many bytes.
+// Most common classes (objgraph's `most_common_types`): per class, how many objects and how many bytes.
 //
 // Counts follow DevTools' Summary view: self sizes after the shallow-size transfer, and nodes whose
 // adjusted size is 0 (synthetic roots, internals whose bytes moved to their owner) are not members
@@ -68,7 +68,7 @@ export function sumByClass(classOf: Uint16Array | Uint32Array, sizes: SizeColumn
 }
 
 /** Ordinals of the members of every class whose display name or key is `name` (either naming mode). */
-export function membersOfType(graph: HeapGraph, name: string, options: HistogramOptions = {}): Uint32Array {
+export function membersOfClass(graph: HeapGraph, name: string, options: HistogramOptions = {}): Uint32Array {
   const index = computeClassIndex(graph, options.names ?? 'devtools');
   const sizes = selfSizesFor(graph, options.rawSizes);
   let wanted = matchingClasses(index.names, index.keys, name);

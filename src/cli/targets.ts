@@ -4,7 +4,7 @@
 
 import { LeakscopeError } from '../errors.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-import { membersOfType } from '../analysis/histogram.ts';
+import { membersOfClass } from '../analysis/histogram.ts';
 import { resolveClassName } from '../analysis/class-lookup.ts';
 import { rankNearestFirst } from '../analysis/paths.ts';
 import { renderDot, type DotGraph } from '../report/dot.ts';
@@ -29,7 +29,7 @@ export function checkTargetOptions(options: TargetOptions): void {
  * name is a usage error with the closest names), or throws "no object of type X in SNAP".
  */
 export function membersOrThrow(graph: HeapGraph, file: string, options: TargetOptions): Uint32Array {
-  const members = membersOfType(graph, resolveClassName(graph, options.type!, options.names, file), options);
+  const members = membersOfClass(graph, resolveClassName(graph, options.type!, options.names, file), options);
   if (members.length === 0) throw new LeakscopeError(`no object of type "${options.type}" in ${file} (see \`leakscope top\` for the class names)`);
   return members;
 }

@@ -1,4 +1,4 @@
-// Class names: how objects are grouped into "types" for top, count, list and growth.
+// Class names: how objects are grouped into classes for top, count, list and growth.
 //
 // `devtools` mode reproduces Chrome DevTools' Summary view (FORMAT.md §2.2, 2024–2025 rules):
 //   - hidden → (system), code → (compiled code), closure → Function, regexp → RegExp, other

@@ -1,8 +1,21 @@
 // The heap graph: one V8 heap snapshot as dense columns addressed by node ordinal (0..nodeCount-1).
 //
-// Vocabulary (as in DevTools, ../FORMAT.md §1.4): an *ordinal* numbers nodes 0..N-1; the file's
-// "node index" (ordinal × node field count) never leaves the parser. Edges are numbered 0..E-1 in
-// file order, which groups them by source node: the edges of node k are firstEdge[k]..firstEdge[k+1]-1.
+// Vocabulary, one name per idea, used in code, output and the README (docs/FORMAT.md §1.4, §1.5):
+// - node ordinal: a node's number, 0..N-1, the index into every node column. The file's "node
+//   index" (ordinal × node field count, what to_node holds) never leaves the parser.
+// - edge ordinal: an edge's number, 0..E-1, in file order, which groups edges by source node: the
+//   edges of node k are firstEdge[k]..firstEdge[k+1]-1. The file's "edge index" (ordinal × edge
+//   field count) never leaves the parser either; variables holding an edge ordinal are named `edge`
+//   or `e`, never "index".
+// - class: what DevTools' Summary view groups nodes by (`Map`, `{a, b}`, `(string)`…), as a class
+//   id from class-names.ts. Never "type" for a class: *type* is V8's node type (object, closure,
+//   string… nodeTypeNames) or edge type (property, element, weak… edgeTypeNames).
+// - self size: V8's own bytes for one node, the selfSize column. DevTools' self size is that after
+//   the shallow-size transfer (internal arrays' bytes moved to the object that owns them:
+//   analysis/owned-sizes.ts, computeOwnedSelfSizes); outputs show DevTools' self size unless
+//   --raw-sizes.
+// - retained size: DevTools' self size of a node plus that of everything it dominates
+//   (analysis/dominators.ts); a class's retained size counts members no other member dominates.
 // Retainers are the reverse CSR: the edges into node k are retainerEdge[firstRetainer[k]..firstRetainer[k+1]-1],
 // whose sources are retainerNode[…] at the same positions.
 //

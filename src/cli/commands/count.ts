@@ -1,7 +1,7 @@
 // `leakscope count SNAP --type NAME` (objgraph's count).
 
 import type { Command } from 'commander';
-import { membersOfType, selfSizesFor } from '../../analysis/histogram.ts';
+import { membersOfClass, selfSizesFor } from '../../analysis/histogram.ts';
 import { resolveClassName } from '../../analysis/class-lookup.ts';
 import { renderJson } from '../../report/json.ts';
 import { formatBytes, formatCount } from '../../report/format.ts';
@@ -31,7 +31,7 @@ Examples:
       const graph = await loadForCli(file);
       // An unknown name is a usage error with the closest names, never "0 objects".
       const type = resolveClassName(graph, options.type, options.names, file);
-      const members = membersOfType(graph, type, options);
+      const members = membersOfClass(graph, type, options);
       const sizes = selfSizesFor(graph, options.rawSizes);
       let selfSize = 0;
       for (const ordinal of members) selfSize += sizes[ordinal];

@@ -1,7 +1,7 @@
 // `leakscope list SNAP --type NAME` (objgraph's by_type): the instances, largest first.
 
 import type { Command } from 'commander';
-import { membersOfType, selfSizesFor } from '../../analysis/histogram.ts';
+import { membersOfClass, selfSizesFor } from '../../analysis/histogram.ts';
 import { resolveClassName } from '../../analysis/class-lookup.ts';
 import { previewNode } from '../../analysis/preview.ts';
 import { computeRetainedSizes } from '../../analysis/dominators.ts';
@@ -37,7 +37,7 @@ Examples:
     .action(commandAction(async (file: string, options: ListOptions) => {
       const graph = await loadForCli(file);
       const type = resolveClassName(graph, options.type, options.names, file);
-      const members = Array.from(membersOfType(graph, type, options));
+      const members = Array.from(membersOfClass(graph, type, options));
       if (members.length === 0 && !options.json) throw new LeakscopeError(`no object of type "${type}" in ${file} (see \`leakscope top\` for the class names)`);
       const sizes = selfSizesFor(graph, options.rawSizes);
       const retained = computeRetainedSizes(graph);
