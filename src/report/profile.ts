@@ -151,13 +151,15 @@ function showFrame(frame: CallFrame, baseDir?: string): string {
 // ---------------------------------------------------------------------------------------------
 // DOT: the heaviest stacks as one call tree, allocating frames highlighted
 
+/** Stacks one picture draws at most, whatever --limit says: beyond this Graphviz's layout is unreadable (and slow). */
+export const MAX_DRAWN_STACKS = 100;
+
 export function buildProfileDotGraph(profile: HeapProfile, summary: HeapProfileSummaryResult, limit: number, baseDir?: string): DotGraph {
-  const subtree = Float64Array.from(profile.selfSize);
-  const chosen = cap(Array.from(summary.stackNodes), limit);
+  const chosen = Array.from(summary.stackNodes).slice(0, limit === 0 ? MAX_DRAWN_STACKS : Math.min(limit, MAX_DRAWN_STACKS));
   const isChosen = new Set(chosen);
   // Bytes of the chosen stacks under each node: what the picture shows, so the numbers add up.
   const shownBytes = new Map<number, number>();
-  for (const leaf of chosen) for (let n = leaf; n >= 0; n = profile.parent[n]) shownBytes.set(n, (shownBytes.get(n) ?? 0) + subtree[leaf]);
+  for (const leaf of chosen) for (let n = leaf; n >= 0; n = profile.parent[n]) shownBytes.set(n, (shownBytes.get(n) ?? 0) + profile.selfSize[leaf]);
   const nodes: DotNode[] = [];
   const edges: DotEdge[] = [];
   // Preorder keeps parents before children, so the file reads top-down.

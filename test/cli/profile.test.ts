@@ -129,5 +129,11 @@ describe('leakscope profile on bad input: one line, exit 2 (each refusal: test/s
     const json = runCli(['profile', file, '--json']);
     expect(json.stdout).not.toMatch(/[\x1b\u202e]/);
     expect(JSON.parse(json.stdout).sites[0].functionName).toBe(evil);
+    const dot = path.join(tmp, 'hostile.dot');
+    expect(runCli(['profile', file, '--dot', dot]).status).toBe(0);
+    const drawn = fs.readFileSync(dot, 'utf8');
+    expect(drawn).not.toMatch(/[\x1b\u202e]/);
+    // The name's newline is a visible escape, never a line break in the label.
+    expect(drawn).toContain('label="\\\\x1b[31mred\\\\u202eevil\\\\n\\n');
   });
 });

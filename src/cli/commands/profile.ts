@@ -27,7 +27,7 @@ export function registerProfileCommand(program: Command): void {
     .description('where live memory was allocated, from sampling heap profiles (.heapprofile): by allocation site and by stack; two or more profiles of one process give growth by site')
     .argument('<profiles...>', '.heapprofile files (node --heap-prof, DevTools "Allocation sampling"), oldest first')
     .option('--json', 'print JSON: {"profiles":[…],"sites":[…],"stacks":[…],"growth":{…}|null}')
-    .option('--dot <file>', 'write the heaviest stacks of the last profile as a Graphviz DOT call tree')
+    .option('--dot <file>', 'write the heaviest stacks of the last profile as a Graphviz DOT call tree (--limit of them, at most 100)')
     .option('--svg <file>', 'write the heaviest stacks of the last profile as an SVG picture (rendered in-process)')
     .option('-n, --limit <n>', 'sites and stacks shown (and stacks drawn); 0 shows all', parseNonNegativeInt, 10)
     .addHelpText('after', `
