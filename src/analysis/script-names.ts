@@ -4,6 +4,7 @@
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeScriptUrls } from './source-locations.ts';
+import { originalLocationOf } from './original-locations.ts';
 
 /** A source position a user can click: the script's name and 1-based line and column. */
 export interface SourceLocation {
@@ -28,7 +29,12 @@ export function sourceLocationOf(graph: HeapGraph, ordinal: number): SourceLocat
   if (loc < 0) return null;
   const file = computeScriptNames(graph).get(graph.locScriptId[loc]);
   if (file === undefined) return null;
-  return { file: displayPath(file), line: graph.locLine[loc] + 1, column: graph.locColumn[loc] + 1 };
+  const line = graph.locLine[loc] + 1;
+  const column = graph.locColumn[loc] + 1;
+  // Compiled code is shown where it came from, when the command registered source maps.
+  const original = originalLocationOf(graph, file, line, column);
+  if (original !== null) return { file: displayPath(original.url), line: original.line, column: original.column };
+  return { file: displayPath(file), line, column };
 }
 
 /** `file:///app/src/server.js` as the path `/app/src/server.js`; other URLs as they are. */

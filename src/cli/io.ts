@@ -11,6 +11,7 @@ import { sanitizeForTerminal } from '../report/sanitize.ts';
 import { formatBytes } from '../report/format.ts';
 import { checkOutputPath, STDOUT_PATH } from '../report/write-output.ts';
 import { LeakscopeError } from '../errors.ts';
+import { registerSourceMaps } from './source-maps.ts';
 
 // Kept in a module of their own so main.ts can load without the snapshot reader (--version is fast).
 export { commandAction, sanitizeLine, takeExitCode } from './action.ts';
@@ -50,7 +51,9 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr): Pro
 export async function loadForCli(file: string): Promise<HeapGraph> {
   const progress = createProgress();
   try {
-    return await loadSnapshot(file, { onProgress: (read, total) => progress.update(read, total, `reading ${sanitizeForTerminal(file, 60)}`) });
+    const graph = await loadSnapshot(file, { onProgress: (read, total) => progress.update(read, total, `reading ${sanitizeForTerminal(file, 60)}`) });
+    registerSourceMaps(graph);
+    return graph;
   } finally {
     progress.done();
   }

@@ -27,6 +27,7 @@ const COMMANDS: [name: string[], load: () => Promise<Register>][] = [
   [['cycles'], async () => (await import('./commands/cycles.ts')).registerCyclesCommand],
   [['suspects'], async () => (await import('./commands/suspects.ts')).registerSuspectsCommand],
   [['snapshot'], async () => (await import('./commands/snapshot.ts')).registerSnapshotCommand],
+  [['watch'], async () => (await import('./commands/watch.ts')).registerWatchCommand],
   [['run'], async () => (await import('./commands/run.ts')).registerRunCommand],
   [['demo'], async () => (await import('./commands/demo.ts')).registerDemoCommand],
   [['profile'], async () => (await import('./commands/profile.ts')).registerProfileCommand],
@@ -41,6 +42,11 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
     .description('Find memory leaks in JavaScript programs from V8 heap snapshots.')
     .version(VERSION, '-V, --version')
     .option('--debug', 'print stack traces for errors')
+    .option('--source-maps <dir>', 'folder of .map files for compiled scripts (repeatable); scripts\' own sourceMappingURL comments are followed without it', (dir: string, dirs: string[] = []) => [...dirs, dir])
+    .hook('preAction', async (command) => {
+      const { configureSourceMaps } = await import('./source-maps.ts');
+      configureSourceMaps((command.opts().sourceMaps as string[] | undefined) ?? []);
+    })
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
     .exitOverride();
   const first = argv.find((arg) => !arg.startsWith('-'));

@@ -1,0 +1,27 @@
+// The CLI's source maps: `--source-maps DIR` (a global option, repeatable) and the scripts' own
+// sourceMappingURL comments. Every graph a command reads gets the same mapper (loadForCli), so every
+// printed location is the original one when a map covers it.
+
+import fs from 'node:fs';
+import type { HeapGraph } from '../snapshot/heap-graph.ts';
+import { EXIT_USAGE, LeakscopeError } from '../errors.ts';
+import { useLocationMapper, type LocationMapper } from '../analysis/original-locations.ts';
+import { createSourceMapMapper } from '../sources/source-maps.ts';
+
+let dirs: string[] = [];
+let mapper: LocationMapper | undefined;
+
+/** Sets the folders of `--source-maps`; each must be a folder. */
+export function configureSourceMaps(folders: string[]): void {
+  for (const dir of folders) {
+    if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new LeakscopeError(`--source-maps ${dir}: no such folder`, EXIT_USAGE);
+  }
+  dirs = folders;
+  mapper = undefined;
+}
+
+/** Makes `graph`'s locations go through the source maps (read lazily, shared by every graph of the command). */
+export function registerSourceMaps(graph: HeapGraph): void {
+  mapper ??= createSourceMapMapper({ dirs });
+  useLocationMapper(graph, mapper);
+}
