@@ -26,7 +26,7 @@ export type { GrowthResult, ClassGrowth, GrowthOptions } from './analysis/growth
 export { computeGrowthOfFiles } from './workers/growth-files.ts';
 export type { GrowthFilesOptions, GrowthOfFiles } from './workers/growth-files.ts';
 export { evaluateGate, defaultGateSettings, normalizeGateSettings, checkGateNames, DEFAULT_MIN_DELTA, V8_INTERNAL_CLASSES } from './analysis/growth-gate.ts';
-export type { GateResult, GateSettings, GateSettingsInput, Violation } from './analysis/growth-gate.ts';
+export type { GateResult, GateSettings, GateSettingsInput, UnknownGateName, Violation } from './analysis/growth-gate.ts';
 export { computeHolders, countHolders, HOLDER_KINDS } from './analysis/holders.ts';
 export type { HolderKind, HolderCounts, HoldersResult } from './analysis/holders.ts';
 export { renderGrowthText } from './report/growth-report.ts';

@@ -1,13 +1,13 @@
-// Finding a class by the name a user typed: `--type`, `findInstances`. Exact display names and keys
-// first (in either naming mode, as `top` and `top --names raw` print them), then a case-insensitive
-// match when it names one class only; anything else is a usage error with the closest names, so a
-// typo is never answered with "0 objects".
+// Finding a class by the name a user typed: the commands' class option, `findInstances`. Exact
+// display names and keys first (in either naming mode, as `top` and `top --names raw` print them),
+// then a case-insensitive match when it names one class only (matchClassName); anything else is a
+// usage error with the closest names, so a typo is never answered with "0 objects".
 
 import { LeakscopeError } from '../errors.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex, type NameMode } from '../snapshot/class-names.ts';
 import { membersOfClass } from './histogram.ts';
-import { didYouMean, suggestClassNames } from './class-suggestions.ts';
+import { didYouMean, matchClassName, suggestClassNames } from './class-suggestions.ts';
 
 /**
  * The class name `name` stands for in `graph`: itself when some class has that display name or key,
@@ -17,13 +17,13 @@ import { didYouMean, suggestClassNames } from './class-suggestions.ts';
 export function resolveClassName(graph: HeapGraph, name: string, names: NameMode = 'devtools', where = graph.source.file): string {
   const modes: NameMode[] = names === 'devtools' ? ['devtools', 'raw'] : ['raw', 'devtools'];
   const indexes = modes.map((mode) => computeClassIndex(graph, mode));
-  for (const index of indexes) if (index.names.includes(name) || index.keys.includes(name)) return name;
-  const lower = name.toLowerCase();
-  for (const index of indexes) {
-    const matches = new Set(index.names.filter((candidate) => candidate.toLowerCase() === lower));
-    if (matches.size === 1) return [...matches][0];
-    if (matches.size > 1) {
-      throw new LeakscopeError(`no class "${name}" in ${where}; ignoring case it could be ${[...matches].map((m) => JSON.stringify(m)).join(' or ')}`);
+  // An exact name in either naming mode before a match ignoring case in the first.
+  const matches = indexes.map((index) => matchClassName(name, index.names, index.keys));
+  if (matches.some((m) => m.kind === 'exact')) return name;
+  for (const match of matches) {
+    if (match.kind === 'ignoring-case') return match.name;
+    if (match.kind === 'ambiguous') {
+      throw new LeakscopeError(`no class "${name}" in ${where}; ignoring case it could be ${match.names.map((m) => JSON.stringify(m)).join(' or ')}`);
     }
   }
   const suggestions = suggestClassNames(name, indexes[0].names);

@@ -1,5 +1,9 @@
-// Names that match no class, and the class names a user probably meant ("did you mean
-// RequestContext?"): a misspelt name in a gate setting would otherwise switch the gate off silently.
+// Matching a class name a user typed (the commands' class option, findInstances, gate settings),
+// and the class names a user probably meant when it matches none ("did you mean RequestContext?"):
+// a misspelt name in a gate setting would otherwise switch the gate off silently.
+//
+// Matching: an exact display name or key first, then a display name equal ignoring case when exactly
+// one class has it (two classes that differ only in case make the name ambiguous).
 //
 // Closeness, best first: the same name in another case; then the smallest edit distance (insertions,
 // deletions, substitutions and swaps of neighbours), allowed up to a third of the name's length; then
@@ -7,6 +11,22 @@
 // setting; only run for names that matched nothing.
 
 const MAX_SUGGESTIONS = 3;
+
+/** What a typed name matches among the classes of a snapshot (or of a growth series). */
+export type ClassNameMatch =
+  | { kind: 'exact'; name: string }
+  | { kind: 'ignoring-case'; name: string }
+  | { kind: 'ambiguous'; names: string[] }
+  | { kind: 'none' };
+
+/** The class `query` names among display `names` and `keys`: exactly, else the one name equal ignoring case. */
+export function matchClassName(query: string, names: readonly string[], keys: readonly string[] = []): ClassNameMatch {
+  if (names.includes(query) || keys.includes(query)) return { kind: 'exact', name: query };
+  const lower = query.toLowerCase();
+  const matches = [...new Set(names.filter((name) => name.toLowerCase() === lower))];
+  if (matches.length === 1) return { kind: 'ignoring-case', name: matches[0] };
+  return matches.length > 1 ? { kind: 'ambiguous', names: matches } : { kind: 'none' };
+}
 
 /** Up to three class names close to `query`, best first; empty when none is close. */
 export function suggestClassNames(query: string, candidates: Iterable<string>): string[] {

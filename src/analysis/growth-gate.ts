@@ -14,8 +14,9 @@
 //     constant pools, feedback, allocation sites) or weakly are reported, never gated, unless
 //     `allHolders`. Measured on fresh runs of a healthy Express server (bench `noise`): without this
 //     rule the default gate failed 2 runs in 4 on `(string)` held by constant pools and handle scopes.
-//   - Ignored classes (`--ignore NAME|/regex/`) never violate. V8 internals (V8_INTERNAL_CLASSES)
-//     are ignored too unless `includeInternals` is set or a threshold names them explicitly.
+//   - Ignored classes (`--ignore NAME|/regex/`; with `classes`, every class it does not name) never
+//     violate. V8 internals (V8_INTERNAL_CLASSES) are ignored too unless `includeInternals` is set or
+//     a threshold names them explicitly.
 //   - `thresholdBytes`: the Σ self-size growth of the classes the gate watches (internals and
 //     ignored classes excluded, monotonic or not) must not exceed it.
 //
@@ -23,7 +24,7 @@
 
 import type { ClassGrowth, GrowthResult } from './growth.ts';
 import { isBuiltInClassName } from '../snapshot/class-names.ts';
-import { didYouMean, suggestClassNames } from './class-suggestions.ts';
+import { didYouMean, matchClassName, suggestClassNames } from './class-suggestions.ts';
 
 /**
  * Classes that are V8's own bookkeeping, not objects a program allocates. They grow for a long time
@@ -53,6 +54,8 @@ export interface GateSettings {
   thresholdBytes?: number;
   /** Exact class names/keys, or `/regex/flags` tested against the name. */
   ignore: string[];
+  /** Gate only these classes (names or keys): every other class is ignored. Absent: every class. */
+  classes?: string[];
   includeInternals: boolean;
   minDelta: number;
   /** Count new objects whatever holds them (transient roots, V8 code metadata, weak refs) too. */
@@ -140,6 +143,7 @@ export function normalizeGateSettings(input: GateSettingsInput = {}): GateSettin
   const thresholds = new Map(thresholdEntries.map(([name, n]) => [name, count(`thresholds[${JSON.stringify(name)}]`, n)]));
   const ignore = input.ignore ?? defaults.ignore;
   if (!Array.isArray(ignore) || !ignore.every((p) => typeof p === 'string')) throw new TypeError('gate setting ignore must be an array of class names or "/regex/" strings');
+  if (input.classes !== undefined && (!Array.isArray(input.classes) || !input.classes.every((name) => typeof name === 'string'))) throw new TypeError('gate setting classes must be an array of class names');
   for (const key of ['includeInternals', 'allHolders'] as const) {
     if (input[key] !== undefined && typeof input[key] !== 'boolean') throw new TypeError(`gate setting ${key} must be true or false`);
   }
@@ -147,6 +151,7 @@ export function normalizeGateSettings(input: GateSettingsInput = {}): GateSettin
     thresholds,
     thresholdBytes: input.thresholdBytes === undefined ? undefined : count('thresholdBytes', input.thresholdBytes),
     ignore,
+    ...(input.classes === undefined ? {} : { classes: input.classes }),
     includeInternals: input.includeInternals ?? defaults.includeInternals,
     allHolders: input.allHolders ?? false,
     minDelta: input.minDelta === undefined ? defaults.minDelta : count('minDelta', input.minDelta),
@@ -159,13 +164,15 @@ export function evaluateGate(result: GrowthResult, input: GateSettingsInput = {}
   }
   const settings = normalizeGateSettings(input);
   const ignore = compileIgnore(settings.ignore);
+  const gated = settings.classes === undefined ? null : new Set(settings.classes);
   const catchAll = settings.thresholds.get(ALL_CLASSES);
   const violations: Violation[] = [];
   const verdicts: ClassVerdict[] = [];
   let watchedBytes = 0;
   for (const c of result.classes) {
     const explicit = explicitThreshold(settings.thresholds, c);
-    const verdict: ClassVerdict = ignore.matches(c.name, c.key) ? 'ignored'
+    const isUngated = gated !== null && !gated.has(c.name) && !gated.has(c.key);
+    const verdict: ClassVerdict = isUngated || ignore.matches(c.name, c.key) ? 'ignored'
       : isV8Internal(c.name) && !settings.includeInternals && explicit === undefined ? 'internal'
         : 'watched';
     verdicts.push(verdict);
@@ -244,35 +251,38 @@ function explicitThreshold(thresholds: Map<string, number>, c: ClassGrowth): num
   return thresholds.get(c.key) ?? thresholds.get(c.name);
 }
 
+/** A gate setting's class name that matches no class of any snapshot (resolveGateNames). */
+export interface UnknownGateName {
+  setting: 'threshold' | 'ignore' | 'classes';
+  name: string;
+  /** Worded with the closest class names: `threshold "Sesion" matches no class in any snapshot (did you mean "Session"?)`. */
+  warning: string;
+}
+
 /**
- * Gate settings with their class names resolved against the snapshots, as `--type` resolves them: a
- * name that is no class name or key but names exactly one class ignoring case becomes that class's
- * name. Names that still match nothing (thresholds, exact ignore names; ignore regexes that match no
- * name) come back as warnings with the closest class names, so a typo cannot switch the gate off
- * unnoticed.
+ * Gate settings with their class names resolved against the snapshots, as findInstances resolves them
+ * (matchClassName): a name that is no class name or key but names exactly one class ignoring case
+ * becomes that class's name. Names that still match nothing (thresholds, exact ignore names, classes)
+ * come back in `unknown`, and with ignore regexes that match no name in `warnings`, worded with the
+ * closest class names, so a typo cannot switch the gate off unnoticed.
  */
-export function resolveGateNames<S extends Pick<GateSettings, 'thresholds' | 'ignore'>>(result: GrowthResult, settings: S): { settings: S; warnings: string[] } {
+export function resolveGateNames<S extends Pick<GateSettings, 'thresholds' | 'ignore' | 'classes'>>(result: GrowthResult, settings: S): { settings: S; warnings: string[]; unknown: UnknownGateName[] } {
   const { names, keys } = result.knownClasses;
-  const known = new Set([...names, ...keys]);
-  const byLowerCase = new Map<string, Set<string>>();
-  for (const name of names) {
-    const lower = name.toLowerCase();
-    if (!byLowerCase.has(lower)) byLowerCase.set(lower, new Set());
-    byLowerCase.get(lower)!.add(name);
-  }
-  const resolve = (name: string): string | null => {
-    if (known.has(name)) return name;
-    const matches = byLowerCase.get(name.toLowerCase());
-    return matches !== undefined && matches.size === 1 ? [...matches][0] : null;
-  };
   const warnings: string[] = [];
-  const unknown = (what: string, name: string) => `${what} ${JSON.stringify(name)} matches no class in any snapshot${didYouMean(suggestClassNames(name, names))}`;
+  const unknown: UnknownGateName[] = [];
+  const resolve = (setting: UnknownGateName['setting'], name: string): string => {
+    const match = matchClassName(name, names, keys);
+    if (match.kind === 'exact' || match.kind === 'ignoring-case') return match.name;
+    // `classes` often repeats the thresholds' names (measureGrowth's `classes` with one threshold): say it once.
+    if (setting !== 'classes' || !unknown.some((u) => u.name === name)) {
+      const warning = `${setting} ${JSON.stringify(name)} matches no class in any snapshot${didYouMean(suggestClassNames(name, names))}`;
+      unknown.push({ setting, name, warning });
+      warnings.push(warning);
+    }
+    return name;
+  };
   const thresholds = new Map<string, number>();
-  for (const [name, limit] of settings.thresholds) {
-    const resolved = name === ALL_CLASSES ? name : resolve(name);
-    if (resolved === null) warnings.push(unknown('threshold', name));
-    thresholds.set(resolved ?? name, limit);
-  }
+  for (const [name, limit] of settings.thresholds) thresholds.set(name === ALL_CLASSES ? name : resolve('threshold', name), limit);
   const ignore: string[] = [];
   for (const pattern of settings.ignore) {
     const m = /^\/(.*)\/([a-z]*)$/s.exec(pattern);
@@ -282,15 +292,14 @@ export function resolveGateNames<S extends Pick<GateSettings, 'thresholds' | 'ig
       ignore.push(pattern);
       continue;
     }
-    const resolved = resolve(pattern);
-    if (resolved === null) warnings.push(unknown('ignore', pattern));
-    ignore.push(resolved ?? pattern);
+    ignore.push(resolve('ignore', pattern));
   }
-  return { settings: { ...settings, thresholds, ignore }, warnings };
+  const classes = settings.classes?.map((name) => resolve('classes', name));
+  return { settings: { ...settings, thresholds, ignore, ...(classes === undefined ? {} : { classes }) }, warnings, unknown };
 }
 
 /** The warnings of resolveGateNames alone. */
-export function checkGateNames(result: GrowthResult, settings: Pick<GateSettings, 'thresholds' | 'ignore'>): string[] {
+export function checkGateNames(result: GrowthResult, settings: Pick<GateSettings, 'thresholds' | 'ignore' | 'classes'>): string[] {
   return resolveGateNames(result, settings).warnings;
 }
 

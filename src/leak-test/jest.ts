@@ -1,7 +1,7 @@
 // `import 'leakscope/jest'` (in a test file, or in jest's setupFilesAfterEnv) adds the `toLeak`
 // matcher (to-leak.ts) to jest's expect, with the vitest matcher's semantics and messages:
 //
-//   await expect(() => handler(request)).not.toLeak({ iterations: 50, types: ['RequestContext'] });
+//   await expect(() => handler(request)).not.toLeak({ iterations: 50, classes: ['RequestContext'] });
 //
 // jest has no per-test finish hook to call from inside a test, so an afterEach registered here asks
 // every measurement started during the test whether it settled: one that did not (a missing

@@ -11,8 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { computeGrowth, type GrowthResult } from '../analysis/growth.ts';
-import { DEFAULT_MIN_DELTA, checkGateNames, evaluateGate, type GateResult, type GateSettings } from '../analysis/growth-gate.ts';
-import { didYouMean, suggestClassNames } from '../analysis/class-suggestions.ts';
+import { ALL_CLASSES, DEFAULT_MIN_DELTA, evaluateGate, resolveGateNames, type GateResult, type GateSettings, type UnknownGateName } from '../analysis/growth-gate.ts';
 import { registerCleanup } from '../capture/children.ts';
 import { LeakscopeError } from '../errors.ts';
 import { findLeakChains } from '../analysis/leak-chains.ts';
@@ -29,7 +28,9 @@ export interface MeasureGrowthOptions {
   warmup?: number;
   /** Snapshots after the first (default 2); a class must grow in every batch to count. */
   batches?: number;
-  /** Gate only these classes (display names); every other class is reported but never fails. */
+  /** Gate only these classes (names as findInstances takes them); every other class is reported but never fails. */
+  classes?: string[];
+  /** The former name of `classes`, still accepted. */
   types?: string[];
   /** Objects a class may grow by: one number for every gated class, or per class name. Default:
    *  a class fails when it grew in every batch by at least `minDelta` objects in all. */
@@ -56,10 +57,10 @@ export interface MeasureGrowthResult {
   report: string;
   /** Snapshot files; deleted already unless `keep` or `dir` was given. */
   snapshots: string[];
-  /** Settings that name no class of any snapshot, worded with the closest names (see unknownTypes). */
+  /** Settings that name no class of any snapshot, worded with the closest names (see unknownNames). */
   warnings: string[];
-  /** Names in `types` and per-class `threshold` keys that match no class: the gate ignores them. */
-  unknownNames: string[];
+  /** Names in `classes` and per-class `threshold` keys that match no class (the gate ignores them), each with its warning. */
+  unknownNames: UnknownGateName[];
 }
 
 const DEFAULTS = { iterations: 30, warmup: 5, batches: 2 };
@@ -71,7 +72,6 @@ export async function measureGrowth(fn: (iteration: number) => unknown, options:
   const warmup = options.warmup ?? DEFAULTS.warmup;
   const batches = options.batches ?? DEFAULTS.batches;
   if (!(batches >= 1 && iterations >= batches)) throw new LeakscopeError(`measureGrowth: need batches ≥ 1 and iterations ≥ batches (got ${iterations} and ${batches})`);
-  const gate = gateSettings(options);
   const isKept = options.keep === true || options.dir !== undefined;
   const dir = options.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-measure-'));
   if (options.dir !== undefined) fs.mkdirSync(dir, { recursive: true });
@@ -82,7 +82,9 @@ export async function measureGrowth(fn: (iteration: number) => unknown, options:
   // At once, not at the next checkpoint: an abort may mean the caller is going away (a test that ended).
   options.signal?.addEventListener('abort', removeDir, { once: true });
   // Built and flattened up front, so these strings exist, unchanged, in every snapshot: a path
-  // concatenated here and flattened later by fs would be a new string in the last snapshot.
+  // concatenated here and flattened later (v8.writeHeapSnapshot flattens its argument too) would be a
+  // new string in the last snapshot. Still needed: without it a function that does nothing, at
+  // threshold 0, failed with (string) +14 on the first measurement of a process (library.test.ts).
   const files = Array.from({ length: batches + 1 }, (_, i) => flatString(path.join(dir, `measure-${process.pid}-${Date.now()}-${i}.heapsnapshot`)));
   const checkAborted = () => { if (options.signal?.aborted) throw options.signal.reason ?? new LeakscopeError('measureGrowth was aborted'); };
   try {
@@ -107,15 +109,11 @@ export async function measureGrowth(fn: (iteration: number) => unknown, options:
     const graphs: HeapGraph[] = [];
     for (const file of files) graphs.push(await loadSnapshot(file));
     const growth = computeGrowth(graphs, { labels: files.map((f) => path.basename(f)) });
+    const { settings: gate, warnings, unknown } = resolveGateNames(growth, gateSettings(options));
     const verdict = evaluateGate(growth, gate);
     const last = graphs[graphs.length - 1];
     const retainers = nameLeakChains(last, findLeakChains(last, growth, verdict));
-    const warnings = checkGateNames(growth, { thresholds: gate.thresholds, ignore: options.ignore ?? [] });
-    const unknownNames = unknownClassNames(growth, [...(options.types ?? []), ...Object.keys(typeof options.threshold === 'object' ? options.threshold : {})]);
-    for (const name of unknownNames) {
-      const warning = `types/threshold name ${JSON.stringify(name)} matches no class in any snapshot${didYouMean(suggestClassNames(name, growth.knownClasses.names))}`;
-      if (!warnings.some((w) => w.includes(JSON.stringify(name)))) warnings.push(warning);
-    }
+    const unknownNames = unknown.filter((u) => u.setting !== 'ignore');
     const report: GrowthReport = { result: growth, gate: verdict, failOnGrowth: true, limit: REPORT_LIMIT, minDelta: gate.minDelta, retainers, warnings };
     return {
       growth,
@@ -139,31 +137,26 @@ function flatString(text: string): string {
   return JSON.parse(JSON.stringify(text)) as string;
 }
 
-/** The names among `names` that are no class name or key of any snapshot. */
-function unknownClassNames(growth: GrowthResult, names: string[]): string[] {
-  const known = new Set([...growth.knownClasses.names, ...growth.knownClasses.keys, '*']);
-  return [...new Set(names.filter((name) => !known.has(name)))];
-}
-
 /** The call's promise, if it returned one: awaiting a plain value would make a promise per call for nothing. */
 function callOnce(fn: (iteration: number) => unknown, iteration: number): Promise<unknown> | undefined {
   const result = fn(iteration);
   return result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function' ? result as Promise<unknown> : undefined;
 }
 
+/** The options as gate settings, names as the user wrote them (resolveGateNames resolves them). */
 function gateSettings(options: MeasureGrowthOptions): GateSettings {
-  const minDelta = options.minDelta ?? DEFAULT_MIN_DELTA;
+  const classes = options.classes ?? options.types ?? [];
   const thresholds = new Map<string, number>();
-  const ignore = [...(options.ignore ?? [])];
   if (typeof options.threshold === 'number') {
-    for (const name of options.types ?? ['*']) thresholds.set(name, options.threshold);
+    for (const name of classes.length > 0 ? classes : [ALL_CLASSES]) thresholds.set(name, options.threshold);
   } else if (options.threshold) {
     for (const [name, n] of Object.entries(options.threshold)) thresholds.set(name, n);
   }
-  if (options.types && options.types.length > 0) {
-    // Everything but the named classes is ignored: a regex that fails on exactly those names.
-    const names = options.types.map((t) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|');
-    ignore.push(`/^(?!(?:${names})$)/`);
-  }
-  return { thresholds, ignore, includeInternals: false, minDelta };
+  return {
+    thresholds,
+    ignore: [...(options.ignore ?? [])],
+    ...(classes.length > 0 ? { classes } : {}),
+    includeInternals: false,
+    minDelta: options.minDelta ?? DEFAULT_MIN_DELTA,
+  };
 }

@@ -1,10 +1,10 @@
 // The `toLeak` matcher, for any test runner whose expect.extend follows jest's contract (vitest,
-// jest): `await expect(() => handler(request)).not.toLeak({ iterations: 50, types: ['RequestContext'] })`.
+// jest): `await expect(() => handler(request)).not.toLeak({ iterations: 50, classes: ['RequestContext'] })`.
 // It runs the function repeatedly in the test's own process, with snapshots before and between
 // batches (measure.ts), and fails with the growth table and what holds the leaked objects.
 //
 // Misuse fails loudly, with or without `.not`, because a gate that passes by accident is worse than
-// none: a received value that is not a function, a name in `types` or `threshold` that matches no
+// none: a received value that is not a function, a name in `classes` or `threshold` that matches no
 // class (a typo would silently gate nothing), and a missing `await` (runners do not wait for custom
 // async matchers, so the test would end, and pass, before the measurement does: each runner's glue
 // tells this module when the test ended, and a measurement still running then fails that test and
@@ -58,7 +58,7 @@ export async function matchToLeak(received: unknown, options: ToLeakOptions, isN
     isSettled = true;
   }
   if (measured.unknownNames.length > 0) {
-    throw new LeakscopeError(`${assertion}: ${measured.warnings.filter((w) => measured.unknownNames.some((name) => w.includes(JSON.stringify(name)))).join('; ')}`);
+    throw new LeakscopeError(`${assertion}: ${measured.unknownNames.map((u) => u.warning).join('; ')}`);
   }
   for (const warning of measured.warnings) process.emitWarning(`leakscope: ${warning}`);
   const { text: leaked } = describeLeaks(measured.gate.violations);

@@ -1,6 +1,6 @@
 // `import 'leakscope/vitest'` adds the `toLeak` matcher (to-leak.ts) to vitest's expect:
 //
-//   await expect(() => handler(request)).not.toLeak({ iterations: 50, types: ['RequestContext'] });
+//   await expect(() => handler(request)).not.toLeak({ iterations: 50, classes: ['RequestContext'] });
 //
 // vitest's onTestFinished tells the matcher when the test ended, so a missing `await` fails the test.
 

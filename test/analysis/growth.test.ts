@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadSnapshot, parseSnapshotText } from '../../src/snapshot/load.ts';
 import { checkSameProcess, computeGrowth, type ClassGrowth, type GrowthResult } from '../../src/analysis/growth.ts';
-import { checkGateNames, evaluateGate, parseThreshold, V8_INTERNAL_CLASSES, defaultGateSettings, type GateSettings } from '../../src/analysis/growth-gate.ts';
-import { didYouMean, suggestClassNames } from '../../src/analysis/class-suggestions.ts';
+import { checkGateNames, evaluateGate, parseThreshold, resolveGateNames, V8_INTERNAL_CLASSES, defaultGateSettings, type GateSettings } from '../../src/analysis/growth-gate.ts';
+import { didYouMean, matchClassName, suggestClassNames } from '../../src/analysis/class-suggestions.ts';
 import { LeakscopeError } from '../../src/errors.ts';
 import { SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
@@ -208,6 +208,25 @@ describe('evaluateGate: what holds the new objects', () => {
       'ignore "(strin)" matches no class in any snapshot (did you mean "(string)"?)',
       'ignore /^Nope/ matches no class in any snapshot',
     ]);
+  });
+
+  it('resolveGateNames resolves names ignoring case and returns the unknown ones as data; classes gates only those', () => {
+    const { settings, unknown } = resolveGateNames(result, { thresholds: new Map([['auditentry', 0], ['Sesion', 0]]), ignore: [], classes: ['auditentry', 'Sesion'] });
+    expect([...settings.thresholds.keys()]).toEqual(['AuditEntry', 'Sesion']);
+    expect(settings.classes).toEqual(['AuditEntry', 'Sesion']);
+    // Unknown in thresholds and classes alike: reported once, under the threshold.
+    expect(unknown).toEqual([{ setting: 'threshold', name: 'Sesion', warning: 'threshold "Sesion" matches no class in any snapshot' }]);
+    expect(evaluateGate(result, { classes: ['(string)'], thresholds: { '*': 0 } }).violations.map((v) => v.name)).toEqual(['(string)']);
+  });
+});
+
+describe('matchClassName', () => {
+  it('exact name or key, else the one name equal ignoring case', () => {
+    expect(matchClassName('Leak', ['Leak', 'leak'])).toEqual({ kind: 'exact', name: 'Leak' });
+    expect(matchClassName('k1', ['Leak'], ['k1'])).toEqual({ kind: 'exact', name: 'k1' });
+    expect(matchClassName('LEAK', ['Leak', 'Other'])).toEqual({ kind: 'ignoring-case', name: 'Leak' });
+    expect(matchClassName('LEAK', ['Leak', 'leak'])).toEqual({ kind: 'ambiguous', names: ['Leak', 'leak'] });
+    expect(matchClassName('Nope', ['Leak'])).toEqual({ kind: 'none' });
   });
 });
 

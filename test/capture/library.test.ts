@@ -21,7 +21,8 @@ describe("import { takeSnapshot, measureGrowth, loadSnapshot } from 'leakscope'"
   });
 
   it('measureGrowth reports the growing class with its exact delta and deletes its snapshots', async () => {
-    const result = await measureGrowth((i) => { apiCache.set(i, new ApiCacheEntry(i)); }, { iterations: 20, warmup: 2, types: ['ApiCacheEntry'] });
+    // `classes` names resolve as findInstances does: exactly, else ignoring case.
+    const result = await measureGrowth((i) => { apiCache.set(i, new ApiCacheEntry(i)); }, { iterations: 20, warmup: 2, classes: ['apiCacheEntry'] });
     expect(result.isLeaking).toBe(true);
     expect(result.gate.violations).toEqual([expect.objectContaining({ name: 'ApiCacheEntry', delta: 20 })]);
     expect(result.growth.classes.find((c) => c.name === 'ApiCacheEntry')?.counts).toEqual([2, 12, 22]);

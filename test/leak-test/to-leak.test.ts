@@ -43,7 +43,7 @@ describe('expect(fn).not.toLeak()', () => {
     expect(fromPromise?.message).toMatch(/got a promise \(pass the function that makes it instead\)/);
   });
 
-  it('fails when a name in types matches no class, suggesting the closest, even with .not on a leaking function', async () => {
+  it('fails when a name in classes (here by its former name, types) matches no class, suggesting the closest, even with .not on a leaking function', async () => {
     const kept: LeakedSession[] = [];
     const error = await expect((i: number) => { kept.push(new LeakedSession(i)); })
       .not.toLeak({ iterations: 12, warmup: 2, types: ['LeakedSesion'], threshold: 0 })
