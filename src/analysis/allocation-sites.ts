@@ -11,6 +11,7 @@
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { allocationTracesOf, traceIndexOf, type AllocationTraces } from '../snapshot/allocation-traces.ts';
+import { originalLocationOf } from './original-locations.ts';
 
 /** Frames shown per allocation stack: the allocating function and two callers say where, briefly. */
 export const DEFAULT_ALLOCATION_FRAMES = 3;
@@ -58,11 +59,16 @@ function stackOfTrace(graph: HeapGraph, traces: AllocationTraces, trace: number,
   // The tree's root is V8's "(root)" frame, on every stack: not a place in the program.
   for (let t = trace; t >= 0 && traces.traceParent[t] >= 0 && frames.length < maxFrames; t = traces.traceParent[t]) {
     const f = traces.traceFunction[t];
+    const script = graph.strings.get(traces.functionScript[f]);
+    const line = traces.functionLine[f];
+    const column = traces.functionColumn[f];
+    // Compiled or bundled code: the place in the original source, when a source map knows it.
+    const original = line > 0 ? originalLocationOf(graph, script, line, column) : null;
     frames.push({
       functionName: graph.strings.get(traces.functionName[f]),
-      scriptName: graph.strings.get(traces.functionScript[f]),
-      line: traces.functionLine[f],
-      column: traces.functionColumn[f],
+      scriptName: original?.url ?? script,
+      line: original?.line ?? line,
+      column: original?.column ?? column,
     });
   }
   return frames;
