@@ -1,0 +1,35 @@
+// `leakscope top --by package`: bytes by owning npm package or workspace folder
+// (analysis/packages.ts), as a table and as JSON. Data in, text out.
+
+import type { PackagesResult } from '../analysis/packages.ts';
+import { formatBytes } from './format.ts';
+import { PLAIN_STYLE, type Style } from './style.ts';
+import { renderTable } from './table.ts';
+
+function percentOf(size: number, total: number): string {
+  return total > 0 ? `${((100 * size) / total).toFixed(1)}%` : '–';
+}
+
+/** Largest first, `limit` rows (0 = all), then a note of what was left out. */
+export function renderPackagesText(result: PackagesResult, options: { limit: number; style?: Style }): string {
+  const style = options.style ?? PLAIN_STYLE;
+  const shown = options.limit === 0 ? result.rows : result.rows.slice(0, options.limit);
+  const lines = [renderTable({
+    head: ['Package', 'Objects', 'Size', 'Share'],
+    rows: shown.map((row) => [row.name, row.count, formatBytes(row.size), percentOf(row.size, result.totalSize)]),
+    align: ['left', 'right', 'right', 'right'],
+    style,
+  })];
+  if (shown.length < result.rows.length) lines.push(style.dim(`… ${result.rows.length - shown.length} more packages (--limit 0 shows all)`));
+  lines.push(style.dim(`Size: DevTools self sizes of the objects each package's code created or alone keeps alive (nearest located dominator); total ${formatBytes(result.totalSize)}.`));
+  return `${lines.join('\n')}\n`;
+}
+
+export function packagesToJson(result: PackagesResult, file: string, limit: number): unknown {
+  const shown = limit === 0 ? result.rows : result.rows.slice(0, limit);
+  return {
+    snapshot: { file },
+    totalSize: result.totalSize,
+    packages: shown.map((row) => ({ name: row.name, count: row.count, size: row.size, percent: result.totalSize > 0 ? Math.round((10000 * row.size) / result.totalSize) / 100 : 0 })),
+  };
+}
