@@ -124,6 +124,11 @@ function nodeOptionArgs(args: string[]): string[] {
   return options;
 }
 
+/** NODE_OPTIONS splits on spaces (splitNodeOptions); a value with spaces or quotes needs double quotes. */
+export function quoteNodeOption(value: string): string {
+  return /[\s"]/.test(value) ? `"${value.replace(/(["\\])/g, '\\$1')}"` : value;
+}
+
 /** NODE_OPTIONS words as Node's ParseNodeOptionsEnvVar splits them; a value may follow as its own word. */
 export function splitNodeOptions(text: string): string[] {
   const words: string[] = [];

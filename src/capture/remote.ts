@@ -157,6 +157,7 @@ export async function withRemoteSession<T>(options: RemoteSessionOptions, use: (
       status(`process ${pid} already has its inspector open on ${host}:${port}; it will be left open`);
       const client = await WebSocketClient.connect(inspectorUrl(host, port, before.targets[0].id));
       try {
+        await letGoWhenTargetEnds(client, pid);
         const value = await use({ client, pid, port, wasAlreadyOpen: true });
         return { value, pid, port, wasAlreadyOpen: true, isClosedAfterwards: false };
       } finally {
@@ -215,6 +216,7 @@ export async function withRemoteSession<T>(options: RemoteSessionOptions, use: (
     if (actualPid !== pid) {
       throw new LeakscopeError(`the inspector on ${found.host}:${found.port} belongs to process ${String(actualPid)}, not ${pid}; pass --port with the port of pid ${pid}`);
     }
+    await letGoWhenTargetEnds(client, pid);
     const value = await use({ client, pid, port: found.port, wasAlreadyOpen: false });
     const isClosedAfterwards = await closeInspector(client, found, CLOSE_TIMEOUT_MS);
     client = undefined;
@@ -231,6 +233,17 @@ export async function withRemoteSession<T>(options: RemoteSessionOptions, use: (
     removeGuard();
     client?.terminate();
   }
+}
+
+/**
+ * A target whose work is done (its event loop empty) waits with a debugger attached until it
+ * disconnects ("Waiting for the debugger to disconnect...") and answers nothing more: a request in
+ * flight would hang forever. Node announces it when asked to: let go at once, so the program exits
+ * and the request fails with the reason.
+ */
+async function letGoWhenTargetEnds(client: WebSocketClient, pid: number): Promise<void> {
+  client.onEvent('NodeRuntime.waitingForDisconnect', () => client.terminate(`process ${pid} finished its work and is exiting`));
+  await client.post('NodeRuntime.notifyWhenWaitingForDisconnect', { enabled: true }).catch(() => undefined);
 }
 
 async function takeSnapshots(client: ProtocolClient, options: RemoteSnapshotOptions, status: (message: string) => void): Promise<SnapshotFileResult[]> {

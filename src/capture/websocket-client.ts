@@ -47,7 +47,9 @@ export class WebSocketClient implements ProtocolClient {
     return () => set.delete(handler);
   }
 
-  terminate(): void {
+  /** Drops the connection; pending and later requests fail with `reason` when one is given. */
+  terminate(reason?: string): void {
+    if (reason !== undefined) this.failAll(reason);
     this.socket.terminate();
   }
 

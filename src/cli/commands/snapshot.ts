@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { LeakscopeError } from '../../errors.ts';
 import { DEFAULT_ACTIVATION_TIMEOUT_MS, snapshotFiles, takeRemoteSnapshot, WATCH_MS, type RemoteSessionEnd, type RemoteSessionOptions } from '../../capture/remote.ts';
 import { trackChild } from '../../capture/children.ts';
+import { quoteNodeOption } from '../../capture/inspector-flags.ts';
 import { recordRemoteSamplingProfile } from '../../capture/sampling-profile.ts';
 import { formatBytes, formatDuration } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
@@ -133,7 +134,7 @@ async function runWithSignal(command: string[], options: SnapshotOptions): Promi
   }
   const dir = path.resolve(options.outDir ?? '.');
   fs.mkdirSync(dir, { recursive: true });
-  const nodeOptions = [process.env.NODE_OPTIONS ?? '', `--heapsnapshot-signal=${signal}`, `--diagnostic-dir=${quoteOption(dir)}`].join(' ').trim();
+  const nodeOptions = [process.env.NODE_OPTIONS ?? '', `--heapsnapshot-signal=${signal}`, `--diagnostic-dir=${quoteNodeOption(dir)}`].join(' ').trim();
   const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: nodeOptions } });
   const started = await new Promise<boolean>((resolve) => {
     child.once('spawn', () => resolve(true));
@@ -173,9 +174,4 @@ function watchForSnapshots(dir: string): fs.FSWatcher | undefined {
   } catch {
     return undefined; // no watcher on this file system: the hint above still says where files go
   }
-}
-
-/** NODE_OPTIONS splits on spaces; a path with spaces needs double quotes. */
-function quoteOption(value: string): string {
-  return /[\s"]/.test(value) ? `"${value.replace(/(["\\])/g, '\\$1')}"` : value;
 }
