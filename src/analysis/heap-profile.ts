@@ -10,6 +10,7 @@
 // Cost: O(nodes) per profile, with a per-site depth counter instead of a set per stack.
 
 import type { CallFrame, HeapProfile } from '../snapshot/heap-profile.ts';
+import type { LocationMapper } from './original-locations.ts';
 
 /** The root is V8's "(root)" frame, on every stack; it is not where anything was allocated. */
 const ROOT = 0;
@@ -106,6 +107,20 @@ export function stackFrames(profile: HeapProfile, node: number): CallFrame[] {
   const out: CallFrame[] = [];
   for (let n = node; n > ROOT; n = profile.parent[n]) out.push(profile.frames[profile.frame[n]]);
   return out;
+}
+
+/**
+ * The profile with each frame's place replaced by the original one `mapper` knows (source maps of
+ * compiled or bundled scripts); frames it does not know stay as they are. Frames that map to one
+ * place become one allocation site.
+ */
+export function mapProfileLocations(profile: HeapProfile, mapper: LocationMapper): HeapProfile {
+  const frames = profile.frames.map((frame) => {
+    if (frame.url === '' || frame.lineNumber < 0) return frame;
+    const original = mapper(frame.url, frame.lineNumber + 1, Math.max(frame.columnNumber, 0) + 1);
+    return original === null ? frame : { ...frame, url: original.url, lineNumber: original.line - 1, columnNumber: original.column - 1 };
+  });
+  return { ...profile, frames };
 }
 
 /** Self size by site across profiles of one process: what grew between the first and the last. */

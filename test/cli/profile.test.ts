@@ -137,3 +137,44 @@ describe('leakscope profile on bad input: one line, exit 2 (each refusal: test/s
     expect(drawn).toContain('label="\\\\x1b[31mred\\\\u202eevil\\\\n\\n');
   });
 });
+
+describe('leakscope profile of a compiled TypeScript program', () => {
+  // Interfaces and types vanish from the JavaScript, so app.ts lines differ from app.js lines.
+  const SOURCE = [
+    'interface Order {',
+    '  id: number;',
+    '  items: string[];',
+    '}',
+    '',
+    'type Orders = Order[];',
+    '',
+    'function makeOrders(count: number): Orders {',
+    '  const made: Orders = [];',
+    '  for (let id = 0; id < count; id++) made.push({ id, items: new Array(16).fill(`sku-${id}`) });',
+    '  return made;',
+    '}',
+    '(globalThis as { kept?: Orders }).kept = makeOrders(20000);',
+    // A function whose script V8 has collected by the end is written with no url or line: keep it.
+    '(globalThis as { make?: unknown }).make = makeOrders;',
+    '',
+  ].join('\n');
+  const MAKE_LINE = 8;
+
+  it('leakscope profile: the allocating function at its app.ts line, through the script\'s source map', async () => {
+    const ts = (await import('typescript')).default;
+    const dir = path.join(tmp, 'ts');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'app.ts'), SOURCE);
+    const output = ts.transpileModule(SOURCE, { fileName: 'app.ts', compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, sourceMap: true } });
+    fs.writeFileSync(path.join(dir, 'app.js'), output.outputText.replace(/\/\/# sourceMappingURL=.*/, '//# sourceMappingURL=app.js.map'));
+    fs.writeFileSync(path.join(dir, 'app.js.map'), output.sourceMapText!);
+    const child = spawnSync(process.execPath, ['--heap-prof', '--heap-prof-interval=4096', `--heap-prof-dir=${dir}`, path.join(dir, 'app.js')], { encoding: 'utf8' });
+    expect(child.status, child.stderr).toBe(0);
+    const profile = path.join(dir, fs.readdirSync(dir).find((name) => name.endsWith('.heapprofile'))!);
+    const { sites, profiles } = JSON.parse(runCli(['profile', profile, '--json', '--limit', '0']).stdout);
+    const make = sites.find((site: { functionName: string }) => site.functionName === 'makeOrders');
+    expect(make).toMatchObject({ url: path.join(dir, 'app.ts'), line: MAKE_LINE });
+    // 20,000 orders of 16 strings: most of what stays alive.
+    expect(make.selfSize / profiles[0].totalSize).toBeGreaterThan(0.5);
+  });
+});

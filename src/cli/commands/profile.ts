@@ -5,7 +5,8 @@
 
 import type { Command } from 'commander';
 import { readHeapProfile } from '../../snapshot/heap-profile.ts';
-import { computeProfileGrowth, summarizeHeapProfile } from '../../analysis/heap-profile.ts';
+import { computeProfileGrowth, mapProfileLocations, summarizeHeapProfile } from '../../analysis/heap-profile.ts';
+import { createSourceMapMapper } from '../../sources/source-maps.ts';
 import { buildProfileDotGraph, buildProfileJson, renderProfileText } from '../../report/profile.ts';
 import { renderJson } from '../../report/json.ts';
 import { renderDot } from '../../report/dot.ts';
@@ -35,10 +36,12 @@ Examples:
   $ node --heap-prof app.js && leakscope profile Heap.*.heapprofile
   $ leakscope profile early.heapprofile late.heapprofile     # growth by allocation site
   $ leakscope profile app.heapprofile --svg stacks.svg --limit 5`)
-    .action(commandAction(async (files: string[], options: ProfileOptions) => {
+    .action(commandAction(async (files: string[], options: ProfileOptions, cmd: Command) => {
       if (options.dot !== undefined && options.svg !== undefined) throw new LeakscopeError('choose one of --dot and --svg');
       checkOutputPaths([['--dot', options.dot], ['--svg', options.svg]], files, 'the report');
-      const profiles = files.map((file) => readHeapProfile(file));
+      // Compiled scripts' frames at their original place, as snapshots' locations are (--source-maps DIR, or the scripts' own maps).
+      const mapper = createSourceMapMapper({ dirs: (cmd.optsWithGlobals().sourceMaps as string[] | undefined) ?? [] });
+      const profiles = files.map((file) => mapProfileLocations(readHeapProfile(file), mapper));
       const last = profiles[profiles.length - 1];
       const summary = summarizeHeapProfile(last);
       const growth = profiles.length > 1 ? computeProfileGrowth(profiles) : null;
