@@ -133,14 +133,14 @@ export interface ChainGroupsTextOptions {
  * The `chain --all` view: one block per chain shape, largest total retained size first. Each shows
  * its deepest member's chain, runs of repeated hops (a linked list) as one line with a count.
  */
-export function renderChainGroupsText(graph: HeapGraph, typeName: string, result: ChainGroupsResult, options: ChainGroupsTextOptions = {}): string {
-  return Array.from(chainGroupsLines(graph, typeName, result, options)).join('\n');
+export function renderChainGroupsText(graph: HeapGraph, className: string, result: ChainGroupsResult, options: ChainGroupsTextOptions = {}): string {
+  return Array.from(chainGroupsLines(graph, className, result, options)).join('\n');
 }
 
 /** The lines of renderChainGroupsText, one group at a time: `--limit 0` may show thousands of groups. */
-export function* chainGroupsLines(graph: HeapGraph, typeName: string, result: ChainGroupsResult, options: ChainGroupsTextOptions = {}): Generator<string> {
+export function* chainGroupsLines(graph: HeapGraph, className: string, result: ChainGroupsResult, options: ChainGroupsTextOptions = {}): Generator<string> {
   const total = result.groups.reduce((n, g) => n + g.count, 0) + result.unreachable.length;
-  yield `${formatCount(total)} objects of type ${sanitizeForTerminal(typeName, NAME_MAX)} in ${formatCount(result.groups.length)} chain ${result.groups.length === 1 ? 'shape' : 'shapes'}`;
+  yield `${formatCount(total)} objects of class ${sanitizeForTerminal(className, NAME_MAX)} in ${formatCount(result.groups.length)} chain ${result.groups.length === 1 ? 'shape' : 'shapes'}`;
   const limit = options.limit ?? 0;
   const shown = limit === 0 ? result.groups : result.groups.slice(0, limit);
   const lines: string[] = [];

@@ -11,8 +11,8 @@ const SNAP = fixturePath('leaky-server-1');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-chain-'));
 
 describe('leakscope chain', () => {
-  it('chain SNAP --type RequestContext', () => {
-    const r = runCli(['chain', SNAP, '--type', 'RequestContext']);
+  it('chain SNAP --class RequestContext', () => {
+    const r = runCli(['chain', SNAP, '--class', 'RequestContext']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
@@ -24,8 +24,8 @@ describe('leakscope chain', () => {
     expect(r.stdout).toMatch(/Function \(anonymous\) @\d+ .*leaky-server\.mjs:\d+:\d+/);
   });
 
-  it('chain SNAP --type RequestContext --json', () => {
-    const r = runCli(['chain', SNAP, '--type', 'RequestContext', '--json']);
+  it('chain SNAP --class RequestContext --json', () => {
+    const r = runCli(['chain', SNAP, '--class', 'RequestContext', '--json']);
     expect(r.status).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(Object.keys(json)).toEqual(['target', 'chain']);
@@ -41,7 +41,7 @@ describe('leakscope chain', () => {
   });
 
   it('chain SNAP --id @ID --json picks exactly that object', () => {
-    const first = JSON.parse(runCli(['chain', SNAP, '--type', 'RequestContext', '--json']).stdout);
+    const first = JSON.parse(runCli(['chain', SNAP, '--class', 'RequestContext', '--json']).stdout);
     for (const id of [`@${first.target.id}`, String(first.target.id)]) {
       const r = runCli(['chain', SNAP, '--id', id, '--json']);
       expect(r.status).toBe(0);
@@ -49,16 +49,16 @@ describe('leakscope chain', () => {
     }
   });
 
-  it('chain SNAP --type RequestContext --all', () => {
-    const r = runCli(['chain', SNAP, '--type', 'RequestContext', '--all']);
+  it('chain SNAP --class RequestContext --all', () => {
+    const r = runCli(['chain', SNAP, '--class', 'RequestContext', '--all']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^200 objects of type RequestContext in \d+ chain shapes?\n/);
+    expect(r.stdout).toMatch(/^200 objects of class RequestContext in \d+ chain shapes?\n/);
     expect(r.stdout).toMatch(/#1 {2}200 objects, .* retained in total/);
     expect(r.stdout).toContain('->requestLog → Array');
   });
 
-  it('chain SNAP --type RequestContext --all --json --limit 1', () => {
-    const r = runCli(['chain', SNAP, '--type', 'RequestContext', '--all', '--json', '--limit', '1']);
+  it('chain SNAP --class RequestContext --all --json --limit 1', () => {
+    const r = runCli(['chain', SNAP, '--class', 'RequestContext', '--all', '--json', '--limit', '1']);
     expect(r.status).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(Object.keys(json)).toEqual(['type', 'groups', 'moreGroups', 'unreachable', 'unreachableCount']);
@@ -73,10 +73,10 @@ describe('leakscope chain', () => {
     expect(group.chain.some((hop: { elidedHops?: number }) => hop.elidedHops !== undefined)).toBe(false);
   });
 
-  it('chain SNAP --type RequestContext --dot FILE --svg FILE', () => {
+  it('chain SNAP --class RequestContext --dot FILE --svg FILE', () => {
     const dot = path.join(tmp, 'chain.dot');
     const svg = path.join(tmp, 'chain.svg');
-    const r = runCli(['chain', SNAP, '--type', 'RequestContext', '--dot', dot, '--svg', svg]);
+    const r = runCli(['chain', SNAP, '--class', 'RequestContext', '--dot', dot, '--svg', svg]);
     expect(r.status).toBe(0);
     expect(fs.readFileSync(dot, 'utf8')).toMatch(/^digraph /);
     expect(fs.readFileSync(dot, 'utf8')).toContain('->requestLog');
@@ -84,8 +84,8 @@ describe('leakscope chain', () => {
     expect(r.stderr).toContain(`leakscope: wrote ${svg}`);
   });
 
-  it('chain SNAP --type Nope', () => {
-    const r = runCli(['chain', SNAP, '--type', 'Nope']);
+  it('chain SNAP --class Nope', () => {
+    const r = runCli(['chain', SNAP, '--class', 'Nope']);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`leakscope: no class "Nope" in ${SNAP} (see \`leakscope top\` for the class names)\n`);
@@ -100,7 +100,13 @@ describe('leakscope chain', () => {
   it('chain SNAP (no target)', () => {
     const r = runCli(['chain', SNAP]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe('leakscope: say which object: --type NAME or --id ID (see --help)\n');
+    expect(r.stderr).toBe('leakscope: say which object: --class NAME or --id ID (see --help)\n');
+  });
+
+  it('chain SNAP --type RequestContext --id 1: --type (the old name of --class) is read as --class', () => {
+    const r = runCli(['chain', SNAP, '--type', 'RequestContext', '--id', '1']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('leakscope: give either --class or --id, not both\n');
   });
 
   it('chain --help', () => {

@@ -5,8 +5,8 @@ import { fixtureGzPath } from '../helpers/fixtures.ts';
 const basic = fixtureGzPath('basic');
 
 describe('leakscope count', () => {
-  it('leakscope count basic --type Connection --json counts all 1000', () => {
-    const { status, stdout } = runCli(['count', basic, '--type', 'Connection', '--json']);
+  it('leakscope count basic --class Connection --json counts all 1000', () => {
+    const { status, stdout } = runCli(['count', basic, '--class', 'Connection', '--json']);
     expect(status).toBe(0);
     const json = JSON.parse(stdout);
     expect(json).toMatchObject({ type: 'Connection', count: 1000 });
@@ -14,27 +14,46 @@ describe('leakscope count', () => {
   });
 
   it('leakscope count accepts the raw name of a DevTools-named class', () => {
-    const devtools = JSON.parse(runCli(['count', basic, '--type', '{host, region}', '--json']).stdout);
+    const devtools = JSON.parse(runCli(['count', basic, '--class', '{host, region}', '--json']).stdout);
     expect(devtools.count).toBe(501); // 500 endpoints + the literal's boilerplate object
-    const text = runCli(['count', basic, '--type', 'Function tick']);
+    const text = runCli(['count', basic, '--class', 'Function tick']);
     expect(text.stdout).toMatch(/^Function tick: 1 objects, \d+ B$/m);
   });
 
-  it('leakscope count without --type is a usage error', () => {
+  it('leakscope count without --class is a usage error', () => {
     const { status, stderr } = runCli(['count', basic]);
     expect(status).toBe(2);
-    expect(stderr).toMatch(/required option '-t, --type <name>' not specified/);
+    expect(stderr).toBe('leakscope: say which class: --class NAME (see --help)\n');
+  });
+
+  it('leakscope count basic --type Connection: --type, the old name of --class, still works', () => {
+    const { status, stdout } = runCli(['count', basic, '--type', 'Connection', '--json']);
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ type: 'Connection', count: 1000 });
+  });
+
+  it('leakscope count basic --class Connection --type Connection is a usage error', () => {
+    const { status, stderr } = runCli(['count', basic, '--class', 'Connection', '--type', 'Connection']);
+    expect(status).toBe(2);
+    expect(stderr).toBe('leakscope: give --class once (--type is its old name)\n');
+  });
+
+  it('leakscope count --help shows --class, not its old name --type', () => {
+    const { status, stdout } = runCli(['count', '--help']);
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/-c, --class <name>/);
+    expect(stdout).not.toMatch(/--type/);
   });
 });
 
 describe('leakscope list', () => {
-  it('leakscope list basic --type Connection -n 3 shows ids, sizes and property previews', () => {
-    const { status, stdout } = runCli(['list', basic, '--type', 'Connection', '-n', '3']);
+  it('leakscope list basic --class Connection -n 3 shows ids, sizes and property previews', () => {
+    const { status, stdout } = runCli(['list', basic, '--class', 'Connection', '-n', '3']);
     expect(status).toBe(0);
     const rows = stdout.split('\n').filter((l) => /^\s*@\d+/.test(l));
     expect(rows).toHaveLength(3);
-    expect(stdout).toMatch(/1,000 objects of type Connection; 997 more/);
-    const json = JSON.parse(runCli(['list', basic, '--type', 'Connection', '-n', '2', '--json']).stdout);
+    expect(stdout).toMatch(/1,000 objects of class Connection; 997 more/);
+    const json = JSON.parse(runCli(['list', basic, '--class', 'Connection', '-n', '2', '--json']).stdout);
     expect(json.type).toBe('Connection');
     expect(json.objects).toHaveLength(2);
     expect(json.objects[0]).toEqual({ id: expect.any(Number), selfSize: expect.any(Number), retainedSize: expect.any(Number), distance: null, preview: expect.stringMatching(/^\{.*state/) });
@@ -42,12 +61,12 @@ describe('leakscope list', () => {
   });
 
   it('leakscope list previews string values', () => {
-    const json = JSON.parse(runCli(['list', basic, '--type', '(string)', '-n', '0', '--json']).stdout);
+    const json = JSON.parse(runCli(['list', basic, '--class', '(string)', '-n', '0', '--json']).stdout);
     expect(json.objects.some((o: { preview: string }) => o.preview === '"eu-west-1"')).toBe(true);
   });
 
-  it('leakscope list --type NoSuchClass exits 2 with a hint', () => {
-    const { status, stderr } = runCli(['list', basic, '--type', 'NoSuchClass']);
+  it('leakscope list --class NoSuchClass exits 2 with a hint', () => {
+    const { status, stderr } = runCli(['list', basic, '--class', 'NoSuchClass']);
     expect(status).toBe(2);
     expect(stderr).toMatch(/^leakscope: no class "NoSuchClass" in .*leakscope top/);
   });

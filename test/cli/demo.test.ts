@@ -14,7 +14,7 @@ describe('leakscope demo', () => {
     expect(run.stderr).not.toMatch(/internal error/);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^RequestLog +30 → 50 → 70 → 90 +\+60/m);
-    expect(run.stdout).toMatch(/^60 objects of type RequestLog in 1 chain shape$/m);
+    expect(run.stdout).toMatch(/^60 objects of class RequestLog in 1 chain shape$/m);
     expect(run.stdout).toMatch(/->requestLog → Array @\d+\n {2}\[\d+\] → RequestLog/);
     expect(run.stdout.split('What you see:\n')[1].trim().split('\n')).toHaveLength(3);
     expect(fs.readFileSync(svg, 'utf8')).toMatch(/<svg[\s\S]*RequestLog/);

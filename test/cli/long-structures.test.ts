@@ -35,7 +35,7 @@ describe('leakscope on long structures', () => {
     const r = runCli(['chain', LIST, '--type', 'Link', '--all']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^300,000 objects of type Link in 1 chain shape\n/);
+    expect(r.stdout).toMatch(/^300,000 objects of class Link in 1 chain shape\n/);
     expect(r.stdout).toMatch(/#1 {2}300,000 objects, [\d.]+ MB retained in total\n/);
     expect(r.stdout).toMatch(/\n {2}\.head → Link @\d+\n {2}\.next → Link ×299,999, each held by the previous one \(@\d+ … e\.g\. @\d+\)\n$/);
     expect(r.stdout.length).toBeLessThan(SMALL_OUTPUT);
@@ -114,7 +114,7 @@ describe('leakscope on long structures', () => {
     expect(text.status).toBe(0);
     const lines = text.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(LIST_LENGTH + 3); // header, rule, rows, summary
-    expect(lines.at(-1)).toBe('300,000 objects of type Link');
+    expect(lines.at(-1)).toBe('300,000 objects of class Link');
     expect(lines[2]).toMatch(/^@\d+ +\d+ +\d+ B +[\d.]+ MB {2}\{next\}$/);
     const json = runCli(['list', LIST, '--type', 'Link', '--limit', '0', '--json']);
     expect(json.status).toBe(0);

@@ -9,8 +9,8 @@ const SNAP = fixturePath('leaky-server-1');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-refs-'));
 
 describe('leakscope refs / backrefs', () => {
-  it('backrefs SNAP --type RequestContext --depth 2 --max-fanout 3', () => {
-    const r = runCli(['backrefs', SNAP, '--type', 'RequestContext', '--depth', '2', '--max-fanout', '3']);
+  it('backrefs SNAP --class RequestContext --depth 2 --max-fanout 3', () => {
+    const r = runCli(['backrefs', SNAP, '--class', 'RequestContext', '--depth', '2', '--max-fanout', '3']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
@@ -22,8 +22,8 @@ describe('leakscope refs / backrefs', () => {
     expect(r.stdout).toMatch(/\n {4}\{context\} ← Function onConfigChanged @\d+ .*leaky-server\.mjs:\d+:\d+/);
   });
 
-  it('refs SNAP --type RequestContext --depth 1 --json', () => {
-    const r = runCli(['refs', SNAP, '--type', 'RequestContext', '--depth', '1', '--json']);
+  it('refs SNAP --class RequestContext --depth 1 --json', () => {
+    const r = runCli(['refs', SNAP, '--class', 'RequestContext', '--depth', '1', '--json']);
     expect(r.status).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(json.direction).toBe('refs');
@@ -32,16 +32,16 @@ describe('leakscope refs / backrefs', () => {
     expect(names).toEqual(expect.arrayContaining(['config', 'path', 'userAgent']));
   });
 
-  it('refs SNAP --type RequestContext --filter Object', () => {
-    const r = runCli(['refs', SNAP, '--type', 'RequestContext', '--depth', '1', '--filter', 'Object']);
+  it('refs SNAP --class RequestContext --filter Object', () => {
+    const r = runCli(['refs', SNAP, '--class', 'RequestContext', '--depth', '1', '--filter', 'Object']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/\.config → Object @\d+/);
     expect(r.stdout).not.toContain('.path');
   });
 
-  it('backrefs SNAP --type RequestContext --dot FILE', () => {
+  it('backrefs SNAP --class RequestContext --dot FILE', () => {
     const dot = path.join(tmp, 'backrefs.dot');
-    const r = runCli(['backrefs', SNAP, '--type', 'RequestContext', '--dot', dot]);
+    const r = runCli(['backrefs', SNAP, '--class', 'RequestContext', '--dot', dot]);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('');
     const text = fs.readFileSync(dot, 'utf8');
@@ -49,9 +49,9 @@ describe('leakscope refs / backrefs', () => {
     expect(text).toContain('more retainers');
   });
 
-  it('backrefs SNAP --type RequestContext --svg FILE', () => {
+  it('backrefs SNAP --class RequestContext --svg FILE', () => {
     const svg = path.join(tmp, 'backrefs.svg');
-    const r = runCli(['backrefs', SNAP, '--type', 'RequestContext', '--depth', '2', '--svg', svg]);
+    const r = runCli(['backrefs', SNAP, '--class', 'RequestContext', '--depth', '2', '--svg', svg]);
     expect(r.status).toBe(0);
     expect(fs.readFileSync(svg, 'utf8')).toMatch(/<svg[\s>]/);
   });

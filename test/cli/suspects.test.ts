@@ -111,7 +111,7 @@ describe('leakscope suspects on leaking programs', () => {
     const [s] = suspects;
     expect(s.percent).toBeGreaterThan(50);
     expect(s.accumulation).toMatchObject({ name: 'Map', heldAs: '->sessions' });
-    const count = JSON.parse(runCli(['count', file, '--type', 'Session', '--json']).stdout).count;
+    const count = JSON.parse(runCli(['count', file, '--class', 'Session', '--json']).stdout).count;
     expect(count).toBeGreaterThan(100);
     expect(s.classes[0]).toMatchObject({ name: 'Session', count });
     // Written from inside the server while it was running: the chain also names the variable.

@@ -1,4 +1,4 @@
-// `leakscope chain SNAP (--type NAME | --id ID)`: why is this object alive? The shortest chain of
+// `leakscope chain SNAP (--class NAME | --id ID)`: why is this object alive? The shortest chain of
 // strong references from a root (objgraph find_backref_chain + show_chain).
 
 import type { Command } from 'commander';
@@ -14,7 +14,7 @@ import { renderJson } from '../../report/json.ts';
 import { formatCount } from '../../report/format.ts';
 import { sanitizeLine } from '../io.ts';
 import { addClassOptions, checkOutputPaths, commandAction, loadForCli, parseNodeId, parseNonNegativeInt, writeOut } from '../io.ts';
-import { checkTargetOptions, membersOrThrow, resolveTargets, writeGraphFiles, type TargetOptions } from '../targets.ts';
+import { addClassNameOption, checkTargetOptions, classNameOf, membersOrThrow, resolveTargets, writeGraphFiles, type TargetOptions } from '../targets.ts';
 import { joinLines, writeChunks } from '../write-chunks.ts';
 import type { HeapGraph } from '../../snapshot/heap-graph.ts';
 
@@ -38,10 +38,10 @@ export function registerChainCommand(program: Command): void {
   const command = program
     .command('chain')
     .description('the shortest chain of strong references from a root to an object: why it is alive (objgraph find_backref_chain)')
-    .argument('<snapshot>', '.heapsnapshot file (or .heapsnapshot.gz)')
-    .option('-t, --type <name>', 'class name as `top` shows it; explains the instance nearest a root (ties: larger retained size)')
+    .argument('<snapshot>', '.heapsnapshot file (or .heapsnapshot.gz)');
+  addClassNameOption(command, 'class name as `top` shows it; explains the instance nearest a root (ties: larger retained size)')
     .option('--id <id>', 'snapshot object id, as `@123` or `123`', parseNodeId)
-    .option('--all', 'with --type: every instance, grouped by chain shape (edge names and classes; repeated hops of a list count once), largest total retained size first')
+    .option('--all', 'with --class: every instance, grouped by chain shape (edge names and classes; repeated hops of a list count once), largest total retained size first')
     .option('-n, --limit <n>', `with --all: chain shapes to show; 0 shows all (default ${DEFAULT_GROUP_LIMIT})`, parseNonNegativeInt, DEFAULT_GROUP_LIMIT)
     .option('--all-hops', `print every hop of a long chain (by default the first ${CHAIN_VIEW_LIMITS.head} and last ${CHAIN_VIEW_LIMITS.tail} hops, with a count of the rest); pictures stay cut`)
     .option('--json', 'print JSON: {"target":{…},"chain":[{"node":{"id","name","type"},"edge":{"type","name"}|null} | {"elidedHops"}]}')
@@ -60,14 +60,14 @@ of a list (each node held by the previous one) are one line with their count.
 chain is that of its deepest member.
 
 Examples:
-  $ leakscope chain app.heapsnapshot --type RequestContext
+  $ leakscope chain app.heapsnapshot --class RequestContext
   $ leakscope chain app.heapsnapshot --id @12345 --json
-  $ leakscope chain app.heapsnapshot --type RequestContext --all
-  $ leakscope chain app.heapsnapshot --type Node --json --all-hops > chain.json
-  $ leakscope chain app.heapsnapshot --type RequestContext --svg chain.svg`)
+  $ leakscope chain app.heapsnapshot --class RequestContext --all
+  $ leakscope chain app.heapsnapshot --class Node --json --all-hops > chain.json
+  $ leakscope chain app.heapsnapshot --class RequestContext --svg chain.svg`)
     .action(commandAction(async (file: string, options: ChainOptions) => {
       checkTargetOptions(options);
-      if (options.all && options.type === undefined) throw new LeakscopeError('--all groups the instances of a type: use it with --type');
+      if (options.all && classNameOf(options) === undefined) throw new LeakscopeError('--all groups the instances of a class: use it with --class');
       checkOutputPaths([['--dot', options.dot], ['--svg', options.svg]], [file], 'the chain');
       const graph = await loadForCli(file);
       if (options.all) return printGroups(graph, file, options);
@@ -102,7 +102,7 @@ async function printGroups(graph: HeapGraph, file: string, options: ChainOptions
     // A group's chain in JSON is hop by hop, like `chain --json`: runs are not merged.
     const chainOf = (g: ChainGroup): ChainJson => (options.allHops ? wholeChainToJson(graph, finder.collect(g.example)!, measures) : chainToJson(graph, finder.view(g.example)!, measures));
     await writeChunks(renderJsonChunks({
-      type: options.type,
+      type: classNameOf(options),
       groups: shown.map((g) => ({
         count: g.count,
         totalRetainedSize: g.totalRetained,
@@ -115,7 +115,7 @@ async function printGroups(graph: HeapGraph, file: string, options: ChainOptions
       unreachableCount: result.unreachable.length,
     }));
   } else {
-    await writeChunks(joinLines(chainGroupsLines(graph, options.type!, result, { limit: options.limit, steps: options.allHops ? ALL_STEPS : undefined })));
+    await writeChunks(joinLines(chainGroupsLines(graph, classNameOf(options)!, result, { limit: options.limit, steps: options.allHops ? ALL_STEPS : undefined })));
   }
   const top = result.groups[0];
   if (top === undefined) {

@@ -1,4 +1,4 @@
-// `leakscope list SNAP --type NAME` (objgraph's by_type): the instances, largest first.
+// `leakscope list SNAP --class NAME` (objgraph's by_type): the instances, largest first.
 
 import type { Command } from 'commander';
 import { membersOfClass, selfSizesFor } from '../../analysis/histogram.ts';
@@ -14,9 +14,9 @@ import { sanitizeForTerminal } from '../../report/sanitize.ts';
 import { LeakscopeError } from '../../errors.ts';
 import { addClassOptions, commandAction, loadForCli, parseNonNegativeInt, stdoutStyle, writeOut, type ClassOptions } from '../io.ts';
 import { joinLines, writeChunks } from '../write-chunks.ts';
+import { addClassNameOption, requiredClassName, type ClassNameOptions } from '../targets.ts';
 
-interface ListOptions extends ClassOptions {
-  type: string;
+interface ListOptions extends ClassOptions, ClassNameOptions {
   limit: number;
   json?: boolean;
 }
@@ -24,21 +24,22 @@ interface ListOptions extends ClassOptions {
 export function registerListCommand(program: Command): void {
   const command = program
     .command('list')
-    .description('the objects of one type, largest retained size first: @id, distance, sizes, preview (objgraph by_type)')
-    .argument('<snapshot>', '.heapsnapshot file (or .heapsnapshot.gz)')
-    .requiredOption('-t, --type <name>', 'class name as `top` shows it (DevTools or raw V8 name)')
+    .description('the objects of one class, largest retained size first: @id, distance, sizes, preview (objgraph by_type)')
+    .argument('<snapshot>', '.heapsnapshot file (or .heapsnapshot.gz)');
+  addClassNameOption(command, 'class name as `top` shows it (DevTools or raw V8 name); required')
     .option('-n, --limit <n>', 'objects to show; 0 shows all', parseNonNegativeInt, 20)
-    .option('--json', 'print JSON: {"type","objects":[{"id","selfSize","retainedSize","distance","preview"}]}');
+    .option('--json', 'print JSON: {"type","objects":[{"id","selfSize","retainedSize","distance","preview"}]} ("type": the class)');
   addClassOptions(command)
     .addHelpText('after', `
 Examples:
-  $ leakscope list app.heapsnapshot --type Connection
-  $ leakscope list app.heapsnapshot --type '(string)' --limit 5 --json`)
+  $ leakscope list app.heapsnapshot --class Connection
+  $ leakscope list app.heapsnapshot --class '(string)' --limit 5 --json`)
     .action(commandAction(async (file: string, options: ListOptions) => {
+      const className = requiredClassName(options);
       const graph = await loadForCli(file);
-      const type = resolveClassName(graph, options.type, options.names, file);
+      const type = resolveClassName(graph, className, options.names, file);
       const members = Array.from(membersOfClass(graph, type, options));
-      if (members.length === 0 && !options.json) throw new LeakscopeError(`no object of type "${type}" in ${file} (see \`leakscope top\` for the class names)`);
+      if (members.length === 0 && !options.json) throw new LeakscopeError(`no object of class "${type}" in ${file} (see \`leakscope top\` for the class names)`);
       const sizes = selfSizesFor(graph, options.rawSizes);
       const retained = computeRetainedSizes(graph);
       const distances = computeDistances(graph);
@@ -64,7 +65,7 @@ Examples:
         style,
       })));
       const more = members.length - shown.length;
-      writeOut(style.dim(`${formatCount(members.length)} objects of type ${sanitizeForTerminal(type)}${more > 0 ? `; ${formatCount(more)} more (--limit 0 shows all)` : ''}`));
+      writeOut(style.dim(`${formatCount(members.length)} objects of class ${sanitizeForTerminal(type)}${more > 0 ? `; ${formatCount(more)} more (--limit 0 shows all)` : ''}`));
       return 0;
     }));
 }

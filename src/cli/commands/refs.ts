@@ -1,4 +1,4 @@
-// `leakscope refs` / `leakscope backrefs SNAP (--type NAME | --id ID)`: the bounded graph of what an
+// `leakscope refs` / `leakscope backrefs SNAP (--class NAME | --id ID)`: the bounded graph of what an
 // object refers to / what refers to it (objgraph show_refs / show_backrefs), as a text tree, JSON,
 // DOT or SVG.
 
@@ -11,7 +11,7 @@ import { renderJson } from '../../report/json.ts';
 import { computeNodeMeasures } from '../../analysis/node-measures.ts';
 import { refGraphToDot, refGraphToJson, renderRefTree } from '../../report/retainers.ts';
 import { addClassOptions, checkOutputPaths, commandAction, loadForCli, parseNodeId, parsePositiveInt, parseNonNegativeInt, writeOut } from '../io.ts';
-import { checkTargetOptions, resolveTargets, writeGraphFiles, type TargetOptions } from '../targets.ts';
+import { addClassNameOption, checkTargetOptions, resolveTargets, writeGraphFiles, type TargetOptions } from '../targets.ts';
 
 /** Three hops and ten neighbours per node: what fits on one screen or one readable picture. */
 const DEFAULT_DEPTH = 3;
@@ -39,10 +39,10 @@ function registerOne(program: Command, direction: RefDirection): void {
     .description(isBack
       ? 'the graph of what refers to an object, bounded by depth and fan-out (objgraph show_backrefs)'
       : 'the graph of what an object refers to, bounded by depth and fan-out (objgraph show_refs)')
-    .argument('<snapshot>', '.heapsnapshot file (or .heapsnapshot.gz)')
-    .option('-t, --type <name>', 'class name as `top` shows it; starts from the instance nearest a root')
+    .argument('<snapshot>', '.heapsnapshot file (or .heapsnapshot.gz)');
+  addClassNameOption(command, 'class name as `top` shows it; starts from the instance nearest a root')
     .option('--id <id>', 'snapshot object id, as `@123` or `123`', parseNodeId)
-    .option('--targets <n>', 'with --type: start from the N instances nearest a root', parsePositiveInt, 1)
+    .option('--targets <n>', 'with --class: start from the N instances nearest a root', parsePositiveInt, 1)
     .option('--depth <n>', `hops from the targets (at most ${MAX_REF_DEPTH})`, parseNonNegativeInt, DEFAULT_DEPTH)
     .option('--max-fanout <n>', `${isBack ? 'retainers' : 'references'} kept per object; the rest become one "… N more" node`, parsePositiveInt, DEFAULT_FANOUT)
     .option('--filter <class...>', `only show ${isBack ? 'retainers' : 'referenced objects'} of these classes (the targets are always shown)`)
@@ -56,9 +56,9 @@ stops at ${formatCount(MAX_REF_NODES)} objects; a deeper question is a chain: se
 ${isBack ? 'Retainers are listed nearest-the-root first, then by larger retained size (as DevTools orders them).' : 'References are listed nearest-the-root first, then by larger retained size.'}
 
 Examples:
-  $ leakscope ${direction} app.heapsnapshot --type RequestContext
+  $ leakscope ${direction} app.heapsnapshot --class RequestContext
   $ leakscope ${direction} app.heapsnapshot --id @12345 --depth 5 --max-fanout 3
-  $ leakscope ${direction} app.heapsnapshot --type RequestContext --svg ${direction}.svg
+  $ leakscope ${direction} app.heapsnapshot --class RequestContext --svg ${direction}.svg
   $ leakscope ${direction} app.heapsnapshot --id 12345 --filter Array Object --json`)
     .action(commandAction(async (file: string, options: RefsOptions) => {
       checkTargetOptions(options);
