@@ -13,10 +13,8 @@ import { LeakscopeError, EXIT_USAGE } from '../errors.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { checkSnapshotFile, loadSnapshot } from '../snapshot/load.ts';
 import { inferInterfaceDefinitions } from '../snapshot/class-names.ts';
-import {
-  assertSameProcessEvidence, combineGrowth, computeGrowth, sampleForSameProcess, summariseSnapshot,
-  type GrowthOptions, type GrowthResult,
-} from '../analysis/growth.ts';
+import { combineGrowth, computeGrowth, summariseSnapshot, type GrowthOptions, type GrowthResult } from '../analysis/growth.ts';
+import { assertSameProcessEvidence, sampleForSameProcess } from '../analysis/same-process.ts';
 import type { GrowthJob, GrowthWorkerAnswer, LastSnapshotFacts } from './growth-worker.ts';
 import { startGrowthWorker, takeEarlyGrowthWorker } from './growth-worker-start.ts';
 

@@ -19,10 +19,8 @@ import type { InterfaceDefinition, NameMode } from '../snapshot/class-names.ts';
 import { LeakscopeError } from '../errors.ts';
 import { computeDominatorTree } from '../analysis/dominators.ts';
 import { membersBuffers } from '../analysis/members-by-id.ts';
-import {
-  checkSameProcess, checkSampleAgainst, summariseSnapshot,
-  type SameProcessEvidence, type SameProcessSample, type SnapshotSummary,
-} from '../analysis/growth.ts';
+import { summariseSnapshot, type SnapshotSummary } from '../analysis/growth.ts';
+import { checkSameProcess, checkSampleAgainst, type SameProcessEvidence, type SameProcessSample } from '../analysis/same-process.ts';
 
 export interface GrowthJob {
   kind: 'job';

@@ -2,7 +2,8 @@
 // hand-made snapshots for the series logic and the same-process test, and the CI gate's rules.
 import { describe, expect, it } from 'vitest';
 import { loadSnapshot, parseSnapshotText } from '../../src/snapshot/load.ts';
-import { checkSameProcess, computeGrowth, type ClassGrowth, type GrowthResult } from '../../src/analysis/growth.ts';
+import { computeGrowth, type ClassGrowth, type GrowthResult } from '../../src/analysis/growth.ts';
+import { checkSameProcess } from '../../src/analysis/same-process.ts';
 import { checkGateNames, evaluateGate, parseThreshold, resolveGateNames, V8_INTERNAL_CLASSES, defaultGateSettings, type GateSettings } from '../../src/analysis/growth-gate.ts';
 import { didYouMean, matchClassName, suggestClassNames } from '../../src/analysis/class-suggestions.ts';
 import { LeakscopeError } from '../../src/errors.ts';

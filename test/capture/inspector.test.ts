@@ -6,7 +6,7 @@ import { collectGarbage, takeSnapshot } from '../../src/capture/inspector.ts';
 import { loadSnapshot } from '../../src/snapshot/load.ts';
 import { computeHistogram } from '../../src/analysis/histogram.ts';
 import { LeakscopeError } from '../../src/errors.ts';
-import { checkSameProcess } from '../../src/analysis/growth.ts';
+import { checkSameProcess } from '../../src/analysis/same-process.ts';
 
 class InspectorTestMarker {
   constructor(readonly n: number) {}
