@@ -21,7 +21,7 @@ export interface ChainGroup {
    * What the members retain together: the sum of their retained sizes, leaving out members another
    * member dominates (the rule of DevTools' class retained size), so a list is not counted once per node.
    */
-  totalRetained: number;
+  retainedSize: number;
   /** Members, nearest the root first (empty with `members: false`). */
   members: number[];
   /**
@@ -77,7 +77,7 @@ export function groupChainsByShape(graph: HeapGraph, targets: ArrayLike<number>,
   const dist = computeDistances(graph);
   const nearerFirst = compareNearestFirst(graph);
   const deeperFirst = (a: number, b: number) => dist[b] - dist[a] || retained[b] - retained[a] || a - b;
-  const byShape = new Map<number, { index: number; count: number; totalRetained: number; nearest: number; example: number; heldByOwnClass: number; members: number[] }>();
+  const byShape = new Map<number, { index: number; count: number; retainedSize: number; nearest: number; example: number; heldByOwnClass: number; members: number[] }>();
   // Group number + 1 per member, 0 elsewhere: the "classes" whose retained sizes are the groups' totals.
   const groupOf = new Uint32Array(graph.nodeCount);
   const unreachable: number[] = [];
@@ -90,7 +90,7 @@ export function groupChainsByShape(graph: HeapGraph, targets: ArrayLike<number>,
     const shape = shapes.of(target);
     let group = byShape.get(shape);
     if (group === undefined) {
-      byShape.set(shape, group = { index: byShape.size + 1, count: 0, totalRetained: 0, nearest: target, example: target, heldByOwnClass: 0, members: [] });
+      byShape.set(shape, group = { index: byShape.size + 1, count: 0, retainedSize: 0, nearest: target, example: target, heldByOwnClass: 0, members: [] });
     } else {
       if (nearerFirst(target, group.nearest) < 0) group.nearest = target;
       if (deeperFirst(target, group.example) < 0) group.example = target;
@@ -102,14 +102,14 @@ export function groupChainsByShape(graph: HeapGraph, targets: ArrayLike<number>,
   }
   const groupIndex: ClassIndexResult = { mode: 'devtools', classOf: groupOf, names: new Array<string>(byShape.size + 1).fill(''), keys: [], locations: [] };
   const totals = computeClassRetainedSizes(graph, groupIndex, (o) => groupOf[o] !== 0);
-  for (const group of byShape.values()) group.totalRetained = totals[group.index];
-  const sorted = [...byShape.entries()].sort(([, a], [, b]) => b.totalRetained - a.totalRetained || b.count - a.count || nearerFirst(a.nearest, b.nearest));
-  const groups = sorted.map(([shapeId, g]) => createGroup(shapes, shapeId, g.count, g.totalRetained, g.members.sort(nearerFirst), g.example, g.heldByOwnClass));
+  for (const group of byShape.values()) group.retainedSize = totals[group.index];
+  const sorted = [...byShape.entries()].sort(([, a], [, b]) => b.retainedSize - a.retainedSize || b.count - a.count || nearerFirst(a.nearest, b.nearest));
+  const groups = sorted.map(([shapeId, g]) => createGroup(shapes, shapeId, g.count, g.retainedSize, g.members.sort(nearerFirst), g.example, g.heldByOwnClass));
   return { groups, unreachable: unreachable.sort(nearerFirst) };
 }
 
 /** A group whose shape text, chain and view are made on first use: most groups are never printed. */
-function createGroup(shapes: ChainShapes, shapeId: number, count: number, totalRetained: number, members: number[], example: number, heldByOwnClass: number): ChainGroup {
+function createGroup(shapes: ChainShapes, shapeId: number, count: number, retainedSize: number, members: number[], example: number, heldByOwnClass: number): ChainGroup {
   let shape: string | undefined;
   let chain: RetainerChainResult | undefined;
   let view: ChainViewResult | undefined;
@@ -118,7 +118,7 @@ function createGroup(shapes: ChainShapes, shapeId: number, count: number, totalR
       return shape ??= shapes.describe(shapeId);
     },
     count,
-    totalRetained,
+    retainedSize,
     members,
     example,
     heldByOwnClass,

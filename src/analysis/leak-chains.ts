@@ -22,7 +22,7 @@ export const LEAK_CHAIN_LIMITS = { head: 1, tail: 5 };
 /** The new members of one class that share one chain shape (`chain --all`). */
 export interface LeakChainGroup {
   count: number;
-  /** What the group's members retain together (ChainGroup.totalRetained). */
+  /** What the group's members retain together (ChainGroup.retainedSize). */
   retainedSize: number;
   /** The example member's chain, runs of repeated hops as one step, cut to LEAK_CHAIN_LIMITS. */
   chain: ChainViewResult;
@@ -83,6 +83,6 @@ export function groupLeakChains(graph: HeapGraph, ordinals: ArrayLike<number>, m
   const { groups } = groupChainsByShape(graph, ordinals, { members: false });
   return groups.slice(0, maxGroups).map((g) => {
     const chain = g.viewWith(LEAK_CHAIN_LIMITS);
-    return { count: g.count, retainedSize: g.totalRetained, chain, location: innermostClosureLocation(graph, chain.steps.map((step) => step.node)) };
+    return { count: g.count, retainedSize: g.retainedSize, chain, location: innermostClosureLocation(graph, chain.steps.map((step) => step.node)) };
   });
 }

@@ -1,5 +1,5 @@
 // Snapshot facts for `info`: which runtime wrote it, and DevTools' statistics pane (FORMAT.md §6.3,
-// the 2025 definition: "system" is the hidden nodes, sizes after the shallow-size transfer).
+// the 2025 definition: "system" is the hidden nodes, sizes are DevTools' self sizes).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeOwnedSelfSizes, type SizeColumn } from './owned-sizes.ts';

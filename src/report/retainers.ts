@@ -147,7 +147,7 @@ export function* chainGroupsLines(graph: HeapGraph, className: string, result: C
   for (const [index, group] of shown.entries()) {
     const chain = options.steps ? group.viewWith(options.steps) : group.view;
     lines.push('');
-    lines.push(`#${index + 1}  ${formatCount(group.count)} ${group.count === 1 ? 'object' : 'objects'}, ${formatBytes(group.totalRetained)} retained in total${chain.transientRoot ? ` (transient root ${chain.transientRoot})` : ''}`);
+    lines.push(`#${index + 1}  ${formatCount(group.count)} ${group.count === 1 ? 'object' : 'objects'}, ${formatBytes(group.retainedSize)} retained in total${chain.transientRoot ? ` (transient root ${chain.transientRoot})` : ''}`);
     chain.steps.forEach((step, i) => {
       if (i === chain.elidedAt && chain.elidedHops > 0) lines.push(`  ${formatElidedHops(chain.elidedHops)}`);
       const id = graph.nodeId[step.firstNode];

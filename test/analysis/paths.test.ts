@@ -87,7 +87,7 @@ describe('findRetainerChain (FORMAT.md §3.3)', () => {
     const { graph, refs: r } = build();
     const result = groupChainsByShape(graph, [...r.items, r.item4, r.lone]);
     expect(result.groups.map((g) => g.count)).toEqual([3, 1]);
-    expect(result.groups[0].totalRetained).toBe(24);
+    expect(result.groups[0].retainedSize).toBe(24);
     expect(result.unreachable).toEqual([r.lone]);
   });
 
@@ -137,8 +137,8 @@ describe('chains through long structures (issue 12)', () => {
     expect(groups[0].heldByOwnClass).toBe(49);
     expect(groups[0].members[0]).toBe(links[0]);
     // The list retains itself once: Link#0's retained size, not the sum over 50 nested nodes.
-    expect(groups[0].totalRetained).toBe(computeRetainedSizes(graph)[links[0]]);
-    expect(groups[0].totalRetained).toBe(50 * 10 + 50 * 10 + 10);
+    expect(groups[0].retainedSize).toBe(computeRetainedSizes(graph)[links[0]]);
+    expect(groups[0].retainedSize).toBe(50 * 10 + 50 * 10 + 10);
     // Its chain is the deepest member's, the run of .next hops as one step.
     expect(groups[0].example).toBe(links[49]);
     const view = groups[0].view;

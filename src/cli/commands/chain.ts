@@ -105,7 +105,7 @@ async function printGroups(graph: HeapGraph, file: string, options: ChainOptions
       type: classNameOf(options),
       groups: shown.map((g) => ({
         count: g.count,
-        totalRetainedSize: g.totalRetained,
+        totalRetainedSize: g.retainedSize,
         heldByOwnClass: g.heldByOwnClass,
         ids: g.members.slice(0, MAX_IDS).map((o) => graph.nodeId[o]),
         ...chainOf(g),

@@ -28,16 +28,16 @@ Examples:
   $ leakscope count app.heapsnapshot --class Connection
   $ leakscope count app.heapsnapshot --class '{host, port}' --json`)
     .action(commandAction(async (file: string, options: CountOptions) => {
-      const className = requiredClassName(options);
+      const requested = requiredClassName(options);
       const graph = await loadForCli(file);
       // An unknown name is a usage error with the closest names, never "0 objects".
-      const type = resolveClassName(graph, className, options.names, file);
-      const members = membersOfClass(graph, type, options);
+      const className = resolveClassName(graph, requested, options.names, file);
+      const members = membersOfClass(graph, className, options);
       const sizes = selfSizesFor(graph, options.rawSizes);
       let selfSize = 0;
       for (const ordinal of members) selfSize += sizes[ordinal];
-      if (options.json) writeOut(renderJson({ type, count: members.length, selfSize }));
-      else writeOut(`${sanitizeForTerminal(type)}: ${formatCount(members.length)} objects, ${formatBytes(selfSize)}`);
+      if (options.json) writeOut(renderJson({ type: className, count: members.length, selfSize }));
+      else writeOut(`${sanitizeForTerminal(className)}: ${formatCount(members.length)} objects, ${formatBytes(selfSize)}`);
       return 0;
     }));
 }

@@ -35,11 +35,11 @@ Examples:
   $ leakscope list app.heapsnapshot --class Connection
   $ leakscope list app.heapsnapshot --class '(string)' --limit 5 --json`)
     .action(commandAction(async (file: string, options: ListOptions) => {
-      const className = requiredClassName(options);
+      const requested = requiredClassName(options);
       const graph = await loadForCli(file);
-      const type = resolveClassName(graph, className, options.names, file);
-      const members = Array.from(membersOfClass(graph, type, options));
-      if (members.length === 0 && !options.json) throw new LeakscopeError(`no object of class "${type}" in ${file} (see \`leakscope top\` for the class names)`);
+      const className = resolveClassName(graph, requested, options.names, file);
+      const members = Array.from(membersOfClass(graph, className, options));
+      if (members.length === 0 && !options.json) throw new LeakscopeError(`no object of class "${className}" in ${file} (see \`leakscope top\` for the class names)`);
       const sizes = selfSizesFor(graph, options.rawSizes);
       const retained = computeRetainedSizes(graph);
       const distances = computeDistances(graph);
@@ -54,7 +54,7 @@ Examples:
       }));
       // Hundreds of thousands of rows are a normal request (--limit 0): written in chunks, never one string.
       if (options.json) {
-        await writeChunks(renderJsonChunks({ type, objects }));
+        await writeChunks(renderJsonChunks({ type: className, objects }));
         return 0;
       }
       const style = stdoutStyle();
@@ -65,7 +65,7 @@ Examples:
         style,
       })));
       const more = members.length - shown.length;
-      writeOut(style.dim(`${formatCount(members.length)} objects of class ${sanitizeForTerminal(type)}${more > 0 ? `; ${formatCount(more)} more (--limit 0 shows all)` : ''}`));
+      writeOut(style.dim(`${formatCount(members.length)} objects of class ${sanitizeForTerminal(className)}${more > 0 ? `; ${formatCount(more)} more (--limit 0 shows all)` : ''}`));
       return 0;
     }));
 }
