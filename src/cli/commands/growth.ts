@@ -13,7 +13,7 @@ import { computeGrowth, type GrowthResult } from '../../analysis/growth.ts';
 import { computeGrowthOfFiles } from '../../workers/growth-files.ts';
 import { computeChainParents } from '../../analysis/chain-parents.ts';
 import { DEFAULT_MIN_DELTA, resolveGateNames, evaluateGate, parseThreshold, compileIgnore, type GateSettings } from '../../analysis/growth-gate.ts';
-import { loadConfig, type LeakscopeConfig } from '../../config.ts';
+import { loadConfig, type LeakscopeConfig } from '../config.ts';
 import { EXIT_FINDING, EXIT_OK, LeakscopeError } from '../../errors.ts';
 import type { NameMode } from '../../snapshot/class-names.ts';
 import type { HeapGraph } from '../../snapshot/heap-graph.ts';

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findConfigFile, loadConfig } from '../src/config.ts';
+import { findConfigFile, loadConfig } from '../../src/cli/config.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-config-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -13,7 +13,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { LeakscopeError } from './errors.ts';
+import { LeakscopeError } from '../errors.ts';
 
 export const CONFIG_FILE_NAME = 'leakscope.config.json';
 export const PACKAGE_JSON_KEY = 'leakscope';
