@@ -9,6 +9,7 @@ import { loadSnapshot } from '../../src/snapshot/load.ts';
 import { findNativeHeld, type NativeHeldResult } from '../../src/analysis/native-held.ts';
 import { renderNativeHeldText, nativeHeldToJson } from '../../src/report/native-held.ts';
 import type { HeapGraph } from '../../src/snapshot/heap-graph.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const PROGRAM = path.resolve(import.meta.dirname, '../../fixtures/programs/native-held.mjs');
 const PORTS = 400; // 200 channels, two ports each
@@ -29,8 +30,11 @@ function row(result: NativeHeldResult, name: string) {
 describe('objects held only by native code', () => {
   let leak: HeapGraph;
   let healthy: HeapGraph;
+  let leakFile: string;
+  let healthyFile: string;
   beforeAll(async () => {
-    [leak, healthy] = await Promise.all([loadSnapshot(writeNativeHeldSnapshot(tmp, 'leak')), loadSnapshot(writeNativeHeldSnapshot(tmp, 'healthy'))]);
+    [leakFile, healthyFile] = [writeNativeHeldSnapshot(tmp, 'leak'), writeNativeHeldSnapshot(tmp, 'healthy')];
+    [leak, healthy] = await Promise.all([loadSnapshot(leakFile), loadSnapshot(healthyFile)]);
   }, 120_000);
 
   it('finds the open ports, held by Node\'s MessagePort, with the listener and Job each one keeps', () => {
@@ -65,5 +69,16 @@ describe('objects held only by native code', () => {
     const json = nativeHeldToJson(leak, result, 'leak.heapsnapshot');
     expect(json.nativeOnly.classes[0]).toMatchObject({ name: 'MessagePort', count: PORTS, holders: [{ name: 'Node / MessagePort', count: PORTS }] });
     expect(renderNativeHeldText(healthy, { ...findNativeHeld(healthy), objectCount: 0, classes: [] }, { file: 'x' })).toBe('Nothing in x is held only by native code.\n');
+  });
+
+  it('leakscope suspects SNAP --native-only  (the class table; --json; the twin lists no port)', () => {
+    const r = runCli(['suspects', leakFile, '--native-only'], { env: { NO_COLOR: '1' } });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n')[0]).toMatch(/^Held only by native code in .*native-held-leak\.heapsnapshot: \d+ objects retain /);
+    expect(r.stdout).toMatch(/\nMessagePort +400 /);
+    const json = JSON.parse(runCli(['suspects', leakFile, '--native-only', '--json']).stdout);
+    expect(json.nativeOnly.classes[0]).toMatchObject({ name: 'MessagePort', count: PORTS });
+    expect(runCli(['suspects', healthyFile, '--native-only'], { env: { NO_COLOR: '1' } }).stdout).not.toContain('MessagePort');
   });
 });

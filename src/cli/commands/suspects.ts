@@ -7,6 +7,8 @@ import type { NameMode } from '../../snapshot/class-names.ts';
 import { renderJson } from '../../report/json.ts';
 import { renderSuspectsText, suspectsToJson } from '../../report/suspects.ts';
 import { EXIT_FINDING } from '../../errors.ts';
+import { findNativeHeld } from '../../analysis/native-held.ts';
+import { nativeHeldToJson, renderNativeHeldText } from '../../report/native-held.ts';
 import { commandAction, loadForCli, stdoutStyle, writeOut } from '../io.ts';
 
 interface SuspectsOptions {
@@ -14,6 +16,7 @@ interface SuspectsOptions {
   names: NameMode;
   json?: boolean;
   failOnSuspect?: boolean;
+  nativeOnly?: boolean;
 }
 
 /** `10`, `10%` or `2.5`: a share of the heap in percent, above 0 and at most 100. */
@@ -34,6 +37,7 @@ export function registerSuspectsCommand(program: Command): void {
     .addOption(new Option('--names <mode>', 'class names: devtools (as Chrome DevTools groups them) or raw (V8 constructor names)').choices(['devtools', 'raw']).default('devtools'))
     .option('--json', 'print JSON (shape in the README)')
     .option('--fail-on-suspect', 'exit 1 when there is a suspect (for CI)')
+    .option('--native-only', 'instead: the objects only native code keeps (no JavaScript object refers to them), by class')
     .addHelpText('after', `
 A suspect is an object that retains at least --threshold of the heap (or objects of one shape,
 siblings in the dominator tree, that do together). Below it, the accumulation point is the deepest
@@ -43,9 +47,15 @@ module registries are listed apart, not as suspects; V8's own caches are never n
 Examples:
   $ leakscope suspects Heap.20260101.120000.4242.0.001.heapsnapshot
   $ leakscope suspects app.heapsnapshot --threshold 5 --json
-  $ leakscope suspects app.heapsnapshot --fail-on-suspect   # CI: exit 1 if something holds ≥ 10%`)
+  $ leakscope suspects app.heapsnapshot --fail-on-suspect   # CI: exit 1 if something holds ≥ 10%
+  $ leakscope suspects app.heapsnapshot --native-only       # held only by handles and embedder objects`)
     .action(commandAction(async (file: string, options: SuspectsOptions) => {
       const graph = await loadForCli(file);
+      if (options.nativeOnly) {
+        const held = findNativeHeld(graph, options.names);
+        writeOut(options.json ? renderJson(nativeHeldToJson(graph, held, file)) : renderNativeHeldText(graph, held, { file, style: stdoutStyle() }));
+        return 0;
+      }
       const result = findLeakSuspects(graph, { thresholdPercent: options.threshold, names: options.names });
       if (options.json) writeOut(renderJson(suspectsToJson(graph, result, file)));
       else writeOut(renderSuspectsText(graph, result, { file, style: stdoutStyle() }));

@@ -10,6 +10,10 @@ import { formatBytes, formatCount, MINUS_SIGN } from '../../report/format.ts';
 import { addClassOptions, commandAction, loadForCli, parseNonNegativeInt, stdoutStyle, writeOut, type ClassOptions } from '../io.ts';
 import { Option } from 'commander';
 import { joinLines, writeChunks } from '../write-chunks.ts';
+import { computePackageSizes } from '../../analysis/packages.ts';
+import { createPackageResolver } from '../../sources/packages.ts';
+import { packagesToJson, renderPackagesText } from '../../report/packages.ts';
+import { renderJson } from '../../report/json.ts';
 
 type SortKey = 'count' | 'size' | 'retained';
 
@@ -17,6 +21,7 @@ interface TopOptions extends ClassOptions {
   limit: number;
   sort: SortKey;
   json?: boolean;
+  by: 'class' | 'package';
 }
 
 export function registerTopCommand(program: Command): void {
@@ -26,14 +31,17 @@ export function registerTopCommand(program: Command): void {
     .argument('<snapshot>', '.heapsnapshot file (or .heapsnapshot.gz)')
     .option('-n, --limit <n>', 'rows to show; 0 shows all', parseNonNegativeInt, 20)
     .addOption(new Option('--sort <key>', 'order rows by').choices(['count', 'size', 'retained']).default('count'))
-    .option('--json', 'print JSON (shape in the README)');
+    .option('--json', 'print JSON (shape in the README)')
+    .addOption(new Option('--by <group>', 'rows per class, or per npm package or workspace folder whose code owns the bytes').choices(['class', 'package']).default('class'));
   addClassOptions(command)
     .addHelpText('after', `
 Examples:
   $ leakscope top app.heapsnapshot
   $ leakscope top app.heapsnapshot --sort retained --limit 10
-  $ leakscope top app.heapsnapshot --names raw --json`)
+  $ leakscope top app.heapsnapshot --names raw --json
+  $ leakscope top app.heapsnapshot --by package`)
     .action(commandAction(async (file: string, options: TopOptions) => {
+      if (options.by === 'package') return topByPackage(file, options);
       // Started before reading, so that it has loaded by the time the graph is there.
       const worker = startSummaryWorker(file);
       let graph;
@@ -65,6 +73,15 @@ Examples:
       writeOut(style.dim(`${formatCount(sorted.length)} classes, ${formatCount(graph.nodeCount)} nodes, ${formatBytes(histogram.totalSize + graph.source.extraNativeBytes)} total${hidden > 0 ? `; ${formatCount(hidden)} more classes (--limit 0 shows all)` : ''}`));
       return 0;
     }));
+}
+
+/** `top --by package`: bytes by the npm package or workspace folder whose code owns them. */
+async function topByPackage(file: string, options: TopOptions): Promise<number> {
+  const graph = await loadForCli(file);
+  const result = computePackageSizes(graph, createPackageResolver());
+  if (options.json) writeOut(renderJson(packagesToJson(result, file, options.limit)));
+  else writeOut(renderPackagesText(result, { limit: options.limit, style: stdoutStyle() }));
+  return 0;
 }
 
 /** DevTools prints a distance only for objects reachable from a global; "−" otherwise. */
