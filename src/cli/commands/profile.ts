@@ -1,8 +1,11 @@
 // `leakscope profile FILE.heapprofile [FILE2 …]`: where live memory was allocated, from sampling heap
 // profiles (node --heap-prof, DevTools' "Allocation sampling", HeapProfiler.stopSampling). Reading
 // is in src/snapshot/heap-profile.ts, the analysis in src/analysis/heap-profile.ts, the output in
-// src/report/profile.ts; this file only wires them.
+// src/report/profile.ts; this file only wires them. `run --sampling` and `run --track-allocations`
+// take their Node flags from here.
 
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { readHeapProfile } from '../../snapshot/heap-profile.ts';
 import { computeProfileGrowth, mapProfileLocations, summarizeHeapProfile } from '../../analysis/heap-profile.ts';
@@ -11,9 +14,9 @@ import { buildProfileDotGraph, buildProfileJson, renderProfileText } from '../..
 import { renderJson } from '../../report/json.ts';
 import { renderDot } from '../../report/dot.ts';
 import { renderSvg } from '../../report/svg.ts';
-import { writeOutput } from '../../report/write-output.ts';
+import { writeOutput } from '../../output/write-output.ts';
 import { LeakscopeError } from '../../errors.ts';
-import { checkOutputPaths, commandAction, parseNonNegativeInt, stdoutStyle, writeOut } from '../io.ts';
+import { checkOutputPaths, commandAction, parseNonNegativeInt, sanitizeLine, stdoutStyle, writeOut } from '../io.ts';
 
 interface ProfileOptions {
   json?: boolean;
@@ -55,4 +58,33 @@ Examples:
       }
       return 0;
     }));
+}
+
+/** Mean bytes between samples for `run --sampling`: Node's default (512 KiB) gives a scenario a dozen samples; 32 KiB a few hundred, at a cost within noise. */
+const RUN_SAMPLING_INTERVAL = 32 * 1024;
+
+/** What `run --track-allocations` and `run --sampling` add to the scenario's process, and the profile it will write. */
+export interface AllocationRecording {
+  nodeFlags: string[];
+  /** The .heapprofile the scenario's process writes at exit (`--sampling`); undefined otherwise. */
+  profileFile: string | undefined;
+}
+
+export function planAllocationRecording(options: { trackAllocations?: boolean; sampling?: boolean }, profileDir: string): AllocationRecording {
+  const profileFile = options.sampling ? path.join(profileDir, `scenario-${new Date().toISOString().replace(/[:.]/g, '-')}.heapprofile`) : undefined;
+  return {
+    nodeFlags: [
+      ...(options.trackAllocations ? ['--track-heap-objects'] : []),
+      ...(profileFile === undefined ? [] : ['--heap-prof', `--heap-prof-dir=${path.dirname(profileFile)}`, `--heap-prof-name=${path.basename(profileFile)}`, `--heap-prof-interval=${RUN_SAMPLING_INTERVAL}`]),
+    ],
+    profileFile,
+  };
+}
+
+/** After the run: where the profile is, or why there is none (Node writes it only when the process exits by itself). */
+export function reportAllocationRecording(recording: AllocationRecording): void {
+  const file = recording.profileFile;
+  if (file === undefined) return;
+  if (fs.existsSync(file)) process.stderr.write(`leakscope: sampling heap profile of the scenario written; read it with: leakscope profile ${sanitizeLine(file)}\n`);
+  else process.stderr.write(`leakscope: warning: the scenario's process wrote no sampling heap profile (Node writes it at a normal exit): ${sanitizeLine(file)}\n`);
 }
