@@ -7,7 +7,7 @@
 // loop never turns until it is done: an fs.WriteStream would queue every chunk in memory. writeSync
 // puts each chunk on disk before the next is produced; over a websocket (remote.ts) it does the same.
 //
-// The file is written by report/write-output.ts's rules: chunks go to a temporary sibling that is
+// The file is written by output/write-output.ts's rules: chunks go to a temporary sibling that is
 // renamed into place at the end and removed if anything fails (so a crash never leaves a truncated
 // snapshot under the final name), a symlink is written through, and a new file is 0600.
 
@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Session } from 'node:inspector';
 import { LeakscopeError } from '../errors.ts';
-import { openOutputFile, SNAPSHOT_FILE_MODE } from '../report/write-output.ts';
+import { openOutputFile, SNAPSHOT_FILE_MODE } from '../output/write-output.ts';
 
 /** The part of an inspector protocol connection a snapshot needs (in-process Session or websocket). */
 export interface ProtocolClient {

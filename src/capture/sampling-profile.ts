@@ -10,12 +10,12 @@
 // still; a sampling profile holds a few thousand stacks, and stopping returns a message of kilobytes
 // to a few megabytes. bench/watch.ts measures both on one process.
 //
-// The file is written by report/write-output.ts's rules: a temporary sibling renamed into place once
+// The file is written by output/write-output.ts's rules: a temporary sibling renamed into place once
 // complete, so a process killed mid-write never leaves a file that looks complete.
 
 import fs from 'node:fs';
 import { LeakscopeError } from '../errors.ts';
-import { openOutputFile, SNAPSHOT_FILE_MODE } from '../report/write-output.ts';
+import { openOutputFile, SNAPSHOT_FILE_MODE } from '../output/write-output.ts';
 import { defaultSnapshotPath, sharedClient, type ProtocolClient } from './inspector.ts';
 import { sleep } from './inspector-endpoint.ts';
 import { withRemoteSession, type RemoteSessionEnd, type RemoteSessionOptions } from './remote.ts';

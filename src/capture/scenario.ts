@@ -14,7 +14,7 @@ import path from 'node:path';
 import { LeakscopeError } from '../errors.ts';
 import { killChild, registerCleanup, spawnTree } from './children.ts';
 import { nodeArgsFor, siblingModule } from '../workers/start.ts';
-import { removeTempFilesOf } from '../report/write-output.ts';
+import { removeTempFilesOf } from '../output/write-output.ts';
 
 export type ScenarioPhase = 'load' | 'setup' | 'warmup' | 'action' | 'snapshot' | 'teardown';
 

@@ -9,7 +9,7 @@ import { loadSnapshot } from '../snapshot/load.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { sanitizeForTerminal } from '../report/sanitize.ts';
 import { formatBytes } from '../report/format.ts';
-import { checkOutputPath, STDOUT_PATH } from '../report/write-output.ts';
+import { checkOutputPath, STDOUT_PATH } from '../output/write-output.ts';
 import { LeakscopeError } from '../errors.ts';
 import { registerSourceMaps } from './source-maps.ts';
 

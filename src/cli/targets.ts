@@ -10,7 +10,7 @@ import { resolveClassName } from '../analysis/class-lookup.ts';
 import { rankNearestFirst } from '../analysis/paths.ts';
 import { renderDot, type DotGraph } from '../report/dot.ts';
 import { renderSvg } from '../report/svg.ts';
-import { describeOutputPath, writeOutput } from '../report/write-output.ts';
+import { describeOutputPath, writeOutput } from '../output/write-output.ts';
 import { sanitizeForTerminal } from '../report/sanitize.ts';
 import type { ClassOptions } from './io.ts';
 

@@ -13,7 +13,7 @@ import { findLeakChains } from '../analysis/leak-chains.ts';
 import { growthToJson, nameLeakChains, renderVerdictLine, type GrowthReport } from '../report/growth-report.ts';
 import { renderGrowthMarkdown } from '../report/markdown.ts';
 import { renderJson } from '../report/json.ts';
-import { REPORT_FILE_MODE, openOutputFile } from '../report/write-output.ts';
+import { REPORT_FILE_MODE, openOutputFile } from '../output/write-output.ts';
 import { LeakscopeError } from '../errors.ts';
 import { nodeArgsFor, siblingModule } from '../workers/start.ts';
 import fs from 'node:fs';

@@ -10,7 +10,7 @@ import { cyclesReportToJson, cyclesToDot, renderCyclesText, type CyclesReportInp
 import { renderJson } from '../../report/json.ts';
 import { renderDot } from '../../report/dot.ts';
 import { renderSvg } from '../../report/svg.ts';
-import { writeOutput } from '../../report/write-output.ts';
+import { writeOutput } from '../../output/write-output.ts';
 import { EXIT_FINDING, LeakscopeError } from '../../errors.ts';
 import { checkOutputPaths, commandAction, loadForCli, parseNonNegativeInt, stdoutStyle, writeOut } from '../io.ts';
 

@@ -25,7 +25,7 @@ import { renderGrowthJunit } from '../../report/junit.ts';
 import { renderJson } from '../../report/json.ts';
 import { renderJsonChunks } from '../../report/json-stream.ts';
 import { writeChunks } from '../write-chunks.ts';
-import { STDOUT_PATH, writeOutput } from '../../report/write-output.ts';
+import { STDOUT_PATH, writeOutput } from '../../output/write-output.ts';
 import { PLAIN_STYLE } from '../../report/style.ts';
 import { addClassOptions, checkOutputPaths, collect, commandAction, createProgress, parseNonNegativeInt, sanitizeLine, stdoutStyle, writeOut } from '../io.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LeakscopeError } from '../../src/errors.ts';
 import {
   checkOutputPath, openOutputFile, removeTempFilesOf, REPORT_FILE_MODE, SNAPSHOT_FILE_MODE, writeOutput,
-} from '../../src/report/write-output.ts';
+} from '../../src/output/write-output.ts';
 import { PROJECT_ROOT } from '../helpers/cli.ts';
 
 let dir: string;
@@ -175,7 +175,7 @@ describe('openOutputFile', () => {
     const script = join(dir, 'writer.mts');
     writeFileSync(script, `
       import fs from 'node:fs';
-      import { openOutputFile } from ${JSON.stringify(join(PROJECT_ROOT, 'src/report/write-output.ts'))};
+      import { openOutputFile } from ${JSON.stringify(join(PROJECT_ROOT, 'src/output/write-output.ts'))};
       const output = openOutputFile(${JSON.stringify(path)}, 0o644);
       fs.writeSync(output.fd, 'half a report');
       console.log('writing');
