@@ -13,6 +13,7 @@
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { isUserRoot } from './roots.ts';
+import { NATIVE_CONTEXT_NAME } from '../snapshot/v8-names.ts';
 
 /** DevTools' distance of a node no strong path reaches. */
 export const NO_DISTANCE = -5;
@@ -97,7 +98,7 @@ export interface DistanceFilterContext {
 export function createDistanceFilterContext(graph: HeapGraph): DistanceFilterContext {
   return {
     graph,
-    nativeContextNames: new Set(graph.strings.indexesOf('system / NativeContext')),
+    nativeContextNames: new Set(graph.strings.indexesOf(NATIVE_CONTEXT_NAME)),
     sloppyFunctionMapNames: new Set(graph.strings.indexesOf('sloppy_function_map')),
     mapDescriptorsNames: new Set(graph.strings.indexesOf('(map descriptors)')),
     ephemerons: ephemeronNamesOf(graph),

@@ -24,6 +24,7 @@
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeOwnedSelfSizes } from './owned-sizes.ts';
 import { grownUint32, releasableUint32 } from '../snapshot/typed-arrays.ts';
+import { DOCUMENT_DOM_TREES_NAME } from '../snapshot/v8-names.ts';
 import { ephemeronNamesOf, type EphemeronNames } from './distances.ts';
 
 /**
@@ -40,7 +41,7 @@ export function computePageOwned(graph: HeapGraph): Uint8Array {
     // 4 B/node stack would still count until the collector finds it.
     let stack: Uint32Array = new Uint32Array(1024);
     let top = 0;
-    const domTrees = new Set(graph.strings.indexesOf('(Document DOM trees)'));
+    const domTrees = new Set(graph.strings.indexesOf(DOCUMENT_DOM_TREES_NAME));
     for (let e = firstEdge[root]; e < firstEdge[root + 1]; e++) {
       const target = edgeTarget[e];
       const type = edgeType[e];

@@ -18,6 +18,7 @@
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { hasUserRoots } from './roots.ts';
+import { EXTERNAL_STRING_DATA_NAME } from '../snapshot/v8-names.ts';
 import { grownUint32 } from '../snapshot/typed-arrays.ts';
 
 /** Adjusted self size per node ordinal. Uint32Array whenever every size fits (the usual case). */
@@ -51,7 +52,7 @@ function transferShallowSizes(graph: HeapGraph, narrow: Uint32Array | null): Siz
   const raw = graph.selfSize;
   const sizes: SizeColumn = narrow ?? new Float64Array(n);
   const { nodeType, nodeName, types, firstEdge, edgeTarget, edgeType } = graph;
-  const externalStringData = new Set(graph.strings.indexesOf('system / ExternalStringData'));
+  const externalStringData = new Set(graph.strings.indexesOf(EXTERNAL_STRING_DATA_NAME));
   // One bit per node: the walks test every edge's target, and N/8 bytes stay in cache where the
   // type column (N bytes) does not.
   const transferable = new Uint8Array((n + 7) >>> 3);

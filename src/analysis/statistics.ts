@@ -2,6 +2,7 @@
 // the 2025 definition: "system" is the hidden nodes, sizes are DevTools' self sizes).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
+import { ARRAY_BUFFER_DATA_NAME } from '../snapshot/v8-names.ts';
 import { computeOwnedSelfSizes, type SizeColumn } from './owned-sizes.ts';
 
 export interface HeapStatistics {
@@ -14,7 +15,7 @@ export function computeStatistics(graph: HeapGraph): HeapStatistics {
   const sizes = computeOwnedSelfSizes(graph);
   const { types, nodeType } = graph;
   const extra = graph.source.extraNativeBytes;
-  const arrayBufferData = new Set(graph.strings.indexesOf('system / JSArrayBufferData'));
+  const arrayBufferData = new Set(graph.strings.indexesOf(ARRAY_BUFFER_DATA_NAME));
   const arrayName = new Set(graph.strings.indexesOf('Array'));
   let total = extra;
   let native = extra;

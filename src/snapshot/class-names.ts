@@ -21,6 +21,7 @@
 // hash tables sized to the distinct names.
 
 import type { HeapGraph } from './heap-graph.ts';
+import { SYSTEM_NAME_PREFIX } from './v8-names.ts';
 import {
   forgetPlainObjectShapes, inferInterfaceDefinitions, IntTable, IS_OBJECT_NAME, matchInterfaces, plainObjectShapes, stringFlags,
   type InterfaceDefinition,
@@ -48,7 +49,7 @@ export interface ClassIndexResult {
  * *named* class is anything else: a user's constructor, a Node or DOM type.
  */
 export function isBuiltInClassName(name: string): boolean {
-  return /^[({]/.test(name) || name.startsWith('system / ') || name === 'Function' || name === 'Object' || name === 'Array';
+  return /^[({]/.test(name) || name.startsWith(SYSTEM_NAME_PREFIX) || name === 'Function' || name === 'Object' || name === 'Array';
 }
 
 export function computeClassIndex(graph: HeapGraph, mode: NameMode = 'devtools', interfaces?: InterfaceDefinition[]): ClassIndexResult {

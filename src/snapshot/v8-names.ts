@@ -31,6 +31,8 @@ export const WEAK_CELL_NAME = 'system / WeakCell';
 export const CONTEXT_NAME = 'system / Context';
 /** A realm's context: the globals and builtins every other context ends at. */
 export const NATIVE_CONTEXT_NAME = 'system / NativeContext';
+/** The characters of an external string, held outside the JS heap. */
+export const EXTERNAL_STRING_DATA_NAME = 'system / ExternalStringData';
 /** The bytes of an ArrayBuffer, held outside the JS heap. */
 export const ARRAY_BUFFER_DATA_NAME = 'system / JSArrayBufferData';
 
