@@ -24,8 +24,11 @@ export function nearLimitNodeOptions(dir: string, count: number): string[] {
   return [`--heapsnapshot-near-heap-limit=${count}`, `--diagnostic-dir=${quoteNodeOption(dir)}`];
 }
 
-/** Finds process `pid`'s near-limit snapshots in `dir`, checks them, analyses the complete ones, and reports one event. */
-export async function analyseNearLimitSnapshots(dir: string, pid: number, events: EventWriter): Promise<void> {
+/**
+ * Finds process `pid`'s near-limit snapshots in `dir`, checks them, analyses the complete ones, and
+ * reports one event. Resolves to the number of snapshots found: each says the heap neared its limit.
+ */
+export async function analyseNearLimitSnapshots(dir: string, pid: number, events: EventWriter): Promise<number> {
   const names = fs.readdirSync(dir).filter((name) => name.startsWith('Heap.') && name.endsWith('.heapsnapshot') && name.split('.')[3] === String(pid)).sort();
   const files: NearLimitFile[] = [];
   const complete: { file: string; graph: HeapGraph }[] = [];
@@ -61,4 +64,5 @@ export async function analyseNearLimitSnapshots(dir: string, pid: number, events
     };
   }
   events.write({ event: 'near-heap-limit', time: new Date().toISOString(), pid, files, report });
+  return files.length;
 }

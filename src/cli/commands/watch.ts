@@ -86,7 +86,7 @@ has passed. On an alarm leakscope checks the room first: a snapshot needs memory
 the heap; where the process, the container or the disk lacks it, or a cap would be passed, it
 records a sampling heap profile instead and says why. The series gets a growth verdict beside it
 (report.md, report.json; the alarm event names them).
-Exit codes: 0 no alarm, 1 at least one alarm, 2 usage or input error.`)
+Exit codes: 0 no alarm, 1 at least one alarm (or a near-heap-limit snapshot), 2 usage or input error.`)
     .action(commandAction(async (command: string[], options: WatchOptions) => watch(command, options)));
 }
 
@@ -127,8 +127,8 @@ async function watch(command: string[], options: WatchOptions): Promise<number> 
       child.kill('SIGTERM');
       await exited;
     }
-    if (nearLimit !== undefined) await analyseNearLimitSnapshots(path.resolve(options.dir), pid, events);
-    return summary.alarms > 0 ? EXIT_FINDING : EXIT_OK;
+    const nearLimitSnapshots = nearLimit === undefined ? 0 : await analyseNearLimitSnapshots(path.resolve(options.dir), pid, events);
+    return summary.alarms > 0 || nearLimitSnapshots > 0 ? EXIT_FINDING : EXIT_OK;
   } finally {
     events.close();
   }
