@@ -153,7 +153,8 @@ describe('parallel edges parsing', () => {
         const file = writeTemp('fuzz.heapsnapshot', data);
         const sequential = await errorOf(file, SEQUENTIAL);
         expect(await errorOf(file, PARALLEL), `case ${k}`).toBe(sequential);
-        expect(await errorOf(file, PARALLEL_SMALL_CLAIMS), `case ${k}, small claims`).toBe(sequential);
+        // Every third case also with small claims, where the main thread reads part of "edges" too.
+        if (k % 3 === 0) expect(await errorOf(file, PARALLEL_SMALL_CLAIMS), `case ${k}, small claims`).toBe(sequential);
       }
     });
   });
