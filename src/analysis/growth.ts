@@ -32,6 +32,7 @@ import { LeakscopeError, EXIT_USAGE } from '../errors.ts';
 import { selfSizesFor, sumByClass } from './histogram.ts';
 import { computeClassRetainedSizes } from './class-retained.ts';
 import { countAddedAndDeleted, membersById, type MembersById } from './members-by-id.ts';
+import { censusCollections, findAccumulationPoints, type AccumulationResult, type CollectionCensus } from './accumulation.ts';
 import { computeHolders, countHolders, HELD_BY_PROGRAM, NO_PARENT, type HolderCounts, type HoldersResult } from './holders.ts';
 import { assertSameProcess, type SameProcessEvidence } from './same-process.ts';
 
@@ -112,6 +113,8 @@ export interface GrowthResult {
   sameProcess: SameProcessEvidence[];
   /** Every class of any snapshot, changed or not (names and keys): what gate settings may name. */
   knownClasses: { names: string[]; keys: string[] };
+  /** Collections alive in every snapshot whose members grew at every step (accumulation.ts); null when countsOnly. */
+  accumulation: AccumulationResult | null;
 }
 
 const DEFAULT_EXAMPLES = 5;
@@ -132,6 +135,8 @@ export interface SnapshotSummary {
   retained: Float64Array | null;
   /** Class members by object id, when asked for (the first snapshot's, for "# New" / "# Deleted"). */
   members: MembersById | null;
+  /** Collections by object id with their member counts, when asked for (accumulation points). */
+  collections: CollectionCensus | null;
 }
 
 export interface SummaryOptions {
@@ -141,6 +146,8 @@ export interface SummaryOptions {
   interfaces?: InterfaceDefinition[];
   retained: boolean;
   members: boolean;
+  /** Census the collections (with retained sizes when `retained`): every snapshot's, unless countsOnly. */
+  collections?: boolean;
   label: string;
 }
 
@@ -153,6 +160,7 @@ export function summariseSnapshot(graph: HeapGraph, options: SummaryOptions): Sn
   // An index built with another snapshot's interfaces is not the graph's cached one: bypass the cache.
   const retained = options.retained ? computeClassRetainedSizes(graph, index, ownInterfaces ? undefined : () => true) : null;
   const members = options.members ? membersById(graph, classOf, self) : null;
+  const collections = options.collections ? censusCollections(graph, options.retained) : null;
   return {
     info: { file: options.label, nodeCount: graph.nodeCount, totalSize: total + graph.source.extraNativeBytes, maxObjectId: graph.maxOddObjectId() },
     names: index.names,
@@ -161,6 +169,7 @@ export function summariseSnapshot(graph: HeapGraph, options: SummaryOptions): Sn
     sizes,
     retained,
     members,
+    collections,
   };
 }
 
@@ -179,6 +188,7 @@ export function computeGrowth(graphs: HeapGraph[], options: GrowthOptions = {}):
     interfaces: graph === last ? undefined : interfaces,
     retained: (options.retainedSizes ?? false) && (k === 0 || k === graphs.length - 1),
     members: !countsOnly && k === 0,
+    collections: !countsOnly,
     label: labels[k],
   }));
   return combineGrowth(summaries, last, sameProcess, options);
@@ -257,6 +267,9 @@ export function combineGrowth(summaries: SnapshotSummary[], last: HeapGraph, sam
     });
   }
   classes.sort(compareGrowth);
+  const censuses = summaries.map((s) => s.collections);
+  const accumulation = countsOnly || !censuses.every((c) => c !== null) ? null
+    : findAccumulationPoints(censuses, last, { classes: computeClassIndex(last, names), firstMaxObjectId: summaries[0].info.maxObjectId });
   return {
     snapshots,
     classes,
@@ -265,6 +278,7 @@ export function combineGrowth(summaries: SnapshotSummary[], last: HeapGraph, sam
     countsOnly,
     sameProcess,
     knownClasses: { names: globalNames, keys: globalKeys },
+    accumulation,
   };
 }
 

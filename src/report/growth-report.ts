@@ -14,6 +14,7 @@ import { renderTable, type TableCell } from './table.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { formatElidedHops } from './retainers.ts';
 import { describeNode, formatEdgeName } from './names.ts';
+import { accumulationOfClass, accumulationPointToJson, describeAccumulationPoint, formatAccumulationPoint, type AccumulationPointView } from './accumulation.ts';
 
 /** One hop of a retainer chain, root first: the node's class and the edge leaving it (null on the target). */
 export interface RetainerStep {
@@ -45,6 +46,8 @@ export interface GrowthReport {
   retainers: Map<string, RetainerGroup[]>;
   /** Settings problems found against the snapshots (names that match no class), already worded. */
   warnings?: string[];
+  /** The collections that grew at every step, named (report/accumulation.ts); absent with countsOnly. */
+  accumulation?: AccumulationPointView[];
 }
 
 export function isGateFailed(report: GrowthReport): boolean {
@@ -99,9 +102,14 @@ export function growthToJson(report: GrowthReport): unknown {
     names: result.names,
     countsOnly: result.countsOnly,
     failed: isGateFailed(report),
-    violations: report.gate.violations.map((v) => ({
-      name: v.name, key: v.key, delta: v.delta, heldByProgram: v.heldByProgram, limit: v.limit, rule: v.rule, explainedBy: v.explainedBy,
-    })),
+    accumulation: report.accumulation === undefined ? null : report.accumulation.map(accumulationPointToJson),
+    violations: report.gate.violations.map((v) => {
+      const point = report.accumulation === undefined ? undefined : accumulationOfClass(report.accumulation, v.key);
+      return {
+        name: v.name, key: v.key, delta: v.delta, heldByProgram: v.heldByProgram, limit: v.limit, rule: v.rule, explainedBy: v.explainedBy,
+        accumulation: point === undefined ? null : { id: point.id, name: point.name, heldAs: point.heldAs },
+      };
+    }),
     warnings: report.warnings ?? [],
   };
 }
@@ -194,6 +202,13 @@ export function renderGrowthText(report: GrowthReport, style: Style = PLAIN_STYL
     maxCellWidth: 70,
   }));
   out.push('');
+  const points = report.accumulation ?? [];
+  if (points.length > 0) {
+    // The collection to fix comes first: the class table below says what it accumulates.
+    out.push(style.bold('Growing collections (alive in every snapshot, more members at every step):'));
+    for (const point of points) out.push(`  ${formatAccumulationPoint(point, formatSeries)}`);
+    out.push('');
+  }
 
   const rows = rankGrowthClasses(report.result, report.gate);
   const { shown, total: growingCount } = growingRows(report);
@@ -252,7 +267,11 @@ export function renderGrowthText(report: GrowthReport, style: Style = PLAIN_STYL
   if (report.gate.violations.length > 0) {
     const line = renderVerdictLine(report);
     out.push(isGateFailed(report) ? style.bold(style.red(line)) : style.yellow(line));
-    for (const v of report.gate.violations) out.push(`  ${sanitizeForTerminal(v.name, 60)}  ${describeViolation(v, report.minDelta)}`);
+    for (const v of report.gate.violations) {
+      out.push(`  ${sanitizeForTerminal(v.name, 60)}  ${describeViolation(v, report.minDelta)}`);
+      const point = accumulationOfClass(points, v.key);
+      if (point !== undefined) out.push(`    accumulating in ${describeAccumulationPoint(point)}`);
+    }
   } else {
     out.push(style.green(renderVerdictLine(report)));
   }

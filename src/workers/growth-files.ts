@@ -67,6 +67,7 @@ export async function computeGrowthOfFiles(files: string[], options: GrowthFiles
       rawSizes: options.rawSizes,
       retained: options.retainedSizes ?? false,
       members: false,
+      collections: !countsOnly,
       label: labels[labels.length - 1],
     });
     options.prepareLast?.(last);

@@ -69,6 +69,7 @@ async function summariseEarlierSnapshots(data: GrowthJob): Promise<{ summaries: 
       interfaces: interfaces ?? undefined,
       retained: data.retained && isFirst,
       members: !data.countsOnly && isFirst,
+      collections: !data.countsOnly,
       label: data.labels[k],
     }));
     previous = graph;
@@ -82,7 +83,10 @@ async function summariseEarlierSnapshots(data: GrowthJob): Promise<{ summaries: 
 function transferables(summaries: SnapshotSummary[]): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const s of summaries) {
-    const arrays = [s.counts.buffer, s.sizes.buffer, s.retained?.buffer, ...(s.members ? membersBuffers(s.members) : [])];
+    const arrays = [
+      s.counts.buffer, s.sizes.buffer, s.retained?.buffer, ...(s.members ? membersBuffers(s.members) : []),
+      s.collections?.ids.buffer, s.collections?.counts.buffer, s.collections?.retained?.buffer,
+    ];
     for (const buffer of arrays) if (buffer instanceof ArrayBuffer) buffers.add(buffer);
   }
   return [...buffers];

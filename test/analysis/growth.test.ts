@@ -117,7 +117,7 @@ describe('computeGrowth series logic (hand-made snapshots)', () => {
 
 function growthOf(classes: Partial<ClassGrowth>[]): GrowthResult {
   return {
-    snapshots: [], totalSizeDelta: 0, names: 'devtools', countsOnly: false, sameProcess: [],
+    snapshots: [], totalSizeDelta: 0, names: 'devtools', countsOnly: false, sameProcess: [], accumulation: null,
     knownClasses: { names: classes.map((c) => c.name ?? 'X'), keys: classes.map((c) => `,${c.name ?? 'X'}`) },
     classes: classes.map((c) => ({
       name: 'X', key: `,${c.name ?? 'X'}`, counts: [0, c.delta ?? 0], sizes: [0, 0], delta: 0, sizeDelta: 0, retainedSizes: null,

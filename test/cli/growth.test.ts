@@ -50,7 +50,8 @@ describe('leakscope growth', () => {
     expect(runCli(['growth', leaky[0], leaky[2], '--fail-on-growth', '--threshold', '*=1000']).status).toBe(0);
     const r = runCli(['growth', leaky[0], leaky[2], '--fail-on-growth', '--threshold', '*=1000', '--threshold', 'RequestContext=399', '--json']);
     expect(r.status).toBe(1);
-    expect(JSON.parse(r.stdout).violations).toEqual([{ name: 'RequestContext', key: expect.any(String), delta: 400, heldByProgram: 400, limit: 399, rule: 'threshold', explainedBy: null }]);
+    expect(JSON.parse(r.stdout).violations).toEqual([{ name: 'RequestContext', key: expect.any(String), delta: 400, heldByProgram: 400, limit: 399, rule: 'threshold', explainedBy: null,
+      accumulation: { id: expect.any(Number), name: 'Array', heldAs: '->requestLog' } }]);
   });
 
   it('growth leaky --fail-on-growth --ignore … for every growing class → exit 0', () => {

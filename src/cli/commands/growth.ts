@@ -15,7 +15,8 @@ import { computeChainParents } from '../../analysis/chain-parents.ts';
 import { DEFAULT_MIN_DELTA, resolveGateNames, evaluateGate, parseThreshold, compileIgnore, type GateSettings } from '../../analysis/growth-gate.ts';
 import { loadConfig, type LeakscopeConfig } from '../config.ts';
 import { EXIT_FINDING, EXIT_OK, LeakscopeError } from '../../errors.ts';
-import type { NameMode } from '../../snapshot/class-names.ts';
+import { computeClassIndex, type NameMode } from '../../snapshot/class-names.ts';
+import { nameAccumulationPoints } from '../../report/accumulation.ts';
 import type { HeapGraph } from '../../snapshot/heap-graph.ts';
 import { findLeakChains } from '../../analysis/leak-chains.ts';
 import { growthToJson, nameLeakChains, isGateFailed, renderGrowthText, renderVerdictLine, type GrowthReport } from '../../report/growth-report.ts';
@@ -187,7 +188,8 @@ export async function reportGrowthResult(result: GrowthResult, last: HeapGraph, 
   // The text report on stdout carries its warnings; anywhere else they also go to stderr, for the log.
   if (settings.format !== 'text' || settings.output) for (const warning of warnings) process.stderr.write(`leakscope: warning: ${sanitizeLine(warning)}\n`);
   const retainers = settings.retainers ? nameLeakChains(last, findLeakChains(last, result, gate)) : new Map();
-  const report: GrowthReport = { result, gate, failOnGrowth: settings.failOnGrowth, limit: settings.limit, minDelta: settings.gate.minDelta, retainers, warnings };
+  const accumulation = result.accumulation === null ? undefined : nameAccumulationPoints(last, result.accumulation, computeClassIndex(last, settings.names));
+  const report: GrowthReport = { result, gate, failOnGrowth: settings.failOnGrowth, limit: settings.limit, minDelta: settings.gate.minDelta, retainers, warnings, accumulation };
 
   if (settings.configFile) process.stderr.write(`leakscope: settings from ${sanitizeLine(settings.configFile)} (flags win)\n`);
   if (settings.format === 'github') appendStepSummary(renderGrowthMarkdown(report));

@@ -1,0 +1,71 @@
+// Growth's accumulation points (analysis/accumulation.ts) in words: the collections that grew at
+// every step, led by the one to fix. Named once from the last graph (like the chains of new objects),
+// so the growth report stays pure data. Text, JSON and the violations' pointers share the names.
+
+import type { HeapGraph } from '../snapshot/heap-graph.ts';
+import type { ClassIndexResult } from '../snapshot/class-names.ts';
+import type { AccumulationResult, MemberUnit } from '../analysis/accumulation.ts';
+import { sourceLocationOf, type SourceLocation } from '../analysis/script-names.ts';
+import { describeNode, formatEdgeName } from './names.ts';
+import { formatBytes, formatCount, formatDelta } from './format.ts';
+import { sanitizeForTerminal } from './sanitize.ts';
+
+export interface AccumulationPointView {
+  id: number;
+  /** The collection's class as chains name nodes: `Array`, `Map`, `Object`. */
+  name: string;
+  /** The variable or property that holds it, as chains write edges (`->requestLog`, `.cache`); null when unknown. */
+  heldAs: string | null;
+  /** Where the function whose scope holds it is defined (original source when mapped); null when unknown. */
+  heldFrom: SourceLocation | null;
+  counts: number[];
+  unit: MemberUnit;
+  retainedSizes: [number, number] | null;
+  retainedSizeDelta: number | null;
+  /** The class of most of its new members (growth's class name and key), and how many. */
+  mainClass: { name: string; key: string; count: number } | null;
+}
+
+/** The points of `result` named from `graph`, the last snapshot; `classes` is its class index. */
+export function nameAccumulationPoints(graph: HeapGraph, result: AccumulationResult, classes: ClassIndexResult): AccumulationPointView[] {
+  return result.points.map((p) => ({
+    id: p.id,
+    name: describeNode(graph, p.node),
+    heldAs: p.heldAs < 0 ? null : formatEdgeName(graph, p.heldAs),
+    heldFrom: p.heldFrom < 0 ? null : sourceLocationOf(graph, p.heldFrom),
+    counts: p.counts,
+    unit: p.unit,
+    retainedSizes: p.retainedSizes,
+    retainedSizeDelta: p.retainedSizeDelta,
+    mainClass: p.mainClass < 0 ? null : { name: classes.names[p.mainClass], key: classes.keys[p.mainClass], count: p.mainClassCount },
+  }));
+}
+
+/** `->requestLog (Array @54845, held from server.mjs:12:1)`: which collection, safe for a terminal. */
+export function describeAccumulationPoint(view: AccumulationPointView): string {
+  const where = view.heldFrom === null ? '' : `, held from ${view.heldFrom.file}:${view.heldFrom.line}:${view.heldFrom.column}`;
+  return sanitizeForTerminal(`${view.heldAs === null ? '' : `${view.heldAs} `}(${view.name} @${view.id}${where})`, 300);
+}
+
+/**
+ * `->requestLog (Array @54845, held from server.mjs:12:1) grew 30 → 50 → 70 → 90 elements, +13.0 kB
+ * retained; 60 new RequestLog`
+ */
+export function formatAccumulationPoint(view: AccumulationPointView, formatSeries: (counts: number[]) => string): string {
+  const retained = view.retainedSizeDelta === null ? '' : `, ${formatDelta(view.retainedSizeDelta, formatBytes)} retained`;
+  const main = view.mainClass === null ? '' : `; ${formatCount(view.mainClass.count)} new ${sanitizeForTerminal(view.mainClass.name, 60)}`;
+  return `${describeAccumulationPoint(view)} grew ${formatSeries(view.counts)} ${view.unit}${retained}${main}`;
+}
+
+/** The point whose new members are mostly of the class with this key: where that class accumulates. */
+export function accumulationOfClass(views: AccumulationPointView[], key: string): AccumulationPointView | undefined {
+  return views.find((view) => view.mainClass?.key === key);
+}
+
+/** A point in JSON (README: growth's `accumulation`). */
+export function accumulationPointToJson(view: AccumulationPointView): unknown {
+  return {
+    id: view.id, name: view.name, heldAs: view.heldAs, heldFrom: view.heldFrom, counts: view.counts, unit: view.unit,
+    retainedSizes: view.retainedSizes, retainedSizeDelta: view.retainedSizeDelta, mainClass: view.mainClass,
+  };
+}
