@@ -191,7 +191,7 @@ describe.concurrent('node --import leakscope/watch (the preload)', () => {
   }, SLOW);
 
   it('LEAKSCOPE_WATCH_RSS_ABOVE=lots: one line, and the application runs unwatched', async () => {
-    const result = await run(process.execPath, ['--import', 'leakscope/watch', '-e', "console.log('app ran')"], { LEAKSCOPE_WATCH_RSS_ABOVE: 'lots' });
+    const result = await run(process.execPath, ['--import', 'leakscope/watch', '-e', "console.log('app ran')"], { LEAKSCOPE_WATCH_RSS_ABOVE: 'lots' }, path.join(dir, 'no-events.ndjson'));
     expect(result.status).toBe(0);
     expect(result.stdout).toBe('app ran\n');
     expect(result.stderr).toBe('leakscope watch: LEAKSCOPE_WATCH_RSS_ABOVE "lots": expected a size such as 300MB, 512MiB or 1G; not watching\n');
