@@ -22,6 +22,8 @@ describe('the default gate on fresh runs of a realistic server', () => {
       const r = runCli(['growth', ...files, '--fail-on-growth', '--json', '--limit', '0']);
       const json = JSON.parse(r.stdout);
       expect(json.violations).toEqual([]);
+      // No collection of the healthy twin grew at every step (issue 16: healthy twins report nothing).
+      expect(json.accumulation).toEqual([]);
       expect(r.status).toBe(0);
     });
 
@@ -37,6 +39,10 @@ describe('the default gate on fresh runs of a realistic server', () => {
       expect(json.violations[0]).toMatchObject({ name: 'AuditEntry', delta: expected, heldByProgram: expected, explainedBy: null });
       expect(json.classes[0]).toMatchObject({ name: 'AuditEntry', heldBy: { program: expected, transient: 0, v8: 0, weak: 0 } });
       for (const v of json.violations.slice(1)) expect(v.explainedBy).toMatchObject({ name: 'AuditEntry' });
+      // The collection to fix leads: the module-level Map `audit`, one entry per leaked AuditEntry.
+      expect(json.accumulation[0]).toMatchObject({ name: 'Map', heldAs: '->audit', unit: 'entries', mainClass: { name: 'AuditEntry', count: expected } });
+      expect(json.accumulation[0].counts[2] - json.accumulation[0].counts[0]).toBe(expected);
+      expect(json.violations[0].accumulation).toMatchObject({ heldAs: '->audit' });
     });
   }
 });
