@@ -98,10 +98,15 @@ export function renderNewObjectsBySite(classes: ClassAllocationSites[], options:
   ].join('\n');
 }
 
+/** `{"sites":[{"count","selfSize","frames":[…]}],"untracked"}` */
+export function allocationSitesToJson(result: AllocationSiteGroupsResult) {
+  return {
+    sites: result.groups.map((g) => ({ count: g.count, selfSize: g.selfSize, frames: g.frames.map(allocationFrameToJson) })),
+    untracked: result.untracked,
+  };
+}
+
+/** `[{"class", "sites":[…], "untracked"}]`, growth's section. */
 export function newObjectsBySiteToJson(classes: ClassAllocationSites[]) {
-  return classes.map((c) => ({
-    class: c.name,
-    sites: c.sites.groups.map((g) => ({ count: g.count, selfSize: g.selfSize, frames: g.frames.map(allocationFrameToJson) })),
-    untracked: c.sites.untracked,
-  }));
+  return classes.map((c) => ({ class: c.name, ...allocationSitesToJson(c.sites) }));
 }
