@@ -50,7 +50,7 @@ export function* wholeChainLines(graph: HeapGraph, chain: WholeChainResult, meas
 function chainHeadline(graph: HeapGraph, chain: Pick<ChainViewResult, 'target' | 'hopCount' | 'isFromUserRoot'>, measures: NodeMeasures): string {
   const distance = measures.distance[chain.target];
   const hops = chain.hopCount;
-  return `${describeNode(graph, chain.target)} @${graph.nodeId[chain.target]}: ${formatCount(hops)} ${hops === 1 ? 'hop' : 'hops'} from ${chain.isFromUserRoot ? 'a global object' : 'a GC root'} (distance ${distance})`;
+  return `${describeNodeWithId(graph, chain.target)}: ${formatCount(hops)} ${hops === 1 ? 'hop' : 'hops'} from ${chain.isFromUserRoot ? 'a global object' : 'a GC root'} (distance ${distance})`;
 }
 
 /** The line of one step (the edge into it, the node with its sizes) and, for a WeakMap hop, what else it needs. */

@@ -6,7 +6,7 @@ import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import type { LeakSuspect, SkippedHolder, SuspectsResult, SuspectPathStep } from '../analysis/suspects.ts';
 import type { ChainViewResult } from '../analysis/paths.ts';
 import { chainHopsToJson, formatElidedHops } from './retainers.ts';
-import { describeNode, formatEdgeName } from './names.ts';
+import { describeNodeWithId, formatEdgeName } from './names.ts';
 import { formatBytes, formatCount } from './format.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
 import { PLAIN_STYLE, type Style } from './style.ts';
@@ -34,7 +34,7 @@ export function renderSuspectsText(graph: HeapGraph, result: SuspectsResult, opt
     lines.push(`No leak suspect in ${file}: no object or group of similar objects retains ${threshold} of the ${formatBytes(result.totalSize)} heap.`);
     if (result.largestOther >= 0) {
       const o = result.largestOther;
-      lines.push(`The largest object that could be one, ${nodeLabel(graph, o)}, retains ${formatBytes(result.retainedSizes[o])} (${share(result.retainedSizes[o])}).`);
+      lines.push(`The largest object that could be one, ${describeNodeWithId(graph, o)}, retains ${formatBytes(result.retainedSizes[o])} (${share(result.retainedSizes[o])}).`);
     }
   } else {
     lines.push(style.bold(`Leak suspects in ${file}: ${formatCount(count)} ${count === 1 ? 'suspect retains' : 'suspects retain'} ≥ ${threshold} of the ${formatBytes(result.totalSize)} heap`));
@@ -47,7 +47,7 @@ export function renderSuspectsText(graph: HeapGraph, result: SuspectsResult, opt
     lines.push('');
     lines.push(style.dim('Not counted (the runtime\'s own, not the program\'s):'));
     for (const skipped of result.skipped) {
-      lines.push(style.dim(`  ${nodeLabel(graph, skipped.node)}, ${formatBytes(skipped.retainedSize)} (${share(skipped.retainedSize)}): ${SKIP_REASONS[skipped.reason]}`));
+      lines.push(style.dim(`  ${describeNodeWithId(graph, skipped.node)}, ${formatBytes(skipped.retainedSize)} (${share(skipped.retainedSize)}): ${SKIP_REASONS[skipped.reason]}`));
     }
   }
   return lines.join('\n');
@@ -63,16 +63,16 @@ function suspectLines(graph: HeapGraph, result: SuspectsResult, suspect: LeakSus
   if (suspect.kind === 'group') {
     const row = suspect.breakdown[0];
     lines.push(style.bold(`#${number}  ${formatCount(row.count)} ${className(result, row.classId)} objects of one shape together retain ${formatBytes(suspect.retainedSize)} (${share(suspect.retainedSize)} of the heap)`));
-    lines.push(`    no single object holds them: they hang under ${nodeLabel(graph, suspect.top)} in the dominator tree`);
-    lines.push(`    for example ${nodeLabel(graph, at)}${heldAs ? ` ${heldAs}` : ''}, ${formatBytes(retained(at))} (the largest: ${formatBytes(retained(row.largest))})`);
+    lines.push(`    no single object holds them: they hang under ${describeNodeWithId(graph, suspect.top)} in the dominator tree`);
+    lines.push(`    for example ${describeNodeWithId(graph, at)}${heldAs ? ` ${heldAs}` : ''}, ${formatBytes(retained(at))} (the largest: ${formatBytes(retained(row.largest))})`);
   } else {
     const members = `${formatCount(suspect.memberCount)} ${suspect.memberCount === 1 ? 'object' : 'objects'}`;
     if (suspect.top === at) {
       const what = suspect.memberCount === 0 ? 'by itself' : `: ${members} accumulate in it`;
-      lines.push(style.bold(`#${number}  ${nodeLabel(graph, at)}${heldAs ? ` ${heldAs}` : ''} retains ${formatBytes(suspect.retainedSize)} (${share(suspect.retainedSize)} of the heap)${suspect.memberCount === 0 ? ' ' : ''}${what}`));
+      lines.push(style.bold(`#${number}  ${describeNodeWithId(graph, at)}${heldAs ? ` ${heldAs}` : ''} retains ${formatBytes(suspect.retainedSize)} (${share(suspect.retainedSize)} of the heap)${suspect.memberCount === 0 ? ' ' : ''}${what}`));
     } else {
-      lines.push(style.bold(`#${number}  ${nodeLabel(graph, suspect.top)} retains ${formatBytes(suspect.retainedSize)} (${share(suspect.retainedSize)} of the heap)`));
-      lines.push(`    accumulated in ${nodeLabel(graph, at)}${heldAs ? ` ${heldAs}` : ''}, ${formatBytes(retained(at))} (${share(retained(at))}): ${members}`);
+      lines.push(style.bold(`#${number}  ${describeNodeWithId(graph, suspect.top)} retains ${formatBytes(suspect.retainedSize)} (${share(suspect.retainedSize)} of the heap)`));
+      lines.push(`    accumulated in ${describeNodeWithId(graph, at)}${heldAs ? ` ${heldAs}` : ''}, ${formatBytes(retained(at))} (${share(retained(at))}): ${members}`);
     }
     for (const row of suspect.breakdown.slice(0, TEXT_CLASS_ROWS)) {
       lines.push(`      ${formatCount(row.count)} ${className(result, row.classId)}, ${formatBytes(row.retainedSize)}, ${share(row.retainedSize)} of the heap`);
@@ -87,10 +87,10 @@ function suspectLines(graph: HeapGraph, result: SuspectsResult, suspect: LeakSus
   if (suspect.example.length > 0) {
     const row = suspect.breakdown[0];
     const typical = row.typical;
-    lines.push(`    what one ${className(result, row.classId)} holds (${nodeLabel(graph, typical)}, ${formatBytes(retained(typical))}): ${examplePathText(graph, suspect.example)}, ${formatBytes(retained(suspect.example.at(-1)!.node))}`);
+    lines.push(`    what one ${className(result, row.classId)} holds (${describeNodeWithId(graph, typical)}, ${formatBytes(retained(typical))}): ${examplePathText(graph, suspect.example)}, ${formatBytes(retained(suspect.example.at(-1)!.node))}`);
   }
   if (chain === null) {
-    lines.push(`    no strong reference reaches ${nodeLabel(graph, at)} (weak references only)`);
+    lines.push(`    no strong reference reaches ${describeNodeWithId(graph, at)} (weak references only)`);
     return lines;
   }
   const from = chain.isFromUserRoot ? 'a global object' : 'a GC root';
@@ -102,11 +102,6 @@ function suspectLines(graph: HeapGraph, result: SuspectsResult, suspect: LeakSus
   }
   lines.push(...chainLines(graph, chain).map((line) => `      ${line}`));
   return lines;
-}
-
-/** `Array @291845`, safe for a terminal. */
-function nodeLabel(graph: HeapGraph, node: number): string {
-  return `${describeNode(graph, node)} @${graph.nodeId[node]}`;
 }
 
 function className(result: SuspectsResult, classId: number): string {
@@ -128,7 +123,7 @@ function heldAsOf(graph: HeapGraph, chain: ChainViewResult): string {
 }
 
 function examplePathText(graph: HeapGraph, path: SuspectPathStep[]): string {
-  return path.map((step) => `${step.edge >= 0 ? formatEdgeName(graph, step.edge) : '(dominates)'} → ${nodeLabel(graph, step.node)}`).join(' ');
+  return path.map((step) => `${step.edge >= 0 ? formatEdgeName(graph, step.edge) : '(dominates)'} → ${describeNodeWithId(graph, step.node)}`).join(' ');
 }
 
 /** One line per step, root first: `global @6049`, then `.prop → Class @id`. */
@@ -136,10 +131,10 @@ function chainLines(graph: HeapGraph, chain: ChainViewResult): string[] {
   const lines: string[] = [];
   chain.steps.forEach((step, i) => {
     if (i === chain.elidedAt && chain.elidedHops > 0) lines.push(formatElidedHops(chain.elidedHops));
-    if (step.edge < 0) lines.push(nodeLabel(graph, step.node));
+    if (step.edge < 0) lines.push(describeNodeWithId(graph, step.node));
     else {
       const run = step.hops > 1 ? ` … ×${formatCount(step.hops)}, each held by the previous one (to @${graph.nodeId[step.node]})` : '';
-      lines.push(`${formatEdgeName(graph, step.edge)} → ${nodeLabel(graph, step.firstNode)}${run}`);
+      lines.push(`${formatEdgeName(graph, step.edge)} → ${describeNodeWithId(graph, step.firstNode)}${run}`);
     }
   });
   return lines;
