@@ -32,7 +32,7 @@ export function resolveClassName(graph: HeapGraph, name: string, names: NameMode
 
 /**
  * Ordinals of the instances of class `name` (resolved as above), the objects `top` counts for it.
- * Library form of `--type`: `findInstances(graph, 'RequestContext')`.
+ * Library form of the commands' class option: `findInstances(graph, 'RequestContext')`.
  */
 export function findInstances(graph: HeapGraph, name: string, options: { names?: NameMode } = {}): Uint32Array {
   if (typeof name !== 'string' || name === '') throw new TypeError('findInstances(graph, name): name must be a class name such as "RequestContext"');

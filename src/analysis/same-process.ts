@@ -40,7 +40,7 @@ const SAME_PROCESS_SAMPLE = 50_000;
  */
 export interface SameProcessSample {
   ids: Uint32Array;
-  types: string[];
+  nodeTypes: string[];
   nameHashes: Uint32Array;
   /** maxObjectId of the later snapshot. */
   maxObjectId: number;
@@ -51,16 +51,16 @@ export function sampleForSameProcess(later: HeapGraph): SameProcessSample {
   const n = later.nodeCount;
   const stride = Math.max(1, Math.floor(n / SAME_PROCESS_SAMPLE));
   const ids: number[] = [];
-  const types: string[] = [];
+  const nodeTypes: string[] = [];
   const nameHashes: number[] = [];
   for (let j = 0; j < n; j += stride) {
     const id = later.nodeId[j];
     if ((id & 1) === 0 || later.nodeType[j] === synthetic) continue;
     ids.push(id);
-    types.push(later.nodeTypeOf(j));
+    nodeTypes.push(later.nodeTypeOf(j));
     nameHashes.push(later.strings.hashOf(later.nodeName[j]));
   }
-  return { ids: Uint32Array.from(ids), types, nameHashes: Uint32Array.from(nameHashes), maxObjectId: later.maxOddObjectId() };
+  return { ids: Uint32Array.from(ids), nodeTypes, nameHashes: Uint32Array.from(nameHashes), maxObjectId: later.maxOddObjectId() };
 }
 
 /**
@@ -83,7 +83,7 @@ export function checkSampleAgainst(earlier: HeapGraph, sample: SameProcessSample
     const i = earlier.ordinalOfId(id);
     if (i < 0) continue;
     matched++;
-    if (earlier.nodeTypeOf(i) === sample.types[k] && earlier.strings.hashOf(earlier.nodeName[i]) === sample.nameHashes[k]) consistent++;
+    if (earlier.nodeTypeOf(i) === sample.nodeTypes[k] && earlier.strings.hashOf(earlier.nodeName[i]) === sample.nameHashes[k]) consistent++;
   }
   const fraction = matched === 0 ? 0 : consistent / matched;
   return {

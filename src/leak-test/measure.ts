@@ -28,7 +28,7 @@ export interface MeasureGrowthOptions {
   warmup?: number;
   /** Snapshots after the first (default 2); a class must grow in every batch to count. */
   batches?: number;
-  /** Gate only these classes (names as findInstances takes them); every other class is reported but never fails. */
+  /** Gate only these classes (names as findInstances takes them); the others are reported, never fail. */
   classes?: string[];
   /** The former name of `classes`, still accepted. */
   types?: string[];
@@ -59,7 +59,7 @@ export interface MeasureGrowthResult {
   snapshots: string[];
   /** Settings that name no class of any snapshot, worded with the closest names (see unknownNames). */
   warnings: string[];
-  /** Names in `classes` and per-class `threshold` keys that match no class (the gate ignores them), each with its warning. */
+  /** Names in `classes` and `threshold` keys that match no class (the gate ignores them), with warnings. */
   unknownNames: UnknownGateName[];
 }
 

@@ -69,7 +69,7 @@ async function runDemo(options: { out: string; keep?: boolean }): Promise<number
     if (!leaked || leaked.newOrdinals.length === 0) throw new LeakscopeError(`the demo expected ${LEAKED_CLASS} to grow, and it did not; please report this`);
     const groups = groupChainsByShape(last, leaked.newOrdinals);
     writeOut('');
-    writeOut(style.bold(`$ leakscope chain ${labels[labels.length - 1]} --type ${LEAKED_CLASS} --all --svg ${options.out}`));
+    writeOut(style.bold(`$ leakscope chain ${labels[labels.length - 1]} --class ${LEAKED_CLASS} --all --svg ${options.out}`));
     writeOut(renderChainGroupsText(last, LEAKED_CLASS, groups));
     const top = groups.groups[0];
     if (top) await writeGraphFiles(chainToDot(last, top.chain, computeNodeMeasures(last)), { svg: options.out });
