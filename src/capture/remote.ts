@@ -55,6 +55,7 @@ import {
 import { listeningSocketsOf } from './listening-sockets.ts';
 import { activateInspector, checkProcess, startTimeOf } from './target-process.ts';
 import { WebSocketClient } from './websocket-client.ts';
+import { HEAP_PROFILE_EXTENSION, recordSamplingProfile, type SamplingProfileOptions, type SamplingProfileResult } from './sampling-profile.ts';
 
 export type { Activation } from './inspector-endpoint.ts';
 
@@ -124,6 +125,27 @@ export async function takeRemoteSnapshot(options: RemoteSnapshotOptions): Promis
   const status = options.onStatus ?? (() => undefined);
   const { value: snapshots, ...end } = await withRemoteSession(options, (session) => takeSnapshots(session.client, options, status));
   return { snapshots, ...end };
+}
+
+export interface RemoteSamplingProfileOptions extends RemoteSessionOptions, SamplingProfileOptions {
+  file?: string;
+}
+
+export interface RemoteSamplingProfileResult extends RemoteSessionEnd {
+  profile: SamplingProfileResult;
+}
+
+/** A sampling profile of another Node process by pid (`snapshot --pid P --sampling S`), its inspector left as found. */
+export async function recordRemoteSamplingProfile(options: RemoteSamplingProfileOptions): Promise<RemoteSamplingProfileResult> {
+  const status = options.onStatus ?? (() => undefined);
+  const file = options.file ?? defaultSnapshotPath(options.pid, process.cwd(), HEAP_PROFILE_EXTENSION);
+  const { value: profile, ...end } = await withRemoteSession(options, async (session) => {
+    status(`sampling allocations of process ${options.pid} for ${Math.round(options.durationMs / 100) / 10} s`);
+    const result = await recordSamplingProfile(session.client, file, options);
+    status(`wrote ${file}`);
+    return result;
+  });
+  return { profile, ...end };
 }
 
 /**

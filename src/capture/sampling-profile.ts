@@ -17,8 +17,7 @@ import fs from 'node:fs';
 import { LeakscopeError } from '../errors.ts';
 import { openOutputFile, SNAPSHOT_FILE_MODE } from '../output/write-output.ts';
 import { defaultSnapshotPath, sharedClient, type ProtocolClient } from './inspector.ts';
-import { sleep } from './inspector-endpoint.ts';
-import { withRemoteSession, type RemoteSessionEnd, type RemoteSessionOptions } from './remote.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** V8's own default: one sample per 32 KiB allocated on average. */
 export const DEFAULT_SAMPLING_INTERVAL_BYTES = 32 * 1024;
@@ -68,27 +67,6 @@ export async function recordSamplingProfile(client: ProtocolClient, file: string
 /** A sampling profile of the current process (through its in-process inspector session). */
 export function recordOwnSamplingProfile(options: SamplingProfileOptions & { file?: string }): Promise<SamplingProfileResult> {
   return recordSamplingProfile(sharedClient(), options.file ?? defaultSnapshotPath(process.pid, undefined, HEAP_PROFILE_EXTENSION), options);
-}
-
-export interface RemoteSamplingProfileOptions extends RemoteSessionOptions, SamplingProfileOptions {
-  file?: string;
-}
-
-export interface RemoteSamplingProfileResult extends RemoteSessionEnd {
-  profile: SamplingProfileResult;
-}
-
-/** A sampling profile of another Node process by pid (`snapshot --pid P --sampling S`), its inspector left as found. */
-export async function recordRemoteSamplingProfile(options: RemoteSamplingProfileOptions): Promise<RemoteSamplingProfileResult> {
-  const status = options.onStatus ?? (() => undefined);
-  const file = options.file ?? defaultSnapshotPath(options.pid, process.cwd(), HEAP_PROFILE_EXTENSION);
-  const { value: profile, ...end } = await withRemoteSession(options, async (session) => {
-    status(`sampling allocations of process ${options.pid} for ${Math.round(options.durationMs / 100) / 10} s`);
-    const result = await recordSamplingProfile(session.client, file, options);
-    status(`wrote ${file}`);
-    return result;
-  });
-  return { profile, ...end };
 }
 
 function writeProfile(file: string, text: string): number {

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { streamHeapSnapshot, type ProtocolClient } from '../capture/inspector.ts';
 import { isAlive } from '../capture/target-process.ts';
 import { recordSamplingProfile, HEAP_PROFILE_EXTENSION } from '../capture/sampling-profile.ts';
-import { sleep } from '../capture/inspector-endpoint.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { decideCapture, type CaptureKind } from './headroom.ts';
 import { readAvailableMemory, type MemorySample } from './memory-sample.ts';
 import type { CaptureSettings } from './settings.ts';

@@ -21,7 +21,7 @@ import { sharedClient } from '../capture/inspector.ts';
 import { captureEpisode } from './capture.ts';
 import { EventWriter } from './events.ts';
 import { sampleOwnProcess } from './memory-sample.ts';
-import { writeSeriesReportInChild } from './series-report.ts';
+import { writeSeriesReportInChild } from './report-in-child.ts';
 import { DEFAULTS, hasTrigger, parsePercent, parseRate, parseSeconds, parseSize, type WatchSettings } from './settings.ts';
 import { runWatch, type StopReason } from './watcher.ts';
 

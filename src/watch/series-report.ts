@@ -3,10 +3,9 @@
 // refuses), written beside them as report.md and report.json (the shapes of `growth --format
 // markdown` and `growth --json`). The alarm event links to both.
 //
-// For the preload the analysis runs in a separate Node process (series-report-child.ts): reading
+// For the preload the analysis runs in a separate Node process (report-in-child.ts): reading
 // snapshots takes memory of the order of the heap, which the watched process is short of.
 
-import { execFile } from 'node:child_process';
 // Through the library API: the analysis and gate modules are being reorganised; these names stay.
 import { computeGrowthOfFiles, defaultGateSettings, evaluateGate } from '../index.ts';
 import { findLeakChains } from '../analysis/leak-chains.ts';
@@ -14,8 +13,6 @@ import { growthToJson, nameLeakChains, renderVerdictLine, type GrowthReport } fr
 import { renderGrowthMarkdown } from '../report/markdown.ts';
 import { renderJson } from '../report/json.ts';
 import { REPORT_FILE_MODE, openOutputFile } from '../output/write-output.ts';
-import { LeakscopeError } from '../errors.ts';
-import { nodeArgsFor, siblingModule } from '../workers/start.ts';
 import fs from 'node:fs';
 import type { EpisodePaths } from './capture.ts';
 
@@ -41,18 +38,6 @@ export async function writeSeriesReport(files: string[], paths: EpisodePaths): P
     verdict: renderVerdictLine(report),
     leakingClasses: gate.violations.filter((v) => v.rule !== 'threshold-bytes' && v.explainedBy === null).map((v) => names.get(v.key) ?? v.key),
   };
-}
-
-const CHILD_ENTRY = siblingModule(import.meta.url, 'series-report-child');
-
-/** The same, in a child Node process; its answer comes back as JSON on stdout. */
-export function writeSeriesReportInChild(files: string[], paths: EpisodePaths): Promise<SeriesReportResult> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [...nodeArgsFor(CHILD_ENTRY), JSON.stringify({ files, paths })], { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, NODE_OPTIONS: '' } }, (error, stdout, stderr) => {
-      if (error) reject(new LeakscopeError(stderr.trim().split('\n').pop() || error.message));
-      else resolve(JSON.parse(stdout) as SeriesReportResult);
-    });
-  });
 }
 
 /** A report file, written atomically (temp file, rename). */

@@ -6,7 +6,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { trackChild } from '../capture/children.ts';
-import { sleep } from '../capture/inspector-endpoint.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CaptureOutcome, EpisodePaths } from './capture.ts';
 import { episodePaths } from './capture.ts';
 import { alarmCapture, sampleFields, type EventWriter, type WatchEvent } from './events.ts';

@@ -12,7 +12,7 @@ import { LeakscopeError } from '../../errors.ts';
 import { DEFAULT_ACTIVATION_TIMEOUT_MS, snapshotFiles, takeRemoteSnapshot, WATCH_MS, type RemoteSessionEnd, type RemoteSessionOptions } from '../../capture/remote.ts';
 import { trackChild } from '../../capture/children.ts';
 import { quoteNodeOption } from '../../capture/inspector-flags.ts';
-import { recordRemoteSamplingProfile } from '../../capture/sampling-profile.ts';
+import { recordRemoteSamplingProfile } from '../../capture/remote.ts';
 import { formatBytes, formatDuration } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
 import { checkOutputPaths, commandAction, parseNonNegativeInt, parsePositiveInt, writeOut } from '../io.ts';
