@@ -153,8 +153,9 @@ describe('parallel edges parsing', () => {
         const file = writeTemp('fuzz.heapsnapshot', data);
         const sequential = await errorOf(file, SEQUENTIAL);
         expect(await errorOf(file, PARALLEL), `case ${k}`).toBe(sequential);
-        // Every third case also with small claims, where the main thread reads part of "edges" too.
-        if (k % 3 === 0) expect(await errorOf(file, PARALLEL_SMALL_CLAIMS), `case ${k}, small claims`).toBe(sequential);
+        // Every sixth case also with small claims, where the main thread reads part of "edges" too
+        // (the cases above cover each kind of error that way).
+        if (k % 6 === 0) expect(await errorOf(file, PARALLEL_SMALL_CLAIMS), `case ${k}, small claims`).toBe(sequential);
       }
     });
   });
