@@ -1,6 +1,7 @@
 // Reports for `leakscope growth`: one view model (growth result + gate verdict + what holds the new
 // objects), rendered as JSON, as a compact text summary for terminals and CI logs, or as Markdown
-// (./markdown.ts). Pure: data in, string out.
+// (./markdown.ts). Pure: data in, string out. The chains are found and grouped by the analysis
+// (analysis/leak-chains.ts); nameLeakChains only writes their nodes and edges as names.
 
 import type { ClassGrowth, GrowthResult } from '../analysis/growth.ts';
 import type { GateResult, Violation } from '../analysis/growth-gate.ts';
