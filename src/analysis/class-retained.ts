@@ -3,7 +3,7 @@
 // instances (a linked list of Nodes) are not counted twice.
 //
 // Algorithm: one iterative DFS over the dominator tree from the root. A class is "open" while the
-// DFS is inside the subtree of a counted member; a member (adjusted self size > 0, accepted by the
+// DFS is inside the subtree of a counted member; a member (DevTools' self size > 0, accepted by the
 // filter) whose class is not open adds its retained size and, when it dominates anything, opens
 // its class until its subtree is done. The result depends only on each node's ancestors, so the
 // order children are visited in does not matter.

@@ -18,7 +18,7 @@
 // search starts). The predecessors are given back (a resizable buffer) before the children CSR is
 // allocated, so the two never coexist. What stays is idom, preorder, retained sizes and the
 // children CSR (28 B/node), all but the children offsets in buffers the algorithm already had,
-// plus the essential-edge bit vector. Retained sizes are summed on first use, so the adjusted self
+// plus the essential-edge bit vector. Retained sizes are summed on first use, so DevTools' self
 // sizes they start from need not exist during the peak (`top` computes them after).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
@@ -305,9 +305,9 @@ function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorT
   const dominated = parent.subarray(0, Math.max(0, nodeCount - 1));
   for (let o = nodeCount - 1; o >= 0; o--) if (o !== root) dominated[--firstDominated[idom[o]]] = o;
 
-  // 6. Retained sizes (FORMAT.md §4.5), on first use: adjusted self size plus what the node
+  // 6. Retained sizes (FORMAT.md §4.5), on first use: DevTools' self size plus what the node
   //    immediately dominates, summed bottom-up in reverse preorder (a dominator precedes what it
-  //    dominates), in the number/cursor buffer. Deferred so that the adjusted sizes need not exist
+  //    dominates), in the number/cursor buffer. Deferred so that DevTools' self sizes need not exist
   //    while the arrays above are at their peak.
   let retained: Float64Array | undefined;
   return {
@@ -327,7 +327,7 @@ function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorT
 }
 
 /**
- * Retained size per node ordinal (FORMAT.md §4.5): its adjusted self size (§4.2) plus the retained
+ * Retained size per node ordinal (FORMAT.md §4.5): its DevTools' self size (§4.2) plus the retained
  * sizes of the nodes it immediately dominates. The root's is the total heap size.
  */
 export function computeRetainedSizes(graph: HeapGraph): Float64Array {

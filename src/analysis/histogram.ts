@@ -1,7 +1,7 @@
 // Most common classes (objgraph's `most_common_types`): per class, how many objects and how many bytes.
 //
 // Counts follow DevTools' Summary view: self sizes after the shallow-size transfer, and nodes whose
-// adjusted size is 0 (synthetic roots, internals whose bytes moved to their owner) are not members
+// DevTools' self size is 0 (synthetic roots, internals whose bytes moved to their owner) are not members
 // (FORMAT.md §2.2). Cost: O(N) over the class index.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
@@ -22,7 +22,7 @@ export interface ClassStats {
 
 export interface HistogramResult {
   classes: ClassStats[];
-  /** Sum of adjusted self sizes over all members (= the heap size DevTools reports, less extra native bytes). */
+  /** Sum of DevTools' self sizes over all members (= the heap size DevTools reports, less extra native bytes). */
   totalSize: number;
 }
 
@@ -49,7 +49,7 @@ export function computeHistogram(graph: HeapGraph, options: HistogramOptions = {
 }
 
 /**
- * Per class id of `classOf`: how many members (nodes whose adjusted size is not 0) and their total
+ * Per class id of `classOf`: how many members (nodes whose DevTools' self size is not 0) and their total
  * size; and the total over all members.
  */
 export function sumByClass(classOf: Uint16Array | Uint32Array, sizes: SizeColumn, classCount: number): { counts: Float64Array; bytes: Float64Array; totalSize: number } {
@@ -114,7 +114,7 @@ export interface ClassSummaryResult {
  */
 export function computeClassSummary(graph: HeapGraph, options: HistogramOptions = {}): ClassSummaryResult {
   // The dominator tree first: its arrays peak (~40 B/node) while nothing else of N size exists yet;
-  // class ids, adjusted sizes and distances (4-8 B/node each) come after it.
+  // class ids, DevTools' self sizes and distances (4-8 B/node each) come after it.
   computeDominatorTree(graph);
   const histogram = computeHistogram(graph, options);
   const index = computeClassIndex(graph, options.names ?? 'devtools');

@@ -1,7 +1,7 @@
 // Shallow-size transfer (FORMAT.md §4.2): DevTools moves the self size of internal arrays and
 // hidden objects (property backing stores, hash tables, WeakCells…) onto the one JS object that owns
 // them, so `Map` shows the bytes of its table and the internals show 0. Counts, self sizes and
-// retained sizes all use these adjusted sizes; `--raw-sizes` keeps V8's own.
+// retained sizes all use DevTools' self sizes; `--raw-sizes` keeps V8's own.
 //
 // Algorithm (DevTools' calculateShallowSizes): every node that is not hidden, not an array and not
 // `system / ExternalStringData` owns itself and starts a walk; ownership flows along non-weak edges
@@ -14,14 +14,14 @@
 // pushes all N owners at once.
 // Memory: the result column only. While the walk runs, a transferable node's slot holds its owner
 // (its size is still in graph.selfSize), so there is no N-sized owner array; sizes are Uint32
-// (4 B/node) unless some adjusted size needs more than 32 bits.
+// (4 B/node) unless some DevTools' self size needs more than 32 bits.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { hasUserRoots } from './roots.ts';
 import { EXTERNAL_STRING_DATA_NAME } from '../snapshot/v8-names.ts';
 import { grownUint32 } from '../snapshot/typed-arrays.ts';
 
-/** Adjusted self size per node ordinal. Uint32Array whenever every size fits (the usual case). */
+/** DevTools' self size per node ordinal. Uint32Array whenever every size fits (the usual case). */
 export type SizeColumn = Float64Array | Uint32Array;
 
 const UNVISITED = 0xffffffff;
@@ -44,7 +44,7 @@ function fitsUint32(sizes: SizeColumn): boolean {
 }
 
 /**
- * Fills `narrow` (or a new Float64Array when null) with adjusted sizes; null when an owner's total
+ * Fills `narrow` (or a new Float64Array when null) with DevTools' self sizes; null when an owner's total
  * outgrows 32 bits, so the caller retries wide.
  */
 function transferShallowSizes(graph: HeapGraph, narrow: Uint32Array | null): SizeColumn | null {

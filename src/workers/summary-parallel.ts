@@ -1,7 +1,7 @@
 // The class summary (what `leakscope top` shows) on two cores. After parsing, the main thread
 // builds the dominator tree, the longest step, while a worker (summary-worker.ts) names the classes
 // over the same graph in shared memory; then the worker computes distances while the main thread
-// sums adjusted, retained and class retained sizes. Same result as computeClassSummary, which
+// sums DevTools' self sizes, retained sizes and class retained sizes. Same result as computeClassSummary, which
 // this falls back to whenever the worker cannot help (small or gzipped files, whose columns are not
 // in shared memory; a worker that failed).
 //
