@@ -283,12 +283,15 @@ class MemberCounter {
   }
 
   /**
-   * The slot index an edge of a hash table is named by, or -1 (its `map`, other internals). Internal
+   * The slot index an edge of a hash table is named by, or -1 (its `map`, other internals, oddballs). Internal
    * edge names are strings ("4099"): their digits are read from the string table's bytes, since
    * decoding a string per slot of a million-entry Map would cost more than the rest of the census.
    */
   #slotIndex(edge: number): number {
     const graph = this.#graph;
+    // A deleted entry's key and value are V8's hole (an oddball, a `hidden` node) until the table is
+    // rehashed; counting them would make a bounded cache look like it grows.
+    if (graph.nodeType[graph.edgeTarget[edge]] === graph.types.hidden) return -1;
     if (graph.isIndexEdge(edge)) return graph.edgeNameOrIndex[edge];
     if (graph.edgeType[edge] !== graph.types.internal) return -1;
     const name = graph.edgeNameOrIndex[edge];
