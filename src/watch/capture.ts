@@ -79,13 +79,14 @@ export async function captureEpisode(
     if (decision.kind === 'sampling-profile') {
       status(`${decision.reason}`);
       const profile = await recordSamplingProfile(client, path.join(paths.dir, `allocations${HEAP_PROFILE_EXTENSION}`), { durationMs: settings.samplingMs });
-      files.push({ file: profile.file, bytes: profile.bytes, durationMs: profile.durationMs });
+      files.push({ file: profile.file, bytes: profile.bytes, durationMs: Math.round(profile.durationMs) });
       return { ...decision, files };
     }
     for (let i = 1; i <= settings.count; i++) {
       if (i > 1) await sleep(settings.intervalMs);
       status(`taking heap snapshot ${i}/${settings.count} into ${paths.dir}`);
-      files.push(await streamHeapSnapshot(client, path.join(paths.dir, `snapshot-${i}.heapsnapshot`)));
+      const snapshot = await streamHeapSnapshot(client, path.join(paths.dir, `snapshot-${i}.heapsnapshot`));
+      files.push({ ...snapshot, durationMs: Math.round(snapshot.durationMs) });
     }
     return { ...decision, files };
   } finally {
