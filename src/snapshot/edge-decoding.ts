@@ -48,6 +48,16 @@ function claimChunk(claims: Int32Array, k: number, side: number): boolean {
   return k >= claims.length || Atomics.compareExchange(claims, k, 0, side) === 0;
 }
 
+/**
+ * The front side's claimed end once it has claimed every chunk up to the one holding `offset`, or
+ * as far as it got: a result at or below `offset` means the back side holds that chunk.
+ */
+function claimThrough(claims: Int32Array, start: number, claimBytes: number, claimedEnd: number, offset: number): number {
+  let end = claimedEnd;
+  while (end <= offset && claimChunk(claims, (end - start) / claimBytes, FRONT)) end += claimBytes;
+  return end;
+}
+
 /** A number the front side refuses, with the sequential parser's message and the byte it names. */
 export class EdgeFormatError extends Error {
   constructor(message: string, readonly offset: number) {
@@ -107,16 +117,9 @@ export function parseEdgesFromFront(data: EdgeWorkerData): FrontEdgesResult {
   let field = 0;
   let item = 0;
   let position = start;
-  // Bytes before this are the front side's; it claims on as it reaches it.
+  // Bytes before this are the front side's; it claims on as it reaches it. (No closure over the
+  // loop's variables: captured, they would live in a heap context instead of registers.)
   let claimedEnd = claims === null ? Infinity : start;
-  const claimThrough = (offset: number): boolean => {
-    while (claimedEnd <= offset) {
-      if (!claimChunk(claims!, (claimedEnd - start) / claimBytes, FRONT)) return false;
-      claimedEnd += claimBytes;
-    }
-    return true;
-  };
-  const stopped = (): FrontEdgesResult => ({ close: -1, end: claimedEnd, numbers: item * edgeFieldCount + field, maxName });
 
   try {
     while (position < size) {
@@ -142,7 +145,8 @@ export function parseEdgesFromFront(data: EdgeWorkerData): FrontEdgesResult {
       let i = 0;
       while (i < n) {
         if (i >= stopAt) {
-          if (!claimThrough(base + i)) return stopped();
+          claimedEnd = claimThrough(claims!, start, claimBytes, claimedEnd, base + i);
+          if (claimedEnd <= base + i) return { close: -1, end: claimedEnd, numbers: item * edgeFieldCount + field, maxName };
           stopAt = claimedEnd - base;
         }
         let c = buffer[i];
@@ -159,7 +163,8 @@ export function parseEdgesFromFront(data: EdgeWorkerData): FrontEdgesResult {
           if (j === n && last) { i = j; digits = 1; break; } // the input ends inside a number
           // A number whose last digit lies in a chunk the back side holds is the back side's.
           if (j - 1 >= stopAt) {
-            if (!claimThrough(base + j - 1)) return stopped();
+            claimedEnd = claimThrough(claims!, start, claimBytes, claimedEnd, base + j - 1);
+            if (claimedEnd <= base + j - 1) return { close: -1, end: claimedEnd, numbers: item * edgeFieldCount + field, maxName };
             stopAt = claimedEnd - base;
           }
           const offset = base + i; // errors about a number name its first digit

@@ -67,7 +67,7 @@ export interface ParsedSnapshot extends NumberColumns {
   sections: string[];
 }
 
-/** What a worker needs to parse the "edges" section on its own (see edges-worker.mjs). */
+/** What the two sides reading "edges" need (edge-decoding.ts; the worker: edges-worker.ts). */
 export interface EdgeLayout {
   edgeRoles: Uint8Array;
   /** Per edge field: its meta name, the largest value it may hold, and why (for the error message). */
