@@ -3,7 +3,7 @@
 // named by names.ts; nodes carry self and retained size and, for closures, the source location.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-import { viewOfChain, type ChainStep, type ChainViewLimits, type ChainViewResult, type RetainerChainResult, type WholeChainResult } from '../analysis/paths.ts';
+import type { ChainStep, ChainViewLimits, ChainViewResult, WholeChainResult } from '../analysis/paths.ts';
 import type { ChainGroupsResult } from '../analysis/chain-groups.ts';
 import type { RefGraphResult } from '../analysis/ref-graph.ts';
 import type { NodeMeasures } from '../analysis/node-measures.ts';
@@ -68,7 +68,7 @@ function pushStepLines(graph: HeapGraph, step: ChainStep, lines: string[], measu
 }
 
 /** Plain-language warning for chains that exist only during the snapshot call. */
-export function transientRootWarning(chain: Pick<RetainerChainResult, 'transientRoot'>): string | null {
+export function transientRootWarning(chain: Pick<ChainViewResult, 'transientRoot'>): string | null {
   if (chain.transientRoot === null) return null;
   return `the chain starts at ${chain.transientRoot}: it is held by the code that was running when the snapshot was taken (a local variable or handle), which is not a leak by itself`;
 }
@@ -196,8 +196,7 @@ function dotEdge(graph: HeapGraph, from: number, to: number, edge: number): DotE
  * The chain as a picture, bounded like the text: a long chain's first and last hops around one
  * "… N more hops …" box, a run of repeated hops as one box with its count.
  */
-export function chainToDot(graph: HeapGraph, chain: ChainViewResult | RetainerChainResult, measures: NodeMeasures): DotGraph {
-  const view = 'steps' in chain ? chain : viewOfChain(chain);
+export function chainToDot(graph: HeapGraph, view: ChainViewResult, measures: NodeMeasures): DotGraph {
   const nodes: DotNode[] = [];
   const edges: DotEdge[] = [];
   let previous: DotNode | null = null;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { groupChainsByShape } from '../../analysis/chain-groups.ts';
+import { viewOfChain } from '../../analysis/paths.ts';
 import { registerCleanup, removeWhenGone } from '../../capture/children.ts';
 import { runScenario } from '../../capture/scenario.ts';
 import { LeakscopeError } from '../../errors.ts';
@@ -72,7 +73,7 @@ async function runDemo(options: { out: string; keep?: boolean }): Promise<number
     writeOut(style.bold(`$ leakscope chain ${labels[labels.length - 1]} --class ${LEAKED_CLASS} --all --svg ${options.out}`));
     writeOut(renderChainGroupsText(last, LEAKED_CLASS, groups));
     const top = groups.groups[0];
-    if (top) await writeGraphFiles(chainToDot(last, top.chain, computeNodeMeasures(last)), { svg: options.out });
+    if (top) await writeGraphFiles(chainToDot(last, viewOfChain(top.chain), computeNodeMeasures(last)), { svg: options.out });
 
     writeOut('');
     writeOut(style.bold('What you see:'));
