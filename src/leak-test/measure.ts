@@ -15,7 +15,7 @@ import { ALL_CLASSES, DEFAULT_MIN_DELTA, evaluateGate, resolveGateNames, type Ga
 import { registerCleanup } from '../capture/children.ts';
 import { LeakscopeError } from '../errors.ts';
 import { findLeakChains } from '../analysis/leak-chains.ts';
-import { nameLeakChains, renderGrowthText, type GrowthReport, type RetainerGroup } from '../report/growth-report.ts';
+import { nameGrowthFindings, renderGrowthText, type GrowthReport, type RetainerGroup } from '../report/growth-report.ts';
 import { PLAIN_STYLE } from '../report/style.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { loadSnapshot } from '../snapshot/load.ts';
@@ -112,14 +112,14 @@ export async function measureGrowth(fn: (iteration: number) => unknown, options:
     const { settings: gate, warnings, unknown } = resolveGateNames(growth, gateSettings(options));
     const verdict = evaluateGate(growth, gate);
     const last = graphs[graphs.length - 1];
-    const retainers = nameLeakChains(last, findLeakChains(last, growth, verdict));
+    const findings = nameGrowthFindings(last, growth, findLeakChains(last, growth, verdict));
     const unknownNames = unknown.filter((u) => u.setting !== 'ignore');
-    const report: GrowthReport = { result: growth, gate: verdict, failOnGrowth: true, limit: REPORT_LIMIT, minDelta: gate.minDelta, retainers, warnings };
+    const report: GrowthReport = { result: growth, gate: verdict, failOnGrowth: true, limit: REPORT_LIMIT, minDelta: gate.minDelta, warnings, ...findings };
     return {
       growth,
       gate: verdict,
       isLeaking: verdict.violations.length > 0,
-      retainers,
+      retainers: findings.retainers,
       report: renderGrowthText(report, PLAIN_STYLE),
       snapshots: files,
       warnings,

@@ -15,7 +15,8 @@ import { renderTable, type TableCell } from './table.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { formatElidedHops } from './retainers.ts';
 import { describeNode, formatEdgeName } from './names.ts';
-import { accumulationOfClass, accumulationPointToJson, describeAccumulationPoint, formatAccumulationPoint, type AccumulationPointView } from './accumulation.ts';
+import { accumulationOfClass, accumulationPointToJson, describeAccumulationPoint, formatAccumulationPoint, nameAccumulationPoints, type AccumulationPointView } from './accumulation.ts';
+import { computeClassIndex } from '../snapshot/class-names.ts';
 
 /** One hop of a retainer chain, root first: the node's class and the edge leaving it (null on the target). */
 export interface RetainerStep {
@@ -277,6 +278,18 @@ export function renderGrowthText(report: GrowthReport, style: Style = PLAIN_STYL
     out.push(style.green(renderVerdictLine(report)));
   }
   return out.join('\n');
+}
+
+/**
+ * What the analysis found about the new objects, named for a report: their chains (nameLeakChains)
+ * and the collections they accumulate in. The one step between analysis and GrowthReport for
+ * `growth`, `run`, `demo` and measureGrowth, so the reports cannot drift apart.
+ */
+export function nameGrowthFindings(last: HeapGraph, result: GrowthResult, chains: Map<string, LeakChainGroup[]>): Pick<GrowthReport, 'retainers' | 'accumulation'> {
+  return {
+    retainers: nameLeakChains(last, chains),
+    accumulation: result.accumulation === null ? undefined : nameAccumulationPoints(last, result.accumulation, computeClassIndex(last, result.names)),
+  };
 }
 
 /**

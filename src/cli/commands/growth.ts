@@ -15,11 +15,10 @@ import { computeChainParents } from '../../analysis/chain-parents.ts';
 import { DEFAULT_MIN_DELTA, resolveGateNames, evaluateGate, parseThreshold, compileIgnore, type GateSettings } from '../../analysis/growth-gate.ts';
 import { loadConfig, type LeakscopeConfig } from '../config.ts';
 import { EXIT_FINDING, EXIT_OK, LeakscopeError } from '../../errors.ts';
-import { computeClassIndex, type NameMode } from '../../snapshot/class-names.ts';
-import { nameAccumulationPoints } from '../../report/accumulation.ts';
+import type { NameMode } from '../../snapshot/class-names.ts';
 import type { HeapGraph } from '../../snapshot/heap-graph.ts';
 import { findLeakChains } from '../../analysis/leak-chains.ts';
-import { growthToJson, nameLeakChains, isGateFailed, renderGrowthText, renderVerdictLine, type GrowthReport } from '../../report/growth-report.ts';
+import { growthToJson, nameGrowthFindings, isGateFailed, renderGrowthText, renderVerdictLine, type GrowthReport } from '../../report/growth-report.ts';
 import { renderGrowthMarkdown } from '../../report/markdown.ts';
 import { renderGithubAnnotations } from '../../report/github.ts';
 import { renderGrowthJunit } from '../../report/junit.ts';
@@ -187,9 +186,8 @@ export async function reportGrowthResult(result: GrowthResult, last: HeapGraph, 
   const gate = evaluateGate(result, gateSettings);
   // The text report on stdout carries its warnings; anywhere else they also go to stderr, for the log.
   if (settings.format !== 'text' || settings.output) for (const warning of warnings) process.stderr.write(`leakscope: warning: ${sanitizeLine(warning)}\n`);
-  const retainers = settings.retainers ? nameLeakChains(last, findLeakChains(last, result, gate)) : new Map();
-  const accumulation = result.accumulation === null ? undefined : nameAccumulationPoints(last, result.accumulation, computeClassIndex(last, settings.names));
-  const report: GrowthReport = { result, gate, failOnGrowth: settings.failOnGrowth, limit: settings.limit, minDelta: settings.gate.minDelta, retainers, warnings, accumulation };
+  const findings = nameGrowthFindings(last, result, settings.retainers ? findLeakChains(last, result, gate) : new Map());
+  const report: GrowthReport = { result, gate, failOnGrowth: settings.failOnGrowth, limit: settings.limit, minDelta: settings.gate.minDelta, warnings, ...findings };
 
   if (settings.configFile) process.stderr.write(`leakscope: settings from ${sanitizeLine(settings.configFile)} (flags win)\n`);
   if (settings.format === 'github') appendStepSummary(renderGrowthMarkdown(report));
