@@ -5,11 +5,10 @@ import { membersOfClass, selfSizesFor } from '../../analysis/histogram.ts';
 import { resolveClassName } from '../../analysis/class-lookup.ts';
 import { previewNode } from '../../analysis/preview.ts';
 import { computeRetainedSizes } from '../../analysis/dominators.ts';
-import { computeDistances, isUserDistance } from '../../analysis/distances.ts';
-import { formatDistance } from './top.ts';
+import { computeDistances } from '../../analysis/distances.ts';
 import { renderJsonChunks } from '../../report/json-stream.ts';
-import { renderTableLines } from '../../report/table.ts';
-import { formatBytes, formatCount } from '../../report/format.ts';
+import { instancesToJson, instanceTableLines, type InstanceRow } from '../../report/class-tables.ts';
+import { formatCount } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
 import { LeakscopeError } from '../../errors.ts';
 import { addClassOptions, commandAction, loadForCli, parseNonNegativeInt, stdoutStyle, writeOut, type ClassOptions } from '../io.ts';
@@ -45,25 +44,20 @@ Examples:
       const distances = computeDistances(graph);
       members.sort((a, b) => retained[b] - retained[a] || sizes[b] - sizes[a] || graph.nodeId[a] - graph.nodeId[b]);
       const shown = options.limit === 0 ? members : members.slice(0, options.limit);
-      const objects = shown.map((ordinal) => ({
+      const rows: InstanceRow[] = shown.map((ordinal) => ({
         id: graph.nodeId[ordinal],
         selfSize: sizes[ordinal],
         retainedSize: retained[ordinal],
-        distance: isUserDistance(distances[ordinal]) ? distances[ordinal] : null,
+        distance: distances[ordinal],
         preview: previewNode(graph, ordinal),
       }));
       // Hundreds of thousands of rows are a normal request (--limit 0): written in chunks, never one string.
       if (options.json) {
-        await writeChunks(renderJsonChunks({ type: className, objects }));
+        await writeChunks(renderJsonChunks({ type: className, objects: instancesToJson(rows) }));
         return 0;
       }
       const style = stdoutStyle();
-      await writeChunks(joinLines(renderTableLines({
-        head: ['Id', 'Distance', 'Self size', 'Retained size', 'Preview'],
-        rows: objects.map((o, k) => [`@${o.id}`, formatDistance(distances[shown[k]]), formatBytes(o.selfSize), formatBytes(o.retainedSize), o.preview]),
-        align: ['right', 'right', 'right', 'right', 'left'],
-        style,
-      })));
+      await writeChunks(joinLines(instanceTableLines(rows, style)));
       const more = members.length - shown.length;
       writeOut(style.dim(`${formatCount(members.length)} objects of class ${sanitizeForTerminal(className)}${more > 0 ? `; ${formatCount(more)} more (--limit 0 shows all)` : ''}`));
       return 0;

@@ -1,12 +1,11 @@
-// `leakscope top SNAP`: the most common types (objgraph's show_most_common_types).
+// `leakscope top SNAP`: the most common classes (objgraph's show_most_common_types).
 
 import type { Command } from 'commander';
 import type { ClassSummary } from '../../analysis/histogram.ts';
 import { computeClassSummaryInParallel, startSummaryWorker } from '../../workers/summary-parallel.ts';
-import { isUserDistance } from '../../analysis/distances.ts';
 import { renderJsonChunks } from '../../report/json-stream.ts';
-import { renderTableLines } from '../../report/table.ts';
-import { formatBytes, formatCount, MINUS_SIGN } from '../../report/format.ts';
+import { classesToJson, classTableLines } from '../../report/class-tables.ts';
+import { formatBytes, formatCount } from '../../report/format.ts';
 import { addClassOptions, commandAction, loadForCli, parseNonNegativeInt, stdoutStyle, writeOut, type ClassOptions } from '../io.ts';
 import { Option } from 'commander';
 import { joinLines, writeChunks } from '../write-chunks.ts';
@@ -27,7 +26,7 @@ interface TopOptions extends ClassOptions {
 export function registerTopCommand(program: Command): void {
   const command = program
     .command('top')
-    .description('most common types: count, distance, self and retained size per class (objgraph show_most_common_types)')
+    .description('most common classes: count, distance, self and retained size per class (objgraph show_most_common_types)')
     .argument('<snapshot>', '.heapsnapshot file (or .heapsnapshot.gz)')
     .option('-n, --limit <n>', 'rows to show; 0 shows all', parseNonNegativeInt, 20)
     .addOption(new Option('--sort <key>', 'order rows by').choices(['count', 'size', 'retained']).default('count'))
@@ -58,17 +57,12 @@ Examples:
       if (options.json) {
         await writeChunks(renderJsonChunks({
           snapshot: { file, nodeCount: graph.nodeCount, edgeCount: graph.edgeCount, totalSize: histogram.totalSize + graph.source.extraNativeBytes },
-          classes: shown.map((c) => ({ name: c.name, count: c.count, selfSize: c.selfSize, retainedSize: c.retainedSize, distance: isUserDistance(c.distance) ? c.distance : null })),
+          classes: classesToJson(shown),
         }));
         return 0;
       }
       const style = stdoutStyle();
-      await writeChunks(joinLines(renderTableLines({
-        head: ['Class', 'Count', 'Distance', 'Self size', 'Retained size'],
-        rows: shown.map((c) => [c.name, c.count, formatDistance(c.distance), formatBytes(c.selfSize), formatBytes(c.retainedSize)]),
-        align: ['left', 'right', 'right', 'right', 'right'],
-        style,
-      })));
+      await writeChunks(joinLines(classTableLines(shown, style)));
       const hidden = sorted.length - shown.length;
       writeOut(style.dim(`${formatCount(sorted.length)} classes, ${formatCount(graph.nodeCount)} nodes, ${formatBytes(histogram.totalSize + graph.source.extraNativeBytes)} total${hidden > 0 ? `; ${formatCount(hidden)} more classes (--limit 0 shows all)` : ''}`));
       return 0;
@@ -82,11 +76,6 @@ async function topByPackage(file: string, options: TopOptions): Promise<number> 
   if (options.json) writeOut(renderJson(packagesToJson(result, file, options.limit)));
   else writeOut(renderPackagesText(result, { limit: options.limit, style: stdoutStyle() }));
   return 0;
-}
-
-/** DevTools prints a distance only for objects reachable from a global; "−" otherwise. */
-export function formatDistance(distance: number): string {
-  return isUserDistance(distance) ? String(distance) : MINUS_SIGN;
 }
 
 const SORT_KEYS: Record<SortKey, (c: ClassSummary) => number> = {
