@@ -37,6 +37,14 @@ export function computeOwnedSelfSizes(graph: HeapGraph): SizeColumn {
   });
 }
 
+/**
+ * DevTools' self sizes computed elsewhere over this same graph (a worker reading it in shared
+ * memory: workers/summary-parallel.ts) become its cached ones, as if computeOwnedSelfSizes had run here.
+ */
+export function adoptOwnedSelfSizes(graph: HeapGraph, sizes: SizeColumn): void {
+  graph.cached('ownedSelfSizes', () => sizes);
+}
+
 function fitsUint32(sizes: SizeColumn): boolean {
   if (sizes instanceof Uint32Array) return true;
   for (let i = 0; i < sizes.length; i++) if (sizes[i] > MAX_UINT32) return false;

@@ -1,15 +1,16 @@
 // The class summary (what `leakscope top` shows) on two cores. After parsing, the main thread
 // builds the dominator tree, the longest step, while a worker (summary-worker.ts) names the classes
-// over the same graph in shared memory; then the worker computes distances while the main thread
-// sums DevTools' self sizes, retained sizes and class retained sizes. Same result as computeClassSummary, which
-// this falls back to whenever the worker cannot help (small or gzipped files, whose columns are not
-// in shared memory; a worker that failed).
+// and computes DevTools' self sizes over the same graph in shared memory; then the worker computes
+// distances while the main thread sums retained sizes and class retained sizes. Same result as
+// computeClassSummary, which this falls back to whenever the worker cannot help (small or gzipped
+// files, whose columns are not in shared memory; a worker that failed).
 //
 // Timeline on the 993 MB realistic snapshot (11 M nodes): main = dominator tree, then sizes;
-// worker = class names during the tree, distances during the sizes.
-// Memory: the order keeps the peak where it is without the worker. The dominator tree peaks at
-// ~33 B/node while the worker adds only its class ids (2 B/node) and its own heap (~10 MB, ~30 MB
-// when tsx runs the sources); distances and their queue (8 B/node) are asked for after that peak.
+// worker = class names and DevTools' self sizes during the tree, distances during the sizes.
+// Memory: the dominator tree peaks at ~33 B/node; the worker adds its class ids (2 B/node), DevTools'
+// self sizes (4 B/node, which the main thread would compute right after the peak anyway) and its
+// own heap (~10 MB, ~30 MB when tsx runs the sources); distances and their queue (8 B/node) are
+// asked for after that peak.
 //
 // The worker is started before the file is read (startSummaryWorker), so that loading the analysis
 // modules in it overlaps parsing, where this thread waits for the edges worker anyway.
@@ -22,7 +23,7 @@ import { adoptClassIndex } from '../snapshot/class-names.ts';
 import { checkSnapshotFile } from '../snapshot/load.ts';
 import { computeClassSummary, type ClassSummaryResult, type HistogramOptions } from '../analysis/histogram.ts';
 import { computeDominatorTree, computeRetainedSizes } from '../analysis/dominators.ts';
-import { computeOwnedSelfSizes } from '../analysis/owned-sizes.ts';
+import { adoptOwnedSelfSizes, computeOwnedSelfSizes } from '../analysis/owned-sizes.ts';
 import { computeClassRetainedSizes } from '../analysis/class-retained.ts';
 import { adoptDistances } from '../analysis/distances.ts';
 import type { SummaryWorkerAnswer, SummaryWorkerRequest } from './summary-worker.ts';
@@ -108,6 +109,8 @@ export async function computeClassSummaryInParallel(graph: HeapGraph, options: H
     if (classes.kind === 'classes') {
       usedWorker = true;
       adoptClassIndex(graph, classes.index, classes.interfaces);
+      const sizes = await worker.next();
+      if (sizes.kind === 'sizes') adoptOwnedSelfSizes(graph, sizes.sizes);
       // The tree's peak is over: now the search's arrays may be allocated.
       worker.send({ kind: 'distances' });
     }

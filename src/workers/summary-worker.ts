@@ -4,7 +4,8 @@
 // parsing.
 //
 // Protocol. workerData: { module } (for ts-worker.mjs). Main → worker, in this order:
-//   { kind: 'classes', graph: SharedGraph, names }  → { kind: 'classes', index, interfaces }
+//   { kind: 'classes', graph: SharedGraph, names }  → { kind: 'classes', index, interfaces },
+//                                                     then { kind: 'sizes', sizes } unasked
 //   { kind: 'distances' }                           → { kind: 'distances', distances }
 // The answers' typed arrays are transferred (moved, not copied). Any failure answers
 // { kind: 'failed', reason } and the main thread computes the rest itself.
@@ -16,6 +17,7 @@ import { graphFromShared, type SharedGraph } from '../snapshot/shared-graph.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex, inferInterfaceDefinitions, type ClassIndexResult, type InterfaceDefinition, type NameMode } from '../snapshot/class-names.ts';
 import { computeDistances } from '../analysis/distances.ts';
+import { computeOwnedSelfSizes, type SizeColumn } from '../analysis/owned-sizes.ts';
 
 export type SummaryWorkerRequest =
   | { kind: 'classes'; graph: SharedGraph; names: NameMode }
@@ -23,6 +25,7 @@ export type SummaryWorkerRequest =
 
 export type SummaryWorkerAnswer =
   | { kind: 'classes'; index: ClassIndexResult; interfaces: InterfaceDefinition[] | null }
+  | { kind: 'sizes'; sizes: SizeColumn }
   | { kind: 'distances'; distances: Int32Array }
   | { kind: 'failed'; reason: string };
 
@@ -37,6 +40,12 @@ port.on('message', (request: SummaryWorkerRequest) => {
       const interfaces = request.names === 'devtools' ? inferInterfaceDefinitions(graph) : null;
       const answer: SummaryWorkerAnswer = { kind: 'classes', index, interfaces };
       port.postMessage(answer, [index.classOf.buffer as ArrayBuffer]);
+      // DevTools' self sizes next, while the main thread is still in the dominator tree (4 B/node,
+      // which the tree's peak has room for within 1.2× the file; distances, 8 B/node, wait).
+      const sizes = computeOwnedSelfSizes(graph);
+      const sized: SummaryWorkerAnswer = { kind: 'sizes', sizes };
+      // The raw column (no user roots) is the graph's own, in shared memory: sent, not moved.
+      port.postMessage(sized, sizes.buffer instanceof ArrayBuffer ? [sizes.buffer] : []);
     } else {
       if (graph === null) throw new Error('distances asked before the graph');
       const distances = computeDistances(graph);
