@@ -44,6 +44,13 @@ export { groupChainsByShape } from './analysis/chain-groups.ts';
 export { findUnfinalizableRegistrations } from './analysis/finalization.ts';
 export { findUserCycles } from './analysis/cycles.ts';
 export { findLeakSuspects, type SuspectsResult, type LeakSuspect } from './analysis/suspects.ts';
+export { censusCollections, findAccumulationPoints, type AccumulationResult, type AccumulationPoint, type CollectionCensus } from './analysis/accumulation.ts';
+export { findNativeHeld, type NativeHeldResult } from './analysis/native-held.ts';
+export { computePackageSizes, type PackagesResult } from './analysis/packages.ts';
+export { createPackageResolver } from './sources/packages.ts';
+// Original locations: register a source-map mapper on a graph, and every location it prints is mapped.
+export { useLocationMapper, type LocationMapper, type OriginalLocation } from './analysis/original-locations.ts';
+export { createSourceMapMapper } from './sources/source-maps.ts';
 export { computeClassIndex } from './snapshot/class-names.ts';
 
 // Where memory was allocated: sampling heap profiles (.heapprofile) and allocation stacks of
