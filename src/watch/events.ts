@@ -3,6 +3,7 @@
 // never renamed. Byte counts are numbers of bytes, shares are 0–1, times are ISO 8601.
 
 import fs from 'node:fs';
+import { LeakscopeError } from '../errors.ts';
 import { formatBytes, formatDuration } from '../report/format.ts';
 import { escapeRawControlsInJson, sanitizeForTerminal } from '../report/sanitize.ts';
 import type { CapturedFile, CaptureOutcome, EpisodePaths } from './capture.ts';
@@ -66,7 +67,7 @@ export class EventWriter {
 
   constructor(private readonly options: EventWriterOptions) {
     // Appended: a restarted watcher adds to the log rather than replacing it.
-    this.fd = options.ndjson === undefined ? undefined : options.ndjson === '-' ? 1 : fs.openSync(options.ndjson, 'a', 0o644);
+    this.fd = options.ndjson === undefined ? undefined : options.ndjson === '-' ? 1 : openForAppend(options.ndjson);
   }
 
   write(event: WatchEvent): void {
@@ -76,6 +77,14 @@ export class EventWriter {
 
   close(): void {
     if (this.fd !== undefined && this.fd !== 1) fs.closeSync(this.fd);
+  }
+}
+
+function openForAppend(file: string): number {
+  try {
+    return fs.openSync(file, 'a', 0o644);
+  } catch (error) {
+    throw new LeakscopeError(`cannot write the events to ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }
 

@@ -7,8 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { trackChild } from '../capture/children.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CaptureOutcome, EpisodePaths } from './capture.ts';
-import { episodePaths } from './capture.ts';
+import { episodePaths, type CaptureOutcome, type EpisodePaths } from './capture.ts';
 import { alarmCapture, sampleFields, type EventWriter, type WatchEvent } from './events.ts';
 import type { MemorySample } from './memory-sample.ts';
 import type { SeriesReportResult } from './series-report.ts';
@@ -43,8 +42,6 @@ export interface WatchSummary {
 
 /** How long to wait for a vanished program's exit status. */
 const GONE_GRACE_MS = 1000;
-/** History kept for the growth trigger: the window, plus room. */
-const MAX_HISTORY = 10_000;
 
 export async function runWatch(source: WatchSource, settings: WatchSettings, events: EventWriter): Promise<WatchSummary> {
   const tracker = new EpisodeTracker(settings.cooldownMs);
@@ -52,12 +49,25 @@ export async function runWatch(source: WatchSource, settings: WatchSettings, eve
   const now = () => new Date().toISOString();
   const { pid } = source;
   let stop: StopReason | undefined;
-  void source.stopped.then((reason) => { stop ??= reason; });
+  // One reaction on `stopped`, not one per sample: racing a promise that never settles (the preload's)
+  // would add a reaction to it every second, for ever.
+  let wake: (() => void) | undefined;
+  void source.stopped.then((reason) => {
+    stop ??= reason;
+    wake?.();
+  });
   let capturing: Promise<void> | undefined;
   const execs: Promise<void>[] = [];
+  /** Sleeps `ms`, or less when watching stops. */
   const wait = (ms: number) => new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
+    const done = () => {
+      clearTimeout(timer);
+      wake = undefined;
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
     if (source.isBackground) timer.unref();
+    wake = done;
   });
 
   events.write({
@@ -77,7 +87,7 @@ export async function runWatch(source: WatchSource, settings: WatchSettings, eve
       sample = await source.sample();
     } catch {
       // The process went between the check and the reading; the stop promise says how.
-      await Promise.race([source.stopped, wait(settings.everyMs)]);
+      await wait(settings.everyMs);
       continue;
     }
     if (stop !== undefined) break;
@@ -88,8 +98,12 @@ export async function runWatch(source: WatchSource, settings: WatchSettings, eve
     }
     events.write({ event: 'sample', time: new Date(sample.time).toISOString(), pid, ...sampleFields(sample) });
     const hits = findTriggerHits(settings.triggers, sample, history);
-    history.push(sample);
-    if (history.length > MAX_HISTORY) history.splice(0, history.length - MAX_HISTORY);
+    // Only the growth trigger needs history, and only its window: a list that grew with every sample
+    // would show in the preload's own snapshots as growth.
+    if (settings.triggers.growthAbove !== undefined) {
+      history.push(sample);
+      while (history.length > 0 && sample.time - history[0].time > settings.triggers.growthWindowMs) history.shift();
+    }
     const change = tracker.update(hits, sample.time);
     if (change?.kind === 'rearm') events.write({ event: 'rearm', time: now(), pid, episode: change.episode });
     if (change?.kind === 'alarm') {
@@ -102,7 +116,7 @@ export async function runWatch(source: WatchSource, settings: WatchSettings, eve
         capturing = captureAndReport(source, paths, sample, change.episode, events).finally(() => { capturing = undefined; });
       }
     }
-    await Promise.race([source.stopped, wait(Math.max(0, settings.everyMs - (Date.now() - started)))]);
+    await wait(Math.max(0, settings.everyMs - (Date.now() - started)));
   }
   await capturing;
   await Promise.all(execs);

@@ -102,23 +102,21 @@ async function watch(command: string[], options: WatchOptions): Promise<number> 
   }
   const durationMs = options.duration === undefined ? undefined : parseSeconds(options.duration, '--duration') * 1000;
   const status = (message: string) => process.stderr.write(`leakscope: ${sanitizeForTerminal(message, 300)}\n`);
-  if (options.events !== undefined && fs.statSync(path.dirname(path.resolve(options.events)), { throwIfNoEntry: false })?.isDirectory() !== true) {
-    throw new LeakscopeError(`cannot write --events ${options.events}: no folder ${path.dirname(path.resolve(options.events))}`);
-  }
 
-  let pid: number;
-  let exited: Promise<StopReason> | undefined;
-  let child: ReturnType<typeof spawn> | undefined;
-  if (options.pid !== undefined) {
-    checkProcess(options.pid, options.force ?? false);
-    pid = options.pid;
-  } else {
-    // Events on stdout: the program's own output goes to stderr, so the NDJSON stream stays clean.
-    ({ child, exited } = await startProgram(command, path.resolve(options.dir), nearLimit, options.events === undefined));
-    pid = child.pid!;
-  }
+  // Opened first: a bad --events path is an error before any program starts.
   const events = new EventWriter({ ndjson: options.events ?? '-', human: (line) => process.stderr.write(`leakscope: ${line}\n`), isSampleSummarised: true });
   try {
+    let pid: number;
+    let exited: Promise<StopReason> | undefined;
+    let child: ReturnType<typeof spawn> | undefined;
+    if (options.pid !== undefined) {
+      checkProcess(options.pid, options.force ?? false);
+      pid = options.pid;
+    } else {
+      // Events on stdout: the program's own output goes to stderr, so the NDJSON stream stays clean.
+      ({ child, exited } = await startProgram(command, path.resolve(options.dir), nearLimit, options.events === undefined));
+      pid = child.pid!;
+    }
     const summary = await withRemoteWatchSource({
       pid, command: options.pid === undefined ? command : null, settings, exited, durationMs, status,
       session: { pid, port: options.port, force: options.force, timeoutMs: options.timeout * 1000, onStatus: status },
