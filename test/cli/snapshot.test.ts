@@ -129,6 +129,33 @@ describe('leakscope snapshot --pid', () => {
     expect(await isInspectorOpen(inspectorPort)).toBe(false);
   });
 
+  it('leakscope snapshot --pid P --sampling 1: a .heapprofile whose heaviest site is the allocating function and line; inspector closed', async () => {
+    // makeRecord (line 2) allocates 160 kB every 10 ms, kept: the live samples are its. Called once
+    // per tick, it stays cold enough not to be inlined into its caller (which would take its samples).
+    const script = "console.log('ready');\nfunction makeRecord(i) { return new Array(20000).fill(i); }\nconst kept = [];\nsetInterval(() => kept.push(makeRecord(kept.length)), 10);\n";
+    const port = await freePort();
+    const { child } = await startTarget([`--inspect-port=127.0.0.1:${port}`], {}, script);
+    const file = path.join(dir, 'alloc.heapprofile');
+    const run = await leakscope(['snapshot', '--pid', String(child.pid), '--sampling', '1', '--out', file]);
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe(file);
+    expect(run.stderr).toMatch(/sampling heap profile, [\d,]+ live samples, .*; inspector closed again/);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    interface ProfileNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: ProfileNode[] }
+    const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as { head: ProfileNode; samples: unknown[] };
+    const totals = new Map<string, number>();
+    const visit = (node: ProfileNode, caller: string): void => {
+      // A builtin (Array.prototype.fill) is charged to the script frame that called it.
+      const site = node.callFrame.url.startsWith('/') || node.callFrame.url.startsWith('file:') ? `${node.callFrame.functionName}:${node.callFrame.lineNumber + 1}` : caller;
+      totals.set(site, (totals.get(site) ?? 0) + node.selfSize);
+      for (const next of node.children) visit(next, site);
+    };
+    visit(profile.head, '(root)');
+    const heaviest = [...totals].sort((a, b) => b[1] - a[1])[0][0];
+    expect(heaviest).toBe('makeRecord:2');
+    expect(await isInspectorOpen(port)).toBe(false);
+  });
+
   it('Ctrl-C during --interval closes the target\'s inspector before leakscope exits', async () => {
     const { child, inspectorPort } = await startServer('cjs');
     let isSent = false;
