@@ -6,6 +6,7 @@
 import { formatBytes, formatCount, formatDelta } from './format.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
 import { describeViolation, formatChain, formatExamples, formatHeldBy, formatSeries, growingRows, isGateFailed, renderVerdictLine, type GrowthReport } from './growth-report.ts';
+import { formatAccumulationPoint } from './accumulation.ts';
 
 // `( ) # + -` only act after `]` or at the start of a line, which escaped `[ ]` and our own line
 // starts rule out; leaving them keeps the raw Markdown readable in a log.
@@ -40,6 +41,12 @@ export function renderGrowthMarkdown(report: GrowthReport): string {
   for (const warning of report.warnings ?? []) out.push(`> ⚠️ ${escapeMarkdown(warning, 400)}`, '');
   if (report.gate.violations.length > 0) {
     for (const v of report.gate.violations) out.push(`- **${escapeMarkdown(v.name, 80)}**: ${escapeMarkdown(describeViolation(v, report.minDelta), 200)}`);
+    out.push('');
+  }
+  const points = report.accumulation ?? [];
+  if (points.length > 0) {
+    out.push('**Growing collections** (alive in every snapshot, more members at every step):', '');
+    for (const point of points) out.push(`- ${escapeMarkdown(formatAccumulationPoint(point, formatSeries), 400)}`);
     out.push('');
   }
 

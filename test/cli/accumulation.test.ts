@@ -35,6 +35,12 @@ describe('leakscope growth: accumulation points', () => {
     expect(byName.get('Function')).toMatchObject({ heldAs: '["config-changed"]' });
   });
 
+  it('leakscope growth leaky-server-1..3 --format markdown  (the step summary lists them too, escaped)', () => {
+    const r = runCli(['growth', ...leaky, '--format', 'markdown']);
+    expect(r.stdout).toContain('**Growing collections** (alive in every snapshot, more members at every step):');
+    expect(r.stdout).toMatch(/\n- -&gt;requestLog \(Array @\d+, held from .*\) grew 200 → 400 → 600 elements, /);
+  });
+
   it('leakscope growth clean-server-1..3 --json  (no collection grew: an empty list)', () => {
     const r = runCli(['growth', ...clean, '--json']);
     expect(r.status).toBe(0);
