@@ -7,6 +7,8 @@ import { isUserDistance } from '../analysis/distances.ts';
 import { formatBytes, MINUS_SIGN } from './format.ts';
 import { renderTableLines } from './table.ts';
 import type { Style } from './style.ts';
+import type { AllocationFrame } from '../analysis/allocation-sites.ts';
+import { allocationFrameToJson, formatAllocationStack } from './allocation-sites.ts';
 
 /** DevTools prints a distance only for objects reachable from a global; "−" otherwise. */
 export function formatDistance(distance: number): string {
@@ -39,18 +41,25 @@ export interface InstanceRow {
   retainedSize: number;
   distance: number;
   preview: string;
+  /** Where it was allocated, top frame first; absent when the snapshot has no allocation stacks. */
+  allocatedIn?: AllocationFrame[];
 }
 
-/** `list`'s rows: @id, distance, self and retained size, preview. */
-export function instanceTableLines(rows: InstanceRow[], style: Style): Iterable<string> {
+/** `list`'s rows: @id, distance, self and retained size, preview (and the allocating function, when known; paths relative to `baseDir`). */
+export function instanceTableLines(rows: InstanceRow[], style: Style, baseDir?: string): Iterable<string> {
+  const hasAllocations = rows.some((o) => o.allocatedIn !== undefined);
   return renderTableLines({
-    head: ['Id', 'Distance', 'Self size', 'Retained size', 'Preview'],
-    rows: rows.map((o) => [`@${o.id}`, formatDistance(o.distance), formatBytes(o.selfSize), formatBytes(o.retainedSize), o.preview]),
-    align: ['right', 'right', 'right', 'right', 'left'],
+    head: ['Id', 'Distance', 'Self size', 'Retained size', 'Preview', ...(hasAllocations ? ['Allocated in'] : [])],
+    rows: rows.map((o) => [`@${o.id}`, formatDistance(o.distance), formatBytes(o.selfSize), formatBytes(o.retainedSize), o.preview,
+      ...(hasAllocations ? [formatAllocationStack((o.allocatedIn ?? []).slice(0, 1), baseDir)] : [])]),
+    align: ['right', 'right', 'right', 'right', 'left', 'left'],
     style,
   });
 }
 
 export function instancesToJson(rows: InstanceRow[]) {
-  return rows.map((o) => ({ id: o.id, selfSize: o.selfSize, retainedSize: o.retainedSize, distance: distanceToJson(o.distance), preview: o.preview }));
+  return rows.map((o) => ({
+    id: o.id, selfSize: o.selfSize, retainedSize: o.retainedSize, distance: distanceToJson(o.distance), preview: o.preview,
+    ...(o.allocatedIn === undefined ? {} : { allocatedIn: o.allocatedIn.map(allocationFrameToJson) }),
+  }));
 }

@@ -12,10 +12,13 @@ import {
 } from '../../report/retainers.ts';
 import { renderJson } from '../../report/json.ts';
 import { formatCount } from '../../report/format.ts';
-import { sanitizeLine } from '../io.ts';
+import { sanitizeLine, stdoutStyle } from '../io.ts';
 import { addClassOptions, checkOutputPaths, commandAction, loadForCli, parseNodeId, parseNonNegativeInt, writeOut } from '../io.ts';
 import { addClassNameOption, checkTargetOptions, classNameOf, membersOrThrow, resolveTargets, writeGraphFiles, type TargetOptions } from '../targets.ts';
 import { joinLines, writeChunks } from '../write-chunks.ts';
+import { readAllocationTraces } from '../../snapshot/allocation-traces.ts';
+import { allocationSiteOf, groupByAllocationSite } from '../../analysis/allocation-sites.ts';
+import { allocationFrameToJson, allocationSitesToJson, formatAllocationStack, renderAllocationSitesTable } from '../../report/allocation-sites.ts';
 import type { HeapGraph } from '../../snapshot/heap-graph.ts';
 
 /** Chain shapes `--all` shows by default: one screen; the rest are counted. */
@@ -70,6 +73,7 @@ Examples:
       if (options.all && classNameOf(options) === undefined) throw new LeakscopeError('--all groups the instances of a class: use it with --class');
       checkOutputPaths([['--dot', options.dot], ['--svg', options.svg]], [file], 'the chain');
       const graph = await loadForCli(file);
+      await readAllocationTraces(file, graph);
       if (options.all) return printGroups(graph, file, options);
       const [target] = resolveTargets(graph, file, options);
       const finder = new RetainerChainFinder(graph);
@@ -83,7 +87,11 @@ Examples:
         const whole = finder.collect(target)!;
         await writeChunks(options.json ? renderJsonChunks(wholeChainToJson(graph, whole, measures)) : joinLines(wholeChainLines(graph, whole, measures)));
       } else {
-        writeOut(options.json ? renderJson(chainToJson(graph, view, measures)) : renderChainText(graph, view, measures));
+        // Where the object was allocated, when the snapshot carries allocation stacks (null otherwise: output unchanged).
+        const allocated = allocationSiteOf(graph, target);
+        writeOut(options.json
+          ? renderJson({ ...chainToJson(graph, view, measures), ...(allocated === null ? {} : { allocatedIn: allocated.map(allocationFrameToJson) }) })
+          : `${renderChainText(graph, view, measures)}${allocated === null ? '' : `\nAllocated in: ${formatAllocationStack(allocated, process.cwd())}`}`);
       }
       const warning = transientRootWarning(view);
       if (warning !== null) process.stderr.write(`leakscope: warning: ${sanitizeLine(warning)}\n`);
@@ -97,6 +105,7 @@ async function printGroups(graph: HeapGraph, file: string, options: ChainOptions
   const result = groupChainsByShape(graph, members);
   const shown = options.limit === 0 ? result.groups : result.groups.slice(0, options.limit);
   const measures = computeNodeMeasures(graph);
+  const sites = groupByAllocationSite(graph, members);
   if (options.json) {
     const finder = new RetainerChainFinder(graph);
     // A group's chain in JSON is hop by hop, like `chain --json`: runs are not merged.
@@ -113,9 +122,11 @@ async function printGroups(graph: HeapGraph, file: string, options: ChainOptions
       moreGroups: result.groups.length - shown.length,
       unreachable: result.unreachable.slice(0, MAX_IDS).map((o) => graph.nodeId[o]),
       unreachableCount: result.unreachable.length,
+      ...(sites === null ? {} : { allocationSites: allocationSitesToJson(sites) }),
     }));
   } else {
     await writeChunks(joinLines(chainGroupsLines(graph, classNameOf(options)!, result, { limit: options.limit, steps: options.allHops ? ALL_STEPS : undefined })));
+    if (sites !== null) writeOut(`\n${renderAllocationSitesTable(sites, { limit: options.limit, baseDir: process.cwd(), style: stdoutStyle(), title: `Where the ${formatCount(members.length)} objects were allocated` })}`);
   }
   const top = result.groups[0];
   if (top === undefined) {

@@ -29,6 +29,9 @@ import { STDOUT_PATH, writeOutput } from '../../output/write-output.ts';
 import { PLAIN_STYLE } from '../../report/style.ts';
 import { addClassOptions, checkOutputPaths, collect, commandAction, createProgress, parseNonNegativeInt, sanitizeLine, stdoutStyle, writeOut } from '../io.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
+import { readAllocationTraces } from '../../snapshot/allocation-traces.ts';
+import { groupNewObjectsByAllocationSite } from '../../analysis/allocation-sites.ts';
+import { newObjectsBySiteToJson, renderNewObjectsBySite } from '../../report/allocation-sites.ts';
 
 export type GrowthFormat = 'text' | 'json' | 'markdown' | 'github' | 'junit';
 
@@ -188,10 +191,13 @@ export async function reportGrowthResult(result: GrowthResult, last: HeapGraph, 
   if (settings.format !== 'text' || settings.output) for (const warning of warnings) process.stderr.write(`leakscope: warning: ${sanitizeLine(warning)}\n`);
   const findings = nameGrowthFindings(last, result, settings.retainers ? findLeakChains(last, result, gate) : new Map());
   const report: GrowthReport = { result, gate, failOnGrowth: settings.failOnGrowth, limit: settings.limit, minDelta: settings.gate.minDelta, warnings, ...findings };
+  // Where the new objects were allocated, when the last snapshot carries allocation stacks (null otherwise: output unchanged).
+  await readAllocationTraces(last.source.file, last);
+  const allocationSites = groupNewObjectsByAllocationSite(last, result.classes, settings.limit);
 
   if (settings.configFile) process.stderr.write(`leakscope: settings from ${sanitizeLine(settings.configFile)} (flags win)\n`);
   if (settings.format === 'github') appendStepSummary(renderGrowthMarkdown(report));
-  const json = { ...growthToJson(report) as object, config: settings.configFile ?? null };
+  const json = { ...growthToJson(report) as object, config: settings.configFile ?? null, ...(allocationSites === null ? {} : { allocationSites: newObjectsBySiteToJson(allocationSites) }) };
   // JSON to stdout in chunks: with --limit 0 and many classes it can be big (no one giant string).
   if (settings.format === 'json' && !settings.output) {
     await writeChunks(renderJsonChunks(json));
@@ -201,7 +207,8 @@ export async function reportGrowthResult(result: GrowthResult, last: HeapGraph, 
     : settings.format === 'markdown' ? renderGrowthMarkdown(report)
       : settings.format === 'github' ? renderGithubAnnotations(report)
         : settings.format === 'junit' ? renderGrowthJunit(report)
-          : renderGrowthText(report, settings.output ? PLAIN_STYLE : stdoutStyle());
+          : renderGrowthText(report, settings.output ? PLAIN_STYLE : stdoutStyle())
+            + (allocationSites === null ? '' : `\n\n${renderNewObjectsBySite(allocationSites, { baseDir: process.cwd(), style: settings.output ? PLAIN_STYLE : stdoutStyle() })}`);
   if (settings.output) {
     await writeOutput(settings.output, rendered.endsWith('\n') ? rendered : `${rendered}\n`);
     writeOut(renderVerdictLine(report));

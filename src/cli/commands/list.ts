@@ -13,6 +13,8 @@ import { sanitizeForTerminal } from '../../report/sanitize.ts';
 import { LeakscopeError } from '../../errors.ts';
 import { addClassOptions, commandAction, loadForCli, parseNonNegativeInt, stdoutStyle, writeOut, type ClassOptions } from '../io.ts';
 import { joinLines, writeChunks } from '../write-chunks.ts';
+import { readAllocationTraces } from '../../snapshot/allocation-traces.ts';
+import { allocationSitesOf } from '../../analysis/allocation-sites.ts';
 import { addClassNameOption, requiredClassName, type ClassNameOptions } from '../targets.ts';
 
 interface ListOptions extends ClassOptions, ClassNameOptions {
@@ -36,6 +38,7 @@ Examples:
     .action(commandAction(async (file: string, options: ListOptions) => {
       const requested = requiredClassName(options);
       const graph = await loadForCli(file);
+      await readAllocationTraces(file, graph);
       const className = resolveClassName(graph, requested, options.names, file);
       const members = Array.from(membersOfClass(graph, className, options));
       if (members.length === 0 && !options.json) throw new LeakscopeError(`no object of class "${className}" in ${file} (see \`leakscope top\` for the class names)`);
@@ -44,12 +47,15 @@ Examples:
       const distances = computeDistances(graph);
       members.sort((a, b) => retained[b] - retained[a] || sizes[b] - sizes[a] || graph.nodeId[a] - graph.nodeId[b]);
       const shown = options.limit === 0 ? members : members.slice(0, options.limit);
-      const rows: InstanceRow[] = shown.map((ordinal) => ({
+      // Where each was allocated, when the snapshot carries allocation stacks (null otherwise: output unchanged).
+      const allocated = allocationSitesOf(graph, shown);
+      const rows: InstanceRow[] = shown.map((ordinal, k) => ({
         id: graph.nodeId[ordinal],
         selfSize: sizes[ordinal],
         retainedSize: retained[ordinal],
         distance: distances[ordinal],
         preview: previewNode(graph, ordinal),
+        ...(allocated === null ? {} : { allocatedIn: allocated[k] ?? [] }),
       }));
       // Hundreds of thousands of rows are a normal request (--limit 0): written in chunks, never one string.
       if (options.json) {
@@ -57,7 +63,7 @@ Examples:
         return 0;
       }
       const style = stdoutStyle();
-      await writeChunks(joinLines(instanceTableLines(rows, style)));
+      await writeChunks(joinLines(instanceTableLines(rows, style, process.cwd())));
       const more = members.length - shown.length;
       writeOut(style.dim(`${formatCount(members.length)} objects of class ${sanitizeForTerminal(className)}${more > 0 ? `; ${formatCount(more)} more (--limit 0 shows all)` : ''}`));
       return 0;
