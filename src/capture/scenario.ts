@@ -49,6 +49,8 @@ export interface RunScenarioOptions {
   onSnapshot?: (info: { index: number; iterations: number; file: string; bytes: number }) => void;
   /** Where the scenario's own stdout goes; default leakscope's stderr, so reports on stdout stay clean. */
   stdout?: NodeJS.WritableStream;
+  /** Node flags for the scenario's process (`run --track-allocations`, `run --sampling`). */
+  nodeFlags?: string[];
 }
 
 export interface ScenarioRunResult {
@@ -89,7 +91,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
   // A process tree: whatever the scenario starts (servers, `sleep`, detached daemons) dies with it
   // on every path out of here, and with leakscope on Ctrl-C or SIGTERM.
   // tsx only where something is TypeScript: leakscope's own sources in development, or the scenario.
-  const child = spawnTree(process.execPath, ['--expose-gc', ...nodeArgsFor(CHILD_ENTRY, [scenario]), JSON.stringify(config)], {
+  const child = spawnTree(process.execPath, ['--expose-gc', ...(options.nodeFlags ?? []), ...nodeArgsFor(CHILD_ENTRY, [scenario]), JSON.stringify(config)], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     // The scenario resolves its own imports; its cwd is the caller's.
     cwd: process.cwd(),

@@ -12,6 +12,7 @@ import { formatBytes, formatDuration } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
 import { addClassOptions, checkOutputPaths, commandAction, loadAllForCli, parseNonNegativeInt, parsePositiveInt, sanitizeLine } from '../io.ts';
 import { addGrowthOptions, outputFlags, reportGrowthOfGraphs, resolveGrowthSettings, type GrowthCommandOptions } from './growth.ts';
+import { planAllocationRecording, reportAllocationRecording } from './profile.ts';
 
 export interface RunCommandOptions extends GrowthCommandOptions {
   iterations: number;
@@ -20,6 +21,8 @@ export interface RunCommandOptions extends GrowthCommandOptions {
   out?: string;
   keep?: boolean;
   timeout?: number;
+  trackAllocations?: boolean;
+  sampling?: boolean;
 }
 
 export function registerRunCommand(program: Command): void {
@@ -32,7 +35,9 @@ export function registerRunCommand(program: Command): void {
     .option('--batches <n>', 'snapshots after the first; a class must grow in every batch to count', parsePositiveInt, DEFAULT_BATCHES)
     .option('--out <dir>', 'write the snapshots to DIR and keep them')
     .option('--keep', 'keep the snapshots (in a temporary folder unless --out)')
-    .option('--timeout <seconds>', 'kill the scenario after this long (default 600)', parsePositiveInt);
+    .option('--timeout <seconds>', 'kill the scenario after this long (default 600)', parsePositiveInt)
+    .option('--track-allocations', 'start the scenario with --track-heap-objects: the snapshots carry allocation stacks, and the report says where the new objects were allocated')
+    .option('--sampling', 'also record a sampling heap profile of the scenario (node --heap-prof) into --out DIR, or the working directory; read it with `leakscope profile`');
   addGrowthOptions(addClassOptions(command))
     .addHelpText('after', `
 The scenario runs in a child Node process (with --expose-gc; TypeScript through tsx):
@@ -68,8 +73,10 @@ export async function runAndReport(scenario: string, options: RunCommandOptions)
   try {
     const total = options.batches + 1;
     process.stderr.write(`leakscope: running ${sanitizeForTerminal(scenario, 200)}: ${options.warmup} warm-up, ${options.iterations} measured actions, ${total} snapshots\n`);
+    const recording = planAllocationRecording(options, isKept ? dir : process.cwd());
     const run = await runScenario({
       scenario,
+      nodeFlags: recording.nodeFlags,
       dir,
       warmup: options.warmup,
       iterations: options.iterations,
@@ -87,6 +94,7 @@ export async function runAndReport(scenario: string, options: RunCommandOptions)
     const graphs = await loadAllForCli(run.snapshots);
     const labels = isKept ? run.snapshots : run.snapshots.map((file) => path.basename(file));
     const code = await reportGrowthOfGraphs(graphs, labels, settings);
+    reportAllocationRecording(recording);
     if (isKept) process.stderr.write(`leakscope: snapshots kept in ${sanitizeForTerminal(dir, 300)}\n`);
     return code;
   } finally {
