@@ -12,6 +12,7 @@
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { allocationTracesOf, traceIndexOf, type AllocationTraces } from '../snapshot/allocation-traces.ts';
 import { originalLocationOf } from './original-locations.ts';
+import { selfSizesFor } from './histogram.ts';
 
 /** Frames shown per allocation stack: the allocating function and two callers say where, briefly. */
 export const DEFAULT_ALLOCATION_FRAMES = 3;
@@ -87,10 +88,14 @@ export function allocationSiteOf(graph: HeapGraph, node: number, maxFrames = DEF
   return frames.length === 0 ? null : frames;
 }
 
-/** Groups `nodes` by allocating function; null when the snapshot has no traces. */
-export function groupByAllocationSite(graph: HeapGraph, nodes: ArrayLike<number>, maxFrames = DEFAULT_ALLOCATION_FRAMES): AllocationSiteGroupsResult | null {
+/**
+ * Groups `nodes` by allocating function, with their DevTools self sizes (V8's with `rawSizes`, as
+ * --raw-sizes asks); null when the snapshot has no traces.
+ */
+export function groupByAllocationSite(graph: HeapGraph, nodes: ArrayLike<number>, rawSizes = false, maxFrames = DEFAULT_ALLOCATION_FRAMES): AllocationSiteGroupsResult | null {
   const traces = allocationTracesOf(graph);
   if (traces === null) return null;
+  const sizes = selfSizesFor(graph, rawSizes);
   // Per allocating function: objects, bytes, examples, and objects per stack (to pick the common one).
   const byFunction = new Map<number, { count: number; selfSize: number; examples: number[]; stacks: Map<number, number> }>();
   let untracked = 0;
@@ -108,7 +113,7 @@ export function groupByAllocationSite(graph: HeapGraph, nodes: ArrayLike<number>
       byFunction.set(f, group);
     }
     group.count++;
-    group.selfSize += graph.selfSize[node];
+    group.selfSize += sizes[node];
     if (group.examples.length < EXAMPLES_PER_SITE) group.examples.push(node);
     group.stacks.set(trace, (group.stacks.get(trace) ?? 0) + 1);
   }
@@ -133,11 +138,11 @@ export interface ClassAllocationSites {
  * For growth: the new objects that are still alive, per growing class (in the order given, the first
  * `limit`; 0 for all), grouped by allocation site. Null when the last snapshot has no traces.
  */
-export function groupNewObjectsByAllocationSite(graph: HeapGraph, classes: readonly { name: string; delta: number; newOrdinals: Uint32Array }[], limit: number): ClassAllocationSites[] | null {
+export function groupNewObjectsByAllocationSite(graph: HeapGraph, classes: readonly { name: string; delta: number; newOrdinals: Uint32Array }[], limit: number, rawSizes = false): ClassAllocationSites[] | null {
   if (!hasAllocationTraces(graph)) return null;
   const growing = classes.filter((c) => c.delta > 0 && c.newOrdinals.length > 0);
   const shown = limit === 0 ? growing : growing.slice(0, limit);
-  return shown.map((c) => ({ name: c.name, sites: groupByAllocationSite(graph, c.newOrdinals)! }));
+  return shown.map((c) => ({ name: c.name, sites: groupByAllocationSite(graph, c.newOrdinals, rawSizes)! }));
 }
 
 /** Allocation stacks of some objects (list, chain); null when the snapshot has no traces. */

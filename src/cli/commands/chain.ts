@@ -105,7 +105,7 @@ async function printGroups(graph: HeapGraph, file: string, options: ChainOptions
   const result = groupChainsByShape(graph, members);
   const shown = options.limit === 0 ? result.groups : result.groups.slice(0, options.limit);
   const measures = computeNodeMeasures(graph);
-  const sites = groupByAllocationSite(graph, members);
+  const sites = groupByAllocationSite(graph, members, options.rawSizes);
   if (options.json) {
     const finder = new RetainerChainFinder(graph);
     // A group's chain in JSON is hop by hop, like `chain --json`: runs are not merged.

@@ -193,7 +193,7 @@ export async function reportGrowthResult(result: GrowthResult, last: HeapGraph, 
   const report: GrowthReport = { result, gate, failOnGrowth: settings.failOnGrowth, limit: settings.limit, minDelta: settings.gate.minDelta, warnings, ...findings };
   // Where the new objects were allocated, when the last snapshot carries allocation stacks (null otherwise: output unchanged).
   await readAllocationTraces(last.source.file, last);
-  const allocationSites = groupNewObjectsByAllocationSite(last, result.classes, settings.limit);
+  const allocationSites = groupNewObjectsByAllocationSite(last, result.classes, settings.limit, settings.rawSizes);
 
   if (settings.configFile) process.stderr.write(`leakscope: settings from ${sanitizeLine(settings.configFile)} (flags win)\n`);
   if (settings.format === 'github') appendStepSummary(renderGrowthMarkdown(report));
