@@ -36,7 +36,7 @@ describe('takeSnapshot (in-process inspector session)', () => {
     const majorGcs = async (options: { collectGarbage?: boolean }): Promise<number> => {
       let count = 0;
       const observer = new PerformanceObserver((list) => {
-        count += list.getEntries().filter((entry) => (entry.detail as { kind: number }).kind === constants.NODE_PERFORMANCE_GC_MAJOR).length;
+        count += list.getEntries().filter((entry) => (entry as unknown as { detail: { kind: number } }).detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR).length;
       });
       observer.observe({ entryTypes: ['gc'] });
       await takeSnapshot({ file: path.join(dir, 'gc.heapsnapshot'), ...options });
