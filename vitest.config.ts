@@ -5,7 +5,9 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 60_000,
+    // Generous: with a file per core on a loaded 2-core machine (load 20), the heaviest real-program
+    // tests (verdicts' fresh server runs, growth's config runs, a 300,000-row list) took 60–98 s.
+    testTimeout: 180_000,
     hookTimeout: 120_000,
     pool: 'forks',
     // Vitest's default is one worker less than the cores: on a 2-core machine, one file at a time.
