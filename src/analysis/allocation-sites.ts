@@ -13,6 +13,8 @@ import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { allocationTracesOf, traceIndexOf, type AllocationTraces } from '../snapshot/allocation-traces.ts';
 import { originalLocationOf } from './original-locations.ts';
 import { selfSizesFor } from './histogram.ts';
+import { V8_INTERNAL_CLASSES } from './growth-gate.ts';
+import { isBuiltInClassName } from '../snapshot/class-names.ts';
 
 /** Frames shown per allocation stack: the allocating function and two callers say where, briefly. */
 export const DEFAULT_ALLOCATION_FRAMES = 3;
@@ -135,12 +137,16 @@ export interface ClassAllocationSites {
 }
 
 /**
- * For growth: the new objects that are still alive, per growing class (in the order given, the first
- * `limit`; 0 for all), grouped by allocation site. Null when the last snapshot has no traces.
+ * For growth: the new objects that are still alive, per growing class (named classes first, as they
+ * name a leak; then those that grew at every step; then by growth; the first `limit`, 0 for all),
+ * grouped by allocation site. V8's internals
+ * are left out: their stacks say where V8 compiled code, not what the program allocated. Null when
+ * the last snapshot has no traces.
  */
-export function groupNewObjectsByAllocationSite(graph: HeapGraph, classes: readonly { name: string; delta: number; newOrdinals: Uint32Array }[], limit: number, rawSizes = false): ClassAllocationSites[] | null {
+export function groupNewObjectsByAllocationSite(graph: HeapGraph, classes: readonly { name: string; delta: number; monotonic: boolean; newOrdinals: Uint32Array }[], limit: number, rawSizes = false): ClassAllocationSites[] | null {
   if (!hasAllocationTraces(graph)) return null;
-  const growing = classes.filter((c) => c.delta > 0 && c.newOrdinals.length > 0);
+  const growing = classes.filter((c) => c.delta > 0 && c.newOrdinals.length > 0 && !V8_INTERNAL_CLASSES.includes(c.name))
+    .sort((a, b) => Number(isBuiltInClassName(a.name)) - Number(isBuiltInClassName(b.name)) || Number(b.monotonic) - Number(a.monotonic) || b.delta - a.delta);
   const shown = limit === 0 ? growing : growing.slice(0, limit);
   return shown.map((c) => ({ name: c.name, sites: groupByAllocationSite(graph, c.newOrdinals, rawSizes)! }));
 }
