@@ -1,5 +1,5 @@
 // The preferred retainer of every reachable node: the last hop of its shortest retainer chain
-// (FORMAT.md §3.3). Chains are then a walk up these parents, O(length) each, and chains that share
+// (docs/FORMAT.md §3.3). Chains are then a walk up these parents, O(length) each, and chains that share
 // a tail share its parents, so grouping hundreds of thousands of chains by shape costs little more
 // than visiting each node on them once.
 //

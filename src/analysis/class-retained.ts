@@ -1,4 +1,4 @@
-// Class retained size, as DevTools' Summary view shows it (FORMAT.md §4.6): the sum of the retained
+// Class retained size, as DevTools' Summary view shows it (docs/FORMAT.md §4.6): the sum of the retained
 // sizes of a class's members that no other member of the same class dominates, so nested
 // instances (a linked list of Nodes) are not counted twice.
 //

@@ -18,7 +18,7 @@
 //     closure of a module joins one giant component with every object that reaches a method.
 //   - edges: every strong edge except `weak`, `shortcut`, the class machinery (`__proto__`,
 //     `constructor`, `prototype`, `map`: every instance would otherwise be in a cycle with its
-//     class), and WeakMap ephemeron edges (FORMAT.md §7.3: a value is held by key *and* table, so a
+//     class), and WeakMap ephemeron edges (docs/FORMAT.md §7.3: a value is held by key *and* table, so a
 //     value pointing back at its key is not a cycle that keeps anything alive).
 // A component is reported when one of its members is an instance of a user class (./user-code.ts):
 // an object whose constructor is in a script that is not Node's own (`node:…`; V8 records the
@@ -116,7 +116,7 @@ function isTopLevelContext(graph: HeapGraph, context: number, previousNames: Set
 export interface UserCycle {
   /** Member ordinals (all of them, connectors included), in the order Tarjan popped them. */
   members: number[];
-  /** Sum of the members' DevTools' self sizes (FORMAT.md §4.2). */
+  /** Sum of the members' DevTools' self sizes (docs/FORMAT.md §4.2). */
   selfSize: number;
   /** What the cycle retains: the retained sizes of the members no other member dominates. */
   retainedSize: number;

@@ -1,4 +1,4 @@
-// Distances from the roots, exactly as Chrome DevTools computes them (FORMAT.md §3.1).
+// Distances from the roots, exactly as Chrome DevTools computes them (docs/FORMAT.md §3.1).
 //
 // Algorithm: two breadth-first searches sharing one distance array. The first starts at the user
 // roots (the root's non-synthetic children, i.e. the global objects, and `(Document DOM trees)`) at
@@ -26,7 +26,7 @@ export function isUserDistance(distance: number): boolean {
 }
 
 /**
- * WeakMap ephemeron edge names (FORMAT.md §7.3): `<n> / part of key (K @1) -> value (V @2) pair in
+ * WeakMap ephemeron edge names (docs/FORMAT.md §7.3): `<n> / part of key (K @1) -> value (V @2) pair in
  * WeakMap (table @3)`. The part after the number is shared by the key→value and table→value edges.
  */
 const EPHEMERON_EDGE_NAME = /^\d+(?<pair> \/ part of key \(.*? @\d+\) -> value \(.*? @\d+\) pair in WeakMap \(table @(?<table>\d+)\))$/;
@@ -91,7 +91,7 @@ export interface DistanceFilterContext {
   sloppyFunctionMapNames: Set<number>;
   mapDescriptorsNames: Set<number>;
   ephemerons: EphemeronNames;
-  /** Ephemeron pairs whose first edge was refused (FORMAT.md §3.1 rule 4). */
+  /** Ephemeron pairs whose first edge was refused (docs/FORMAT.md §3.1 rule 4). */
   pendingPairs: Set<string>;
 }
 
@@ -107,7 +107,7 @@ export function createDistanceFilterContext(graph: HeapGraph): DistanceFilterCon
 }
 
 /**
- * The stateless part of DevTools' distance edge filter (FORMAT.md §3.1 rules 2 and 3), for a
+ * The stateless part of DevTools' distance edge filter (docs/FORMAT.md §3.1 rules 2 and 3), for a
  * non-weak edge: retainer chains use it to walk back along exactly the edges the search followed.
  */
 export function isDistanceEdge(ctx: DistanceFilterContext, source: number, edge: number): boolean {
@@ -134,7 +134,7 @@ export function ephemeronOf(ctx: DistanceFilterContext, edge: number): Ephemeron
 }
 
 /**
- * DevTools' distance edge filter (FORMAT.md §3.1 rules 2–4), for a non-weak edge `edge` leaving
+ * DevTools' distance edge filter (docs/FORMAT.md §3.1 rules 2–4), for a non-weak edge `edge` leaving
  * `source` whose target has no distance yet. Stateful: the first edge of an ephemeron pair is
  * refused and remembered, the second accepted, so the value's distance follows the later of its key
  * and its table. (Rule 3 returns before rule 4, as in DevTools.)

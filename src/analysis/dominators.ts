@@ -1,4 +1,4 @@
-// Dominator tree and retained sizes, exactly as Chrome DevTools computes them (FORMAT.md §4).
+// Dominator tree and retained sizes, exactly as Chrome DevTools computes them (docs/FORMAT.md §4).
 //
 // Algorithm: the semidominators of Lengauer & Tarjan, "A fast algorithm for finding dominators in a
 // flowgraph" (TOPLAS 1979; simple variant: LINK only sets the ancestor, EVAL compresses paths
@@ -28,7 +28,7 @@ import { DOCUMENT_DOM_TREES_NAME } from '../snapshot/v8-names.ts';
 import { ephemeronNamesOf, type EphemeronNames } from './distances.ts';
 
 /**
- * Page-owned flags (FORMAT.md §2.3): 1 for everything reachable without weak edges from the targets
+ * Page-owned flags (docs/FORMAT.md §2.3): 1 for everything reachable without weak edges from the targets
  * of the root's shortcut edges (the global objects) and from `(Document DOM trees)`.
  */
 export function computePageOwned(graph: HeapGraph): Uint8Array {
@@ -78,7 +78,7 @@ export interface EssentialEdgeContext {
 }
 
 /**
- * Whether edge `edge` leaving `source` can retain its target for dominator purposes (FORMAT.md
+ * Whether edge `edge` leaving `source` can retain its target for dominator purposes (docs/FORMAT.md
  * §4.1, checked in DevTools' order):
  *  1. the table→value edge of a WeakMap ephemeron pair is dropped (the key→value edge stays, so a
  *     WeakMap value is dominated by its key);
@@ -305,7 +305,7 @@ function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorT
   const dominated = parent.subarray(0, Math.max(0, nodeCount - 1));
   for (let o = nodeCount - 1; o >= 0; o--) if (o !== root) dominated[--firstDominated[idom[o]]] = o;
 
-  // 6. Retained sizes (FORMAT.md §4.5), on first use: DevTools' self size plus what the node
+  // 6. Retained sizes (docs/FORMAT.md §4.5), on first use: DevTools' self size plus what the node
   //    immediately dominates, summed bottom-up in reverse preorder (a dominator precedes what it
   //    dominates), in the number/cursor buffer. Deferred so that DevTools' self sizes need not exist
   //    while the arrays above are at their peak.
@@ -327,7 +327,7 @@ function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorT
 }
 
 /**
- * Retained size per node ordinal (FORMAT.md §4.5): its DevTools' self size (§4.2) plus the retained
+ * Retained size per node ordinal (docs/FORMAT.md §4.5): its DevTools' self size (§4.2) plus the retained
  * sizes of the nodes it immediately dominates. The root's is the total heap size.
  */
 export function computeRetainedSizes(graph: HeapGraph): Float64Array {

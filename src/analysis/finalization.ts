@@ -1,4 +1,4 @@
-// Registrations a FinalizationRegistry can never finalize (FORMAT.md §7.4).
+// Registrations a FinalizationRegistry can never finalize (docs/FORMAT.md §7.4).
 //
 // A registered target is finalized only once nothing but weak references reaches it. The registry
 // itself holds its cells strongly, and each cell holds its held value ("holdings") strongly; the

@@ -1,9 +1,9 @@
 // Growth between snapshots (objgraph's `show_growth` and `get_new_ids`): per class, the count and
 // self size in every snapshot, the change from the first to the last, whether the class grew at
-// every step, and — because V8 object ids are stable within one process (FORMAT.md §5.2) — how many
+// every step, and — because V8 object ids are stable within one process (docs/FORMAT.md §5.2) — how many
 // of the last snapshot's members were allocated after the first snapshot and are still alive.
 //
-// Classes are DevTools' Summary classes (FORMAT.md §2.2) by default. As DevTools' comparison view
+// Classes are DevTools' Summary classes (docs/FORMAT.md §2.2) by default. As DevTools' comparison view
 // does (§5.1), every snapshot is classified with the *last* snapshot's inferred plain-object
 // interfaces, so `{a, b}` classes line up across the series. Class keys include the defining source
 // location; script ids are stable within a process, so keys line up too.
@@ -73,7 +73,7 @@ export interface ClassGrowth {
   delta: number;
   /** Last size − first size (bytes). */
   sizeDelta: number;
-  /** Class retained size in the first and the last snapshot (FORMAT.md §4.6); null unless asked for. */
+  /** Class retained size in the first and the last snapshot (docs/FORMAT.md §4.6); null unless asked for. */
   retainedSizes: [number, number] | null;
   /** Last retained size − first (bytes); null unless asked for. */
   retainedSizeDelta: number | null;
@@ -300,7 +300,7 @@ interface IdFacts {
 
 /**
  * First vs last by id. New-and-alive: odd id above the first snapshot's newest. Added/deleted: the
- * last snapshot's members joined with the first's by id (members-by-id.ts; FORMAT.md §5.1 — DevTools
+ * last snapshot's members joined with the first's by id (members-by-id.ts; docs/FORMAT.md §5.1 — DevTools
  * merges per-class sorted id lists, which counts the same).
  */
 function compareIds(

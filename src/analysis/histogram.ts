@@ -2,7 +2,7 @@
 //
 // Counts follow DevTools' Summary view: self sizes after the shallow-size transfer, and nodes whose
 // DevTools' self size is 0 (synthetic roots, internals whose bytes moved to their owner) are not members
-// (FORMAT.md §2.2). Cost: O(N) over the class index.
+// (docs/FORMAT.md §2.2). Cost: O(N) over the class index.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex, type NameMode } from '../snapshot/class-names.ts';

@@ -6,7 +6,7 @@
 //              WeakRef keep-during-job list: the code running while the snapshot was written holds it;
 //   v8         strongly reachable only through V8's code metadata: nodes of type `code` (compiled
 //              code, bytecode and its constant pools, feedback vectors and cells, allocation sites,
-//              shared function infos, scope infos, scripts' sources and line ends; FORMAT.md §2.1),
+//              shared function infos, scope infos, scripts' sources and line ends; docs/FORMAT.md §2.1),
 //              or V8's caches among the GC roots (the string table, the compilation cache…);
 //   weak       reachable only over weak edges (or not at all).
 //

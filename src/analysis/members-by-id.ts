@@ -1,8 +1,8 @@
 // The first snapshot's class members by object id, and the join with the last snapshot that gives
-// DevTools' "# New" / "# Deleted" columns (FORMAT.md §5.1): a member (class, id) of the last snapshot
+// DevTools' "# New" / "# Deleted" columns (docs/FORMAT.md §5.1): a member (class, id) of the last snapshot
 // with no equal member in the first is added to its class, and the reverse is deleted.
 //
-// V8 numbers heap objects with odd ids from one counter that steps by 2 (FORMAT.md §5.2), so the odd
+// V8 numbers heap objects with odd ids from one counter that steps by 2 (docs/FORMAT.md §5.2), so the odd
 // ids of a live heap are dense: a table indexed by id >>> 1 holds the first snapshot's members in
 // one pass, and the last snapshot joins it in one pass over its nodes, with no sort. Even ids
 // (embedder objects) are few and arbitrary: a short sorted list. The table exists exactly when the

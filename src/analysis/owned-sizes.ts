@@ -1,4 +1,4 @@
-// Shallow-size transfer (FORMAT.md §4.2): DevTools moves the self size of internal arrays and
+// Shallow-size transfer (docs/FORMAT.md §4.2): DevTools moves the self size of internal arrays and
 // hidden objects (property backing stores, hash tables, WeakCells…) onto the one JS object that owns
 // them, so `Map` shows the bytes of its table and the internals show 0. Counts, self sizes and
 // retained sizes all use DevTools' self sizes; `--raw-sizes` keeps V8's own.

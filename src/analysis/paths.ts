@@ -1,5 +1,5 @@
 // The shortest chain of strong references from a root to an object (objgraph's find_backref_chain,
-// DevTools' auto-expanded retainers; FORMAT.md §3.3).
+// DevTools' auto-expanded retainers; docs/FORMAT.md §3.3).
 //
 // Algorithm: DevTools distances (§3.1) are a BFS layering, so a shortest chain is found by walking
 // back from the target, each step to a retainer one hop closer to the root over an edge the BFS could

@@ -1,4 +1,4 @@
-// Roots as DevTools sees them (FORMAT.md §2.3): the synthetic root's non-synthetic children (the
+// Roots as DevTools sees them (docs/FORMAT.md §2.3): the synthetic root's non-synthetic children (the
 // global objects) and a synthetic `(Document DOM trees)` are *user roots*; everything reachable only
 // through `(GC roots)` and the embedder's roots is "system".
 

@@ -1,5 +1,5 @@
 // Do two snapshots come from one process, in the order given? Growth compares object ids, and ids
-// only mean something within one process (FORMAT.md §5.2), so computeGrowth checks every consecutive
+// only mean something within one process (docs/FORMAT.md §5.2), so computeGrowth checks every consecutive
 // pair first and refuses (exit 2) otherwise, explaining why: another process, or one whose ids V8
 // renumbered (Node 20 does when an inspector session that took a snapshot closes).
 //

@@ -1,4 +1,4 @@
-// Source locations with script URLs (FORMAT.md §1.7). The snapshot records `script_id, line, column`
+// Source locations with script URLs (docs/FORMAT.md §1.7). The snapshot records `script_id, line, column`
 // per closure and per constructed object, but no table from script id to URL; the URL is recovered
 // from the heap itself: closure -internal shared-> SharedFunctionInfo -internal script (V8 ≥ 12;
 // script_or_debug_info before)-> Script, a `code` node whose name is the script's URL or path.

@@ -1,4 +1,4 @@
-// Snapshot facts for `info`: which runtime wrote it, and DevTools' statistics pane (FORMAT.md §6.3,
+// Snapshot facts for `info`: which runtime wrote it, and DevTools' statistics pane (docs/FORMAT.md §6.3,
 // the 2025 definition: "system" is the hidden nodes, sizes are DevTools' self sizes).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';

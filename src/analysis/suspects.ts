@@ -2,7 +2,7 @@
 // that hold most of the heap, and below each the *accumulation point*, the collection where the
 // memory fans out into many objects of one class.
 //
-// Algorithm: a walk down the dominator tree (FORMAT.md §4.5) from the root, over *heavy* nodes only
+// Algorithm: a walk down the dominator tree (docs/FORMAT.md §4.5) from the root, over *heavy* nodes only
 // (retained size ≥ the threshold share of the heap):
 //   - the root, synthetic nodes ((GC roots) and its categories) and the global objects hold
 //     everything and name nothing: the walk passes through them (`isPassThrough`);

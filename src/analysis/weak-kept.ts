@@ -1,5 +1,5 @@
 // Weak references that hold nothing weakly: WeakRef targets and WeakMap values that the program
-// also keeps through ordinary strong references (FORMAT.md §7.2, §7.3). The WeakRef or WeakMap
+// also keeps through ordinary strong references (docs/FORMAT.md §7.2, §7.3). The WeakRef or WeakMap
 // then gives no memory benefit, and often hides a strong reference that was meant to go.
 //
 // Algorithm: S = nodes reachable from the root over strong edges, where "strong" leaves out weak

@@ -52,7 +52,7 @@ function registrationSteps(graph: HeapGraph, path: EdgeStep[]): LabelledStep[] {
   return shown;
 }
 
-/** Hidden slots have no names; say what they are where the role is known (FORMAT.md §7.1). */
+/** Hidden slots have no names; say what they are where the role is known (docs/FORMAT.md §7.1). */
 function registrationStepLabel(graph: HeapGraph, step: EdgeStep): string {
   if (graph.edgeType[step.edge] === graph.types.hiddenEdge) {
     if (isWeakCell(graph, step.from)) return '{held value}';

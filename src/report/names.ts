@@ -1,5 +1,5 @@
 // How every output names nodes and edges: one notation for text, DOT and JSON. Edges are written the
-// way DevTools writes them (FORMAT.md §3.3): `.prop` (or `["odd name"]`), `[i]`, `->ctxvar`,
+// way DevTools writes them (docs/FORMAT.md §3.3): `.prop` (or `["odd name"]`), `[i]`, `->ctxvar`,
 // `{internal}`, `[[weak]]`; nodes by what they are (`RequestContext`, `Function onData`,
 // `(string) "abc"`) and `@id`. Text is safe for a terminal; JSON carries V8's own names and types.
 

@@ -181,7 +181,7 @@ function dotNode(graph: HeapGraph, ordinal: number, highlight: boolean, measures
   return { id: `n${graph.nodeId[ordinal]}`, label, highlight, tooltip: graph.nodeNameOf(ordinal) };
 }
 
-/** Style by edge type (FORMAT.md §3.4): weak dashed, internal/hidden gray, shortcut bold. */
+/** Style by edge type (docs/FORMAT.md §3.4): weak dashed, internal/hidden gray, shortcut bold. */
 function dotEdge(graph: HeapGraph, from: number, to: number, edge: number): DotEdge {
   const { types } = graph;
   const type = graph.edgeType[edge];

@@ -1,6 +1,6 @@
 // Allocation stacks of a snapshot taken with allocation tracking (`node --track-heap-objects`,
 // HeapProfiler.startTrackingHeapObjects): the "trace_function_infos" and "trace_tree" sections
-// (FORMAT.md §1.7), which the snapshot parser skips.
+// (docs/FORMAT.md §1.7), which the snapshot parser skips.
 //
 // - trace_function_infos: groups of meta.trace_function_info_fields, [function_id, name, script_name,
 //   script_id, line, column]: name and script_name index the snapshot's strings; line and column are

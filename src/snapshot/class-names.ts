@@ -1,6 +1,6 @@
 // Class names: how objects are grouped into classes for top, count, list and growth.
 //
-// `devtools` mode reproduces Chrome DevTools' Summary view (FORMAT.md §2.2, 2024–2025 rules):
+// `devtools` mode reproduces Chrome DevTools' Summary view (docs/FORMAT.md §2.2, 2024–2025 rules):
 //   - hidden → (system), code → (compiled code), closure → Function, regexp → RegExp, other
 //     non-object types → "(<type name>)";
 //   - object/native: the raw name, `<div id="a">` cut to `<div>`, detached natives prefixed
@@ -247,7 +247,7 @@ export function rawClassName(graph: HeapGraph, ordinal: number): string {
 }
 
 /**
- * DevTools' detachedness propagation over native nodes (FORMAT.md §6.1): natives reachable from an
+ * DevTools' detachedness propagation over native nodes (docs/FORMAT.md §6.1): natives reachable from an
  * attached native (not through hidden or weak edges) are attached; the rest reachable from a
  * detached one are detached. Returns a bit per node (bit i & 7 of byte i >>> 3) set for detached
  * natives; null when no native is detached (every Node.js heap), so those pay for nothing. Bits,

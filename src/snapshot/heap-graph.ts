@@ -68,7 +68,7 @@ export class HeapGraph {
   readonly nodeId: Uint32Array;
   /**
    * Raw self size as V8 wrote it: 32-bit unless some size needs more, then Float64 (V8 stores
-   * 48-bit sizes, FORMAT.md §1.4).
+   * 48-bit sizes, docs/FORMAT.md §1.4).
    */
   readonly selfSize: Uint32Array | Float64Array;
   /**

@@ -180,7 +180,7 @@ export function readSnapshotLayout(header: Record<string, unknown>, inputSize: n
         default: return unchecked;
       }
     }),
-    // element and hidden edges hold plain integers (FORMAT.md §1.5); every other type a string index.
+    // element and hidden edges hold plain integers (docs/FORMAT.md §1.5); every other type a string index.
     isStringEdge: Uint8Array.from(edgeTypes, (name) => (name === 'element' || name === 'hidden' ? 0 : 1)),
     isEdgeTypeFirst: edgeFields.indexOf('type') < edgeFields.indexOf('name_or_index'),
     hasTraceNodeIds: nodeFields.includes('trace_node_id') && isTracked,

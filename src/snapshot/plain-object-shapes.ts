@@ -96,7 +96,7 @@ function formatPropertyName(name: string): string {
 }
 
 /**
- * The distinct property lists of a graph's plain objects (type object named "Object", FORMAT.md
+ * The distinct property lists of a graph's plain objects (type object named "Object", docs/FORMAT.md
  * §2.2): property-edge names as string indexes in edge order, `__proto__` left out (DevTools skips
  * it when inferring and no interface contains it when matching).
  */
@@ -274,7 +274,7 @@ function shapeProperties(graph: HeapGraph, shapes: PlainObjectShapes): ShapeProp
 /**
  * DevTools' interface inference: the property lists shared by at least max(2, plainObjects/1000)
  * plain objects, most popular first. Exported so growth can apply one snapshot's definitions to
- * another, as DevTools' comparison view does (FORMAT.md §5.1).
+ * another, as DevTools' comparison view does (docs/FORMAT.md §5.1).
  */
 export function inferInterfaceDefinitions(graph: HeapGraph): InterfaceDefinition[] {
   // Cached: growth asks for the last snapshot's definitions and its class index needs them too.

@@ -1,6 +1,6 @@
 // The snapshot's strings, kept as the raw bytes of the "strings" section plus one offset per string.
 // Millions of names stay off the V8 heap; a string becomes a JS string only when a report asks for it
-// (FORMAT.md §8.2 step 5). V8 writes this section as escaped ASCII, so a string without a backslash
+// (docs/FORMAT.md §8.2 step 5). V8 writes this section as escaped ASCII, so a string without a backslash
 // decodes as-is and one with a backslash goes through JSON.parse of that token alone.
 
 import { constants } from 'node:buffer';

@@ -7,7 +7,7 @@ export const GC_ROOTS_NAME = '(GC roots)';
 export const STRONG_ROOTS_NAME = '(Strong roots)';
 /** A synthetic child of the root that DevTools counts as a user root, like a global object (browsers). */
 export const DOCUMENT_DOM_TREES_NAME = '(Document DOM trees)';
-/** GC root categories that hold objects only during the call that wrote the snapshot (FORMAT.md §2.3). */
+/** GC root categories that hold objects only during the call that wrote the snapshot (docs/FORMAT.md §2.3). */
 export const TRANSIENT_ROOT_NAMES: readonly string[] = ['(Stack roots)', '(Handle scope)', '(Relocatable)'];
 /**
  * GC root categories that are V8's caches, not the program's references: V8 clears what only they
@@ -20,12 +20,12 @@ export const V8_CACHE_ROOT_NAMES: readonly string[] = [
   '(Startup object cache)', '(Read-only object cache)', '(Shareable object cache)', '(Read-only roots)',
 ];
 
-/** The (Strong roots) edge that keeps WeakRef targets alive until the current job ends (FORMAT.md §7.2). */
+/** The (Strong roots) edge that keeps WeakRef targets alive until the current job ends (docs/FORMAT.md §7.2). */
 export const KEEP_DURING_JOB_EDGE = 'weak_refs_keep_during_job';
 
 /** V8's internal objects are named `system / Kind`. */
 export const SYSTEM_NAME_PREFIX = 'system / ';
-/** A FinalizationRegistry registration (FORMAT.md §7.4). */
+/** A FinalizationRegistry registration (docs/FORMAT.md §7.4). */
 export const WEAK_CELL_NAME = 'system / WeakCell';
 /** A function scope: closure variables live here. */
 export const CONTEXT_NAME = 'system / Context';

@@ -1,6 +1,6 @@
 // computeChainParents decides each node's preferred retainer in one forward pass over the edges.
 // The reference here decides it the direct way, from each node's own retainer list (the reverse
-// index), with the rule of FORMAT.md §3.3 written out again: the two must agree on every node of
+// index), with the rule of docs/FORMAT.md §3.3 written out again: the two must agree on every node of
 // real snapshots from Node 18 to 24 and Chrome, WeakMap ephemerons included.
 import { describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/snapshot/load.ts';

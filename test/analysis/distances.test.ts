@@ -42,7 +42,7 @@ function build() {
   return { graph, refs: { root, gcRoots, strongRoots, global, A, B, C, K, WM, T, V, NC, M, W, S } };
 }
 
-describe('computeDistances (DevTools rules, FORMAT.md §3.1)', () => {
+describe('computeDistances (DevTools rules, docs/FORMAT.md §3.1)', () => {
   it('counts hops from the globals first, then from the root at BASE_SYSTEM_DISTANCE', () => {
     const { graph, refs: r } = build();
     const d = computeDistances(graph);

@@ -55,7 +55,7 @@ function build() {
   return { graph, refs: { root, gcRoots, G, A, B, C, D, E, W, Q, K, V, WM, T, L1, L2, L3, S, X, Y } };
 }
 
-describe('dominators (DevTools rules, FORMAT.md §4)', () => {
+describe('dominators (DevTools rules, docs/FORMAT.md §4)', () => {
   it('marks what the globals reach without weak edges as page-owned', () => {
     const { graph, refs: r } = build();
     const owned = computePageOwned(graph);

@@ -1,4 +1,4 @@
-// Unfinalizable registrations (FORMAT.md §7.4) and weak references held strongly, on real snapshots
+// Unfinalizable registrations (docs/FORMAT.md §7.4) and weak references held strongly, on real snapshots
 // of fixtures/programs/finreg-patterns.mjs from Node 18, 20, 22 and 24. Counts come from the
 // program's construction (fixtures/README.md): 4 instances of every pattern.
 import { beforeAll, describe, expect, it } from 'vitest';

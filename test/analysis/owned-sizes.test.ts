@@ -39,7 +39,7 @@ function build(sizes: { table?: number; store?: number } = {}) {
   return { graph, global, map, table, store, weakOnly, a, bNode, shared, underSynthetic };
 }
 
-describe('shallow-size transfer (DevTools calculateShallowSizes, FORMAT.md §4.2)', () => {
+describe('shallow-size transfer (DevTools calculateShallowSizes, docs/FORMAT.md §4.2)', () => {
   it('moves single-owned internals onto their owner, through chains of internals', () => {
     const r = build();
     const sizes = computeOwnedSelfSizes(r.graph);

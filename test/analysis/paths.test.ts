@@ -47,7 +47,7 @@ function build() {
 
 const names = (graph: ReturnType<typeof build>['graph'], nodes: number[]) => nodes.map((o) => graph.nodeNameOf(o));
 
-describe('findRetainerChain (FORMAT.md §3.3)', () => {
+describe('findRetainerChain (docs/FORMAT.md §3.3)', () => {
   it('walks from a global to the target, one edge per hop', () => {
     const { graph, refs: r } = build();
     const chain = findRetainerChain(graph, r.items[1])!;

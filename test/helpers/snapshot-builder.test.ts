@@ -27,7 +27,7 @@ function buildSmall(options?: SnapshotBuilderOptions) {
   return { b, text: b.toJSON(), refs: { root, gcRoots, global, conn, arr } };
 }
 
-/** Checks the invariants every reader relies on (FORMAT.md §1.9). */
+/** Checks the invariants every reader relies on (docs/FORMAT.md §1.9). */
 function checkInvariants(s: Parsed) {
   const nf = s.snapshot.meta.node_fields.length;
   const ef = s.snapshot.meta.edge_fields.length;

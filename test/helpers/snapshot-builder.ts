@@ -1,5 +1,5 @@
 // A tiny builder that emits REAL .heapsnapshot JSON text for hand-made graphs, so algorithm tests
-// can state their hand-worked answers inline. Defaults follow a Node 20 snapshot (FORMAT.md §1.3):
+// can state their hand-worked answers inline. Defaults follow a Node 20 snapshot (docs/FORMAT.md §1.3):
 // 7 node fields, 16 node types, 7 edge types, a locations section, one node/edge per line.
 // Options produce the other layouts a reader must accept: 6 node fields (Node 24 / Chrome),
 // reordered or missing node fields, no locations, unknown sections, `extra_native_bytes`,
@@ -102,7 +102,7 @@ export class SnapshotBuilder {
     this.edgeTypes = [...(options.edgeTypes ?? EDGE_TYPES)];
   }
 
-  /** Number of values per node (the `NF` of FORMAT.md). */
+  /** Number of values per node (the `NF` of docs/FORMAT.md). */
   get fieldCount(): number {
     return this.nodeFields.length;
   }
@@ -250,7 +250,7 @@ function enumIndex(list: string[], name: string): number {
   return i;
 }
 
-/** V8 writes strings as pure ASCII: every non-ASCII or control character as \uXXXX (FORMAT.md §1.6). */
+/** V8 writes strings as pure ASCII: every non-ASCII or control character as \uXXXX (docs/FORMAT.md §1.6). */
 function encodeV8String(s: string): string {
   return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -85,7 +85,7 @@ describe('class 65,536 (the switch from 16- to 32-bit class ids)', () => {
 });
 
 /**
- * DevTools' interface rules (FORMAT.md §2.2) applied object by object, as directly as they read:
+ * DevTools' interface rules (docs/FORMAT.md §2.2) applied object by object, as directly as they read:
  * the reference the interned-shape implementation must agree with.
  */
 function referenceInterfaceNames(graph: HeapGraph): Map<number, string> {

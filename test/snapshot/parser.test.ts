@@ -221,7 +221,7 @@ function handWritten(parts: { nodes: string[][]; edges?: string[][]; locations?:
   const rows = (list: string[][]) => list.map((row) => row.join(',')).join('\n,');
   return `{"snapshot":${JSON.stringify(header)},\n"nodes":[${rows(parts.nodes)}],\n"edges":[${rows(edges)}],\n`
     + `"trace_function_infos":[],"trace_tree":[],"samples":[],"locations":[${rows(parts.locations ?? [])}],\n`
-    // As V8 writes them: ASCII only, everything else as \uXXXX (FORMAT.md §1.6).
+    // As V8 writes them: ASCII only, everything else as \uXXXX (docs/FORMAT.md §1.6).
     + `"strings":${JSON.stringify(parts.strings ?? ['<dummy>', '', 'A', 'b']).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}}`;
 }
 
