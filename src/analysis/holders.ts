@@ -25,6 +25,7 @@
 // Cost: O(N + E) time, 9 B per node (kind, parent, queue).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
+import { spreadOverStrongEdges } from './strong-reach.ts';
 import { GC_ROOTS_NAME, KEEP_DURING_JOB_EDGE, STRONG_ROOTS_NAME, TRANSIENT_ROOT_NAMES, V8_CACHE_ROOT_NAMES } from '../snapshot/v8-names.ts';
 
 export const HOLDER_KINDS = ['program', 'transient', 'v8', 'weak'] as const;
@@ -126,21 +127,9 @@ function transientRootsOf(graph: HeapGraph, isTransientEdge: (source: number, e:
  * claimed node over every strong edge finds exactly the nodes that V8's metadata alone holds.
  */
 function claimTheRestAsV8(graph: HeapGraph, kind: Uint8Array, queue: Uint32Array): void {
-  const { firstEdge, edgeTarget, edgeType } = graph;
-  const weak = graph.types.weak;
   let tail = 0;
   for (let i = 0; i < graph.nodeCount; i++) if (kind[i] !== UNSEEN) queue[tail++] = i;
-  let head = 0;
-  while (head < tail) {
-    const node = queue[head++];
-    for (let e = firstEdge[node]; e < firstEdge[node + 1]; e++) {
-      if (edgeType[e] === weak) continue;
-      const target = edgeTarget[e];
-      if (kind[target] !== UNSEEN) continue;
-      kind[target] = HELD_BY_V8;
-      queue[tail++] = target;
-    }
-  }
+  spreadOverStrongEdges(graph, kind, UNSEEN, queue, tail, HELD_BY_V8);
 }
 
 /** How many of `ordinals` each kind holds. */

@@ -20,6 +20,7 @@ import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex, type ClassIndexResult, type NameMode } from '../snapshot/class-names.ts';
 import { computeDominatorTree } from './dominators.ts';
 import { computeOwnedSelfSizes } from './owned-sizes.ts';
+import { spreadOverStrongEdges } from './strong-reach.ts';
 import { SYSTEM_NAME_PREFIX } from '../snapshot/v8-names.ts';
 
 /** Holders listed per class: the categories or embedder classes that hold most of its objects. */
@@ -69,25 +70,12 @@ export function findNativeHeld(graph: HeapGraph, names: NameMode = 'devtools'): 
   const weak = graph.types.weak;
   const state = markNativeSources(graph);
   const queue = new Uint32Array(n);
-  const search = (tail: number, as: number) => {
-    let head = 0;
-    while (head < tail) {
-      const node = queue[head++];
-      for (let e = firstEdge[node]; e < firstEdge[node + 1]; e++) {
-        if (edgeType[e] === weak) continue;
-        const target = edgeTarget[e];
-        if (state[target] !== UNSEEN) continue;
-        state[target] = as;
-        queue[tail++] = target;
-      }
-    }
-  };
   state[graph.rootOrdinal] = HELD_OTHERWISE;
   queue[0] = graph.rootOrdinal;
-  search(1, HELD_OTHERWISE);
+  spreadOverStrongEdges(graph, state, UNSEEN, queue, 1, HELD_OTHERWISE);
   let sources = 0;
   for (let node = 0; node < n; node++) if (state[node] === NATIVE_SOURCE) queue[sources++] = node;
-  search(sources, HELD_NATIVELY);
+  spreadOverStrongEdges(graph, state, UNSEEN, queue, sources, HELD_NATIVELY);
 
   const classIndex = computeClassIndex(graph, names);
   const { classOf } = classIndex;

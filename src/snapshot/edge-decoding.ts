@@ -302,3 +302,27 @@ export function mergeEdgeNameMaximum(front: StringIndexMaximum, back: BackEdgesR
   if (first !== null && layout.isStringEdge[layout.edgeType[first.item]] === 1 && first.value >= backMax.value) backMax = first;
   return backMax.value > front.value ? backMax : front;
 }
+
+/** What the edges worker needs to read its part of "edges" (the main thread reads the rest). */
+export function edgeWorkerData(file: string, size: number, start: number, layout: EdgeLayout, claims: SharedArrayBuffer | null, claimBytes: number): EdgeWorkerData {
+  return {
+    file, start, size,
+    // The budget counts from the '[' (start - 1), as the sequential parser does.
+    limit: start - 1 + layout.maxSectionBytes,
+    sectionTooLong: layout.sectionTooLong,
+    edgeRoles: Array.from(layout.edgeRoles),
+    edgeFieldNames: layout.edgeFieldNames,
+    edgeLimits: layout.edgeLimits,
+    edgeReasons: layout.edgeReasons,
+    isStringEdge: Array.from(layout.isStringEdge),
+    isEdgeTypeFirst: layout.isEdgeTypeFirst,
+    edgeFieldCount: layout.edgeFieldCount,
+    edgeCount: layout.edgeCount,
+    nodeFieldCount: layout.nodeFieldCount,
+    edgeType: layout.edgeType.buffer,
+    edgeNameOrIndex: layout.edgeNameOrIndex.buffer,
+    edgeTarget: layout.edgeTarget.buffer,
+    claims,
+    claimBytes,
+  };
+}

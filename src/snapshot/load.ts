@@ -7,9 +7,10 @@ import zlib from 'node:zlib';
 import type { Worker } from 'node:worker_threads';
 import { siblingModule, startModuleWorker } from '../workers/start.ts';
 import { LeakscopeError, SnapshotFormatError } from '../errors.ts';
+import { openRegularFile, readAt } from '../input-file.ts';
 import { HeapGraph } from './heap-graph.ts';
 import { SnapshotParser, type EdgeLayout, type ParsedSnapshot } from './parser.ts';
-import { createEdgeClaims, EDGE_CLAIM_BYTES, isStandardEdgeLayout, mergeEdgeNameMaximum, parseEdgesFromBack, type EdgeWorkerData, type FrontEdgesResult } from './edge-decoding.ts';
+import { createEdgeClaims, EDGE_CLAIM_BYTES, isStandardEdgeLayout, mergeEdgeNameMaximum, parseEdgesFromBack, edgeWorkerData, type FrontEdgesResult } from './edge-decoding.ts';
 import { StringTable } from './string-table.ts';
 import { sortedPositions } from './typed-arrays.ts';
 
@@ -60,26 +61,14 @@ export function checkSnapshotFile(file: string): number {
 }
 
 function inspectFile(file: string): { size: number; gzipped: boolean } {
-  let stat: fs.Stats;
+  const { fd, size } = openRegularFile(file, 'a snapshot file');
   try {
-    stat = fs.statSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new LeakscopeError(`${file}: no such file`);
-    if (code === 'EACCES') throw new LeakscopeError(`${file}: permission denied`);
-    throw new LeakscopeError(`${file}: cannot read (${code ?? String(error)})`);
-  }
-  if (stat.isDirectory()) throw new LeakscopeError(`${file}: is a directory, not a snapshot file`);
-  if (!stat.isFile()) throw new LeakscopeError(`${file}: not a regular file`);
-  if (stat.size === 0) throw new SnapshotFormatError(file, 'empty file, not a heap snapshot');
-  const magic = Buffer.alloc(2);
-  const fd = openForRead(file);
-  try {
-    fs.readSync(fd, magic, 0, 2, 0);
+    if (size === 0) throw new SnapshotFormatError(file, 'empty file, not a heap snapshot');
+    const magic = readAt(fd, 2, 0);
+    return { size, gzipped: magic[0] === 0x1f && magic[1] === 0x8b };
   } finally {
     fs.closeSync(fd);
   }
-  return { size: stat.size, gzipped: magic[0] === 0x1f && magic[1] === 0x8b };
 }
 
 function openForRead(file: string): number {
@@ -121,26 +110,7 @@ interface EdgeWorker {
 function startEdgeWorker(file: string, start: number, size: number, layout: EdgeLayout, claims: SharedArrayBuffer | null, claimBytes: number): EdgeWorker {
   let worker: Worker;
   try {
-    const workerData: EdgeWorkerData = {
-      file, start, size,
-      // The budget counts from the '[' (start - 1), as the sequential parser does.
-      limit: start - 1 + layout.maxSectionBytes,
-      sectionTooLong: layout.sectionTooLong,
-      edgeRoles: Array.from(layout.edgeRoles),
-      edgeFieldNames: layout.edgeFieldNames,
-      edgeLimits: layout.edgeLimits,
-      edgeReasons: layout.edgeReasons,
-      isStringEdge: Array.from(layout.isStringEdge),
-      isEdgeTypeFirst: layout.isEdgeTypeFirst,
-      edgeFieldCount: layout.edgeFieldCount,
-      edgeCount: layout.edgeCount,
-      nodeFieldCount: layout.nodeFieldCount,
-      edgeType: layout.edgeType.buffer,
-      edgeNameOrIndex: layout.edgeNameOrIndex.buffer,
-      edgeTarget: layout.edgeTarget.buffer,
-      claims,
-      claimBytes,
-    };
+    const workerData = edgeWorkerData(file, size, start, layout, claims, claimBytes);
     worker = startModuleWorker(siblingModule(import.meta.url, 'edges-worker'), { workerData });
   } catch (error) {
     return { result: Promise.reject(new EdgeWorkerUnavailable(String(error))), terminate() {} };

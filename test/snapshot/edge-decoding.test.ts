@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SnapshotParser, type EdgeLayout } from '../../src/snapshot/parser.ts';
-import { createEdgeClaims, isStandardEdgeLayout, mergeEdgeNameMaximum, parseEdgesFromBack, parseEdgesFromFront, type EdgeWorkerData } from '../../src/snapshot/edge-decoding.ts';
+import { createEdgeClaims, isStandardEdgeLayout, mergeEdgeNameMaximum, parseEdgesFromBack, parseEdgesFromFront, edgeWorkerData } from '../../src/snapshot/edge-decoding.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
 
 const FRONT = 1;
@@ -21,27 +21,6 @@ function layoutOf(file: string, bytes: Buffer): { layout: EdgeLayout; start: num
   return { layout: parser.edgeLayout()!, start: open + 1, close: text.indexOf(']', open) };
 }
 
-function workerData(file: string, size: number, start: number, layout: EdgeLayout, claims: SharedArrayBuffer | null, claimBytes: number): EdgeWorkerData {
-  return {
-    file, start, size,
-    limit: start - 1 + layout.maxSectionBytes,
-    sectionTooLong: layout.sectionTooLong,
-    edgeRoles: Array.from(layout.edgeRoles),
-    edgeFieldNames: layout.edgeFieldNames,
-    edgeLimits: layout.edgeLimits,
-    edgeReasons: layout.edgeReasons,
-    isStringEdge: Array.from(layout.isStringEdge),
-    isEdgeTypeFirst: layout.isEdgeTypeFirst,
-    edgeFieldCount: layout.edgeFieldCount,
-    edgeCount: layout.edgeCount,
-    nodeFieldCount: layout.nodeFieldCount,
-    edgeType: layout.edgeType.buffer,
-    edgeNameOrIndex: layout.edgeNameOrIndex.buffer,
-    edgeTarget: layout.edgeTarget.buffer,
-    claims,
-    claimBytes,
-  };
-}
 
 /** Both sides, meeting at chunk `meet` (chunks below are the front's, the rest the back's). */
 function readFromBothEnds(file: string, bytes: Buffer, claimBytes: number, meet: number) {
@@ -50,7 +29,7 @@ function readFromBothEnds(file: string, bytes: Buffer, claimBytes: number, meet:
   const claims = new Int32Array(table);
   // The back side claims from the end: hand it its chunks first, so the front stops at `meet`.
   for (let k = meet; k < claims.length; k++) claims[k] = BACK;
-  const front = parseEdgesFromFront(workerData(file, bytes.length, start, layout, table, claimBytes));
+  const front = parseEdgesFromFront(edgeWorkerData(file, bytes.length, start, layout, table, claimBytes));
   for (let k = meet; k < claims.length; k++) claims[k] = 0;
   for (let k = 0; k < meet; k++) claims[k] = FRONT;
   const fd = fs.openSync(file, 'r');
@@ -64,7 +43,7 @@ function readFromBothEnds(file: string, bytes: Buffer, claimBytes: number, meet:
 
 function oneSide(file: string, bytes: Buffer) {
   const { layout, start } = layoutOf(file, bytes);
-  return { layout, front: parseEdgesFromFront(workerData(file, bytes.length, start, layout, null, 1)) };
+  return { layout, front: parseEdgesFromFront(edgeWorkerData(file, bytes.length, start, layout, null, 1)) };
 }
 
 const same = (a: ArrayBufferView, b: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
