@@ -19,6 +19,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { LeakscopeError, SnapshotFormatError } from '../errors.ts';
+import { openRegularFile, readAt } from '../input-file.ts';
 
 /**
  * Profiles are small (a busy server's is a few MB); above this JSON.parse would need gigabytes and
@@ -57,26 +58,18 @@ export interface HeapProfile {
 
 /** Reads and checks a `.heapprofile` file, plain or gzipped. */
 export function readHeapProfile(file: string): HeapProfile {
-  let size: number;
-  try {
-    const stat = fs.statSync(file);
-    if (stat.isDirectory()) throw new LeakscopeError(`${file}: is a directory, not a heap profile`);
-    size = stat.size;
-  } catch (error) {
-    if (error instanceof LeakscopeError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new LeakscopeError(`${file}: no such file`);
-    if (code === 'EACCES') throw new LeakscopeError(`${file}: permission denied`);
-    throw new LeakscopeError(`${file}: cannot read (${code ?? String(error)})`);
-  }
-  if (size > MAX_HEAP_PROFILE_BYTES) {
-    throw new SnapshotFormatError(file, `${size} bytes is more than a sampling heap profile takes (at most ${MAX_HEAP_PROFILE_BYTES}); is this a heap snapshot? (leakscope top reads those)`);
-  }
+  const { fd, size } = openRegularFile(file, 'a heap profile');
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(file);
+    if (size > MAX_HEAP_PROFILE_BYTES) {
+      throw new SnapshotFormatError(file, `${size} bytes is more than a sampling heap profile takes (at most ${MAX_HEAP_PROFILE_BYTES}); is this a heap snapshot? (leakscope top reads those)`);
+    }
+    bytes = readAt(fd, size, 0);
   } catch (error) {
+    if (error instanceof LeakscopeError) throw error;
     throw new LeakscopeError(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  } finally {
+    fs.closeSync(fd);
   }
   if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
     // Gzipped, as CI artifacts often are: inflated with a cap, so a gzip bomb is refused, not held.

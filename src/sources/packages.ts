@@ -7,9 +7,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readOptionalFile } from '../input-file.ts';
 
 /** Node's own modules, as one row. */
 export const NODE_BUILTINS = 'node: (built-in modules)';
+
+/** A package.json is a few KB; one larger than this (or not a regular file) names no package. */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
 const NODE_MODULES_PACKAGE = /[\\/]node_modules[\\/]((?:@[^\\/]+[\\/])?[^\\/]+)[\\/](?!.*node_modules[\\/])/;
 
@@ -23,7 +27,7 @@ export function createPackageResolver(): (script: string) => string | null {
     const manifest = path.join(dir, 'package.json');
     if (fs.existsSync(manifest)) {
       try {
-        const parsed = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: unknown };
+        const parsed = JSON.parse(readOptionalFile(manifest, MAX_MANIFEST_BYTES)?.toString('utf8') ?? '') as { name?: unknown };
         name = typeof parsed.name === 'string' && parsed.name !== '' ? parsed.name : path.basename(dir);
       } catch {
         name = path.basename(dir);

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TraceMap, originalPositionFor, GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND } from '@jridgewell/trace-mapping';
 import type { OriginalLocation, LocationMapper } from '../analysis/original-locations.ts';
+import { readOptionalFile } from '../input-file.ts';
 
 /** Bytes read from the end of a script to find its sourceMappingURL comment (it is the last line). */
 const TAIL_BYTES = 64 * 1024;
@@ -39,11 +40,13 @@ export interface SourceMapOptions {
  * the compiled location is shown. Never throws: a missing or broken map just maps nothing.
  */
 export function createSourceMapMapper(options: SourceMapOptions = {}): LocationMapper {
-  const byName = indexMapFiles(options.dirs ?? []);
+  // Indexed on the first location printed, not before: a command that prints none reads no folder.
+  let byName: Map<string, string> | undefined;
   const maps = new Map<string, LoadedMap | null>();
   return (script, line, column) => {
     let map = maps.get(script);
     if (map === undefined) {
+      byName ??= indexMapFiles(options.dirs ?? []);
       map = loadMapFor(script, byName);
       maps.set(script, map);
     }
@@ -108,24 +111,14 @@ function scriptPath(script: string): string | null {
 
 /** The last sourceMappingURL comment of a script file, or null. */
 function sourceMappingUrlOf(file: string): string | null {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(file, 'r');
-    const size = fs.fstatSync(fd).size;
-    const length = Math.min(size, TAIL_BYTES);
-    const buffer = Buffer.alloc(length);
-    fs.readSync(fd, buffer, 0, length, size - length);
-    const lines = buffer.toString('utf8').trimEnd().split('\n');
-    for (let i = lines.length - 1; i >= 0 && i >= lines.length - 3; i--) {
-      const match = SOURCE_MAPPING_URL.exec(lines[i].trim());
-      if (match) return match[1];
-    }
-    return null;
-  } catch {
-    return null;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+  const tail = readOptionalFile(file, TAIL_BYTES, 'tail');
+  if (tail === null) return null;
+  const lines = tail.toString('utf8').trimEnd().split('\n');
+  for (let i = lines.length - 1; i >= 0 && i >= lines.length - 3; i--) {
+    const match = SOURCE_MAPPING_URL.exec(lines[i].trim());
+    if (match) return match[1];
   }
+  return null;
 }
 
 function decodeDataUrl(url: string): string | null {
@@ -141,12 +134,8 @@ function decodeDataUrl(url: string): string | null {
 }
 
 function readMapFile(file: string): LoadedMap | null {
-  try {
-    if (fs.statSync(file).size > MAX_MAP_BYTES) return null;
-    return parseMap(fs.readFileSync(file, 'utf8'), path.dirname(file));
-  } catch {
-    return null;
-  }
+  const bytes = readOptionalFile(file, MAX_MAP_BYTES);
+  return bytes === null ? null : parseMap(bytes.toString('utf8'), path.dirname(file));
 }
 
 function parseMap(text: string | null, baseDir: string): LoadedMap | null {
@@ -180,7 +169,8 @@ function indexMapFiles(dirs: string[]): Map<string, string> {
         if (depth < MAX_SEARCH_DEPTH && entry.name !== 'node_modules' && !entry.name.startsWith('.')) visit(full, depth + 1);
         continue;
       }
-      if (!entry.name.endsWith('.map')) continue;
+      // A FIFO or device named x.map is not a map (and readOptionalFile refuses one a symlink points to).
+      if (!entry.name.endsWith('.map') || !(entry.isFile() || entry.isSymbolicLink())) continue;
       if (!byName.has(entry.name.slice(0, -4))) byName.set(entry.name.slice(0, -4), full);
       const file = mapFileField(full);
       if (file !== null && !byName.has(path.basename(file))) byName.set(path.basename(file), full);
@@ -192,16 +182,7 @@ function indexMapFiles(dirs: string[]): Map<string, string> {
 
 /** The `file` field of a map (the generated script's name), from its first bytes: no decoding of the mappings. */
 function mapFileField(file: string): string | null {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(file, 'r');
-    const head = Buffer.alloc(MAP_HEAD_BYTES);
-    const read = fs.readSync(fd, head, 0, MAP_HEAD_BYTES, 0);
-    const match = /"file"\s*:\s*"([^"]+)"/.exec(head.subarray(0, read).toString('utf8'));
-    return match ? match[1] : null;
-  } catch {
-    return null;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
+  const head = readOptionalFile(file, MAP_HEAD_BYTES, 'head');
+  const match = head === null ? null : /"file"\s*:\s*"([^"]+)"/.exec(head.toString('utf8'));
+  return match ? match[1] : null;
 }
