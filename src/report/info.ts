@@ -39,7 +39,8 @@ export function renderInfoText(graph: HeapGraph, file: string, runtime: RuntimeI
   const rows: [string, string][] = [
     ['file', `${sanitizeForTerminal(file, 200)} (${formatBytes(source.fileSize)})`],
     ['runtime', `${runtime.runtime}${runtime.version ? ` ${runtime.version}` : ''}${runtime.globals.length ? `; globals: ${runtime.globals.map((g) => sanitizeForTerminal(g, 60)).join(', ')}` : ''}`],
-    ['format', `${source.meta.node_fields.length} node fields (${source.meta.node_fields.join(', ')}); ${graph.nodeTypeNames.length} node types; sections: ${source.sections.join(', ')}`],
+    // Field and section names come from the file: a crafted one could carry terminal escapes.
+    ['format', `${source.meta.node_fields.length} node fields (${source.meta.node_fields.map((f) => sanitizeForTerminal(f, 60)).join(', ')}); ${graph.nodeTypeNames.length} node types; sections: ${source.sections.map((name) => sanitizeForTerminal(name, 60)).join(', ')}`],
     ['nodes', formatCount(graph.nodeCount)],
     ['edges', formatCount(graph.edgeCount)],
     ['strings', formatCount(graph.strings.count)],

@@ -1,6 +1,10 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { fixtureGzPath } from '../helpers/fixtures.ts';
+import { NODE20_NODE_FIELDS, SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 
 const basic = fixtureGzPath('basic');
 
@@ -90,5 +94,22 @@ describe('leakscope info', () => {
     const { stdout } = runCli(['info', fixtureGzPath('tracked')]);
     expect(stdout).toMatch(/^allocation traces\s+[\d,]+ functions$/m);
     expect(stdout).toMatch(/^runtime\s+node v20\./m);
+  });
+
+  it('leakscope info prints node field and section names from the file without their terminal escapes', () => {
+    // ESC ] 0 ; … BEL would retitle the terminal; the names are the file's, so untrusted.
+    const b = new SnapshotBuilder({ nodeFields: [...NODE20_NODE_FIELDS, 'evil\u001b]0;pwned\u0007'], extraSections: { 'scopes\u001b[2J': [] } });
+    b.root();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-info-'));
+    const file = path.join(dir, 'escapes.heapsnapshot');
+    try {
+      b.writeTo(file);
+      const { status, stdout } = runCli(['info', file]);
+      expect(status).toBe(0);
+      expect(stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+      expect(stdout).toMatch(/^format .*evil.*pwned.*sections: .*scopes/m);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
