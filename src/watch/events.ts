@@ -80,12 +80,30 @@ export class EventWriter {
   }
 }
 
+/**
+ * Opens the events file for appending: a regular file (created if missing) or a character device
+ * (/dev/null, a terminal). Opened non-blocking and checked on the open descriptor, so a FIFO can
+ * neither block leakscope (or the application, for the preload) until a reader comes nor slip in
+ * between a check and the open; a folder, a FIFO or a socket is refused.
+ */
 function openForAppend(file: string): number {
+  const refuse = (reason: string) => new LeakscopeError(`cannot write the events to ${file}: ${reason}`);
+  const { O_WRONLY, O_APPEND, O_CREAT, O_NONBLOCK } = fs.constants;
+  let fd: number;
   try {
-    return fs.openSync(file, 'a', 0o644);
+    fd = fs.openSync(file, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK, 0o644);
   } catch (error) {
-    throw new LeakscopeError(`cannot write the events to ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENXIO') throw refuse('a FIFO with no reader; give a regular file, or - and a pipe');
+    if (code === 'EISDIR') throw refuse('a folder; give a file name');
+    throw refuse(code ?? String(error));
   }
+  const stat = fs.fstatSync(fd);
+  if (stat.isFile()) return fd;
+  fs.closeSync(fd);
+  if (!stat.isCharacterDevice()) throw refuse(`${stat.isFIFO() ? 'a FIFO' : 'not a regular file'}; give a regular file, or - and a pipe`);
+  // A device: opened again blocking, so a write to a busy terminal waits rather than failing with EAGAIN.
+  return fs.openSync(file, 'a');
 }
 
 /** The one-line summary of an event, for stderr. */

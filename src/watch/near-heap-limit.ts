@@ -24,12 +24,25 @@ export function nearLimitNodeOptions(dir: string, count: number): string[] {
   return [`--heapsnapshot-near-heap-limit=${count}`, `--diagnostic-dir=${quoteNodeOption(dir)}`];
 }
 
+/** The near-limit snapshots in `dir` now (listed before the program starts, to tell its own from earlier ones). */
+export function nearLimitSnapshotNames(dir: string): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((name) => name.startsWith('Heap.') && name.endsWith('.heapsnapshot')).sort();
+}
+
 /**
- * Finds process `pid`'s near-limit snapshots in `dir`, checks them, analyses the complete ones, and
- * reports one event. Resolves to the number of snapshots found: each says the heap neared its limit.
+ * Finds the near-limit snapshots written into `dir` during the run (those not in `earlier`: any
+ * process of the program's, since a wrapper such as `sh -c` or `npm start` makes the Node process a
+ * grandchild whose pid leakscope never sees), checks them, analyses the complete ones, and reports
+ * one event for `pid`. Resolves to the number of snapshots found: each says the heap neared its limit.
  */
-export async function analyseNearLimitSnapshots(dir: string, pid: number, events: EventWriter): Promise<number> {
-  const names = fs.readdirSync(dir).filter((name) => name.startsWith('Heap.') && name.endsWith('.heapsnapshot') && name.split('.')[3] === String(pid)).sort();
+export async function analyseNearLimitSnapshots(dir: string, pid: number, events: EventWriter, earlier: readonly string[]): Promise<number> {
+  const names = nearLimitSnapshotNames(dir).filter((name) => !earlier.includes(name));
   const files: NearLimitFile[] = [];
   const complete: { file: string; graph: HeapGraph }[] = [];
   for (const name of names) {

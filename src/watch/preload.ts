@@ -22,7 +22,7 @@ import { captureEpisode } from './capture.ts';
 import { EventWriter } from './events.ts';
 import { sampleOwnProcess } from './memory-sample.ts';
 import { writeSeriesReportInChild } from './report-in-child.ts';
-import { DEFAULTS, hasTrigger, parsePercent, parseRate, parseSeconds, parseSize, type WatchSettings } from './settings.ts';
+import { DEFAULTS, hasTrigger, parseCount, parsePercent, parseRate, parseSeconds, parseSize, type WatchSettings } from './settings.ts';
 import { runWatch, type StopReason } from './watcher.ts';
 
 const PREFIX = 'LEAKSCOPE_WATCH_';
@@ -35,7 +35,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): WatchSettings {
     return text === undefined ? undefined : parse(text, PREFIX + name);
   };
   const seconds = (name: string, fallback: number) => (optional(name, parseSeconds) ?? fallback) * 1000;
-  const count = (name: string, fallback: number) => Math.max(1, Math.round(optional(name, parseSeconds) ?? fallback));
+  const count = (name: string, fallback: number) => optional(name, parseCount) ?? fallback;
   return {
     triggers: {
       rssAbove: optional('RSS_ABOVE', parseSize),
@@ -60,26 +60,29 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): WatchSettings {
 
 function start(): void {
   let settings: WatchSettings;
+  let events: EventWriter;
   try {
     settings = settingsFromEnv(process.env);
+    if (!hasTrigger(settings.triggers)) {
+      process.stderr.write(`leakscope watch: no trigger set (${PREFIX}RSS_ABOVE, …HEAP_ABOVE, …CONTAINER_ABOVE or …GROWTH_ABOVE); not watching\n`);
+      return;
+    }
+    // Inside the try: an events file that cannot be opened is a bad setting like any other.
+    events = new EventWriter({
+      ndjson: process.env[`${PREFIX}EVENTS`] || undefined,
+      human: (line) => process.stderr.write(`leakscope watch: ${line}\n`),
+      isSampleSummarised: false,
+    });
   } catch (error) {
     process.stderr.write(`leakscope watch: ${(error as Error).message}; not watching\n`);
     return;
   }
-  if (!hasTrigger(settings.triggers)) {
-    process.stderr.write(`leakscope watch: no trigger set (${PREFIX}RSS_ABOVE, …HEAP_ABOVE, …CONTAINER_ABOVE or …GROWTH_ABOVE); not watching\n`);
-    return;
-  }
-  const events = new EventWriter({
-    ndjson: process.env[`${PREFIX}EVENTS`] || undefined,
-    human: (line) => process.stderr.write(`leakscope watch: ${line}\n`),
-    isSampleSummarised: false,
-  });
   const status = (message: string) => process.stderr.write(`leakscope watch: ${message}\n`);
   void runWatch({
     pid: process.pid,
     command: null,
     isBackground: true,
+    status,
     // The application's exit ends it; nothing to wait for here.
     stopped: new Promise<StopReason>(() => undefined),
     sample: async () => sampleOwnProcess(),

@@ -9,6 +9,7 @@ import { evaluateValue } from '../capture/inspector-endpoint.ts';
 import type { ProtocolClient } from '../capture/inspector.ts';
 import { withRemoteSession, type RemoteSessionOptions } from '../capture/remote.ts';
 import { isAlive } from '../capture/target-process.ts';
+import { LeakscopeError } from '../errors.ts';
 import { captureEpisode, type CaptureOutcome, type EpisodePaths } from './capture.ts';
 import { HEAP_FIGURES_EXPRESSION, sampleProcess, type HeapFigures, type MemorySample } from './memory-sample.ts';
 import { writeSeriesReport } from './series-report.ts';
@@ -51,17 +52,29 @@ function makeSource(options: RemoteWatchOptions, held: ProtocolClient | undefine
     pid,
     command: options.command,
     stopped: Promise.race(stops),
+    status,
     async sample() {
       return sampleProcess(pid, held === undefined ? undefined : await readHeap(held));
     },
     async capture(paths, sample) {
-      if (held !== undefined) return captureWith(held, paths, sample);
-      const { value } = await withRemoteSession(options.session, (session) => captureWith(session.client, paths, sample));
-      return value;
+      try {
+        if (held !== undefined) return await captureWith(held, paths, sample);
+        const { value } = await withRemoteSession(options.session, (session) => captureWith(session.client, paths, sample));
+        return value;
+      } catch (error) {
+        // A program that simply finished meanwhile is not "not Node.js": say that it exited.
+        if (isAlive(pid)) throw error;
+        const end = await Promise.race([options.exited, idle(EXIT_STATUS_WAIT_MS).then(() => undefined)]);
+        const how = end?.signal ? ` (${end.signal})` : end?.exitCode !== null && end?.exitCode !== undefined ? ` (exit code ${end.exitCode})` : '';
+        throw new LeakscopeError(`process ${pid} exited${how} before the capture could be taken`);
+      }
     },
     report: (files, paths) => writeSeriesReport(files, paths),
   };
 }
+
+/** How long a failed capture waits for a launched program's exit status. */
+const EXIT_STATUS_WAIT_MS = 1000;
 
 /** Resolves once `pid` has gone (a process we did not start: no exit event to wait for). */
 async function untilGone(pid: number): Promise<StopReason> {

@@ -85,10 +85,21 @@ export function parseRate(text: string, what = 'rate'): number {
   return parseSize(size, what) / seconds;
 }
 
-/** Seconds as a number ≥ 0 (fractions allowed: tests and the preload use short intervals). */
+/** The longest wait Node's timers take (2^31 − 1 ms); a longer one fires after 1 ms. */
+export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** Seconds as a number ≥ 0 (fractions allowed: tests and the preload use short intervals), at most MAX_SECONDS. */
 export function parseSeconds(text: string, what = 'seconds'): number {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || value < 0) throw new LeakscopeError(`${what} ${JSON.stringify(text)}: expected a number of seconds`);
+  if (value > MAX_SECONDS) throw new LeakscopeError(`${what} ${JSON.stringify(text)}: at most ${MAX_SECONDS} seconds (about 24 days, the longest timer Node has)`);
+  return value;
+}
+
+/** A count: a whole number ≥ 1 (LeakscopeError, unlike commander's parsers, so it can be used after parsing and in the preload). */
+export function parseCount(text: string, what = 'count'): number {
+  const value = Number(text);
+  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(value) || value < 1) throw new LeakscopeError(`${what} ${JSON.stringify(text)}: expected a whole number ≥ 1`);
   return value;
 }
 

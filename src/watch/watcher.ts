@@ -4,8 +4,8 @@
 // alarm per episode (triggers.ts), at most one capture at a time, --exec on each alarm, and the
 // growth report once a series is captured.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { trackChild } from '../capture/children.ts';
+import type { ChildProcess } from 'node:child_process';
+import { killChild, spawnTree } from '../capture/children.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { episodePaths, type CaptureOutcome, type EpisodePaths } from './capture.ts';
 import { alarmCapture, sampleFields, type EventWriter, type WatchEvent } from './events.ts';
@@ -27,6 +27,8 @@ export interface WatchSource {
   stopped: Promise<StopReason>;
   /** Inside an application (the preload): the watch must never keep it alive. */
   isBackground?: boolean;
+  /** One line for the user (stderr). */
+  status(message: string): void;
 }
 
 export interface StopReason {
@@ -42,6 +44,8 @@ export interface WatchSummary {
 
 /** How long to wait for a vanished program's exit status. */
 const GONE_GRACE_MS = 1000;
+/** How long the end waits for --exec commands still running; then they are stopped (SIGTERM). */
+export const EXEC_GRACE_MS = 5000;
 
 export async function runWatch(source: WatchSource, settings: WatchSettings, events: EventWriter): Promise<WatchSummary> {
   const tracker = new EpisodeTracker(settings.cooldownMs);
@@ -57,7 +61,7 @@ export async function runWatch(source: WatchSource, settings: WatchSettings, eve
     wake?.();
   });
   let capturing: Promise<void> | undefined;
-  const execs: Promise<void>[] = [];
+  const execs: RunningExec[] = [];
   /** Sleeps `ms`, or less when watching stops. */
   const wait = (ms: number) => new Promise<void>((resolve) => {
     const done = () => {
@@ -119,7 +123,7 @@ export async function runWatch(source: WatchSource, settings: WatchSettings, eve
     await wait(Math.max(0, settings.everyMs - (Date.now() - started)));
   }
   await capturing;
-  await Promise.all(execs);
+  await settleExecs(execs, source.status);
   const end = stop ?? { reason: 'gone', exitCode: null, signal: null };
   events.write({ event: 'end', time: now(), pid, ...end, alarms: tracker.episodes });
   return { alarms: tracker.episodes, stop: end };
@@ -153,17 +157,34 @@ async function captureAndReport(source: WatchSource, paths: EpisodePaths, sample
 /**
  * Runs the user's --exec command through the shell with the alarm in its environment
  * (LEAKSCOPE_EVENT as JSON, LEAKSCOPE_PID, LEAKSCOPE_EPISODE). Its output goes to stderr, never
- * into the event stream on stdout; it is tracked, so it does not outlive leakscope.
+ * into the event stream on stdout; it leads a tracked process tree, so nothing of it outlives leakscope.
  */
-function runExec(command: string, alarm: Extract<WatchEvent, { event: 'alarm' }>): Promise<void> {
-  const child: ChildProcess = spawn(command, {
+interface RunningExec {
+  child: ChildProcess;
+  done: Promise<void>;
+}
+
+/** Waits up to EXEC_GRACE_MS for the --exec commands, then stops those still running: a slow hook must not hold the watch open. */
+async function settleExecs(execs: RunningExec[], status: (message: string) => void): Promise<void> {
+  const isDone = await Promise.race([
+    Promise.all(execs.map((exec) => exec.done)).then(() => true),
+    sleep(EXEC_GRACE_MS, false, { ref: false }),
+  ]);
+  const running = execs.filter((exec) => exec.child.exitCode === null && exec.child.signalCode === null);
+  if (!isDone) status(`${running.length} --exec ${running.length === 1 ? 'command' : 'commands'} still running ${EXEC_GRACE_MS / 1000} s after the watch ended: stopped (SIGTERM)`);
+  // Each leads a process tree (the shell, what it started): stopped whole, also what it left in the background.
+  await Promise.all(execs.map((exec) => killChild(exec.child, 'SIGTERM')));
+}
+
+function runExec(command: string, alarm: Extract<WatchEvent, { event: 'alarm' }>): RunningExec {
+  const child = spawnTree(command, [], {
     shell: true,
     stdio: ['ignore', 2, 2],
     env: { ...process.env, LEAKSCOPE_EVENT: JSON.stringify(alarm), LEAKSCOPE_PID: String(alarm.pid), LEAKSCOPE_EPISODE: String(alarm.episode) },
   });
-  trackChild(child, 'kill');
-  return new Promise((resolve) => {
+  const done = new Promise<void>((resolve) => {
     child.once('error', () => resolve());
     child.once('exit', () => resolve());
   });
+  return { child, done };
 }

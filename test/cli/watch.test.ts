@@ -3,7 +3,7 @@
 // container, the near-heap-limit snapshot of a program that runs out of memory, and the preload.
 // Each test checks that no inspector is left open and no child left running. The tests run side by
 // side: most of their time is spent waiting for the programs.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -198,6 +198,44 @@ describe.concurrent('node --import leakscope/watch (the preload)', () => {
     expect(result.stdout).toBe('app ran\n');
     expect(result.stderr).toBe('leakscope watch: LEAKSCOPE_WATCH_RSS_ABOVE "lots": expected a size such as 300MB, 512MiB or 1G; not watching\n');
   });
+
+  it('LEAKSCOPE_WATCH_EVENTS in a missing folder, LEAKSCOPE_WATCH_COUNT=1.5: one line each, and the application runs unwatched', async () => {
+    for (const [env, line] of [
+      [{ LEAKSCOPE_WATCH_EVENTS: '/nonexistent-folder/x.ndjson' }, 'leakscope watch: cannot write the events to /nonexistent-folder/x.ndjson: ENOENT; not watching\n'],
+      [{ LEAKSCOPE_WATCH_COUNT: '1.5' }, 'leakscope watch: LEAKSCOPE_WATCH_COUNT "1.5": expected a whole number ≥ 1; not watching\n'],
+    ] as const) {
+      const result = await run(process.execPath, ['--import', 'leakscope/watch', '-e', "console.log('app ran')"], { LEAKSCOPE_WATCH_RSS_ABOVE: '1GB', ...env }, path.join(dir, 'no-events.ndjson'));
+      expect(result.status).toBe(0);
+      expect(result.stdout).toBe('app ran\n');
+      expect(result.stderr).toBe(line);
+    }
+  });
+});
+
+describe.concurrent('leakscope watch: programs that end', () => {
+  it('--events -: the program\'s own stdout goes to stderr, the NDJSON stream stays clean', async () => {
+    const result = await watch(['--rss-above', '1GB', '--events', '-', '--', process.execPath, '-e', "console.log('PROGRAM OUT')"]);
+    expect(result.status).toBe(0);
+    // Every stdout line is an event (run() parses each as JSON); the program's line is on stderr.
+    expect(result.events.at(-1)!.event).toBe('end');
+    expect(result.stderr).toMatch(/^PROGRAM OUT$/m);
+  });
+
+  it('a program that finishes before the capture: "exited (exit code 0)", not "not Node.js"', async () => {
+    const result = await watch(['--rss-above', '1MB', '--dir', path.join(dir, 'finished'), '--', process.execPath, '-e', 'setTimeout(() => {}, 50)']);
+    const [capture] = ofKind(result.events, 'capture');
+    expect(capture.error).toMatch(/^process \d+ exited \(exit code 0\) before the capture could be taken$/);
+  });
+
+  it('--exec sleep 30: the end waits 5 s, then stops it (its whole tree) and says so', async () => {
+    const marker = `leakscope-exec-marker-${process.pid}`;
+    const started = Date.now();
+    const result = await watch(['--rss-above', '1MB', '--no-capture', '--exec', `sleep 30; echo ${marker}`, '--', process.execPath, '-e', '0']);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(result.stderr).toMatch(/^leakscope: 1 --exec command still running 5 s after the watch ended: stopped \(SIGTERM\)$/m);
+    expect(ofKind(result.events, 'end')).toHaveLength(1);
+    expect(processesRunning(marker)).toEqual([]);
+  }, 30_000);
 });
 
 describe('leakscope watch: usage', () => {
@@ -211,5 +249,31 @@ describe('leakscope watch: usage', () => {
       expect(result.stderr).toMatch(message);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
     }
+  });
+
+  it('bad --events, --dir, --near-heap-limit, --duration: exit 2 with one line, before the program starts; the program\'s own file untouched', async () => {
+    const marker = `leakscope-usage-marker-${process.pid}`;
+    const victim = path.join(dir, 'victim.js');
+    fs.writeFileSync(victim, 'setInterval(() => {}, 1000);\n');
+    const fifo = path.join(dir, 'events.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const program = ['--', process.execPath, '-e', 'setInterval(() => {}, 1000)', marker];
+    for (const [args, message] of [
+      [['--rss-above', '1MB', '--events', dir, ...program], /^leakscope: cannot write .*: it is a directory$/],
+      [['--rss-above', '1MB', '--events', fifo, ...program], /^leakscope: .*events\.fifo.*FIFO/],
+      [['--rss-above', '1MB', '--no-capture', '--events', victim, '--', process.execPath, victim, marker], /^leakscope: --events .*victim\.js: that is the input/],
+      [['--rss-above', '1MB', '--dir', victim, ...program], /^leakscope: --dir .*victim\.js: not a folder$/],
+      [['--near-heap-limit', '--dir', victim, ...program], /^leakscope: --dir .*victim\.js: not a folder$/],
+      [['--near-heap-limit', 'abc', ...program], /^leakscope: --near-heap-limit "abc": expected a whole number ≥ 1$/],
+      [['--near-heap-limit', '0', ...program], /^leakscope: --near-heap-limit "0": expected a whole number ≥ 1$/],
+      [['--rss-above', '1MB', '--duration', '3000000', ...program], /^leakscope: --duration "3000000": at most 2147483 seconds/],
+    ] as const) {
+      const result = await watch([...args]);
+      expect(result.status).toBe(2);
+      expect(result.stderr.trim()).toMatch(message);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(processesRunning(marker)).toEqual([]);
+    }
+    expect(fs.readFileSync(victim, 'utf8')).toBe('setInterval(() => {}, 1000);\n');
   });
 });

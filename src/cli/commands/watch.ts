@@ -14,11 +14,11 @@ import { DEFAULT_ACTIVATION_TIMEOUT_MS } from '../../capture/remote.ts';
 import { checkProcess } from '../../capture/target-process.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
 import { EventWriter } from '../../watch/events.ts';
-import { analyseNearLimitSnapshots, nearLimitNodeOptions } from '../../watch/near-heap-limit.ts';
+import { analyseNearLimitSnapshots, nearLimitNodeOptions, nearLimitSnapshotNames } from '../../watch/near-heap-limit.ts';
 import { withRemoteWatchSource } from '../../watch/remote-source.ts';
-import { DEFAULTS, hasTrigger, parsePercent, parseRate, parseSeconds, parseSize, type WatchSettings } from '../../watch/settings.ts';
+import { DEFAULTS, hasTrigger, parseCount, parsePercent, parseRate, parseSeconds, parseSize, type WatchSettings } from '../../watch/settings.ts';
 import { runWatch, type StopReason } from '../../watch/watcher.ts';
-import { commandAction, parsePositiveInt } from '../io.ts';
+import { checkOutputPaths, commandAction, parsePositiveInt } from '../io.ts';
 
 interface WatchOptions {
   pid?: number;
@@ -94,7 +94,7 @@ async function watch(command: string[], options: WatchOptions): Promise<number> 
   if ((options.pid === undefined) === (command.length === 0)) {
     throw new LeakscopeError(options.pid === undefined ? 'nothing to watch: give --pid PID, or a command after -- (leakscope watch --rss-above 300MB -- node app.js)' : 'give either --pid or a command after --, not both');
   }
-  const nearLimit = options.nearHeapLimit === undefined ? undefined : options.nearHeapLimit === true ? 1 : parsePositiveInt(String(options.nearHeapLimit));
+  const nearLimit = options.nearHeapLimit === undefined ? undefined : options.nearHeapLimit === true ? 1 : parseCount(String(options.nearHeapLimit), '--near-heap-limit');
   if (nearLimit !== undefined && options.pid !== undefined) throw new LeakscopeError('--near-heap-limit needs a command to start (Node sets it up at start-up); it cannot be added to a running process');
   const settings = watchSettings(options);
   if (!hasTrigger(settings.triggers) && nearLimit === undefined) {
@@ -103,18 +103,21 @@ async function watch(command: string[], options: WatchOptions): Promise<number> 
   const durationMs = options.duration === undefined ? undefined : parseSeconds(options.duration, '--duration') * 1000;
   const status = (message: string) => process.stderr.write(`leakscope: ${sanitizeForTerminal(message, 300)}\n`);
 
-  // Opened first: a bad --events path is an error before any program starts.
+  // Checked and opened first: a bad --events or --dir is an error before any program starts.
+  checkWatchPaths(command, options);
   const events = new EventWriter({ ndjson: options.events ?? '-', human: (line) => process.stderr.write(`leakscope: ${line}\n`), isSampleSummarised: true });
   try {
     let pid: number;
     let exited: Promise<StopReason> | undefined;
     let child: ReturnType<typeof spawn> | undefined;
+    let nearLimitEarlier: string[] = [];
     if (options.pid !== undefined) {
       checkProcess(options.pid, options.force ?? false);
       pid = options.pid;
     } else {
       // Events on stdout: the program's own output goes to stderr, so the NDJSON stream stays clean.
-      ({ child, exited } = await startProgram(command, path.resolve(options.dir), nearLimit, options.events === undefined));
+      nearLimitEarlier = nearLimit === undefined ? [] : nearLimitSnapshotNames(path.resolve(options.dir));
+      ({ child, exited } = await startProgram(command, path.resolve(options.dir), nearLimit, (options.events ?? '-') === '-'));
       pid = child.pid!;
     }
     const summary = await withRemoteWatchSource({
@@ -125,11 +128,22 @@ async function watch(command: string[], options: WatchOptions): Promise<number> 
       child.kill('SIGTERM');
       await exited;
     }
-    const nearLimitSnapshots = nearLimit === undefined ? 0 : await analyseNearLimitSnapshots(path.resolve(options.dir), pid, events);
+    const nearLimitSnapshots = nearLimit === undefined ? 0 : await analyseNearLimitSnapshots(path.resolve(options.dir), pid, events, nearLimitEarlier);
     return summary.alarms > 0 || nearLimitSnapshots > 0 ? EXIT_FINDING : EXIT_OK;
   } finally {
     events.close();
   }
+}
+
+/**
+ * --dir must be a folder or not exist yet (else the capture would fail only after the target's
+ * inspector was opened); --events follows the rules of every output (write-output.ts) and is never
+ * one of the program's own files (`--events app.js -- node app.js` would append to app.js).
+ */
+function checkWatchPaths(command: string[], options: WatchOptions): void {
+  const dir = fs.statSync(options.dir, { throwIfNoEntry: false });
+  if (dir !== undefined && !dir.isDirectory()) throw new LeakscopeError(`--dir ${sanitizeForTerminal(options.dir, 200)}: not a folder`);
+  checkOutputPaths([['--events', options.events]], command, null);
 }
 
 function watchSettings(options: WatchOptions): WatchSettings {
