@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { resolveGrowthSettings } from '../../src/cli/commands/growth.ts';
 import { runCli } from '../helpers/cli.ts';
 import { fixtureGzPath } from '../helpers/fixtures.ts';
 
@@ -74,12 +75,20 @@ describe('leakscope growth', () => {
     const project = path.join(tmp, 'project');
     fs.mkdirSync(project);
     fs.writeFileSync(path.join(project, 'leakscope.config.json'), JSON.stringify({ failOnGrowth: true, thresholds: { '*': 1000 } }));
-    expect(runCli(['growth', leaky[0], leaky[2]], { cwd: project }).status).toBe(0);
+    // One real run: the file's failOnGrowth with the flag's threshold fails the gate (neither alone would).
     expect(runCli(['growth', leaky[0], leaky[2], '--threshold', 'RequestContext=0'], { cwd: project }).status).toBe(1);
-    expect(runCli(['growth', leaky[0], leaky[2], '--threshold', 'RequestContext=0', '--no-fail-on-growth'], { cwd: project }).status).toBe(0);
+    // The precedence itself, without reading snapshots.
+    const fromFile = resolveGrowthSettings({}, project);
+    expect(fromFile).toMatchObject({ failOnGrowth: true, configFile: path.join(project, 'leakscope.config.json') });
+    expect([...fromFile.gate.thresholds]).toEqual([['*', 1000]]);
+    const flagged = resolveGrowthSettings({ threshold: ['RequestContext=0'], failOnGrowth: false }, project);
+    expect(flagged.failOnGrowth).toBe(false);
+    expect([...flagged.gate.thresholds]).toEqual([['*', 1000], ['RequestContext', 0]]);
     const other = path.join(tmp, 'other.json');
     fs.writeFileSync(other, JSON.stringify({ failOnGrowth: true, minDelta: 1 }));
-    expect(runCli(['growth', leaky[0], leaky[2], '--config', other], { cwd: project }).status).toBe(1);
+    const named = resolveGrowthSettings({ config: other }, project);
+    expect(named).toMatchObject({ failOnGrowth: true, configFile: other, gate: { minDelta: 1 } });
+    expect(named.gate.thresholds.size).toBe(0);
   });
 
   it('growth leaky-server-1 clean-server-3 → exit 2: different processes', () => {
