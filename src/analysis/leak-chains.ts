@@ -11,7 +11,8 @@ import type { ClassGrowth, GrowthResult } from './growth.ts';
 import { gatedGrowth, type ClassVerdict, type GateResult } from './growth-gate.ts';
 import type { ChainViewResult } from './paths.ts';
 import { groupChainsByShape } from './chain-groups.ts';
-import { innermostClosureLocation, type SourceLocation } from './script-names.ts';
+import { innermostClosureLocation } from './script-names.ts';
+import type { SourceLocation } from './source-locations.ts';
 
 /** How many growing classes get their retainer chains described, and how many chain shapes each. */
 const DESCRIBED_CLASSES = 3;

@@ -3,15 +3,8 @@
 // recovers each script's URL from the heap, and this file turns it into a path to open.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-import { computeScriptUrls } from './source-locations.ts';
+import { computeScriptUrls, pathOfFileUrl, type SourceLocation } from './source-locations.ts';
 import { originalLocationOf } from './original-locations.ts';
-
-/** A source position a user can click: the script's name and 1-based line and column. */
-export interface SourceLocation {
-  file: string;
-  line: number;
-  column: number;
-}
 
 /** Script name per script id, from the located closures of `graph` (cached). */
 export function computeScriptNames(graph: HeapGraph): Map<number, string> {
@@ -39,12 +32,7 @@ export function sourceLocationOf(graph: HeapGraph, ordinal: number): SourceLocat
 
 /** `file:///app/src/server.js` as the path `/app/src/server.js`; other URLs as they are. */
 function displayPath(name: string): string {
-  if (!name.startsWith('file://')) return name;
-  try {
-    return decodeURIComponent(new URL(name).pathname);
-  } catch {
-    return name;
-  }
+  return pathOfFileUrl(name) ?? name;
 }
 
 /**

@@ -4,13 +4,15 @@
 // script_or_debug_info before)-> Script, a `code` node whose name is the script's URL or path.
 // Cost: one pass over closures with a location (a few edges each), once per snapshot.
 
+import { fileURLToPath } from 'node:url';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { SCRIPT_EDGE_NAMES, SHARED_EDGE, SYSTEM_NAME_PREFIX } from '../snapshot/v8-names.ts';
 import { originalLocationOf } from './original-locations.ts';
 
+/** Where a function is defined: its script and 1-based position. */
 export interface SourceLocation {
-  /** Script URL or path; "script <id>" when the heap does not say. */
-  url: string;
+  /** The script: a path, a URL, or "script <id>" when the heap does not say. */
+  file: string;
   /** 1-based, as editors and DevTools show them (the snapshot stores them 0-based). */
   line: number;
   column: number;
@@ -60,10 +62,21 @@ export function sourceLocationOf(graph: HeapGraph, ordinal: number): SourceLocat
   const line = graph.locLine[loc] + 1;
   const column = graph.locColumn[loc] + 1;
   // Compiled code is shown where it came from, when the command registered source maps.
-  return originalLocationOf(graph, url, line, column) ?? { url, line, column };
+  const original = originalLocationOf(graph, url, line, column);
+  return original === null ? { file: url, line, column } : { file: original.url, line: original.line, column: original.column };
 }
 
 /** `file:///app/server.mjs:35:58` style text. */
 export function formatSourceLocation(location: SourceLocation): string {
-  return `${location.url}:${location.line}:${location.column}`;
+  return `${location.file}:${location.line}:${location.column}`;
+}
+
+/** The path a `file://` URL names; null for any other text, or a file URL that names no path here. */
+export function pathOfFileUrl(url: string): string | null {
+  if (!url.startsWith('file://')) return null;
+  try {
+    return fileURLToPath(url);
+  } catch {
+    return null;
+  }
 }

@@ -1,6 +1,6 @@
 // The CLI's source maps: `--source-maps DIR` (a global option, repeatable) and the scripts' own
-// sourceMappingURL comments. Every graph a command reads gets the same mapper (loadForCli), so every
-// printed location is the original one when a map covers it.
+// sourceMappingURL comments. Every graph a command reads (loadForCli) and every heap profile gets
+// the same mapper, so every printed location is the original one when a map covers it.
 
 import fs from 'node:fs';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
@@ -20,8 +20,13 @@ export function configureSourceMaps(folders: string[]): void {
   mapper = undefined;
 }
 
-/** Makes `graph`'s locations go through the source maps (read lazily, shared by every graph of the command). */
-export function registerSourceMaps(graph: HeapGraph): void {
+/** The command's one mapper (maps read lazily, shared by every graph and profile of the command). */
+export function cliLocationMapper(): LocationMapper {
   mapper ??= createSourceMapMapper({ dirs });
-  useLocationMapper(graph, mapper);
+  return mapper;
+}
+
+/** Makes `graph`'s locations go through the source maps. */
+export function registerSourceMaps(graph: HeapGraph): void {
+  useLocationMapper(graph, cliLocationMapper());
 }

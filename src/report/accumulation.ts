@@ -5,7 +5,8 @@
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import type { ClassIndexResult } from '../snapshot/class-names.ts';
 import type { AccumulationResult, MemberUnit } from '../analysis/accumulation.ts';
-import { sourceLocationOf, type SourceLocation } from '../analysis/script-names.ts';
+import { sourceLocationOf } from '../analysis/script-names.ts';
+import type { SourceLocation } from '../analysis/source-locations.ts';
 import { describeNode, formatEdgeName } from './names.ts';
 import { formatBytes, formatCount, formatDelta } from './format.ts';
 import { sanitizeForTerminal } from './sanitize.ts';

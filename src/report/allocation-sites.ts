@@ -4,8 +4,8 @@
 // the one `leakscope profile` uses.
 
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { AllocationFrame, AllocationSiteGroupsResult, ClassAllocationSites } from '../analysis/allocation-sites.ts';
+import { pathOfFileUrl } from '../analysis/source-locations.ts';
 import { formatBytes, formatCount } from './format.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
 import { renderTable } from './table.ts';
@@ -25,14 +25,8 @@ export interface FrameJson {
  */
 export function formatSourceLocation(url: string, line: number, column: number, baseDir?: string): string {
   if (url === '') return '';
-  let where = url;
-  if (where.startsWith('file://')) {
-    try {
-      where = fileURLToPath(where);
-    } catch {
-      // not a valid file URL: show it as written
-    }
-  }
+  // An invalid file URL is shown as written.
+  let where = pathOfFileUrl(url) ?? url;
   if (baseDir !== undefined && path.isAbsolute(where)) {
     const relative = path.relative(baseDir, where);
     if (relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)) where = relative;

@@ -7,7 +7,7 @@ import type { ClassGrowth, GrowthResult } from '../analysis/growth.ts';
 import type { GateResult, Violation } from '../analysis/growth-gate.ts';
 import { HOLDER_KINDS } from '../analysis/holders.ts';
 import { LEAK_CHAIN_LIMITS, rankGrowthClasses, type LeakChainGroup } from '../analysis/leak-chains.ts';
-import type { SourceLocation } from '../analysis/script-names.ts';
+import type { SourceLocation } from '../analysis/source-locations.ts';
 import { formatBytes, formatCount, formatDelta } from './format.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
 import { PLAIN_STYLE, type Style } from './style.ts';

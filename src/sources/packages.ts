@@ -6,8 +6,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readOptionalFile } from '../input-file.ts';
+import { pathOfFileUrl } from '../analysis/source-locations.ts';
 
 /** Node's own modules, as one row. */
 export const NODE_BUILTINS = 'node: (built-in modules)';
@@ -41,18 +41,10 @@ export function createPackageResolver(): (script: string) => string | null {
   };
   return (script) => {
     if (script.startsWith('node:')) return NODE_BUILTINS;
-    const file = script.startsWith('file://') ? safeFileUrlToPath(script) : path.isAbsolute(script) ? script : null;
+    const file = script.startsWith('file://') ? pathOfFileUrl(script) : path.isAbsolute(script) ? script : null;
     if (file === null) return null;
     const fromPath = NODE_MODULES_PACKAGE.exec(file);
     if (fromPath) return fromPath[1].replace(/\\/g, '/');
     return nearestPackage(path.dirname(file));
   };
-}
-
-function safeFileUrlToPath(url: string): string | null {
-  try {
-    return fileURLToPath(url);
-  } catch {
-    return null;
-  }
 }

@@ -15,9 +15,10 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { TraceMap, originalPositionFor, GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND } from '@jridgewell/trace-mapping';
 import type { OriginalLocation, LocationMapper } from '../analysis/original-locations.ts';
+import { pathOfFileUrl } from '../analysis/source-locations.ts';
 import { readOptionalFile } from '../input-file.ts';
 
 /** Bytes read from the end of a script to find its sourceMappingURL comment (it is the last line). */
@@ -70,13 +71,7 @@ function originalOf(map: LoadedMap, line: number, column: number): OriginalLocat
 
 /** A map's source as a path to open: file URLs and paths resolved against the map's folder. */
 function displaySource(source: string, baseDir: string | null): string {
-  if (source.startsWith('file://')) {
-    try {
-      return fileURLToPath(source);
-    } catch {
-      return source;
-    }
-  }
+  if (source.startsWith('file://')) return pathOfFileUrl(source) ?? source;
   if (/^[a-z][a-z0-9+.-]*:/i.test(source)) return source;
   return baseDir === null ? source : path.resolve(baseDir, source);
 }
@@ -90,22 +85,18 @@ function loadMapFor(script: string, byName: Map<string, string>): LoadedMap | nu
   const url = sourceMappingUrlOf(file);
   if (url === null) return null;
   if (url.startsWith('data:')) return parseMap(decodeDataUrl(url), path.dirname(file));
+  let mapFile: string | null;
   try {
-    return readMapFile(url.startsWith('file://') ? fileURLToPath(url) : path.resolve(path.dirname(file), decodeURIComponent(url)));
+    mapFile = url.startsWith('file://') ? pathOfFileUrl(url) : path.resolve(path.dirname(file), decodeURIComponent(url));
   } catch {
-    return null;
+    return null; // a malformed %-escape
   }
+  return mapFile === null ? null : readMapFile(mapFile);
 }
 
 /** The script as a path on this machine, or null (a `node:` module, an http URL, eval code). */
 function scriptPath(script: string): string | null {
-  if (script.startsWith('file://')) {
-    try {
-      return fileURLToPath(script);
-    } catch {
-      return null;
-    }
-  }
+  if (script.startsWith('file://')) return pathOfFileUrl(script);
   return path.isAbsolute(script) ? script : null;
 }
 

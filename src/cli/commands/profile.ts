@@ -9,7 +9,6 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { readHeapProfile } from '../../snapshot/heap-profile.ts';
 import { computeProfileGrowth, mapProfileLocations, summarizeHeapProfile } from '../../analysis/heap-profile.ts';
-import { createSourceMapMapper } from '../../sources/source-maps.ts';
 import { buildProfileDotGraph, buildProfileJson, renderProfileText } from '../../report/profile.ts';
 import { renderJson } from '../../report/json.ts';
 import { renderDot } from '../../report/dot.ts';
@@ -17,6 +16,7 @@ import { renderSvg } from '../../report/svg.ts';
 import { writeOutput } from '../../output/write-output.ts';
 import { LeakscopeError } from '../../errors.ts';
 import { checkOutputPaths, commandAction, parseNonNegativeInt, sanitizeLine, stdoutStyle, writeOut } from '../io.ts';
+import { cliLocationMapper } from '../source-maps.ts';
 
 interface ProfileOptions {
   json?: boolean;
@@ -39,12 +39,11 @@ Examples:
   $ node --heap-prof app.js && leakscope profile Heap.*.heapprofile
   $ leakscope profile early.heapprofile late.heapprofile     # growth by allocation site
   $ leakscope profile app.heapprofile --svg stacks.svg --limit 5`)
-    .action(commandAction(async (files: string[], options: ProfileOptions, cmd: Command) => {
+    .action(commandAction(async (files: string[], options: ProfileOptions) => {
       if (options.dot !== undefined && options.svg !== undefined) throw new LeakscopeError('choose one of --dot and --svg');
       checkOutputPaths([['--dot', options.dot], ['--svg', options.svg]], files, 'the report');
       // Compiled scripts' frames at their original place, as snapshots' locations are (--source-maps DIR, or the scripts' own maps).
-      const mapper = createSourceMapMapper({ dirs: (cmd.optsWithGlobals().sourceMaps as string[] | undefined) ?? [] });
-      const profiles = files.map((file) => mapProfileLocations(readHeapProfile(file), mapper));
+      const profiles = files.map((file) => mapProfileLocations(readHeapProfile(file), cliLocationMapper()));
       const last = profiles[profiles.length - 1];
       const summary = summarizeHeapProfile(last);
       const growth = profiles.length > 1 ? computeProfileGrowth(profiles) : null;
