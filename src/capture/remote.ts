@@ -211,17 +211,21 @@ export async function withRemoteSession<T>(options: RemoteSessionOptions, use: (
   const leave = (budgetMs: number) => (leaving ??= leaveClosed(activation, client, budgetMs));
   let isActivated = false;
   let isInterrupted = false;
-  const removeGuard = guardInterrupts(async () => {
+  const guard = guardInterrupts(async () => {
     isInterrupted = true;
     if (isActivated) status(await leave(INTERRUPT_CLOSE_MS));
   });
+  // Settles only when the process outlived the re-raised signal (a caller such as `watch` handles
+  // it): then the session ends with an InterruptedError instead of hanging for ever.
+  const interrupted = guard.outlived.then((signal): never => { throw new InterruptedError(signal); });
+  interrupted.catch(() => undefined);
   try {
     activateInspector(pid);
     isActivated = true;
     status(`activated the inspector of process ${pid} (SIGUSR1); waiting for ${port === undefined ? 'it to open' : `${host}:${port}`}`);
     const timeoutMs = options.timeoutMs ?? DEFAULT_ACTIVATION_TIMEOUT_MS;
     const deadline = Date.now() + timeoutMs;
-    const found = await waitForInspector(activation, timeoutMs, () => isInterrupted);
+    const found = await Promise.race([waitForInspector(activation, timeoutMs, () => isInterrupted), interrupted]);
     if (found.exposedOn !== undefined) {
       throw new LeakscopeError(
         `process ${pid} opened its inspector on ${found.exposedOn}:${found.port}, beyond loopback, although its settings that leakscope can read say ${configured.host}`
@@ -240,20 +244,29 @@ export async function withRemoteSession<T>(options: RemoteSessionOptions, use: (
     }
     await letGoWhenTargetEnds(client, pid);
     const value = await use({ client, pid, port: found.port, wasAlreadyOpen: false });
+    if (isInterrupted) return await interrupted; // the guard closes the inspector
     const isClosedAfterwards = await closeInspector(client, found, CLOSE_TIMEOUT_MS);
     client = undefined;
     const closeNote = isClosedAfterwards ? undefined : await leave(0);
     return { value, pid, port: found.port, wasAlreadyOpen: false, isClosedAfterwards, closeNote };
   } catch (error) {
-    // After Ctrl-C the guard closes up and ends the process with the signal; nothing more to report.
-    if (isInterrupted) return new Promise<never>(() => undefined);
+    // After Ctrl-C the guard closes up and ends the process with the signal; nothing more to report,
+    // unless the process lives on (see `interrupted`).
+    if (isInterrupted) return interrupted;
     if (!isActivated) throw error;
     const note = await leave(ERROR_CLOSE_MS);
     if (error instanceof LeakscopeError) error.message = `${error.message}. ${capitalize(note)}`;
     throw error;
   } finally {
-    removeGuard();
+    guard.remove();
     client?.terminate();
+  }
+}
+
+/** A session ended by Ctrl-C, SIGTERM or SIGHUP in a process that handles the signal itself. */
+export class InterruptedError extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted (${signal})`);
   }
 }
 
@@ -295,11 +308,14 @@ export function snapshotFiles(file: string, count: number): string[] {
 /**
  * From SIGUSR1 until the inspector is seen closed, Ctrl-C, SIGTERM or SIGHUP first runs `onInterrupt`
  * (bounded: it hands over to the watcher when the target does not answer), then lets the signal take
- * its course. Returns the function that removes the guard.
+ * its course. Returns the function that removes the guard, and a promise that resolves if the process
+ * outlives the signal.
  */
-function guardInterrupts(onInterrupt: () => Promise<void>): () => void {
+function guardInterrupts(onInterrupt: () => Promise<void>): { remove: () => void; outlived: Promise<NodeJS.Signals> } {
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   let isClosing = false;
+  let outlive: (signal: NodeJS.Signals) => void = () => undefined;
+  const outlived = new Promise<NodeJS.Signals>((resolve) => { outlive = resolve; });
   // Stays registered while closing: other handlers (children.ts, which removes a snapshot's temp
   // file) see it and leave the exit to this one.
   const onSignal = (signal: NodeJS.Signals) => {
@@ -308,6 +324,8 @@ function guardInterrupts(onInterrupt: () => Promise<void>): () => void {
     const exit = () => {
       removeListeners();
       process.kill(process.pid, signal);
+      // Still here: another listener (watch) took the signal and ends the process itself.
+      setImmediate(() => outlive(signal));
     };
     // A last resort only: onInterrupt's own deadlines end it sooner.
     const timer = setTimeout(exit, INTERRUPT_CLOSE_MS + CLOSE_TIMEOUT_MS);
@@ -320,8 +338,11 @@ function guardInterrupts(onInterrupt: () => Promise<void>): () => void {
     for (const signal of signals) process.off(signal, onSignal);
   };
   for (const signal of signals) process.on(signal, onSignal);
-  return () => {
-    if (!isClosing) removeListeners();
+  return {
+    remove: () => {
+      if (!isClosing) removeListeners();
+    },
+    outlived,
   };
 }
 

@@ -9,6 +9,7 @@ import { escapeRawControlsInJson, sanitizeForTerminal } from '../report/sanitize
 import type { CapturedFile, CaptureOutcome, EpisodePaths } from './capture.ts';
 import type { MemorySample } from './memory-sample.ts';
 import type { SeriesReportResult } from './series-report.ts';
+import type { StopReason } from './watcher.ts';
 import { share, type TriggerHit } from './triggers.ts';
 
 export interface SampleFields {
@@ -26,7 +27,7 @@ export type WatchEvent =
   | { event: 'capture'; time: string; pid: number; episode: number; kind: CaptureOutcome['kind']; reason: string; files: CapturedFile[]; report: ({ markdown: string; json: string } & Pick<SeriesReportResult, 'verdict' | 'leakingClasses'>) | null; error: string | null }
   | { event: 'rearm'; time: string; pid: number; episode: number }
   | { event: 'near-heap-limit'; time: string; pid: number; files: NearLimitFile[]; report: { markdown: string; json: string; verdict: string } | null }
-  | { event: 'end'; time: string; pid: number; reason: 'exited' | 'duration' | 'gone'; exitCode: number | null; signal: string | null; alarms: number };
+  | { event: 'end'; time: string; pid: number; reason: StopReason['reason']; exitCode: number | null; signal: string | null; alarms: number };
 
 export interface StartTriggers {
   rssAbove: number | null;

@@ -24,6 +24,8 @@ export interface RemoteWatchOptions {
   /** Resolves when the launched program exits (watch -- CMD). */
   exited?: Promise<StopReason>;
   durationMs?: number;
+  /** Resolves with the signal when leakscope is interrupted (ends a --pid watch). */
+  interrupted?: Promise<NodeJS.Signals>;
   status: (message: string) => void;
 }
 
@@ -47,6 +49,7 @@ function makeSource(options: RemoteWatchOptions, held: ProtocolClient | undefine
   };
   // A launched program says when it exits; a process found by pid is polled.
   const stops: Promise<StopReason>[] = [options.exited ?? untilGone(pid)];
+  if (options.exited === undefined && options.interrupted !== undefined) stops.push(options.interrupted.then((signal) => ({ reason: 'interrupted', exitCode: null, signal })));
   if (options.durationMs !== undefined) stops.push(idle(options.durationMs).then(() => ({ reason: 'duration', exitCode: null, signal: null })));
   return {
     pid,

@@ -32,7 +32,8 @@ export interface WatchSource {
 }
 
 export interface StopReason {
-  reason: 'exited' | 'duration' | 'gone';
+  /** `interrupted`: leakscope got Ctrl-C, SIGTERM or SIGHUP while watching --pid (a started program exits on the forwarded signal instead). */
+  reason: 'exited' | 'duration' | 'gone' | 'interrupted';
   exitCode: number | null;
   signal: string | null;
 }

@@ -6,11 +6,12 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { EXIT_FINDING, EXIT_OK, LeakscopeError } from '../../errors.ts';
 import { trackChild } from '../../capture/children.ts';
-import { DEFAULT_ACTIVATION_TIMEOUT_MS } from '../../capture/remote.ts';
+import { DEFAULT_ACTIVATION_TIMEOUT_MS, InterruptedError } from '../../capture/remote.ts';
 import { checkProcess } from '../../capture/target-process.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
 import { EventWriter } from '../../watch/events.ts';
@@ -86,7 +87,8 @@ has passed. On an alarm leakscope checks the room first: a snapshot needs memory
 the heap; where the process, the container or the disk lacks it, or a cap would be passed, it
 records a sampling heap profile instead and says why. The series gets a growth verdict beside it
 (report.md, report.json; the alarm event names them).
-Exit codes: 0 no alarm, 1 at least one alarm (or a near-heap-limit snapshot), 2 usage or input error.`)
+Exit codes: 0 no alarm, 1 at least one alarm (or a near-heap-limit snapshot), 2 usage or input error,
+130 interrupted by Ctrl-C (128 + the signal's number).`)
     .action(commandAction(async (command: string[], options: WatchOptions) => watch(command, options)));
 }
 
@@ -106,6 +108,7 @@ async function watch(command: string[], options: WatchOptions): Promise<number> 
   // Checked and opened first: a bad --events or --dir is an error before any program starts.
   checkWatchPaths(command, options);
   const events = new EventWriter({ ndjson: options.events ?? '-', human: (line) => process.stderr.write(`leakscope: ${line}\n`), isSampleSummarised: true });
+  const interrupt = catchInterrupts();
   try {
     let pid: number;
     let exited: Promise<StopReason> | undefined;
@@ -121,9 +124,16 @@ async function watch(command: string[], options: WatchOptions): Promise<number> 
       pid = child.pid!;
     }
     const summary = await withRemoteWatchSource({
-      pid, command: options.pid === undefined ? command : null, settings, exited, durationMs, status,
+      pid, command: options.pid === undefined ? command : null, settings, exited, durationMs, status, interrupted: interrupt.signal,
       session: { pid, port: options.port, force: options.force, timeoutMs: options.timeout * 1000, onStatus: status },
-    }, (source) => runWatch(source, settings, events));
+    }, (source) => runWatch(source, settings, events)).catch((error: unknown) => {
+      // The session's inspector is closed and runWatch has written its end event; exit as interrupted.
+      if (error instanceof InterruptedError) return error;
+      throw error;
+    });
+    if (summary instanceof InterruptedError || interrupt.received !== undefined) {
+      return 128 + os.constants.signals[summary instanceof InterruptedError ? summary.signal : interrupt.received!];
+    }
     if (child !== undefined && summary.stop.reason === 'duration') {
       child.kill('SIGTERM');
       await exited;
@@ -131,8 +141,34 @@ async function watch(command: string[], options: WatchOptions): Promise<number> 
     const nearLimitSnapshots = nearLimit === undefined ? 0 : await analyseNearLimitSnapshots(path.resolve(options.dir), pid, events, nearLimitEarlier);
     return summary.alarms > 0 || nearLimitSnapshots > 0 ? EXIT_FINDING : EXIT_OK;
   } finally {
+    interrupt.remove();
     events.close();
   }
+}
+
+/**
+ * Ctrl-C, SIGTERM and SIGHUP end the watch, not the process: a started program gets the signal
+ * (children.ts forwards it) and its exit ends the watch; a --pid watch ends on it. Either way the
+ * capture's inspector is closed (remote.ts) and the end event written; the exit code is then 128 + the
+ * signal's number, as the shell reports a process the signal ended.
+ */
+function catchInterrupts(): { signal: Promise<NodeJS.Signals>; received: NodeJS.Signals | undefined; remove: () => void } {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const state = {
+    received: undefined as NodeJS.Signals | undefined,
+    signal: new Promise<NodeJS.Signals>((resolve) => {
+      onSignal = (signal) => {
+        state.received ??= signal;
+        resolve(signal);
+      };
+    }),
+    remove: () => {
+      for (const signal of signals) process.off(signal, onSignal);
+    },
+  };
+  for (const signal of signals) process.on(signal, onSignal);
+  return state;
 }
 
 /**
