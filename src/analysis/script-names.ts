@@ -3,7 +3,7 @@
 // recovers each script's URL from the heap, and this file turns it into a path to open.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-import { computeScriptUrls, pathOfFileUrl, type SourceLocation } from './source-locations.ts';
+import { computeScriptUrls, displayPath, type SourceLocation } from './source-locations.ts';
 import { originalLocationOf } from './original-locations.ts';
 
 /** Script name per script id, from the located closures of `graph` (cached). */
@@ -28,11 +28,6 @@ export function sourceLocationOf(graph: HeapGraph, ordinal: number): SourceLocat
   const original = originalLocationOf(graph, file, line, column);
   if (original !== null) return { file: displayPath(original.url), line: original.line, column: original.column };
   return { file: displayPath(file), line, column };
-}
-
-/** `file:///app/src/server.js` as the path `/app/src/server.js`; other URLs as they are. */
-function displayPath(name: string): string {
-  return pathOfFileUrl(name) ?? name;
 }
 
 /**

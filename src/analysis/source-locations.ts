@@ -66,11 +66,6 @@ export function sourceLocationOf(graph: HeapGraph, ordinal: number): SourceLocat
   return original === null ? { file: url, line, column } : { file: original.url, line: original.line, column: original.column };
 }
 
-/** `file:///app/server.mjs:35:58` style text. */
-export function formatSourceLocation(location: SourceLocation): string {
-  return `${location.file}:${location.line}:${location.column}`;
-}
-
 /** The path a `file://` URL names; null for any other text, or a file URL that names no path here. */
 export function pathOfFileUrl(url: string): string | null {
   if (!url.startsWith('file://')) return null;
@@ -79,4 +74,9 @@ export function pathOfFileUrl(url: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** A script name as a user opens it: `file:///app/src/server.js` as `/app/src/server.js`; other names as they are. */
+export function displayPath(script: string): string {
+  return pathOfFileUrl(script) ?? script;
 }

@@ -5,7 +5,7 @@
 
 import path from 'node:path';
 import type { AllocationFrame, AllocationSiteGroupsResult, ClassAllocationSites } from '../analysis/allocation-sites.ts';
-import { pathOfFileUrl } from '../analysis/source-locations.ts';
+import { displayPath } from '../analysis/source-locations.ts';
 import { formatBytes, formatCount } from './format.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
 import { renderTable } from './table.ts';
@@ -20,13 +20,13 @@ export interface FrameJson {
 }
 
 /**
- * `src/app.js:12:5` from a url and 1-based positions (0 unknown); a `file://` url is shown as a path,
- * relative to `baseDir` when inside it. Empty for V8's own frames, which have no script.
+ * `src/app.js:12:5` from a script and 1-based positions (0 unknown), the one location format: the
+ * script as given (callers pass displayPath(url) to show file URLs as paths), relative to `baseDir`
+ * when inside it. Empty for V8's own frames, which have no script.
  */
-export function formatSourceLocation(url: string, line: number, column: number, baseDir?: string): string {
-  if (url === '') return '';
-  // An invalid file URL is shown as written.
-  let where = pathOfFileUrl(url) ?? url;
+export function formatSourceLocation(script: string, line: number, column: number, baseDir?: string): string {
+  if (script === '') return '';
+  let where = script;
   if (baseDir !== undefined && path.isAbsolute(where)) {
     const relative = path.relative(baseDir, where);
     if (relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)) where = relative;
@@ -50,7 +50,7 @@ export function formatFrameText(functionName: string, where: string): string {
 }
 
 export function formatAllocationFrame(frame: AllocationFrame, baseDir?: string): string {
-  return formatFrameText(frame.functionName, formatSourceLocation(frame.scriptName, frame.line, frame.column, baseDir));
+  return formatFrameText(frame.functionName, formatSourceLocation(displayPath(frame.scriptName), frame.line, frame.column, baseDir));
 }
 
 /** A stack on one line, the allocating function first: `f  a.js:3:1 ← g  a.js:9:1`. */

@@ -6,7 +6,8 @@
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import type { NodeMeasures } from '../analysis/node-measures.ts';
 import { ephemeronNamesOf } from '../analysis/distances.ts';
-import { formatSourceLocation, sourceLocationOf } from '../analysis/source-locations.ts';
+import { sourceLocationOf } from '../analysis/source-locations.ts';
+import { formatSourceLocation } from './allocation-sites.ts';
 import { formatBytes } from './format.ts';
 import { quoteHeapString, sanitizeForTerminal } from './sanitize.ts';
 
@@ -53,7 +54,8 @@ export function describeNodeWithId(graph: HeapGraph, ordinal: number): string {
 export function closureLocation(graph: HeapGraph, ordinal: number): string {
   if (graph.nodeType[ordinal] !== graph.types.closure) return '';
   const location = sourceLocationOf(graph, ordinal);
-  return location ? sanitizeForTerminal(formatSourceLocation(location), 200) : '';
+  // The script as the heap names it (file URLs stay URLs here), unlike profile and allocation frames.
+  return location ? sanitizeForTerminal(formatSourceLocation(location.file, location.line, location.column), 200) : '';
 }
 
 /** `Class @id  self 64 B  retained 1.2 kB  file.js:3:10` */

@@ -12,6 +12,7 @@ import { renderTable } from './table.ts';
 import { PLAIN_STYLE, type Style } from './style.ts';
 import type { DotEdge, DotGraph, DotNode } from './dot.ts';
 import { formatFrameText, formatFunctionName, formatSourceLocation, type FrameJson } from './allocation-sites.ts';
+import { displayPath } from '../analysis/source-locations.ts';
 
 /** Frames shown per stack in text; the rest are counted. Deep enough to reach user code under a framework or two. */
 const STACK_FRAMES_SHOWN = 8;
@@ -35,7 +36,7 @@ export function frameToJson(frame: CallFrame): FrameJson {
 
 /** `src/app.js:12:5` for a profile's frame (positions stored 0-based, -1 unknown). */
 export function frameLocation(frame: CallFrame, baseDir?: string): string {
-  return formatSourceLocation(frame.url, frame.lineNumber + 1, frame.columnNumber + 1, baseDir);
+  return formatSourceLocation(displayPath(frame.url), frame.lineNumber + 1, frame.columnNumber + 1, baseDir);
 }
 
 function percent(part: number, whole: number): string {
