@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BIN, PROJECT_ROOT } from '../helpers/cli.ts';
-import { isAlive, isListening, waitFor } from '../helpers/processes.ts';
+import { freePort, isAlive, isListening, waitFor } from '../helpers/processes.ts';
 import { loadSnapshot } from '../../src/snapshot/load.ts';
 import { computeHistogram } from '../../src/analysis/histogram.ts';
 
@@ -31,14 +30,6 @@ function leakscope(args: string[], onStderr?: (text: string, child: ChildProcess
   child.stdout.on('data', (d) => { stdout += d; });
   child.stderr.on('data', (d) => { stderr += d; onStderr?.(stderr, child); });
   return new Promise((resolve) => child.once('close', (status, signal) => resolve({ status, signal, stdout, stderr })));
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const SERVER = `

@@ -5,12 +5,11 @@
 // side: most of their time is spent waiting for the programs.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, PROJECT_ROOT } from '../helpers/cli.ts';
-import { isAlive, isListening } from '../helpers/processes.ts';
+import { freePort, isAlive, isListening } from '../helpers/processes.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-watch-cli-'));
 const started: ChildProcess[] = [];
@@ -58,14 +57,6 @@ function processesRunning(text: string): number[] {
       return false;
     }
   }).map(Number);
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe.concurrent('leakscope watch', () => {

@@ -1,5 +1,6 @@
 // Whether processes and ports the tests started are still there.
 import fs from 'node:fs';
+import net from 'node:net';
 
 /** Running, and not a zombie waiting for its new parent to reap it (its parent is dead). */
 export function isAlive(pid: number): boolean {
@@ -45,4 +46,13 @@ export async function waitFor(check: () => boolean, ms = 5000): Promise<boolean>
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return check();
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now (for an inspector to take). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
