@@ -12,6 +12,7 @@
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import type { SizeColumn } from './owned-sizes.ts';
+import { indexInSorted } from '../snapshot/typed-arrays.ts';
 
 /** Odd-id table entry of a node that is not a class member (adjusted self size 0). */
 const NON_MEMBER = 0xffffffff;
@@ -123,7 +124,7 @@ function joinTable(
     } else {
       if (evenSeen.has(id)) return false;
       evenSeen.add(id);
-      const k = indexOf(evenIds, id);
+      const k = indexInSorted(evenIds, id);
       if (k >= 0 && evenClasses[k] >= 0) firstClass = firstMap[evenClasses[k]];
     }
     if (sizes[i] === 0) continue;
@@ -198,16 +199,4 @@ function mergeSorted(
       j = jEnd;
     }
   }
-}
-
-function indexOf(sorted: Uint32Array, value: number): number {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] === value) return mid;
-    if (sorted[mid] < value) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
 }

@@ -21,6 +21,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { SnapshotFormatError } from '../errors.ts';
 import type { HeapGraph } from './heap-graph.ts';
+import { indexInSorted } from './typed-arrays.ts';
 
 /** V8 writes a few MB for a busy program's trace tree; more than this is not a trace section. */
 const MAX_TRACE_SECTION_BYTES = 512 * 1024 * 1024;
@@ -68,16 +69,8 @@ export function allocationTracesOf(graph: HeapGraph): AllocationTraces | null {
 
 /** Index of a trace node id in the tree, or -1. */
 export function traceIndexOf(traces: AllocationTraces, id: number): number {
-  const sorted = traces.sortedIds;
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < id) lo = mid + 1;
-    else if (sorted[mid] > id) hi = mid - 1;
-    else return traces.indexOfSorted[mid];
-  }
-  return -1;
+  const k = indexInSorted(traces.sortedIds, id);
+  return k < 0 ? -1 : traces.indexOfSorted[k];
 }
 
 // ---------------------------------------------------------------------------------------------

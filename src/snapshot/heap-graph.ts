@@ -22,7 +22,7 @@
 // No per-node objects: analyses read these arrays directly, or through the small helpers below.
 
 import type { StringTable } from './string-table.ts';
-import { sortedPositions } from './typed-arrays.ts';
+import { indexInSorted, sortedPositions } from './typed-arrays.ts';
 
 export interface SnapshotMeta {
   node_fields: string[];
@@ -266,20 +266,6 @@ export class HeapGraph {
   }
 
   #cache = new Map<string, unknown>();
-}
-
-/** Position of `value` in an ascending array (any one, if repeated), or -1: a binary search. */
-function indexInSorted(sorted: Uint32Array, value: number): number {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = sorted[mid];
-    if (v === value) return mid;
-    if (v < value) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
 }
 
 function resolveTypeIds(nodeTypes: string[], edgeTypes: string[]): TypeIds {

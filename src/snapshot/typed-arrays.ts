@@ -53,3 +53,17 @@ export function releasableUint32(length: number): { array: Uint32Array; release(
   const buffer = new (ArrayBuffer as unknown as new (byteLength: number, options: { maxByteLength: number }) => ResizableArrayBuffer)(bytes, { maxByteLength: bytes });
   return { array: new Uint32Array(buffer, 0, length), release: () => buffer.resize(0) };
 }
+
+/** Position of `value` in an ascending array (any one, if repeated), or -1: a binary search. */
+export function indexInSorted(sorted: Uint32Array, value: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = sorted[mid];
+    if (v === value) return mid;
+    if (v < value) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
