@@ -53,7 +53,7 @@ import {
   loopbackAddressFor, probe, sleep, waitForInspector, withDeadline, type Activation,
 } from './inspector-endpoint.ts';
 import { listeningSocketsOf } from './listening-sockets.ts';
-import { activateInspector, checkProcess, startTimeOf } from './target-process.ts';
+import { activateInspector, checkProcess, startTimeOf, waitUntilSigusr1Caught } from './target-process.ts';
 import { WebSocketClient } from './websocket-client.ts';
 import { HEAP_PROFILE_EXTENSION, recordSamplingProfile, type SamplingProfileOptions, type SamplingProfileResult } from './sampling-profile.ts';
 
@@ -197,6 +197,7 @@ export async function withRemoteSession<T>(options: RemoteSessionOptions, use: (
     }
   }
   checkActivation(pid, configured);
+  await waitUntilSigusr1Caught(pid, options.timeoutMs ?? DEFAULT_ACTIVATION_TIMEOUT_MS);
 
   const activation: Activation = {
     pid,

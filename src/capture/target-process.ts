@@ -58,6 +58,42 @@ export function startTimeOf(pid: number): string | undefined {
   }
 }
 
+/** SIGUSR1's bit in the SigCgt mask of /proc/PID/status (signal 10 on Linux: bit 9). */
+const SIGUSR1_CAUGHT = 1n << 9n;
+const HANDLER_POLL_MS = 10;
+
+/**
+ * Waits until `pid` catches SIGUSR1. Node installs that handler a few milliseconds into its start-up;
+ * a signal sent earlier (a program `watch --` has just started and alarms on at once) takes the default
+ * action and terminates it. On Linux the caught-signal mask says when it is safe; a process that never
+ * installs the handler (not Node, or started with --disable-sigusr1) is refused rather than killed.
+ * Without /proc there is nothing to read and it returns at once.
+ */
+export async function waitUntilSigusr1Caught(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const caught = caughtSignalsOf(pid);
+    if (!isAlive(pid)) throw new LeakscopeError(`process ${pid} exited before its inspector could be activated`);
+    if (caught === undefined || (caught & SIGUSR1_CAUGHT) !== 0n) return;
+    if (Date.now() >= deadline) {
+      throw new LeakscopeError(
+        `process ${pid} does not handle SIGUSR1 (not Node.js, or started with --disable-sigusr1); refusing to send it, as it would terminate the process`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, HANDLER_POLL_MS));
+  }
+}
+
+/** The SigCgt mask of /proc/PID/status; undefined without /proc or when it cannot be read. */
+function caughtSignalsOf(pid: number): bigint | undefined {
+  try {
+    const match = /^SigCgt:\s*([0-9a-f]+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match === null ? undefined : BigInt(`0x${match[1]}`);
+  } catch {
+    return undefined;
+  }
+}
+
 /** process._debugProcess: SIGUSR1 on POSIX, a remote thread on Windows. Cannot be taken back. */
 export function activateInspector(pid: number): void {
   const debugProcess = (process as unknown as { _debugProcess?: (pid: number) => void })._debugProcess;
