@@ -1,5 +1,6 @@
 // Taking a heap snapshot over the inspector protocol: a full GC (HeapProfiler.collectGarbage), then
-// HeapProfiler.takeHeapSnapshot, whose text arrives as HeapProfiler.addHeapSnapshotChunk events.
+// HeapProfiler.takeHeapSnapshot (or stopTrackingHeapObjects, which ends allocation tracking with a
+// snapshot), whose text arrives as HeapProfiler.addHeapSnapshotChunk events.
 //
 // Chunks go to disk as they arrive, never into one big string: a snapshot is often larger than the
 // heap it describes. Writes are synchronous on purpose. With an in-process Session, V8 serialises the
@@ -75,11 +76,22 @@ export function sharedClient(): ProtocolClient {
   return shared;
 }
 
+export interface StreamSnapshotOptions {
+  /** Run a full GC first (default true). */
+  collectGarbage?: boolean;
+  /**
+   * End allocation tracking with this snapshot (HeapProfiler.stopTrackingHeapObjects, which streams
+   * its snapshot as the same chunk events, then stops the tracker): the snapshot carries the
+   * allocation stacks, and no second snapshot is serialised just to stop tracking.
+   */
+  isStoppingTracking?: boolean;
+}
+
 /** GC, then the snapshot streamed to `file`; shared by the in-process and the remote capture. */
 export async function streamHeapSnapshot(
   client: ProtocolClient,
   file: string,
-  options: { collectGarbage?: boolean } = {},
+  options: StreamSnapshotOptions = {},
 ): Promise<SnapshotFileResult> {
   const started = performance.now();
   if (options.collectGarbage ?? true) await client.post('HeapProfiler.collectGarbage');
@@ -99,7 +111,7 @@ export async function streamHeapSnapshot(
   });
   let isDone = false;
   try {
-    await client.post('HeapProfiler.takeHeapSnapshot', { reportProgress: false, captureNumericValue: false });
+    await client.post(options.isStoppingTracking ? 'HeapProfiler.stopTrackingHeapObjects' : 'HeapProfiler.takeHeapSnapshot', { reportProgress: false, captureNumericValue: false });
     if (writeError !== undefined) {
       throw new LeakscopeError(`cannot write ${file}: ${(writeError as NodeJS.ErrnoException).code ?? String(writeError)}`);
     }

@@ -114,6 +114,13 @@ export interface RemoteSnapshotOptions extends RemoteSessionOptions {
    */
   count?: number;
   intervalMs?: number;
+  /**
+   * Record allocation stacks (HeapProfiler.startTrackingHeapObjects) for this long before the first
+   * snapshot, and on through the series: every snapshot then says where its objects were allocated
+   * (those made before tracking started have no stack). The last snapshot ends the tracking; a
+   * session that ends early (an error, Ctrl-C) ends it too, as V8 stops tracking with the session.
+   */
+  trackAllocationsMs?: number;
 }
 
 export interface RemoteSnapshotResult extends RemoteSessionEnd {
@@ -286,13 +293,19 @@ async function takeSnapshots(client: ProtocolClient, options: RemoteSnapshotOpti
   const count = options.count ?? 1;
   const files = snapshotFiles(options.file ?? defaultSnapshotPath(options.pid, process.cwd()), count);
   const snapshots: SnapshotFileResult[] = [];
+  const isTracking = options.trackAllocationsMs !== undefined;
+  if (isTracking) {
+    await client.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+    status(`recording allocation stacks in process ${options.pid} for ${Math.round(options.trackAllocationsMs! / 1000)} s`);
+    await sleep(options.trackAllocationsMs!);
+  }
   for (let i = 0; i < count; i++) {
     if (i > 0) {
       status(`waiting ${Math.round((options.intervalMs ?? 0) / 1000)} s before snapshot ${i + 1}/${count}`);
       await sleep(options.intervalMs ?? 0);
     }
-    status(`taking heap snapshot ${count > 1 ? `${i + 1}/${count} ` : ''}of process ${options.pid}`);
-    snapshots.push(await streamHeapSnapshot(client, files[i], { collectGarbage: options.collectGarbage ?? true }));
+    status(`taking heap snapshot ${count > 1 ? `${i + 1}/${count} ` : ''}of process ${options.pid}${isTracking ? ', with allocation stacks' : ''}`);
+    snapshots.push(await streamHeapSnapshot(client, files[i], { collectGarbage: options.collectGarbage ?? true, isStoppingTracking: isTracking && i === count - 1 }));
     status(`wrote ${files[i]}`);
   }
   return snapshots;

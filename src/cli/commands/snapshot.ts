@@ -1,7 +1,9 @@
 // `leakscope snapshot`: take heap snapshots of Node programs.
 //   --pid PID [--out FILE]           a running process, through its inspector (capture/remote.ts)
 //   --pid PID --sampling SECONDS     a sampling heap profile instead (capture/sampling-profile.ts)
+//   --pid PID --track-allocations SECONDS   record allocation stacks for SECONDS, then the snapshot
 //   [--out-dir DIR] -- node app.js   start a program ready to write snapshots on SIGUSR2
+//                                    (--track-allocations: with allocation stacks, from its start)
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,6 +18,7 @@ import { recordRemoteSamplingProfile } from '../../capture/remote.ts';
 import { formatBytes, formatDuration } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
 import { checkOutputPaths, commandAction, parseNonNegativeInt, parsePositiveInt, writeOut } from '../io.ts';
+import { parseSeconds } from '../../watch/settings.ts';
 
 interface SnapshotOptions {
   pid?: number;
@@ -29,6 +32,8 @@ interface SnapshotOptions {
   timeout: number;
   signal: string;
   sampling?: number;
+  /** `true` without a value (commander's optional value); SECONDS as text, parsed in the action. */
+  trackAllocations?: string | true;
 }
 
 const SNAPSHOT_SIGNAL = 'SIGUSR2';
@@ -46,6 +51,7 @@ export function registerSnapshotCommand(program: Command): void {
     .option('--count <n>', 'with --pid: take N snapshots over one connection (FILE-1, FILE-2, …), comparable with `growth`', parsePositiveInt, 1)
     .option('--interval <seconds>', 'with --count: seconds between snapshots', parseNonNegativeInt, 10)
     .option('--sampling <seconds>', 'with --pid: record a sampling heap profile (.heapprofile: where memory is allocated) over SECONDS instead of a snapshot', parsePositiveInt)
+    .option('--track-allocations [seconds]', 'with --pid: record allocation stacks for SECONDS, then the snapshot (`list`, `chain` and `growth` then say where objects were allocated); with a command: track from its start (no SECONDS)')
     .option('--timeout <seconds>', 'with --pid: how long to wait for the inspector to open and answer', parsePositiveInt, DEFAULT_ACTIVATION_TIMEOUT_MS / 1000)
     .option('--out-dir <dir>', 'with a command: folder for the snapshots it writes (default: current folder)')
     .option('--signal <name>', 'with a command: the signal that writes a snapshot', SNAPSHOT_SIGNAL)
@@ -56,8 +62,14 @@ Examples:
       then: leakscope growth server-1.heapsnapshot server-2.heapsnapshot server-3.heapsnapshot
   $ leakscope snapshot --pid 4242 --sampling 30 --out server.heapprofile
       then: leakscope profile server.heapprofile
+  $ leakscope snapshot --pid 4242 --track-allocations 30 --out server.heapsnapshot
+      then: leakscope list server.heapsnapshot --class Session   (an "Allocated in" column)
+  $ leakscope snapshot --pid 4242 --track-allocations 0 --count 3 --interval 60 --out server.heapsnapshot
+      then: leakscope growth server-1.heapsnapshot server-2.heapsnapshot server-3.heapsnapshot
+            (new objects by allocation site)
   $ leakscope snapshot --out-dir snaps -- node server.js --port 3000
       then, from another terminal: kill -USR2 <pid>   (each signal writes one snapshot)
+  $ leakscope snapshot --track-allocations --out-dir snaps -- node server.js
 
 --pid activates the target's inspector the way \`node inspect -p\` does (SIGUSR1), connects only on
 127.0.0.1, streams the snapshot to disk and closes the inspector again. The target keeps running.
@@ -65,30 +77,49 @@ A target set to open its inspector beyond loopback (--inspect-port=0.0.0.0:…) 
 target does not answer within --timeout (its main thread blocked) or leakscope is interrupted, a
 background watcher closes the inspector as soon as the target responds, for up to ${WATCH_MS / 60_000} minutes.
 V8 renumbers objects whenever an inspector session ends, so snapshots from separate --pid runs
-cannot be compared by id: take the series with --count in one run (or use growth --counts-only).`)
+cannot be compared by id: take the series with --count in one run (or use growth --counts-only).
+--track-allocations slows every allocation down and keeps a stack per tracked object in the target
+until the last snapshot ends it (closing the inspector early, Ctrl-C included, ends it too): objects
+made before it started have no stack, so record long enough for the objects you care about.`)
     .action(commandAction(async (command: string[], options: SnapshotOptions) => {
       if (options.pid !== undefined) {
         if (command.length > 0) throw new LeakscopeError('give either --pid or a command after --, not both');
+        if (options.sampling !== undefined && options.trackAllocations !== undefined) {
+          throw new LeakscopeError('give either --sampling (a sampling profile) or --track-allocations (a snapshot with allocation stacks), not both');
+        }
         if (options.sampling !== undefined) {
           if (options.count !== 1) throw new LeakscopeError('--sampling records one profile; it does not take --count');
           if (options.out !== undefined) checkOutputPaths([['--out', options.out]], [], 'the name of the profile written');
           return sampleHeapOfPid(options.pid, options.sampling, options);
         }
         if (options.out !== undefined) checkOutputPaths(snapshotFiles(options.out, options.count).map((file) => ['--out', file]), [], 'the names of the snapshots written');
-        return snapshotPid(options.pid, options);
+        return snapshotPid(options.pid, options, trackingSeconds(options.trackAllocations));
       }
       if (command.length === 0) throw new LeakscopeError('nothing to snapshot: give --pid PID, or a command after -- (leakscope snapshot -- node app.js)');
+      if (typeof options.trackAllocations === 'string') {
+        throw new LeakscopeError(`--track-allocations ${JSON.stringify(options.trackAllocations)}: with a command it takes no SECONDS, the program tracks allocations from its start (leakscope snapshot --track-allocations -- node app.js)`);
+      }
       return runWithSignal(command, options);
     }));
 }
 
-async function snapshotPid(pid: number, options: SnapshotOptions): Promise<number> {
+/** --track-allocations with --pid: how long to record before the first snapshot (undefined: not tracking). */
+function trackingSeconds(value: string | true | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (value === true) {
+    throw new LeakscopeError('--track-allocations needs SECONDS with --pid: how long to record allocation stacks before the snapshot (e.g. --track-allocations 30)');
+  }
+  return parseSeconds(value, '--track-allocations');
+}
+
+async function snapshotPid(pid: number, options: SnapshotOptions, trackSeconds: number | undefined): Promise<number> {
   const result = await takeRemoteSnapshot({
     ...sessionOptions(pid, options),
     file: options.out,
     collectGarbage: options.gc,
     count: options.count,
     intervalMs: options.interval * 1000,
+    trackAllocationsMs: trackSeconds === undefined ? undefined : trackSeconds * 1000,
   });
   const closed = describeClose(result);
   const bytes = result.snapshots.reduce((n, s) => n + s.bytes, 0);
@@ -134,7 +165,13 @@ async function runWithSignal(command: string[], options: SnapshotOptions): Promi
   }
   const dir = path.resolve(options.outDir ?? '.');
   fs.mkdirSync(dir, { recursive: true });
-  const nodeOptions = [process.env.NODE_OPTIONS ?? '', `--heapsnapshot-signal=${signal}`, `--diagnostic-dir=${quoteNodeOption(dir)}`].join(' ').trim();
+  const nodeOptions = [
+    process.env.NODE_OPTIONS ?? '',
+    `--heapsnapshot-signal=${signal}`,
+    `--diagnostic-dir=${quoteNodeOption(dir)}`,
+    // V8's flag, which NODE_OPTIONS accepts: the allocation tracker runs from start-up, and every snapshot carries its stacks.
+    ...(options.trackAllocations === true ? ['--track-heap-objects'] : []),
+  ].join(' ').trim();
   const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: nodeOptions } });
   const started = await new Promise<boolean>((resolve) => {
     child.once('spawn', () => resolve(true));
@@ -148,7 +185,8 @@ async function runWithSignal(command: string[], options: SnapshotOptions): Promi
   process.stderr.write(
     `leakscope: started pid ${child.pid}: ${sanitizeForTerminal(command.join(' '), 200)}\n`
     + `leakscope: take a snapshot with:  kill -${short} ${child.pid}\n`
-    + `leakscope: snapshots are written to ${sanitizeForTerminal(dir, 200)} (Heap.<date>.<time>.<pid>.<thread>.<seq>.heapsnapshot)\n`,
+    + `leakscope: snapshots are written to ${sanitizeForTerminal(dir, 200)} (Heap.<date>.<time>.<pid>.<thread>.<seq>.heapsnapshot)\n`
+    + (options.trackAllocations === true ? 'leakscope: allocations are tracked from start-up (--track-heap-objects): each snapshot says where its objects were allocated\n' : ''),
   );
   const watcher = watchForSnapshots(dir);
   const code = await new Promise<number>((resolve) => {

@@ -1,0 +1,170 @@
+// `snapshot --pid P --track-allocations SECONDS` and `snapshot --track-allocations -- CMD`, as a user
+// runs them, on a real program that keeps allocating Sessions in one known function: the snapshots
+// must say where those objects were allocated (`list`, `growth`), the inspector must be closed
+// afterwards, and Ctrl-C during the recording must leave no file and no tracking behind.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { BIN, PROJECT_ROOT, runCli } from '../helpers/cli.ts';
+import { freePort, isListening, waitFor } from '../helpers/processes.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-track-allocations-'));
+const started: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of started.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+// openSessions is the timer callback itself, so no inlining can move its allocations into a caller's
+// frame (V8's tracker records the outermost function of an optimised frame).
+const PROGRAM = [
+  'class Session { constructor(id) { this.id = id; this.buffer = new Array(16).fill(id); } }',
+  'const sessions = [];',
+  'function openSessions() { for (let i = 0; i < 20; i++) sessions.push(new Session(sessions.length)); }',
+  "console.log('ready');",
+  'setInterval(openSessions, 10);',
+  '',
+].join('\n');
+const OPEN_SESSIONS_LINE = 3;
+
+/** The program above, with its inspector port chosen free; resolves once it has started. */
+async function startProgram(): Promise<{ child: ChildProcess; port: number; file: string }> {
+  const file = path.join(dir, `sessions-${started.length}.cjs`);
+  fs.writeFileSync(file, PROGRAM);
+  const port = await freePort();
+  const child = spawn(process.execPath, [`--inspect-port=127.0.0.1:${port}`, file], { stdio: ['ignore', 'pipe', 'ignore'] });
+  started.push(child);
+  await new Promise((resolve) => child.stdout!.once('data', resolve));
+  return { child, port, file };
+}
+
+interface Run { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** The real binary, asynchronously: the test acts on the target (and may interrupt leakscope) while it runs. */
+function leakscope(args: string[], onStderr?: (text: string, cli: ChildProcess) => void): Promise<Run> {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
+  delete env.FORCE_COLOR;
+  const cli = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, env });
+  let stdout = '';
+  let stderr = '';
+  cli.stdout.on('data', (d) => { stdout += d; });
+  cli.stderr.on('data', (d) => { stderr += d; onStderr?.(stderr, cli); });
+  return new Promise((resolve) => cli.once('close', (status, signal) => resolve({ status, signal, stdout, stderr })));
+}
+
+async function isInspectorOpen(port: number): Promise<boolean> {
+  try {
+    await fetch(`http://127.0.0.1:${port}/json/list`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** `openSessions  /tmp/…/sessions-0.cjs:3:…` as list and growth print a frame. */
+const siteOf = (file: string) => new RegExp(`openSessions  ${escape(file)}:${OPEN_SESSIONS_LINE}:\\d+`);
+
+describe('leakscope snapshot --pid P --track-allocations SECONDS', () => {
+  it('leakscope snapshot --pid P --track-allocations 1 --out FILE: list shows openSessions at its line; the inspector is closed, the program runs on', async () => {
+    const { child, port, file } = await startProgram();
+    const out = path.join(dir, 'tracked.heapsnapshot');
+    const run = await leakscope(['snapshot', '--pid', String(child.pid), '--track-allocations', '1', '--out', out]);
+    expect(run.stderr).toMatch(/^leakscope: recording allocation stacks in process \d+ for 1 s$/m);
+    expect(run.stderr).toMatch(/^leakscope: taking heap snapshot of process \d+, with allocation stacks$/m);
+    expect(run.stderr).toMatch(/inspector closed again/);
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe(out);
+    expect(fs.statSync(out).mode & 0o777).toBe(0o600);
+    expect(runCli(['info', out]).stdout).toMatch(/^allocation traces +[\d,]+ functions$/m);
+    // Sessions made before the recording have no stack; about a hundred a second after it do.
+    const list = runCli(['list', out, '--class', 'Session', '--limit', '0']);
+    expect(list.status).toBe(0);
+    expect(list.stdout.split('\n')[0]).toMatch(/ Allocated in$/);
+    expect(list.stdout.split('\n').filter((line) => siteOf(file).test(line)).length).toBeGreaterThan(20);
+    expect(child.exitCode).toBeNull();
+    expect(await isInspectorOpen(port)).toBe(false);
+    expect(isListening(port)).toBe(false);
+  });
+
+  it('leakscope snapshot --pid P --track-allocations 0 --count 2 --interval 1: growth groups the new Sessions by allocation site', async () => {
+    const { child, port, file } = await startProgram();
+    const base = path.join(dir, 'series.heapsnapshot');
+    const run = await leakscope(['snapshot', '--pid', String(child.pid), '--track-allocations', '0', '--count', '2', '--interval', '1', '--out', base]);
+    expect(run.status, run.stderr).toBe(0);
+    const files = [path.join(dir, 'series-1.heapsnapshot'), path.join(dir, 'series-2.heapsnapshot')];
+    expect(run.stdout.trim().split('\n')).toEqual(files);
+    const growth = runCli(['growth', ...files, '--no-retainers']);
+    expect(growth.stdout).toMatch(/one process \(object ids agree\)/);
+    expect(growth.stdout).toMatch(/^New objects by allocation site/m);
+    const bySite = growth.stdout.slice(growth.stdout.indexOf('New objects by allocation site'));
+    const row = bySite.split('\n').find((line) => line.startsWith('Session '));
+    expect(row).toMatch(siteOf(file));
+    const json = JSON.parse(runCli(['growth', ...files, '--no-retainers', '--json']).stdout);
+    const session = json.allocationSites.find((c: { class: string }) => c.class === 'Session');
+    expect(session.sites[0].frames[0]).toMatchObject({ functionName: 'openSessions', url: file, line: OPEN_SESSIONS_LINE });
+    expect(await isInspectorOpen(port)).toBe(false);
+  });
+
+  it('Ctrl-C while leakscope snapshot --pid P --track-allocations 60 records: dies of SIGINT, no file, inspector closed, tracking ended', async () => {
+    const { child, port } = await startProgram();
+    const out = path.join(dir, 'interrupted');
+    fs.mkdirSync(out);
+    let isSent = false;
+    const run = await leakscope(['snapshot', '--pid', String(child.pid), '--track-allocations', '60', '--out', path.join(out, 'never.heapsnapshot')], (text, cli) => {
+      if (!isSent && text.includes('recording allocation stacks')) {
+        isSent = true;
+        cli.kill('SIGINT');
+      }
+    });
+    expect(isSent).toBe(true);
+    expect(run.signal).toBe('SIGINT');
+    expect(fs.readdirSync(out)).toEqual([]);
+    expect(await waitFor(() => !isListening(port), 5000)).toBe(true);
+    expect(child.exitCode).toBeNull();
+    // The session's end stopped V8's tracker: a plain snapshot taken now carries no stacks.
+    const after = path.join(dir, 'after-interrupt.heapsnapshot');
+    const plain = await leakscope(['snapshot', '--pid', String(child.pid), '--out', after]);
+    expect(plain.status, plain.stderr).toBe(0);
+    expect(runCli(['info', after]).stdout).toMatch(/^allocation traces +none$/m);
+  });
+
+  // A pid no process has: were a check to let the command through, it would fail on the pid, not signal anyone.
+  const NO_SUCH_PID = '4194000';
+  it('leakscope snapshot --pid P --track-allocations (no SECONDS), with --sampling, or with a command and SECONDS: exit 2, one line', () => {
+    const cases: [string[], RegExp][] = [
+      [['--pid', NO_SUCH_PID, '--track-allocations'], /^leakscope: --track-allocations needs SECONDS with --pid: /],
+      [['--pid', NO_SUCH_PID, '--track-allocations', '5', '--sampling', '5'], /^leakscope: give either --sampling .* or --track-allocations .*, not both$/m],
+      [['--pid', NO_SUCH_PID, '--track-allocations', 'soon'], /^leakscope: --track-allocations "soon": expected a number of seconds$/m],
+      [['--track-allocations', '5', '--', process.execPath, '-e', '0'], /^leakscope: --track-allocations "5": with a command it takes no SECONDS/],
+    ];
+    for (const [args, message] of cases) {
+      const { status, stdout, stderr } = runCli(['snapshot', ...args]);
+      expect(status).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr.trim().split('\n')).toHaveLength(1);
+      expect(stderr).toMatch(message);
+    }
+  });
+});
+
+describe('leakscope snapshot --track-allocations -- CMD', () => {
+  it('leakscope snapshot --track-allocations --out-dir DIR -- node prog: the signal\'s snapshot says where Sessions were allocated', async () => {
+    const out = path.join(dir, 'signal');
+    const file = path.join(dir, 'signal-program.cjs');
+    // Allocates for 300 ms, then asks for its own snapshot and exits once it is written.
+    fs.writeFileSync(file, `${PROGRAM.replace("console.log('ready');\nsetInterval(openSessions, 10);", '')}
+const timer = setInterval(openSessions, 10);
+setTimeout(() => { clearInterval(timer); process.kill(process.pid, 'SIGUSR2'); setTimeout(() => process.exit(0), 1500); }, 300);
+`);
+    const run = await leakscope(['snapshot', '--track-allocations', '--out-dir', out, '--', process.execPath, file]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^leakscope: allocations are tracked from start-up \(--track-heap-objects\)/m);
+    const snapshots = fs.readdirSync(out).filter((name) => name.endsWith('.heapsnapshot'));
+    expect(snapshots).toHaveLength(1);
+    const list = runCli(['list', path.join(out, snapshots[0]), '--class', 'Session', '--limit', '3']);
+    expect(list.stdout.split('\n')[2]).toMatch(siteOf(file));
+  });
+});
