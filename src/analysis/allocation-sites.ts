@@ -133,6 +133,8 @@ export function groupByAllocationSite(graph: HeapGraph, nodes: ArrayLike<number>
 /** Classes whose new objects growth groups by site: as many as a report shows. */
 export interface ClassAllocationSites {
   name: string;
+  /** The class's growth key (two classes may share a name): how reports find a violation's sites. */
+  key: string;
   sites: AllocationSiteGroupsResult;
 }
 
@@ -143,12 +145,12 @@ export interface ClassAllocationSites {
  * are left out: their stacks say where V8 compiled code, not what the program allocated. Null when
  * the last snapshot has no traces.
  */
-export function groupNewObjectsByAllocationSite(graph: HeapGraph, classes: readonly { name: string; delta: number; monotonic: boolean; newOrdinals: Uint32Array }[], limit: number, rawSizes = false): ClassAllocationSites[] | null {
+export function groupNewObjectsByAllocationSite(graph: HeapGraph, classes: readonly { name: string; key: string; delta: number; monotonic: boolean; newOrdinals: Uint32Array }[], limit: number, rawSizes = false): ClassAllocationSites[] | null {
   if (!hasAllocationTraces(graph)) return null;
   const growing = classes.filter((c) => c.delta > 0 && c.newOrdinals.length > 0 && !V8_INTERNAL_CLASSES.includes(c.name))
     .sort((a, b) => Number(isBuiltInClassName(a.name)) - Number(isBuiltInClassName(b.name)) || Number(b.monotonic) - Number(a.monotonic) || b.delta - a.delta);
   const shown = limit === 0 ? growing : growing.slice(0, limit);
-  return shown.map((c) => ({ name: c.name, sites: groupByAllocationSite(graph, c.newOrdinals, rawSizes)! }));
+  return shown.map((c) => ({ name: c.name, key: c.key, sites: groupByAllocationSite(graph, c.newOrdinals, rawSizes)! }));
 }
 
 /** Allocation stacks of some objects (list, chain); null when the snapshot has no traces. */

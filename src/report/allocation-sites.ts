@@ -5,7 +5,7 @@
 
 import path from 'node:path';
 import type { AllocationFrame, AllocationSiteGroupsResult, ClassAllocationSites } from '../analysis/allocation-sites.ts';
-import { displayPath } from '../analysis/source-locations.ts';
+import { displayPath, type SourceLocation } from '../analysis/source-locations.ts';
 import { formatBytes, formatCount } from './format.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
 import { renderTable } from './table.ts';
@@ -75,21 +75,61 @@ export function renderAllocationSitesTable(result: AllocationSiteGroupsResult, o
   return out.join('\n');
 }
 
+/** The title of growth's section, in every format that shows it. */
+export const NEW_OBJECTS_BY_SITE_TITLE = 'New objects by allocation site';
+
+/** One row of growth's section: a site of a class (named on its first row), the sites left out, or the untracked objects. */
+export interface NewObjectsSiteRow {
+  className: string;
+  count: number | null;
+  selfSize: number | null;
+  /** The stack (formatAllocationStack), or what the row stands for. */
+  where: string;
+}
+
+/** Growth's section as rows, for the text table and the Markdown one alike. */
+export function newObjectsBySiteRows(classes: ClassAllocationSites[], options: { baseDir?: string; sitesPerClass?: number } = {}): NewObjectsSiteRow[] {
+  const perClass = options.sitesPerClass ?? 3;
+  const rows: NewObjectsSiteRow[] = [];
+  for (const c of classes) {
+    c.sites.groups.slice(0, perClass).forEach((group, k) => rows.push({ className: k === 0 ? c.name : '', count: group.count, selfSize: group.selfSize, where: formatAllocationStack(group.frames, options.baseDir) }));
+    const hidden = c.sites.groups.length - perClass;
+    if (hidden > 0) rows.push({ className: '', count: null, selfSize: null, where: `… ${formatCount(hidden)} more sites` });
+    if (c.sites.untracked > 0) rows.push({ className: '', count: c.sites.untracked, selfSize: null, where: '(no allocation stack: made before tracking started, or by V8 itself)' });
+  }
+  return rows;
+}
+
 /** Growth's section: where each growing class's new objects were allocated. */
 export function renderNewObjectsBySite(classes: ClassAllocationSites[], options: { baseDir?: string; style?: Style; sitesPerClass?: number } = {}): string {
   const style = options.style ?? PLAIN_STYLE;
-  const perClass = options.sitesPerClass ?? 3;
-  const rows: (string | number)[][] = [];
-  for (const c of classes) {
-    c.sites.groups.slice(0, perClass).forEach((group, k) => rows.push([k === 0 ? c.name : '', group.count, formatBytes(group.selfSize), formatAllocationStack(group.frames, options.baseDir)]));
-    const hidden = c.sites.groups.length - perClass;
-    if (hidden > 0) rows.push(['', '', '', `… ${formatCount(hidden)} more sites`]);
-    if (c.sites.untracked > 0) rows.push(['', c.sites.untracked, '', '(no allocation stack: made before tracking started, or by V8 itself)']);
-  }
+  const rows = newObjectsBySiteRows(classes, options).map((row) => [row.className, row.count ?? '', row.selfSize === null ? '' : formatBytes(row.selfSize), row.where]);
   return [
-    style.bold('New objects by allocation site (the snapshot carries allocation stacks)'),
+    style.bold(`${NEW_OBJECTS_BY_SITE_TITLE} (the snapshot carries allocation stacks)`),
     renderTable({ head: ['Class', 'New alive', 'Self size', 'Allocated in'], rows, align: ['left', 'right', 'right', 'left'], style, maxCellWidth: 200 }),
   ].join('\n');
+}
+
+/**
+ * `openSessions  app.js:3:21 ← main  app.js:40:1 (1,560 of 1,600 new; 2 more sites)`: where most of a
+ * class's new objects were allocated, on one line for an annotation or a test failure; undefined
+ * when the class has no tracked new objects.
+ */
+export function describeMainAllocationSite(sites: ClassAllocationSites, baseDir?: string): string | undefined {
+  const [main, ...others] = sites.sites.groups;
+  if (main === undefined) return undefined;
+  const total = sites.sites.groups.reduce((n, g) => n + g.count, 0) + sites.sites.untracked;
+  const more = others.length === 0 ? '' : `; ${formatCount(others.length)} more ${others.length === 1 ? 'site' : 'sites'}`;
+  return `${formatAllocationStack(main.frames, baseDir)} (${formatCount(main.count)} of ${formatCount(total)} new${more})`;
+}
+
+/** The top frame of a class's main site as a source location (file path, 1-based line and column); undefined without one. */
+export function mainAllocationLocation(sites: ClassAllocationSites): SourceLocation | undefined {
+  const frame = sites.sites.groups[0]?.frames[0];
+  if (frame === undefined || frame.line <= 0) return undefined;
+  const file = displayPath(frame.scriptName);
+  // Only a file on disk can carry an annotation: not node:internal/…, not V8's own frames.
+  return path.isAbsolute(file) ? { file, line: frame.line, column: frame.column } : undefined;
 }
 
 /** `{"sites":[{"count","selfSize","frames":[…]}],"untracked"}` */

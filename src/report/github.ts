@@ -1,13 +1,15 @@
 // `--format github`: GitHub Actions workflow commands. One `::error` annotation per failing class
-// (`::warning` without --fail-on-growth), naming what it holds and what holds it; a `::notice` when
-// nothing failed. The Markdown report goes to the step summary (the caller appends it to
-// $GITHUB_STEP_SUMMARY, as GitHub expects of every step).
+// (`::warning` without --fail-on-growth), naming what it holds, what holds it and, when the snapshot
+// carries allocation stacks, where its new objects were allocated; a `::notice` when nothing failed.
+// The Markdown report goes to the step summary (the caller appends it to $GITHUB_STEP_SUMMARY, as
+// GitHub expects of every step).
 //
 // Escaping follows GitHub's workflow-command rules: in the message `%`, CR and LF become %25, %0D,
 // %0A; in property values `:` and `,` too. Heap text is sanitised for the terminal first, so a class
 // name cannot start a command of its own or carry escape sequences into the log.
 
 import { describeLeaks, formatChain, isGateFailed, renderVerdictLine, type GrowthReport } from './growth-report.ts';
+import { describeMainAllocationSite, mainAllocationLocation } from './allocation-sites.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
 
 function escapeData(text: string): string {
@@ -38,13 +40,18 @@ export function renderGithubAnnotations(report: GrowthReport): string {
     const groups = report.retainers.get(v.key) ?? [];
     const held = groups.length > 0 ? ` Held by: ${formatChain(groups[0].steps)}${groups.length > 1 ? ` (and ${groups.length - 1} more chain shapes)` : ''}.` : '';
     const series = growth ? ` (${growth.counts.join(' → ')}, grew at every step)` : '';
-    const location = groups.find((g) => g.location !== undefined)?.location;
+    const sites = report.allocationSites?.find((c) => c.key === v.key);
+    const site = sites === undefined ? undefined : describeMainAllocationSite(sites, report.baseDir);
+    const allocated = site === undefined ? '' : ` Allocated in: ${site}.`;
+    // The code that holds the objects, else the code that made them: where the annotation shows.
+    const location = groups.find((g) => g.location !== undefined)?.location ?? (sites === undefined ? undefined : mainAllocationLocation(sites));
     lines.push(command(kind, {
-      file: location?.file,
+      // A path is heap text too (a script's name): sanitised like the rest, then escaped as a property.
+      file: location === undefined ? undefined : sanitizeForTerminal(location.file, 1000),
       line: location?.line,
       col: location?.column,
       title: sanitizeForTerminal(`leakscope: ${v.name} grew by ${v.delta}`, 200),
-    }, sanitizeForTerminal(`${text}${series}.${held}`, 2000)));
+    }, sanitizeForTerminal(`${text}${series}.${held}${allocated}`, 2000)));
   }
   if (violations.length === 0) lines.push(command('notice', { title: 'leakscope growth' }, renderVerdictLine(report)));
   lines.push(renderVerdictLine(report));

@@ -8,6 +8,7 @@ import type { GateResult, Violation } from '../analysis/growth-gate.ts';
 import { HOLDER_KINDS } from '../analysis/holders.ts';
 import { LEAK_CHAIN_LIMITS, rankGrowthClasses, type LeakChainGroup } from '../analysis/leak-chains.ts';
 import type { SourceLocation } from '../analysis/source-locations.ts';
+import type { ClassAllocationSites } from '../analysis/allocation-sites.ts';
 import { formatBytes, formatCount, formatDelta } from './format.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
 import { PLAIN_STYLE, type Style } from './style.ts';
@@ -50,6 +51,10 @@ export interface GrowthReport {
   warnings?: string[];
   /** The collections that grew at every step, named (report/accumulation.ts); absent with countsOnly. */
   accumulation?: AccumulationPointView[];
+  /** Where the growing classes' new objects were allocated; absent when the last snapshot has no allocation stacks. */
+  allocationSites?: ClassAllocationSites[];
+  /** Source locations inside this folder are shown relative to it (the CLI's working directory). */
+  baseDir?: string;
 }
 
 export function isGateFailed(report: GrowthReport): boolean {

@@ -7,6 +7,7 @@ import { formatBytes, formatCount, formatDelta } from './format.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
 import { describeViolation, formatChain, formatExamples, formatHeldBy, formatSeries, growingRows, isGateFailed, renderVerdictLine, type GrowthReport } from './growth-report.ts';
 import { formatAccumulationPoint } from './accumulation.ts';
+import { NEW_OBJECTS_BY_SITE_TITLE, newObjectsBySiteRows } from './allocation-sites.ts';
 
 // `( ) # + -` only act after `]` or at the start of a line, which escaped `[ ]` and our own line
 // starts rule out; leaving them keeps the raw Markdown readable in a log.
@@ -84,6 +85,12 @@ export function renderGrowthMarkdown(report: GrowthReport): string {
     chains.push('');
   }
   if (chains.length > 0) out.push('#### What holds the new objects', '', ...chains);
+
+  if (report.allocationSites !== undefined && report.allocationSites.length > 0) {
+    const rows = newObjectsBySiteRows(report.allocationSites, { baseDir: report.baseDir })
+      .map((row) => [row.className, row.count === null ? '' : formatCount(row.count), row.selfSize === null ? '' : formatBytes(row.selfSize), row.where]);
+    out.push(`#### ${NEW_OBJECTS_BY_SITE_TITLE}`, '', renderMarkdownTable(['Class', 'New alive', 'Self size', 'Allocated in'], rows, ['left', 'right', 'right', 'left']), '');
+  }
 
   out.push('<details><summary>Snapshots</summary>', '');
   out.push(renderMarkdownTable(['#', 'Snapshot', 'Nodes', 'Total size'],

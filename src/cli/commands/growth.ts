@@ -190,10 +190,13 @@ export async function reportGrowthResult(result: GrowthResult, last: HeapGraph, 
   // The text report on stdout carries its warnings; anywhere else they also go to stderr, for the log.
   if (settings.format !== 'text' || settings.output) for (const warning of warnings) process.stderr.write(`leakscope: warning: ${sanitizeLine(warning)}\n`);
   const findings = nameGrowthFindings(last, result, settings.retainers ? findLeakChains(last, result, gate) : new Map());
-  const report: GrowthReport = { result, gate, failOnGrowth: settings.failOnGrowth, limit: settings.limit, minDelta: settings.gate.minDelta, warnings, ...findings };
   // Where the new objects were allocated, when the last snapshot carries allocation stacks (null otherwise: output unchanged).
   await readAllocationTraces(last.source.file, last);
   const allocationSites = groupNewObjectsByAllocationSite(last, result.classes, settings.limit, settings.rawSizes);
+  const report: GrowthReport = {
+    result, gate, failOnGrowth: settings.failOnGrowth, limit: settings.limit, minDelta: settings.gate.minDelta, warnings, ...findings,
+    ...(allocationSites === null ? {} : { allocationSites }), baseDir: process.cwd(),
+  };
 
   if (settings.configFile) process.stderr.write(`leakscope: settings from ${sanitizeLine(settings.configFile)} (flags win)\n`);
   if (settings.format === 'github') appendStepSummary(renderGrowthMarkdown(report));
