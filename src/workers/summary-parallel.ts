@@ -1,4 +1,4 @@
-// The class summary (what `leakscope top` shows) on two cores. After parsing, the main thread
+// The class summary (what `leakscope top` shows), and what `leakscope suspects` reads, on two cores. After parsing, the main thread
 // builds the dominator tree, the longest step, while a worker (summary-worker.ts) names the classes
 // and computes DevTools' self sizes over the same graph in shared memory; then the worker computes
 // distances while the main thread sums retained sizes and class retained sizes. Same result as
@@ -11,6 +11,11 @@
 // self sizes (4 B/node, which the main thread would compute right after the peak anyway) and its
 // own heap (~10 MB, ~30 MB when tsx runs the sources); distances and their queue (8 B/node) are
 // asked for after that peak.
+// Suspects: the same, but the worker's distance search also picks the chain parents (chain-parents.ts:
+// 8 B/node, tie-broken by retained sizes, which the main thread shares with it: 8 B/node more while
+// it runs), and the main thread sorts out the holders (holders.ts) meanwhile instead of summing
+// class retained sizes. Alone on one thread, the holders and the parents are each about as long as
+// the distances.
 //
 // The worker is started before the file is read (startSummaryWorker), so that loading the analysis
 // modules in it overlaps parsing, where this thread waits for the edges worker anyway.
@@ -19,13 +24,15 @@ import type { Worker } from 'node:worker_threads';
 import { siblingModule, startModuleWorker } from './start.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { shareGraph } from '../snapshot/shared-graph.ts';
-import { adoptClassIndex } from '../snapshot/class-names.ts';
+import { adoptClassIndex, computeClassIndex, type NameMode } from '../snapshot/class-names.ts';
 import { checkSnapshotFile } from '../snapshot/load.ts';
 import { computeClassSummary, type ClassSummaryResult, type HistogramOptions } from '../analysis/histogram.ts';
 import { computeDominatorTree, computeRetainedSizes } from '../analysis/dominators.ts';
 import { adoptOwnedSelfSizes, computeOwnedSelfSizes } from '../analysis/owned-sizes.ts';
 import { computeClassRetainedSizes } from '../analysis/class-retained.ts';
 import { adoptDistances } from '../analysis/distances.ts';
+import { adoptChainParents } from '../analysis/chain-parents.ts';
+import { computeHolders } from '../analysis/holders.ts';
 import type { SummaryWorkerAnswer, SummaryWorkerRequest } from './summary-worker.ts';
 
 /**
@@ -95,14 +102,36 @@ export interface ParallelSummaryResult extends ClassSummaryResult {
  * in shared memory. Stops the worker before returning.
  */
 export async function computeClassSummaryInParallel(graph: HeapGraph, options: HistogramOptions, worker: SummaryWorker | null): Promise<ParallelSummaryResult> {
+  const names = options.names ?? 'devtools';
+  const usedWorker = await analyseInParallel(graph, names, worker, 'distances', () => computeClassRetainedSizes(graph, computeClassIndex(graph, names)));
+  // Every part is cached by now (or computed here if the worker failed): this only sums.
+  return { ...computeClassSummary(graph, options), usedWorker };
+}
+
+/**
+ * What findLeakSuspects reads, cached on `graph`, with the worker's help as for `top`: the worker's
+ * distance search also picks the chain parents, while this thread sorts out the holders. Returns
+ * whether the worker helped (if not, findLeakSuspects computes what it needs itself). Stops the
+ * worker before returning.
+ */
+export async function prepareSuspectsInParallel(graph: HeapGraph, names: NameMode, worker: SummaryWorker | null): Promise<boolean> {
+  return analyseInParallel(graph, names, worker, 'chainParents', () => computeHolders(graph));
+}
+
+/**
+ * The shared timeline: the worker names classes and computes DevTools' self sizes during the
+ * dominator tree, then runs its search (`search`) while this thread sums retained sizes and runs
+ * `meanwhile`, which may read the class index. Without the worker's class index, `meanwhile` does
+ * not run: the caller computes what is missing on one thread.
+ */
+async function analyseInParallel(graph: HeapGraph, names: NameMode, worker: SummaryWorker | null, search: 'distances' | 'chainParents', meanwhile: () => void): Promise<boolean> {
   const shared = worker === null ? null : shareGraph(graph);
   if (worker === null || shared === null) {
     worker?.stop();
-    return { ...computeClassSummary(graph, options), usedWorker: false };
+    return false;
   }
   let usedWorker = false;
   try {
-    const names = options.names ?? 'devtools';
     worker.send({ kind: 'classes', graph: shared, names });
     computeDominatorTree(graph);
     const classes = await worker.next();
@@ -111,19 +140,25 @@ export async function computeClassSummaryInParallel(graph: HeapGraph, options: H
       adoptClassIndex(graph, classes.index, classes.interfaces);
       const sizes = await worker.next();
       if (sizes.kind === 'sizes') adoptOwnedSelfSizes(graph, sizes.sizes);
-      // The tree's peak is over: now the search's arrays may be allocated.
-      worker.send({ kind: 'distances' });
     }
     computeOwnedSelfSizes(graph);
-    computeRetainedSizes(graph);
-    if (classes.kind === 'classes') {
-      computeClassRetainedSizes(graph, classes.index);
-      const distances = await worker.next();
-      if (distances.kind === 'distances') adoptDistances(graph, distances.distances);
-    }
+    const retained = computeRetainedSizes(graph);
+    if (!usedWorker) return false;
+    // The tree's peak is over: now the search's arrays may be allocated.
+    worker.send(search === 'distances' ? { kind: 'distances' } : { kind: 'chainParents', retained: sharedCopy(retained) });
+    meanwhile();
+    const answer = await worker.next();
+    if (answer.kind === 'distances' || answer.kind === 'chainParents') adoptDistances(graph, answer.distances);
+    if (answer.kind === 'chainParents') adoptChainParents(graph, answer.parents);
   } finally {
     worker.stop();
   }
-  // Every part is cached by now (or computed here if the worker failed): this only sums.
-  return { ...computeClassSummary(graph, options), usedWorker };
+  return usedWorker;
+}
+
+/** A copy in shared memory, for the worker to read (8 B/node, dropped once the worker answers). */
+function sharedCopy(values: Float64Array): Float64Array {
+  const copy = new Float64Array(new SharedArrayBuffer(values.byteLength));
+  copy.set(values);
+  return copy;
 }

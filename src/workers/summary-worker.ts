@@ -1,12 +1,16 @@
-// Worker thread for `leakscope top` on big snapshots (summary-parallel.ts): it names classes, then
-// computes distances, over the main thread's graph in shared memory, while the main thread builds
-// the dominator tree and sums sizes. A 2-core machine's second core would otherwise idle after
+// Worker thread for `leakscope top` and `suspects` on big snapshots (summary-parallel.ts): it names
+// classes, then computes distances (and for suspects the chain parents), over the main thread's graph
+// in shared memory, while the main thread builds the dominator tree and sums sizes (for suspects,
+// sorts out the holders). A 2-core machine's second core would otherwise idle after
 // parsing.
 //
 // Protocol. workerData: { module } (for ts-worker.mjs). Main → worker, in this order:
 //   { kind: 'classes', graph: SharedGraph, names }  → { kind: 'classes', index, interfaces },
 //                                                     then { kind: 'sizes', sizes } unasked
 //   { kind: 'distances' }                           → { kind: 'distances', distances }
+//   or, for suspects, which also need chain parents:
+//   { kind: 'chainParents', retained }              → { kind: 'chainParents', distances, parents }
+//     (`retained`: the main thread's retained sizes in shared memory, the parents' tie-break)
 // The answers' typed arrays are transferred (moved, not copied). Any failure answers
 // { kind: 'failed', reason } and the main thread computes the rest itself.
 // Distances wait for their message because the main thread asks only once the dominator tree's
@@ -17,16 +21,19 @@ import { graphFromShared, type SharedGraph } from '../snapshot/shared-graph.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex, inferInterfaceDefinitions, type ClassIndexResult, type InterfaceDefinition, type NameMode } from '../snapshot/class-names.ts';
 import { computeDistances } from '../analysis/distances.ts';
+import { computeChainParents, type ChainParents } from '../analysis/chain-parents.ts';
 import { computeOwnedSelfSizes, type SizeColumn } from '../analysis/owned-sizes.ts';
 
 export type SummaryWorkerRequest =
   | { kind: 'classes'; graph: SharedGraph; names: NameMode }
-  | { kind: 'distances' };
+  | { kind: 'distances' }
+  | { kind: 'chainParents'; retained: Float64Array };
 
 export type SummaryWorkerAnswer =
   | { kind: 'classes'; index: ClassIndexResult; interfaces: InterfaceDefinition[] | null }
   | { kind: 'sizes'; sizes: SizeColumn }
   | { kind: 'distances'; distances: Int32Array }
+  | { kind: 'chainParents'; distances: Int32Array; parents: ChainParents }
   | { kind: 'failed'; reason: string };
 
 const port = parentPort!;
@@ -46,11 +53,18 @@ port.on('message', (request: SummaryWorkerRequest) => {
       const sized: SummaryWorkerAnswer = { kind: 'sizes', sizes };
       // The raw column (no user roots) is the graph's own, in shared memory: sent, not moved.
       port.postMessage(sized, sizes.buffer instanceof ArrayBuffer ? [sizes.buffer] : []);
-    } else {
+    } else if (request.kind === 'distances') {
       if (graph === null) throw new Error('distances asked before the graph');
       const distances = computeDistances(graph);
       const answer: SummaryWorkerAnswer = { kind: 'distances', distances };
       port.postMessage(answer, [distances.buffer as ArrayBuffer]);
+    } else {
+      if (graph === null) throw new Error('chain parents asked before the graph');
+      // Parents first: they come out of the distance search itself (chain-parents.ts).
+      const parents = computeChainParents(graph, request.retained);
+      const distances = computeDistances(graph);
+      const answer: SummaryWorkerAnswer = { kind: 'chainParents', distances, parents };
+      port.postMessage(answer, [distances.buffer as ArrayBuffer, parents.node.buffer as ArrayBuffer, parents.edge.buffer as ArrayBuffer]);
     }
   } catch (error) {
     const answer: SummaryWorkerAnswer = { kind: 'failed', reason: error instanceof Error ? error.stack ?? error.message : String(error) };

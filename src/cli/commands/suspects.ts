@@ -10,6 +10,7 @@ import { EXIT_FINDING } from '../../errors.ts';
 import { findNativeHeld } from '../../analysis/native-held.ts';
 import { nativeHeldToJson, renderNativeHeldText } from '../../report/native-held.ts';
 import { commandAction, loadForCli, stdoutStyle, writeOut } from '../io.ts';
+import { prepareSuspectsInParallel, startSummaryWorker } from '../../workers/summary-parallel.ts';
 
 interface SuspectsOptions {
   threshold: number;
@@ -50,12 +51,21 @@ Examples:
   $ leakscope suspects app.heapsnapshot --fail-on-suspect   # CI: exit 1 if something holds ≥ 10%
   $ leakscope suspects app.heapsnapshot --native-only       # held only by handles and embedder objects`)
     .action(commandAction(async (file: string, options: SuspectsOptions) => {
-      const graph = await loadForCli(file);
+      // Started before reading, as for `top`, so that it has loaded by the time the graph is there.
+      const worker = options.nativeOnly ? null : startSummaryWorker(file);
+      let graph;
+      try {
+        graph = await loadForCli(file);
+      } catch (error) {
+        worker?.stop();
+        throw error;
+      }
       if (options.nativeOnly) {
         const held = findNativeHeld(graph, options.names);
         writeOut(options.json ? renderJson(nativeHeldToJson(graph, held, file)) : renderNativeHeldText(graph, held, { file, style: stdoutStyle() }));
         return 0;
       }
+      await prepareSuspectsInParallel(graph, options.names, worker);
       const result = findLeakSuspects(graph, { thresholdPercent: options.threshold, names: options.names });
       if (options.json) writeOut(renderJson(suspectsToJson(graph, result, file)));
       else writeOut(renderSuspectsText(graph, result, { file, style: stdoutStyle() }));
