@@ -25,10 +25,11 @@
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import type { ClassIndexResult } from '../snapshot/class-names.ts';
 import { sortedPositions } from '../snapshot/typed-arrays.ts';
-import { CONTEXT_NAME, SYSTEM_NAME_PREFIX } from '../snapshot/v8-names.ts';
+import { CONTEXT_NAME, NATIVE_CONTEXT_NAME, PREVIOUS_CONTEXT_EDGE, SYSTEM_NAME_PREFIX } from '../snapshot/v8-names.ts';
+import { internalEdgeTarget } from './source-locations.ts';
 import { computeDominatorTree } from './dominators.ts';
 import { computeHolders, HELD_BY_PROGRAM, NO_PARENT } from './holders.ts';
-import { findLastingChain } from './lasting-chain.ts';
+import { edgeBetween, findLastingChain } from './lasting-chain.ts';
 import type { ChainViewLimits, ChainViewResult } from './paths.ts';
 
 /** The growth gate's default `--min-delta`: growth of fewer members is warm-up noise, not accumulation. */
@@ -68,6 +69,12 @@ export interface AccumulationPoint {
   heldAs: number;
   /** The innermost closure on the chain: the function whose scope holds it (its location is the line to change); -1 if none. */
   heldFrom: number;
+  /**
+   * When that scope is a module's own (its context's enclosing one is the realm's native context), the
+   * edge out of it toward the collection: the module-level variable that holds it (`->configBus` for
+   * the listener array of a module-level emitter); else -1.
+   */
+  moduleVariable: number;
   /** The class (of `classes`) of most of its members allocated after the first snapshot; -1 when none is new. */
   mainClass: number;
   /** How many of its members are of mainClass and new. */
@@ -198,7 +205,7 @@ export function findAccumulationPoints(censuses: CollectionCensus[], last: HeapG
     return {
       node, id: last.nodeId[node], counts, unit, retainedSizes,
       retainedSizeDelta: retainedSizes === null ? null : retainedSizes[1] - retainedSizes[0],
-      chain, heldAs, heldFrom: heldFrom[k], mainClass: main.cls, mainClassCount: main.count,
+      chain, heldAs, heldFrom: heldFrom[k].closure, moduleVariable: heldFrom[k].moduleVariable, mainClass: main.cls, mainClassCount: main.count,
     };
   });
   return { points, candidateCount: found.length, minGrowth };
@@ -316,25 +323,34 @@ const DIGIT_ZERO = 0x30;
 const MAX_INDEX_DIGITS = 10;
 
 /**
- * The function whose scope holds each of `nodes` (-1 if none): up the holders' parents, the first
- * closure, or the first context (a closure's or a module's scope, where a variable lives), named by
- * the earliest located closure that uses that context. Contexts are matched in one pass over the
+ * The function whose scope holds each of `nodes` (closure -1 if none): up the holders' parents, the
+ * first closure, or the first context (a closure's or a module's scope, where a variable lives),
+ * named by the earliest located closure that uses that context; and for a module's own scope, the
+ * edge out of it on the way (the module-level variable). Contexts are matched in one pass over the
  * located closures (graph.locObject), not through retainers.
  */
-function holdingClosures(graph: HeapGraph, nodes: number[]): number[] {
+function holdingClosures(graph: HeapGraph, nodes: number[]): { closure: number; moduleVariable: number }[] {
   const { parent } = computeHolders(graph);
   const { closure, context } = graph.types;
   const contextNames = new Set(graph.strings.indexesOf('context'));
   const contextName = graph.strings.indexesOf(CONTEXT_NAME);
-  const found = nodes.map(() => -1);
+  const nativeContextNames = new Set(graph.strings.indexesOf(NATIVE_CONTEXT_NAME));
+  const previousNames = new Set(graph.strings.indexesOf(PREVIOUS_CONTEXT_EDGE));
+  // A module's scope (an ES module's, a CommonJS wrapper's, a script's) encloses no other function's.
+  const isModuleScope = (scope: number) => {
+    const outer = internalEdgeTarget(graph, scope, previousNames);
+    return outer >= 0 && nativeContextNames.has(graph.nodeName[outer]);
+  };
+  const found = nodes.map(() => ({ closure: -1, moduleVariable: -1 }));
   const wanted = new Map<number, number[]>();
   nodes.forEach((node, k) => {
-    for (let v = parent[node]; v !== NO_PARENT && v !== graph.rootOrdinal; v = parent[v]) {
+    for (let below = node, v = parent[node]; v !== NO_PARENT && v !== graph.rootOrdinal; below = v, v = parent[v]) {
       if (graph.nodeType[v] === closure) {
-        found[k] = v;
+        found[k].closure = v;
         return;
       }
       if (contextName.includes(graph.nodeName[v])) {
+        if (isModuleScope(v)) found[k].moduleVariable = edgeBetween(graph, v, below);
         wanted.set(v, [...(wanted.get(v) ?? []), k]);
         return;
       }
@@ -356,7 +372,7 @@ function holdingClosures(graph: HeapGraph, nodes: number[]): number[] {
   }
   for (const [scope, indexes] of wanted) {
     const k = best.get(scope);
-    if (k !== undefined) for (const i of indexes) found[i] = locObject[k];
+    if (k !== undefined) for (const i of indexes) found[i].closure = locObject[k];
   }
   return found;
 }

@@ -3,6 +3,8 @@
 // analysis and report code never do: a command creates a mapper (sources/source-maps.ts) and
 // registers it for the graph here; the location functions (source-locations.ts, script-names.ts)
 // ask it, so chains, refs, suspects, cycles' hints and growth all print the same original place.
+// Likewise the search of a script for a variable's declaration (sources/declarations.ts), which
+// names the line of a module-level variable that holds a leak.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 
@@ -27,4 +29,23 @@ export function useLocationMapper(graph: HeapGraph, mapper: LocationMapper): voi
 export function originalLocationOf(graph: HeapGraph, script: string, line: number, column: number): OriginalLocation | null {
   const mapper = mappers.get(graph);
   return mapper === undefined ? null : mapper(script, line, column);
+}
+
+/**
+ * Where a script declares a variable (`let`, `const`, `var`, `function` or `class NAME`), original
+ * place when a source map covers it; null when unknown. Reads the script, so a command provides it.
+ */
+export type DeclarationFinder = (script: string, name: string) => OriginalLocation | null;
+
+const declarationFinders = new WeakMap<HeapGraph, DeclarationFinder>();
+
+/** Registers how `graph`'s scripts are searched for declarations (declarationOf). */
+export function useDeclarationFinder(graph: HeapGraph, finder: DeclarationFinder): void {
+  declarationFinders.set(graph, finder);
+}
+
+/** The declaration of `name` in `script`, or null when no finder is registered or it finds none. */
+export function declarationOf(graph: HeapGraph, script: string, name: string): OriginalLocation | null {
+  const finder = declarationFinders.get(graph);
+  return finder === undefined ? null : finder(script, name);
 }

@@ -5,11 +5,13 @@
 import fs from 'node:fs';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { EXIT_USAGE, LeakscopeError } from '../errors.ts';
-import { useLocationMapper, type LocationMapper } from '../analysis/original-locations.ts';
+import { useDeclarationFinder, useLocationMapper, type DeclarationFinder, type LocationMapper } from '../analysis/original-locations.ts';
 import { createSourceMapMapper } from '../sources/source-maps.ts';
+import { createDeclarationFinder } from '../sources/declarations.ts';
 
 let dirs: string[] = [];
 let mapper: LocationMapper | undefined;
+let declarations: DeclarationFinder | undefined;
 
 /** Sets the folders of `--source-maps`; each must be a folder. */
 export function configureSourceMaps(folders: string[]): void {
@@ -18,6 +20,7 @@ export function configureSourceMaps(folders: string[]): void {
   }
   dirs = folders;
   mapper = undefined;
+  declarations = undefined;
 }
 
 /** The command's one mapper (maps read lazily, shared by every graph and profile of the command). */
@@ -26,7 +29,9 @@ export function cliLocationMapper(): LocationMapper {
   return mapper;
 }
 
-/** Makes `graph`'s locations go through the source maps. */
+/** Makes `graph`'s locations go through the source maps, and lets it find declarations in its scripts. */
 export function registerSourceMaps(graph: HeapGraph): void {
   useLocationMapper(graph, cliLocationMapper());
+  declarations ??= createDeclarationFinder(cliLocationMapper());
+  useDeclarationFinder(graph, declarations);
 }

@@ -5,8 +5,9 @@
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import type { ClassIndexResult } from '../snapshot/class-names.ts';
 import type { AccumulationResult, MemberUnit } from '../analysis/accumulation.ts';
-import { sourceLocationOf } from '../analysis/script-names.ts';
-import type { SourceLocation } from '../analysis/source-locations.ts';
+import { computeScriptNames, sourceLocationOf } from '../analysis/script-names.ts';
+import { displayPath } from '../analysis/source-locations.ts';
+import { declarationOf } from '../analysis/original-locations.ts';
 import { describeNode, formatEdgeName } from './names.ts';
 import { formatBytes, formatCount, formatDelta } from './format.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
@@ -17,8 +18,11 @@ export interface AccumulationPointView {
   name: string;
   /** The variable or property that holds it, as chains write edges (`->requestLog`, `.cache`); null when unknown. */
   heldAs: string | null;
-  /** Where the function whose scope holds it is defined (original source when mapped); null when unknown. */
-  heldFrom: SourceLocation | null;
+  /**
+   * Where the function whose scope holds it is defined, or for a module-level variable the line that
+   * declares it (original source when mapped); null when unknown.
+   */
+  heldFrom: HolderLocation | null;
   counts: number[];
   unit: MemberUnit;
   retainedSizes: [number, number] | null;
@@ -33,7 +37,7 @@ export function nameAccumulationPoints(graph: HeapGraph, result: AccumulationRes
     id: p.id,
     name: describeNode(graph, p.node),
     heldAs: p.heldAs < 0 ? null : formatEdgeName(graph, p.heldAs),
-    heldFrom: p.heldFrom < 0 ? null : sourceLocationOf(graph, p.heldFrom),
+    heldFrom: p.heldFrom < 0 ? null : holderLocationOf(graph, p.heldFrom, p.moduleVariable),
     counts: p.counts,
     unit: p.unit,
     retainedSizes: p.retainedSizes,
@@ -42,14 +46,42 @@ export function nameAccumulationPoints(graph: HeapGraph, result: AccumulationRes
   }));
 }
 
-/** `->requestLog (Array @54845, held from server.mjs:12:1)`: which collection, safe for a terminal. */
+/** A place in a file; line and column are null when only the file is known. */
+export interface HolderLocation {
+  file: string;
+  line: number | null;
+  column: number | null;
+}
+
+/**
+ * Where `closure`'s scope, which holds a collection, is: the function's own location; for a module's
+ * own scope (`moduleVariable` ≥ 0, the variable that holds it), the line that declares the variable.
+ * V8 snapshots carry no source position for context variables, and the located function found for a
+ * module's scope is whichever function of the module uses it (the module function itself, at 1:1, for
+ * an ES module): so the script is searched for the declaration (declarationOf), else only the file
+ * is given, as it is for the module function at 1:1 (V8's 0:0), a position that names no line.
+ */
+function holderLocationOf(graph: HeapGraph, closure: number, moduleVariable: number): HolderLocation | null {
+  const location = sourceLocationOf(graph, closure);
+  if (location === null) return null;
+  const loc = graph.locationOf(closure);
+  const isModuleFunction = graph.locLine[loc] === 0 && graph.locColumn[loc] === 0;
+  if (moduleVariable < 0 && !isModuleFunction) return location;
+  const script = computeScriptNames(graph).get(graph.locScriptId[loc])!;
+  const declared = moduleVariable < 0 ? null : declarationOf(graph, script, graph.edgeNameOf(moduleVariable));
+  if (declared === null) return { file: location.file, line: null, column: null };
+  return { file: displayPath(declared.url), line: declared.line, column: declared.column };
+}
+
+/** `->requestLog (Array @54845, held from server.mjs:12:7)`: which collection, safe for a terminal. */
 export function describeAccumulationPoint(view: AccumulationPointView): string {
-  const where = view.heldFrom === null ? '' : `, held from ${view.heldFrom.file}:${view.heldFrom.line}:${view.heldFrom.column}`;
+  const at = view.heldFrom;
+  const where = at === null ? '' : `, held from ${at.file}${at.line === null ? '' : `:${at.line}:${at.column}`}`;
   return sanitizeForTerminal(`${view.heldAs === null ? '' : `${view.heldAs} `}(${view.name} @${view.id}${where})`, 300);
 }
 
 /**
- * `->requestLog (Array @54845, held from server.mjs:12:1) grew 30 → 50 → 70 → 90 elements, +13.0 kB
+ * `->requestLog (Array @54845, held from server.mjs:12:7) grew 30 → 50 → 70 → 90 elements, +13.0 kB
  * retained; 60 new RequestLog`
  */
 export function formatAccumulationPoint(view: AccumulationPointView, formatSeries: (counts: number[]) => string): string {

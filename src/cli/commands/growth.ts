@@ -29,6 +29,7 @@ import { STDOUT_PATH, writeOutput } from '../../output/write-output.ts';
 import { PLAIN_STYLE } from '../../report/style.ts';
 import { addClassOptions, checkOutputPaths, collect, commandAction, createProgress, parseNonNegativeInt, sanitizeLine, stdoutStyle, writeOut } from '../io.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
+import { registerSourceMaps } from '../source-maps.ts';
 import { readAllocationTraces } from '../../snapshot/allocation-traces.ts';
 import { groupNewObjectsByAllocationSite } from '../../analysis/allocation-sites.ts';
 import { newObjectsBySiteToJson, renderNewObjectsBySite } from '../../report/allocation-sites.ts';
@@ -185,6 +186,8 @@ export function computeGrowthOfGraphs(graphs: HeapGraph[], labels: string[], set
 
 /** Gate, chains and report of a growth result; writes it as the settings say and returns the exit code. */
 export async function reportGrowthResult(result: GrowthResult, last: HeapGraph, settings: ResolvedGrowthSettings): Promise<number> {
+  // The last graph is read by the growth worker's caller, not loadForCli: its printed locations go through the source maps here.
+  registerSourceMaps(last);
   const { settings: gateSettings, warnings } = resolveGateNames(result, settings.gate);
   const gate = evaluateGate(result, gateSettings);
   // The text report on stdout carries its warnings; anywhere else they also go to stderr, for the log.
