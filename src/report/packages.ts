@@ -33,3 +33,24 @@ export function packagesToJson(result: PackagesResult, file: string, limit: numb
     packages: shown.map((row) => ({ name: row.name, count: row.count, size: row.size, percent: result.totalSize > 0 ? Math.round((10000 * row.size) / result.totalSize) / 100 : 0 })),
   };
 }
+
+/** `growth --by package`: what each package grew by, largest first, `limit` rows (0 = all). */
+export function renderGrownPackagesText(result: PackagesResult, options: { limit: number; style?: Style }): string {
+  const style = options.style ?? PLAIN_STYLE;
+  const heading = style.bold('Grown by package (new objects held by the program, by the npm package or workspace folder whose code owns them):');
+  if (result.rows.length === 0) return `${heading}\n  none`;
+  const shown = options.limit === 0 ? result.rows : result.rows.slice(0, options.limit);
+  const lines = [heading, renderTable({
+    head: ['Package', 'New objects', 'Size', 'Share'],
+    rows: shown.map((row) => [row.name, row.count, formatBytes(row.size), percentOf(row.size, result.totalSize)]),
+    align: ['left', 'right', 'right', 'right'],
+    style,
+  })];
+  if (shown.length < result.rows.length) lines.push(style.dim(`… ${result.rows.length - shown.length} more packages (--limit 0 shows all)`));
+  return lines.join('\n');
+}
+
+/** growth's `packages` (README: growth --json): every package whose new objects the program holds. */
+export function grownPackagesToJson(result: PackagesResult): unknown {
+  return result.rows.map((row) => ({ name: row.name, count: row.count, size: row.size }));
+}

@@ -30,6 +30,10 @@ import { PLAIN_STYLE } from '../../report/style.ts';
 import { addClassOptions, checkOutputPaths, collect, commandAction, createProgress, parseNonNegativeInt, sanitizeLine, stdoutStyle, writeOut } from '../io.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
 import { registerSourceMaps } from '../source-maps.ts';
+import { computeGrownPackages } from '../../analysis/packages.ts';
+import { selfSizesFor } from '../../analysis/histogram.ts';
+import { createPackageResolver } from '../../sources/packages.ts';
+import { grownPackagesToJson, renderGrownPackagesText } from '../../report/packages.ts';
 import { readAllocationTraces } from '../../snapshot/allocation-traces.ts';
 import { groupNewObjectsByAllocationSite } from '../../analysis/allocation-sites.ts';
 import { newObjectsBySiteToJson, renderNewObjectsBySite } from '../../report/allocation-sites.ts';
@@ -55,6 +59,7 @@ export interface GrowthCommandOptions {
   countsOnly?: boolean;
   /** false with --no-retainers. */
   retainers?: boolean;
+  by?: 'class' | 'package';
 }
 
 const DEFAULT_LIMIT = 20;
@@ -80,6 +85,7 @@ export function addGrowthOptions(command: Command): Command {
     .option('-o, --output <file>', 'write the report to FILE (atomically; - for stdout); stdout then gets the one-line verdict')
     .option('--counts-only', 'compare class counts only, without object ids (allowed across processes)')
     .option('--no-retainers', 'skip retained sizes and retainer chains (faster on big snapshots)')
+    .addOption(new Option('--by <group>', 'package: also what each npm package or workspace folder grew by (its code\'s new objects the program holds)').choices(['class', 'package']))
     .option('--config <file>', 'settings file (default: leakscope.config.json or package.json "leakscope", found from the working directory)');
 }
 
@@ -93,6 +99,8 @@ export interface ResolvedGrowthSettings {
   countsOnly: boolean;
   /** Retained sizes and retainer chains: on unless --no-retainers, never with --counts-only. */
   retainers: boolean;
+  /** --by package: the new objects by owning package too. */
+  byPackage: boolean;
   output?: string;
   /** Where the config came from, if anywhere. */
   configFile?: string;
@@ -123,6 +131,7 @@ export function resolveGrowthSettings(options: GrowthCommandOptions, cwd = proce
   if (options.json && options.format !== undefined && options.format !== 'json') {
     throw new LeakscopeError(`--json contradicts --format ${options.format}`);
   }
+  if (options.by === 'package' && countsOnly) throw new LeakscopeError('--by package needs object ids, which --counts-only leaves out');
   return {
     gate: {
       thresholds,
@@ -139,6 +148,7 @@ export function resolveGrowthSettings(options: GrowthCommandOptions, cwd = proce
     rawSizes: options.rawSizes ?? false,
     countsOnly,
     retainers: (options.retainers ?? true) && !countsOnly,
+    byPackage: options.by === 'package',
     // `-` is standard output, where the report goes anyway.
     output: options.output === STDOUT_PATH ? undefined : options.output,
     configFile: loaded?.file,
@@ -203,7 +213,11 @@ export async function reportGrowthResult(result: GrowthResult, last: HeapGraph, 
 
   if (settings.configFile) process.stderr.write(`leakscope: settings from ${sanitizeLine(settings.configFile)} (flags win)\n`);
   if (settings.format === 'github') appendStepSummary(renderGrowthMarkdown(report));
-  const json = { ...growthToJson(report) as object, config: settings.configFile ?? null, ...(allocationSites === null ? {} : { allocationSites: newObjectsBySiteToJson(allocationSites) }) };
+  const packages = settings.byPackage ? computeGrownPackages(last, createPackageResolver(), result.classes.map((c) => c.newOrdinals), selfSizesFor(last, settings.rawSizes)) : null;
+  const json = {
+    ...growthToJson(report) as object, config: settings.configFile ?? null, ...(allocationSites === null ? {} : { allocationSites: newObjectsBySiteToJson(allocationSites) }),
+    ...(packages === null ? {} : { packages: grownPackagesToJson(packages) }),
+  };
   // JSON to stdout in chunks: with --limit 0 and many classes it can be big (no one giant string).
   if (settings.format === 'json' && !settings.output) {
     await writeChunks(renderJsonChunks(json));
@@ -214,7 +228,8 @@ export async function reportGrowthResult(result: GrowthResult, last: HeapGraph, 
       : settings.format === 'github' ? renderGithubAnnotations(report)
         : settings.format === 'junit' ? renderGrowthJunit(report)
           : renderGrowthText(report, settings.output ? PLAIN_STYLE : stdoutStyle())
-            + (allocationSites === null ? '' : `\n\n${renderNewObjectsBySite(allocationSites, { baseDir: process.cwd(), style: settings.output ? PLAIN_STYLE : stdoutStyle() })}`);
+            + (allocationSites === null ? '' : `\n\n${renderNewObjectsBySite(allocationSites, { baseDir: process.cwd(), style: settings.output ? PLAIN_STYLE : stdoutStyle() })}`)
+            + (packages === null ? '' : `\n\n${renderGrownPackagesText(packages, { limit: settings.limit, style: settings.output ? PLAIN_STYLE : stdoutStyle() })}`);
   if (settings.output) {
     await writeOutput(settings.output, rendered.endsWith('\n') ? rendered : `${rendered}\n`);
     writeOut(renderVerdictLine(report));
