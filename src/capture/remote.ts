@@ -55,6 +55,7 @@ import {
 import { listeningSocketsOf } from './listening-sockets.ts';
 import { activateInspector, checkProcess, startTimeOf, waitUntilSigusr1Caught } from './target-process.ts';
 import { WebSocketClient } from './websocket-client.ts';
+import { startAllocationTracking } from './allocation-tracking.ts';
 import { HEAP_PROFILE_EXTENSION, recordSamplingProfile, type SamplingProfileOptions, type SamplingProfileResult } from './sampling-profile.ts';
 
 export type { Activation } from './inspector-endpoint.ts';
@@ -291,22 +292,29 @@ async function letGoWhenTargetEnds(client: WebSocketClient, pid: number): Promis
 
 async function takeSnapshots(client: ProtocolClient, options: RemoteSnapshotOptions, status: (message: string) => void): Promise<SnapshotFileResult[]> {
   const count = options.count ?? 1;
+  const intervalMs = options.intervalMs ?? 0;
   const files = snapshotFiles(options.file ?? defaultSnapshotPath(options.pid, process.cwd()), count);
   const snapshots: SnapshotFileResult[] = [];
-  const isTracking = options.trackAllocationsMs !== undefined;
-  if (isTracking) {
-    await client.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
-    status(`recording allocation stacks in process ${options.pid} for ${Math.round(options.trackAllocationsMs! / 1000)} s`);
-    await sleep(options.trackAllocationsMs!);
-  }
-  for (let i = 0; i < count; i++) {
-    if (i > 0) {
-      status(`waiting ${Math.round((options.intervalMs ?? 0) / 1000)} s before snapshot ${i + 1}/${count}`);
-      await sleep(options.intervalMs ?? 0);
+  const trackMs = options.trackAllocationsMs;
+  let restoreCompaction: (() => Promise<void>) | undefined;
+  try {
+    if (trackMs !== undefined) {
+      restoreCompaction = await startAllocationTracking(client, trackMs + (count - 1) * intervalMs);
+      status(`recording allocation stacks in process ${options.pid}${trackMs > 0 ? ` for ${trackMs / 1000} s` : ''} (compaction paused meanwhile)`);
+      await sleep(trackMs);
     }
-    status(`taking heap snapshot ${count > 1 ? `${i + 1}/${count} ` : ''}of process ${options.pid}${isTracking ? ', with allocation stacks' : ''}`);
-    snapshots.push(await streamHeapSnapshot(client, files[i], { collectGarbage: options.collectGarbage ?? true, isStoppingTracking: isTracking && i === count - 1 }));
-    status(`wrote ${files[i]}`);
+    for (let i = 0; i < count; i++) {
+      if (i > 0) {
+        status(`waiting ${Math.round(intervalMs / 1000)} s before snapshot ${i + 1}/${count}`);
+        await sleep(intervalMs);
+      }
+      status(`taking heap snapshot ${count > 1 ? `${i + 1}/${count} ` : ''}of process ${options.pid}${trackMs !== undefined ? ', with allocation stacks' : ''}`);
+      snapshots.push(await streamHeapSnapshot(client, files[i], { collectGarbage: options.collectGarbage ?? true, isStoppingTracking: trackMs !== undefined && i === count - 1 }));
+      status(`wrote ${files[i]}`);
+    }
+  } finally {
+    // On an error the target's own timer restores it once the inspector is closed; this is sooner.
+    await restoreCompaction?.().catch(() => undefined);
   }
   return snapshots;
 }

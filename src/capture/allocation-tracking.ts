@@ -1,0 +1,70 @@
+// Allocation tracking in another process over the inspector (`snapshot --pid --track-allocations`):
+// HeapProfiler.startTrackingHeapObjects {trackAllocations: true}, and compaction paused in the target
+// while it runs.
+//
+// Why compaction: V8 keeps each tracked object's stack in a map keyed by address, and moves the entry
+// when a GC moves the object — but only for an object that has no snapshot id yet (heap-profiler.cc,
+// HeapProfiler::ObjectMoveEvent: `if (!known_object && allocation_tracker_)`). Tracking over the
+// inspector gives every object an id within 50 ms (the agent's heap-stats timer walks the heap), so
+// any object a compacting full GC moves afterwards loses its stack, and another object later made at
+// its old address may inherit it. Measured on a real HTTP server (fixtures/programs/watch-leaky-server.mjs,
+// `--track-allocations 0 --count 2 --interval 4`): in 4 runs of 8 without the pause, 1–45 of ~400 new
+// SessionRecords kept a stack (V8 compacts when its heuristics see fragmentation, so not every run);
+// with compaction paused, every new SessionRecord in 10 runs of 10. `node --track-heap-objects` has
+// no timer, so `run --track-allocations` and `snapshot --track-allocations -- CMD` need none of this.
+//
+// Compaction is paused with v8.setFlagsFromString('--no-compact') in the target, and set back when
+// tracking ends: by us after the last snapshot, or — whatever happened to leakscope (an error,
+// Ctrl-C) — by a timer in the target once its inspector is closed again or the planned time plus a
+// margin has passed. A target started with --no-compact is left as it is. Without compaction the heap
+// may fragment a little for the duration; that is the price of stacks that survive.
+
+import { LeakscopeError } from '../errors.ts';
+import type { ProtocolClient } from './inspector.ts';
+
+/** After the planned recording and series, how long the target's own safety net waits before restoring compaction. */
+const RESTORE_MARGIN_MS = 5 * 60_000;
+/** The target's safety net checks this often whether its inspector is closed (an unref'd timer). */
+const RESTORE_POLL_MS = 1000;
+const KEY = "Symbol.for('leakscope.allocationTracking')";
+const LOAD = "(name) => (typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule(name) : require(name))";
+
+const pauseCompactionExpression = (deadlineMs: number) => `(() => {
+  const load = ${LOAD};
+  const key = ${KEY};
+  if (globalThis[key] !== undefined) return 'paused';
+  if (/--no[-_]compact\\b/.test(\`\${process.execArgv.join(' ')} \${process.env.NODE_OPTIONS ?? ''}\`)) return 'off';
+  const v8 = load('node:v8');
+  const inspector = load('node:inspector');
+  const deadline = Date.now() + ${deadlineMs};
+  const restore = () => { clearInterval(timer); delete globalThis[key]; v8.setFlagsFromString('--compact'); };
+  const timer = setInterval(() => { if (inspector.url() === undefined || Date.now() > deadline) restore(); }, ${RESTORE_POLL_MS});
+  timer.unref();
+  v8.setFlagsFromString('--no-compact');
+  globalThis[key] = restore;
+  return 'paused';
+})()`;
+
+const RESTORE_EXPRESSION = `(() => {
+  const restore = globalThis[${KEY}];
+  if (restore !== undefined) restore();
+  return true;
+})()`;
+
+/**
+ * Starts allocation tracking in the target behind `client`, with compaction paused for up to
+ * `plannedMs` (+ a margin). Resolves to the function that sets compaction back; stopping the
+ * tracking itself is the caller's (stopTrackingHeapObjects streams the last snapshot).
+ */
+export async function startAllocationTracking(client: ProtocolClient, plannedMs: number): Promise<() => Promise<void>> {
+  const reply = await client.post('Runtime.evaluate', {
+    expression: pauseCompactionExpression(plannedMs + RESTORE_MARGIN_MS), includeCommandLineAPI: true, returnByValue: true,
+  }) as { result?: { value?: unknown }; exceptionDetails?: { exception?: { description?: string } } };
+  if (reply.exceptionDetails !== undefined) {
+    throw new LeakscopeError(`cannot pause compaction in the target for allocation tracking: ${reply.exceptionDetails.exception?.description?.split('\n')[0] ?? 'an exception'}`);
+  }
+  await client.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+  return async () => {
+    await client.post('Runtime.evaluate', { expression: RESTORE_EXPRESSION, returnByValue: true });
+  };
+}
