@@ -5,9 +5,10 @@
 // Why compaction: V8 keeps each tracked object's stack in a map keyed by address, and moves the entry
 // when a GC moves the object — but only for an object that has no snapshot id yet (heap-profiler.cc,
 // HeapProfiler::ObjectMoveEvent: `if (!known_object && allocation_tracker_)`). Tracking over the
-// inspector gives every object an id within 50 ms (the agent's heap-stats timer walks the heap), so
-// any object a compacting full GC moves afterwards loses its stack, and another object later made at
-// its old address may inherit it. Measured on a real HTTP server (fixtures/programs/watch-leaky-server.mjs,
+// inspector gives every object an id within 50 ms (the agent's heap-stats timer runs a full GC and
+// walks the heap: HeapObjectsMap::PushHeapObjectsStats → UpdateHeapObjectsMap), so any object a
+// compacting full GC moves afterwards loses its stack, or takes the stale one a dead object left at
+// its new address. Measured on a real HTTP server (fixtures/programs/watch-leaky-server.mjs,
 // `--track-allocations 0 --count 2 --interval 4`): in 4 runs of 8 without the pause, 1–45 of ~400 new
 // SessionRecords kept a stack (V8 compacts when its heuristics see fragmentation, so not every run);
 // with compaction paused, every new SessionRecord in 10 runs of 10. `node --track-heap-objects` has

@@ -24,8 +24,9 @@
 //     thread even while the target's main thread is blocked;
 //  7. connect to ws://HOST:PORT/<id> — always the loopback address we chose, never a host taken from
 //     the answer — and confirm with Runtime.evaluate(process.pid) that it is the right process;
-//  8. use the session (stream snapshots to disk, inspector.ts; record a sampling heap profile,
-//     sampling-profile.ts; watch the heap, watch/), then close the inspector by evaluating
+//  8. use the session (stream snapshots to disk, inspector.ts, with allocation stacks,
+//     allocation-tracking.ts; record a sampling heap profile, sampling-profile.ts; watch the heap,
+//     watch/), then close the inspector by evaluating
 //     `inspector.close()` in the target. close() drops every connection at once, including ours, so
 //     it is scheduled with setTimeout to let the evaluate reply arrive first. `node:inspector` is
 //     reached through process.getBuiltinModule (Node ≥ 20.16, works in ESM apps where `require` is

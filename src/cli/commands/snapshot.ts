@@ -78,9 +78,10 @@ target does not answer within --timeout (its main thread blocked) or leakscope i
 background watcher closes the inspector as soon as the target responds, for up to ${WATCH_MS / 60_000} minutes.
 V8 renumbers objects whenever an inspector session ends, so snapshots from separate --pid runs
 cannot be compared by id: take the series with --count in one run (or use growth --counts-only).
---track-allocations slows every allocation down and keeps a stack per tracked object in the target
-until the last snapshot ends it (closing the inspector early, Ctrl-C included, ends it too): objects
-made before it started have no stack, so record long enough for the objects you care about.`)
+--track-allocations slows the target down (a stack per allocation, and V8's tracker runs a full GC
+every 50 ms) and pauses its heap compaction, which would make V8 forget stacks, until the last
+snapshot ends the recording (an early end, Ctrl-C included, ends it too and compaction comes back).
+Objects made before it started have no stack: record long enough for the objects you care about.`)
     .action(commandAction(async (command: string[], options: SnapshotOptions) => {
       if (options.pid !== undefined) {
         if (command.length > 0) throw new LeakscopeError('give either --pid or a command after --, not both');
