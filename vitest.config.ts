@@ -16,5 +16,7 @@ export default defineConfig({
     // port: each works in its own mkdtemp folder, inspector ports are chosen free, and the fixture
     // cache is written by atomic renames (test/helpers/fixtures.ts).
     maxWorkers: os.availableParallelism(),
+    // The compiled CLI that test/helpers/cli.ts runs in process loads as Node loads it for a user.
+    server: { deps: { external: [/\/dist\//] } },
   },
 });
