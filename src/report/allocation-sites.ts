@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { AllocationFrame, AllocationSiteGroupsResult, ClassAllocationSites } from '../analysis/allocation-sites.ts';
 import { displayPath, type SourceLocation } from '../analysis/source-locations.ts';
 import { formatBytes, formatCount } from './format.ts';
-import { sanitizeForTerminal } from './sanitize.ts';
+import { ELLIPSIS, sanitizeForTerminal } from './sanitize.ts';
 import { renderTable } from './table.ts';
 import { PLAIN_STYLE, type Style } from './style.ts';
 
@@ -44,9 +44,14 @@ export function allocationFrameToJson(frame: AllocationFrame): FrameJson {
   return { functionName: frame.functionName, url: frame.scriptName, line: frame.line || null, column: frame.column || null };
 }
 
+/** Longest location shown; a longer one keeps its end, the `file:line:col` a reader needs. */
+const MAX_LOCATION_CHARS = 100;
+
 /** One frame for a terminal: the function, two spaces, where it is (`where` from formatSourceLocation). */
 export function formatFrameText(functionName: string, where: string): string {
-  return `${sanitizeForTerminal(formatFunctionName(functionName), 60)}${where === '' ? '' : `  ${sanitizeForTerminal(where, 100)}`}`;
+  const shown = [...sanitizeForTerminal(where, 10_000)];
+  const location = shown.length <= MAX_LOCATION_CHARS ? shown.join('') : `${ELLIPSIS}${shown.slice(-(MAX_LOCATION_CHARS - 1)).join('')}`;
+  return `${sanitizeForTerminal(formatFunctionName(functionName), 60)}${where === '' ? '' : `  ${location}`}`;
 }
 
 export function formatAllocationFrame(frame: AllocationFrame, baseDir?: string): string {

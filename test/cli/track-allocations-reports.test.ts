@@ -20,9 +20,9 @@ const series = [path.join(tmp, 'sessions-1.heapsnapshot'), path.join(tmp, 'sessi
 const GATE = ['--fail-on-growth', '--threshold', 'Session=0', '--ignore', 'Array'];
 
 // A script name with Markdown, HTML, a line break and a workflow command in it.
-// Short: a frame's location is cut at 100 characters, and the test reads its line number.
-const HOSTILE_NAME = '|<img src=x>\n::warning::x,a:b.cjs';
-const hostileDir = path.join(tmp, 'hostile');
+// Long enough that the location is cut (at 100 characters): its end, the name and line, stays.
+const HOSTILE_NAME = 'evil|<img src=x onerror=alert(1)>\n::warning file=x::pwned,a:b.cjs';
+const hostileDir = path.join(tmp, 'a-folder-whose-name-makes-the-location-longer-than-a-frame-shows');
 const hostileSeries = [path.join(hostileDir, 'w-1.heapsnapshot'), path.join(hostileDir, 'w-2.heapsnapshot')];
 const HOSTILE_PROGRAM = `const v8 = require('node:v8');
 const path = require('node:path');
@@ -109,7 +109,7 @@ describe('a hostile script name in the allocation stacks', () => {
     expect(status).toBe(1);
     const row = stdout.split('\n').find((line) => line.startsWith('| Widget |') && line.includes('makeWidgets'))!;
     expect(cellsOf(row)).toHaveLength(4);
-    expect(cellsOf(row)[3]).toContain('/\\|&lt;img src=x&gt;\\\\n::warning::x,a:b.cjs:5:');
+    expect(cellsOf(row)[3]).toContain('evil\\|&lt;img src=x onerror=alert(1)&gt;\\\\n::warning file=x::pwned,a:b.cjs:5:');
     expect(stdout).not.toContain('<img');
   });
 
@@ -118,14 +118,14 @@ describe('a hostile script name in the allocation stacks', () => {
     expect(status).toBe(1);
     const commands = stdout.split('\n').filter((line) => line.startsWith('::'));
     expect(commands).toHaveLength(1);
-    expect(commands[0]).toMatch(/^::error file=[^:,]*\/\|<img src=x>\\n%3A%3Awarning%3A%3Ax%2Ca%3Ab\.cjs,line=5,/);
+    expect(commands[0]).toMatch(/^::error file=[^:,]*\/evil\|<img src=x onerror=alert\(1\)>\\n%3A%3Awarning file=x%3A%3Apwned%2Ca%3Ab\.cjs,line=5,/);
     expect(commands[0]).toContain('Allocated in: makeWidgets  ');
   });
 
   it('--format junit: the path is text in the failure, with no character XML cannot carry', () => {
     const { status, stdout } = growth('junit');
     expect(status).toBe(1);
-    expect(stdout).toMatch(/^allocated (500|49\d)× in makeWidgets {2}\S*\/\|<img src=x>\\n::warning::x,a:b\.cjs:5:/m);
+    expect(stdout).toMatch(/^allocated (500|49\d)× in makeWidgets {2}….*evil\|<img src=x onerror=alert\(1\)>\\n::warning file=x::pwned,a:b\.cjs:5:/m);
     expect(stdout).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
   });
 });
