@@ -157,12 +157,14 @@ describe('leakscope snapshot --pid P --track-allocations SECONDS', () => {
 
   // A pid no process has: were a check to let the command through, it would fail on the pid, not signal anyone.
   const NO_SUCH_PID = '4194000';
-  it('leakscope snapshot --pid P --track-allocations (no SECONDS), with --sampling, or with a command and SECONDS: exit 2, one line', () => {
+  it('leakscope snapshot --pid P --track-allocations (no SECONDS, not a number, beyond Node\'s timers), with --sampling, or with a command and SECONDS: exit 2, one line', () => {
     const cases: [string[], RegExp][] = [
       [['--pid', NO_SUCH_PID, '--track-allocations'], /^leakscope: --track-allocations needs SECONDS with --pid: /],
       [['--pid', NO_SUCH_PID, '--track-allocations', '5', '--sampling', '5'], /^leakscope: give either --sampling .* or --track-allocations .*, not both$/m],
       [['--pid', NO_SUCH_PID, '--track-allocations', 'soon'], /^leakscope: --track-allocations "soon": expected a number of seconds$/m],
       [['--track-allocations', '5', '--', process.execPath, '-e', '0'], /^leakscope: --track-allocations "5": with a command it takes no SECONDS/],
+      [['--pid', NO_SUCH_PID, '--track-allocations', '9999999'], /^leakscope: --track-allocations "9999999": at most 2147483 seconds/],
+      [['--pid', NO_SUCH_PID, '--count', '2', '--interval', '9999999'], /^leakscope: --interval 9999999: at most 2147483 seconds/],
     ];
     for (const [args, message] of cases) {
       const { status, stdout, stderr } = runCli(['snapshot', ...args]);

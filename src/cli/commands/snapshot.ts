@@ -18,7 +18,7 @@ import { recordRemoteSamplingProfile } from '../../capture/remote.ts';
 import { formatBytes, formatDuration } from '../../report/format.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
 import { checkOutputPaths, commandAction, parseNonNegativeInt, parsePositiveInt, writeOut } from '../io.ts';
-import { parseSeconds } from '../../watch/settings.ts';
+import { MAX_SECONDS, parseSeconds } from '../../watch/settings.ts';
 
 interface SnapshotOptions {
   pid?: number;
@@ -85,6 +85,10 @@ Objects made before it started have no stack: record long enough for the objects
     .action(commandAction(async (command: string[], options: SnapshotOptions) => {
       if (options.pid !== undefined) {
         if (command.length > 0) throw new LeakscopeError('give either --pid or a command after --, not both');
+        // Node's timers fire at once beyond 2^31-1 ms: a longer wait would silently be none.
+        for (const [flag, seconds] of [['--interval', options.interval], ['--sampling', options.sampling]] as const) {
+          if (seconds !== undefined && seconds > MAX_SECONDS) throw new LeakscopeError(`${flag} ${seconds}: at most ${MAX_SECONDS} seconds (about 24 days, the longest timer Node has)`);
+        }
         if (options.sampling !== undefined && options.trackAllocations !== undefined) {
           throw new LeakscopeError('give either --sampling (a sampling profile) or --track-allocations (a snapshot with allocation stacks), not both');
         }
