@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, runCliInProcess } from '../helpers/cli.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
 
 // leaky-server keeps every RequestContext in the module-level array `requestLog` and in the closure
@@ -11,7 +11,7 @@ const SNAP = fixturePath('leaky-server-1');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-chain-'));
 
 describe('leakscope chain', () => {
-  it('chain SNAP --class RequestContext', () => {
+  it('chain SNAP --class RequestContext', async () => {
     const r = runCli(['chain', SNAP, '--class', 'RequestContext']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -24,8 +24,8 @@ describe('leakscope chain', () => {
     expect(r.stdout).toMatch(/Function \(anonymous\) @\d+ .*leaky-server\.mjs:\d+:\d+/);
   });
 
-  it('chain SNAP --class RequestContext --json', () => {
-    const r = runCli(['chain', SNAP, '--class', 'RequestContext', '--json']);
+  it('chain SNAP --class RequestContext --json', async () => {
+    const r = await runCliInProcess(['chain', SNAP, '--class', 'RequestContext', '--json']);
     expect(r.status).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(Object.keys(json)).toEqual(['target', 'chain']);
@@ -40,25 +40,25 @@ describe('leakscope chain', () => {
     expect(typeof edges.at(-1).name).toBe('number');
   });
 
-  it('chain SNAP --id @ID --json picks exactly that object', () => {
-    const first = JSON.parse(runCli(['chain', SNAP, '--class', 'RequestContext', '--json']).stdout);
+  it('chain SNAP --id @ID --json picks exactly that object', async () => {
+    const first = JSON.parse((await runCliInProcess(['chain', SNAP, '--class', 'RequestContext', '--json'])).stdout);
     for (const id of [`@${first.target.id}`, String(first.target.id)]) {
-      const r = runCli(['chain', SNAP, '--id', id, '--json']);
+      const r = await runCliInProcess(['chain', SNAP, '--id', id, '--json']);
       expect(r.status).toBe(0);
       expect(JSON.parse(r.stdout)).toEqual(first);
     }
   });
 
-  it('chain SNAP --class RequestContext --all', () => {
-    const r = runCli(['chain', SNAP, '--class', 'RequestContext', '--all']);
+  it('chain SNAP --class RequestContext --all', async () => {
+    const r = await runCliInProcess(['chain', SNAP, '--class', 'RequestContext', '--all']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^200 objects of class RequestContext in \d+ chain shapes?\n/);
     expect(r.stdout).toMatch(/#1 {2}200 objects, .* retained in total/);
     expect(r.stdout).toContain('->requestLog → Array');
   });
 
-  it('chain SNAP --class RequestContext --all --json --limit 1', () => {
-    const r = runCli(['chain', SNAP, '--class', 'RequestContext', '--all', '--json', '--limit', '1']);
+  it('chain SNAP --class RequestContext --all --json --limit 1', async () => {
+    const r = await runCliInProcess(['chain', SNAP, '--class', 'RequestContext', '--all', '--json', '--limit', '1']);
     expect(r.status).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(Object.keys(json)).toEqual(['type', 'groups', 'moreGroups', 'unreachable', 'unreachableCount']);
@@ -73,10 +73,10 @@ describe('leakscope chain', () => {
     expect(group.chain.some((hop: { elidedHops?: number }) => hop.elidedHops !== undefined)).toBe(false);
   });
 
-  it('chain SNAP --class RequestContext --dot FILE --svg FILE', () => {
+  it('chain SNAP --class RequestContext --dot FILE --svg FILE', async () => {
     const dot = path.join(tmp, 'chain.dot');
     const svg = path.join(tmp, 'chain.svg');
-    const r = runCli(['chain', SNAP, '--class', 'RequestContext', '--dot', dot, '--svg', svg]);
+    const r = await runCliInProcess(['chain', SNAP, '--class', 'RequestContext', '--dot', dot, '--svg', svg]);
     expect(r.status).toBe(0);
     expect(fs.readFileSync(dot, 'utf8')).toMatch(/^digraph /);
     expect(fs.readFileSync(dot, 'utf8')).toContain('->requestLog');
@@ -84,33 +84,33 @@ describe('leakscope chain', () => {
     expect(r.stderr).toContain(`leakscope: wrote ${svg}`);
   });
 
-  it('chain SNAP --class Nope', () => {
-    const r = runCli(['chain', SNAP, '--class', 'Nope']);
+  it('chain SNAP --class Nope', async () => {
+    const r = await runCliInProcess(['chain', SNAP, '--class', 'Nope']);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`leakscope: no class "Nope" in ${SNAP} (see \`leakscope top\` for the class names)\n`);
   });
 
-  it('chain SNAP --id @2', () => {
-    const r = runCli(['chain', SNAP, '--id', '@2']);
+  it('chain SNAP --id @2', async () => {
+    const r = await runCliInProcess(['chain', SNAP, '--id', '@2']);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(`leakscope: no object @2 in ${SNAP}\n`);
   });
 
-  it('chain SNAP (no target)', () => {
-    const r = runCli(['chain', SNAP]);
+  it('chain SNAP (no target)', async () => {
+    const r = await runCliInProcess(['chain', SNAP]);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('leakscope: say which object: --class NAME or --id ID (see --help)\n');
   });
 
-  it('chain SNAP --type RequestContext --id 1: --type (the old name of --class) is read as --class', () => {
-    const r = runCli(['chain', SNAP, '--type', 'RequestContext', '--id', '1']);
+  it('chain SNAP --type RequestContext --id 1: --type (the old name of --class) is read as --class', async () => {
+    const r = await runCliInProcess(['chain', SNAP, '--type', 'RequestContext', '--id', '1']);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('leakscope: give either --class or --id, not both\n');
   });
 
-  it('chain --help', () => {
-    const r = runCli(['chain', '--help']);
+  it('chain --help', async () => {
+    const r = await runCliInProcess(['chain', '--help']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Examples:');
     expect(r.stdout).toContain('--all');

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, runCliInProcess } from '../helpers/cli.ts';
 import { fixtureGzPath } from '../helpers/fixtures.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-cycles-'));
@@ -12,8 +12,8 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 describe.each(['finreg-node18', 'finreg-node20', 'finreg-node22', 'finreg-node24'])('leakscope cycles %s', (fixture) => {
   const snap = fixtureGzPath(fixture);
 
-  it(`leakscope cycles ${fixture}.heapsnapshot.gz --json`, () => {
-    const { status, stdout, stderr } = runCli(['cycles', snap, '--json']);
+  it(`leakscope cycles ${fixture}.heapsnapshot.gz --json`, async () => {
+    const { status, stdout, stderr } = await runCliInProcess(['cycles', snap, '--json']);
     expect(stderr).toBe('');
     expect(status).toBe(0);
     const json = JSON.parse(stdout);
@@ -49,7 +49,7 @@ describe.each(['finreg-node18', 'finreg-node20', 'finreg-node22', 'finreg-node24
 describe('leakscope cycles (text, exit codes, pictures)', () => {
   const snap = fixtureGzPath('finreg-node20');
 
-  it('leakscope cycles finreg-node20 prints each finding with its explanation and fix', () => {
+  it('leakscope cycles finreg-node20 prints each finding with its explanation and fix', async () => {
     const { status, stdout } = runCli(['cycles', snap]);
     expect(status).toBe(0);
     expect(stdout).toMatch(/^Unfinalizable registrations: 16/m);
@@ -70,24 +70,24 @@ describe('leakscope cycles (text, exit codes, pictures)', () => {
     expect(stdout).not.toMatch(/\x1b\[/);
   });
 
-  it('leakscope cycles finreg-node20 --fail-on-finding exits 1', () => {
-    expect(runCli(['cycles', snap, '--fail-on-finding', '--json']).status).toBe(1);
+  it('leakscope cycles finreg-node20 --fail-on-finding exits 1', async () => {
+    expect((await runCliInProcess(['cycles', snap, '--fail-on-finding', '--json'])).status).toBe(1);
   });
 
-  it('leakscope cycles basic --fail-on-finding exits 0 when nothing is found', () => {
-    const { status, stdout } = runCli(['cycles', fixtureGzPath('basic'), '--fail-on-finding', '--json']);
+  it('leakscope cycles basic --fail-on-finding exits 0 when nothing is found', async () => {
+    const { status, stdout } = await runCliInProcess(['cycles', fixtureGzPath('basic'), '--fail-on-finding', '--json']);
     expect(status).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ finalization: [], cycles: [], weakKept: [] });
   });
 
-  it('leakscope cycles finreg-node20 --limit 1 shows one item per finding and says how many more', () => {
-    const { stdout } = runCli(['cycles', snap, '--limit', '1']);
+  it('leakscope cycles finreg-node20 --limit 1 shows one item per finding and says how many more', async () => {
+    const { stdout } = await runCliInProcess(['cycles', snap, '--limit', '1']);
     expect(stdout).toMatch(/… 3 more \(--limit 0 shows all\)/);
   });
 
-  it('leakscope cycles finreg-node20 --dot FILE writes a graph with the cycle highlighted', () => {
+  it('leakscope cycles finreg-node20 --dot FILE writes a graph with the cycle highlighted', async () => {
     const file = path.join(tmp, 'cycles.dot');
-    const { status } = runCli(['cycles', snap, '--dot', file]);
+    const { status } = await runCliInProcess(['cycles', snap, '--dot', file]);
     expect(status).toBe(0);
     const dot = fs.readFileSync(file, 'utf8');
     expect(dot).toMatch(/^digraph "leakscope cycles" \{/);
@@ -96,22 +96,22 @@ describe('leakscope cycles (text, exit codes, pictures)', () => {
     expect(dot).toMatch(/label="target", style="dashed"/);
   });
 
-  it('leakscope cycles finreg-node20 --svg FILE renders in-process', () => {
+  it('leakscope cycles finreg-node20 --svg FILE renders in-process', async () => {
     const file = path.join(tmp, 'cycles.svg');
-    const { status, stderr } = runCli(['cycles', snap, '--svg', file]);
+    const { status, stderr } = await runCliInProcess(['cycles', snap, '--svg', file]);
     expect(stderr).toBe('');
     expect(status).toBe(0);
     expect(fs.readFileSync(file, 'utf8')).toMatch(/<svg[\s\S]*ListenerOwner[\s\S]*<\/svg>/);
   });
 
-  it('leakscope cycles with both --dot and --svg is a usage error', () => {
-    const { status, stderr } = runCli(['cycles', snap, '--dot', path.join(tmp, 'a.dot'), '--svg', path.join(tmp, 'a.svg')]);
+  it('leakscope cycles with both --dot and --svg is a usage error', async () => {
+    const { status, stderr } = await runCliInProcess(['cycles', snap, '--dot', path.join(tmp, 'a.dot'), '--svg', path.join(tmp, 'a.svg')]);
     expect(status).toBe(2);
     expect(stderr).toMatch(/^leakscope: choose one of --dot and --svg/);
   });
 
-  it('leakscope cycles --help shows examples', () => {
-    const { status, stdout } = runCli(['cycles', '--help']);
+  it('leakscope cycles --help shows examples', async () => {
+    const { status, stdout } = await runCliInProcess(['cycles', '--help']);
     expect(status).toBe(0);
     expect(stdout).toMatch(/--fail-on-finding/);
     expect(stdout).toMatch(/\$ leakscope cycles app\.heapsnapshot --json --limit 0/);

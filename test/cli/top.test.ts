@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, runCliInProcess } from '../helpers/cli.ts';
 import { fixtureGzPath, fixturePath } from '../helpers/fixtures.ts';
 import { SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 
@@ -26,7 +26,7 @@ function hostileSnapshot(): string {
 }
 
 describe('leakscope top', () => {
-  it('leakscope top fixtures/basic.heapsnapshot.gz lists the 1000 Connections and the {host, region} objects', () => {
+  it('leakscope top fixtures/basic.heapsnapshot.gz lists the 1000 Connections and the {host, region} objects', async () => {
     const { status, stdout, stderr } = runCli(['top', basic, '--limit', '0']);
     expect(stderr).toBe('');
     expect(status).toBe(0);
@@ -38,8 +38,8 @@ describe('leakscope top', () => {
     expect(stdout).toMatch(/^SessionStore\s+1\s/m);
   });
 
-  it('leakscope top --json gives the documented shape', () => {
-    const { status, stdout } = runCli(['top', basic, '--json', '--limit', '5', '--sort', 'size']);
+  it('leakscope top --json gives the documented shape', async () => {
+    const { status, stdout } = await runCliInProcess(['top', basic, '--json', '--limit', '5', '--sort', 'size']);
     expect(status).toBe(0);
     const json = JSON.parse(stdout);
     expect(Object.keys(json.snapshot)).toEqual(expect.arrayContaining(['file', 'nodeCount', 'edgeCount', 'totalSize']));
@@ -50,8 +50,8 @@ describe('leakscope top', () => {
     expect([...sizes].sort((a, b) => b - a)).toEqual(sizes);
   });
 
-  it('leakscope top --sort retained orders by class retained size; a class retains at least its own bytes', () => {
-    const { classes } = JSON.parse(runCli(['top', basic, '--json', '--limit', '0', '--sort', 'retained']).stdout);
+  it('leakscope top --sort retained orders by class retained size; a class retains at least its own bytes', async () => {
+    const { classes } = JSON.parse((await runCliInProcess(['top', basic, '--json', '--limit', '0', '--sort', 'retained'])).stdout);
     const retained = classes.map((c: { retainedSize: number }) => c.retainedSize);
     expect([...retained].sort((a: number, b: number) => b - a)).toEqual(retained);
     for (const c of classes) expect(c.retainedSize).toBeGreaterThanOrEqual(c.selfSize);
@@ -64,8 +64,8 @@ describe('leakscope top', () => {
     expect(errors.distance).toBeGreaterThan(1);
   });
 
-  it('leakscope top --names raw groups plain objects under Object and closures by name', () => {
-    const { stdout } = runCli(['top', basic, '--names', 'raw', '--limit', '0', '--json']);
+  it('leakscope top --names raw groups plain objects under Object and closures by name', async () => {
+    const { stdout } = await runCliInProcess(['top', basic, '--names', 'raw', '--limit', '0', '--json']);
     const names = new Map(JSON.parse(stdout).classes.map((c: { name: string; count: number }) => [c.name, c.count]));
     expect(names.get('Connection')).toBe(1000);
     expect(names.get('{host, region}')).toBeUndefined();
@@ -73,8 +73,8 @@ describe('leakscope top', () => {
     expect(names.get('Function tick')).toBe(1);
   });
 
-  it('leakscope top on hostile names prints no control characters', () => {
-    const { status, stdout } = runCli(['top', hostileSnapshot(), '--limit', '0']);
+  it('leakscope top on hostile names prints no control characters', async () => {
+    const { status, stdout } = await runCliInProcess(['top', hostileSnapshot(), '--limit', '0']);
     expect(status).toBe(0);
     expect(stdout).toContain('Evil');
     // eslint-disable-next-line no-control-regex
@@ -89,8 +89,8 @@ describe('leakscope top', () => {
     [['top', 'fixtures'], /is a directory/],
     [['top', 'package.json'], /not a V8 heap snapshot|no "snapshot" header/],
     [['top', basic, '--bogus'], /unknown option '--bogus'/],
-  ])('leakscope %j fails with one line and exit 2', (args, message) => {
-    const { status, stdout, stderr } = runCli(args as string[]);
+  ])('leakscope %j fails with one line and exit 2', async (args, message) => {
+    const { status, stdout, stderr } = await runCliInProcess(args as string[]);
     expect(status).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(message);
@@ -98,20 +98,20 @@ describe('leakscope top', () => {
     expect(stderr).toMatch(/^leakscope: /);
   });
 
-  it('leakscope top on a truncated file names the place and exits 2 without a stack trace', () => {
+  it('leakscope top on a truncated file names the place and exits 2 without a stack trace', async () => {
     const full = fs.readFileSync(fixturePath('basic'));
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-cut-')), 'cut.heapsnapshot');
     fs.writeFileSync(file, full.subarray(0, Math.floor(full.length * 0.6)));
-    const { status, stderr } = runCli(['top', file]);
+    const { status, stderr } = await runCliInProcess(['top', file]);
     expect(status).toBe(2);
     expect(stderr).toMatch(/^leakscope: .*cut\.heapsnapshot: truncated: the file ends inside "(edges|strings)"/);
     expect(stderr).not.toMatch(/\bat .*\.ts:\d+/);
-    const debug = runCli(['top', file, '--debug']);
+    const debug = await runCliInProcess(['top', file, '--debug']);
     expect(debug.stderr).toMatch(/SnapshotFormatError/);
   });
 
-  it('leakscope top --help shows examples', () => {
-    const { status, stdout } = runCli(['top', '--help']);
+  it('leakscope top --help shows examples', async () => {
+    const { status, stdout } = await runCliInProcess(['top', '--help']);
     expect(status).toBe(0);
     expect(stdout).toContain('Examples:');
     expect(stdout).toContain('--sort');
