@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, runCli } from '../helpers/cli.ts';
+import { PROJECT_ROOT, runCli, runCliInProcess } from '../helpers/cli.ts';
 import { programSnapshots } from '../helpers/fixtures.ts';
 
 const PROGRAM = path.join(PROJECT_ROOT, 'test/programs/long-structures.cjs');
@@ -31,7 +31,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('leakscope on long structures', () => {
-  it('chain LIST --type Link --all: one shape, each held by the previous one, a few lines', () => {
+  it('chain LIST --type Link --all: one shape, each held by the previous one, a few lines', async () => {
     const r = runCli(['chain', LIST, '--type', 'Link', '--all']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
@@ -41,8 +41,8 @@ describe('leakscope on long structures', () => {
     expect(r.stdout.length).toBeLessThan(SMALL_OUTPUT);
   });
 
-  it('chain LIST --type Link --all --json: one group, its ids and chain cut', () => {
-    const r = runCli(['chain', LIST, '--type', 'Link', '--all', '--json']);
+  it('chain LIST --type Link --all --json: one group, its ids and chain cut', async () => {
+    const r = await runCliInProcess(['chain', LIST, '--type', 'Link', '--all', '--json']);
     expect(r.status).toBe(0);
     expect(r.stdout.length).toBeLessThan(SMALL_OUTPUT);
     const json = JSON.parse(r.stdout);
@@ -57,8 +57,8 @@ describe('leakscope on long structures', () => {
     expect(chain.length - 1 + elided[0].elidedHops).toBe(LIST_LENGTH + 1);
   });
 
-  it('chain LIST --type Tail: the first and last hops, and how many are left out', () => {
-    const r = runCli(['chain', LIST, '--type', 'Tail']);
+  it('chain LIST --type Tail: the first and last hops, and how many are left out', async () => {
+    const r = await runCliInProcess(['chain', LIST, '--type', 'Tail']);
     expect(r.status).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     // global .head Link, then 299,999 × .next Link, then .tail Tail.
@@ -73,8 +73,8 @@ describe('leakscope on long structures', () => {
     expect(r.stdout.length).toBeLessThan(SMALL_OUTPUT);
   });
 
-  it('chain LIST --type Tail --json, and --all-hops --json', () => {
-    const cut = runCli(['chain', LIST, '--type', 'Tail', '--json']);
+  it('chain LIST --type Tail --json, and --all-hops --json', async () => {
+    const cut = await runCliInProcess(['chain', LIST, '--type', 'Tail', '--json']);
     expect(cut.status).toBe(0);
     expect(cut.stdout.length).toBeLessThan(SMALL_OUTPUT);
     const json = JSON.parse(cut.stdout);
@@ -82,17 +82,17 @@ describe('leakscope on long structures', () => {
     expect(json.chain.at(-1).edge).toBeNull();
     expect(json.chain.some((hop: { elidedHops?: number }) => hop.elidedHops !== undefined)).toBe(true);
 
-    const whole = runCli(['chain', LIST, '--type', 'Tail', '--json', '--all-hops']);
+    const whole = await runCliInProcess(['chain', LIST, '--type', 'Tail', '--json', '--all-hops']);
     expect(whole.status).toBe(0);
     const all = JSON.parse(whole.stdout);
     expect(all.chain).toHaveLength(LIST_LENGTH + 2);
     expect(all.chain.filter((hop: { edge: { name: string } | null }) => hop.edge?.name === 'next')).toHaveLength(LIST_LENGTH - 1);
   });
 
-  it('chain LIST --type Tail --dot FILE --svg FILE: a bounded picture', () => {
+  it('chain LIST --type Tail --dot FILE --svg FILE: a bounded picture', async () => {
     const dot = path.join(tmp, 'tail.dot');
     const svg = path.join(tmp, 'tail.svg');
-    const r = runCli(['chain', LIST, '--type', 'Tail', '--dot', dot, '--svg', svg]);
+    const r = await runCliInProcess(['chain', LIST, '--type', 'Tail', '--dot', dot, '--svg', svg]);
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/leakscope: wrote .*tail\.dot \(DOT, \d+ nodes\)/);
     const text = fs.readFileSync(dot, 'utf8');
@@ -101,44 +101,44 @@ describe('leakscope on long structures', () => {
     expect(fs.readFileSync(svg, 'utf8')).toMatch(/<svg[\s>]/);
   });
 
-  it('backrefs LIST --type Tail --depth 100000: capped, and says so', () => {
-    const r = runCli(['backrefs', LIST, '--type', 'Tail', '--depth', '100000']);
+  it('backrefs LIST --type Tail --depth 100000: capped, and says so', async () => {
+    const r = await runCliInProcess(['backrefs', LIST, '--type', 'Tail', '--depth', '100000']);
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('leakscope: warning: --depth 100000 is capped at 100 hops');
     expect(r.stdout).toMatch(/^Tail @\d+ /);
     expect(r.stdout.split('\n').length).toBeLessThan(1000);
   });
 
-  it('list LIST --type Link --limit 0: every row, as text and as JSON', () => {
-    const text = runCli(['list', LIST, '--type', 'Link', '--limit', '0']);
+  it('list LIST --type Link --limit 0: every row, as text and as JSON', async () => {
+    const text = await runCliInProcess(['list', LIST, '--type', 'Link', '--limit', '0']);
     expect(text.status).toBe(0);
     const lines = text.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(LIST_LENGTH + 3); // header, rule, rows, summary
     expect(lines.at(-1)).toBe('300,000 objects of class Link');
     expect(lines[2]).toMatch(/^@\d+ +\d+ +\d+ B +[\d.]+ MB {2}\{next\}$/);
-    const json = runCli(['list', LIST, '--type', 'Link', '--limit', '0', '--json']);
+    const json = await runCliInProcess(['list', LIST, '--type', 'Link', '--limit', '0', '--json']);
     expect(json.status).toBe(0);
     expect(JSON.parse(json.stdout).objects).toHaveLength(LIST_LENGTH);
   });
 
-  it('top TAGS --limit 0: 70,000 classes, as text and as JSON', () => {
-    const json = runCli(['top', TAGS, '--limit', '0', '--json']);
+  it('top TAGS --limit 0: 70,000 classes, as text and as JSON', async () => {
+    const json = await runCliInProcess(['top', TAGS, '--limit', '0', '--json']);
     expect(json.status).toBe(0);
     const classes = JSON.parse(json.stdout).classes;
     expect(classes.filter((c: { name: string }) => /^T\d+$/.test(c.name))).toHaveLength(CLASSES);
-    const text = runCli(['top', TAGS, '--limit', '0']);
+    const text = await runCliInProcess(['top', TAGS, '--limit', '0']);
     expect(text.status).toBe(0);
     const lines = text.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(classes.length + 3);
     expect(lines.filter((line) => /^T\d+ +1 +\d+ /.test(line))).toHaveLength(CLASSES);
   });
 
-  it('growth A B: 100,000 new Links are one chain group', () => {
-    const r = runCli(['growth', ...GROWN]);
+  it('growth A B: 100,000 new Links are one chain group', async () => {
+    const r = await runCliInProcess(['growth', ...GROWN]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^Link +1,000 → 101,000 +\+100,000 /m);
     expect(r.stdout).toMatch(/What holds the 100,000 new Link objects:\n {2}100,000×, [\d.]+ MB {2}global \.head → Link \.next ×99,999 \(each held by the previous one\) → Link\n\n/);
-    const json = JSON.parse(runCli(['growth', ...GROWN, '--json']).stdout);
+    const json = JSON.parse((await runCliInProcess(['growth', ...GROWN, '--json'])).stdout);
     const link = json.classes.find((c: { name: string }) => c.name === 'Link');
     expect(link.retainers).toHaveLength(1);
     expect(link.retainers[0]).toMatchObject({ count: GROWTH, isTransient: false });
