@@ -49,21 +49,14 @@ export function isSystemNode(graph: HeapGraph, ordinal: number): boolean {
   return t === types.hidden || t === types.array || t === types.objectShape || t === types.code;
 }
 
-/**
- * Preferred retainers of every node (cached per graph; needs distances and retained sizes). A thread
- * without the dominator tree passes the retained sizes the tree's owner computed (summary-worker.ts).
- */
-export function computeChainParents(graph: HeapGraph, retained?: Float64Array): ChainParents {
-  return graph.cached('chainParents', () => findChainParents(graph, retained ?? computeRetainedSizes(graph)));
+/** Preferred retainers of every node (cached per graph; needs distances and retained sizes). */
+export function computeChainParents(graph: HeapGraph): ChainParents {
+  return graph.cached('chainParents', () => findChainParents(graph));
 }
 
-/** Parents computed elsewhere over this same graph (a worker reading it in shared memory) become its cached ones. */
-export function adoptChainParents(graph: HeapGraph, parents: ChainParents): void {
-  graph.cached('chainParents', () => parents);
-}
-
-function findChainParents(graph: HeapGraph, retained: Float64Array): ChainParents {
+function findChainParents(graph: HeapGraph): ChainParents {
   const n = graph.nodeCount;
+  const retained = computeRetainedSizes(graph);
   const ctx = createDistanceFilterContext(graph);
   const { firstEdge, edgeTarget, edgeType } = graph;
   const weak = graph.types.weak;

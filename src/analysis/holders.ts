@@ -53,6 +53,11 @@ export function computeHolders(graph: HeapGraph): HoldersResult {
   return graph.cached('holders', () => classifyHolders(graph));
 }
 
+/** Holders computed elsewhere over this same graph (a worker reading it in shared memory: summary-parallel.ts) become its cached ones. */
+export function adoptHolders(graph: HeapGraph, holders: HoldersResult): void {
+  graph.cached('holders', () => holders);
+}
+
 function classifyHolders(graph: HeapGraph): HoldersResult {
   const n = graph.nodeCount;
   const { firstEdge, edgeTarget, edgeType, edgeNameOrIndex, nodeType, nodeName } = graph;

@@ -1,5 +1,5 @@
-// The class summary (what `leakscope top` shows), and what `leakscope suspects` reads, on two cores. After parsing, the main thread
-// builds the dominator tree, the longest step, while a worker (summary-worker.ts) names the classes
+// The class summary (what `leakscope top` shows), and what `leakscope suspects` reads, on two cores.
+// After parsing, the main thread builds the dominator tree, the longest step, while a worker (summary-worker.ts) names the classes
 // and computes DevTools' self sizes over the same graph in shared memory; then the worker computes
 // distances while the main thread sums retained sizes and class retained sizes. Same result as
 // computeClassSummary, which this falls back to whenever the worker cannot help (small or gzipped
@@ -11,11 +11,10 @@
 // self sizes (4 B/node, which the main thread would compute right after the peak anyway) and its
 // own heap (~10 MB, ~30 MB when tsx runs the sources); distances and their queue (8 B/node) are
 // asked for after that peak.
-// Suspects: the same, but the worker's distance search also picks the chain parents (chain-parents.ts:
-// 8 B/node, tie-broken by retained sizes, which the main thread shares with it: 8 B/node more while
-// it runs), and the main thread sorts out the holders (holders.ts) meanwhile instead of summing
-// class retained sizes. Alone on one thread, the holders and the parents are each about as long as
-// the distances.
+// Suspects: the worker also sorts out the holders (holders.ts) and computes distances during the
+// tree, where it would idle; afterwards the main thread picks the chain parents (chain-parents.ts:
+// one pass over the edges, which needs the retained sizes). That adds the holders (5 B/node) and
+// distances with their queue (8 B/node) to the tree's peak: `suspects` spends memory for time there.
 //
 // The worker is started before the file is read (startSummaryWorker), so that loading the analysis
 // modules in it overlaps parsing, where this thread waits for the edges worker anyway.
@@ -31,8 +30,7 @@ import { computeDominatorTree, computeRetainedSizes } from '../analysis/dominato
 import { adoptOwnedSelfSizes, computeOwnedSelfSizes } from '../analysis/owned-sizes.ts';
 import { computeClassRetainedSizes } from '../analysis/class-retained.ts';
 import { adoptDistances } from '../analysis/distances.ts';
-import { adoptChainParents } from '../analysis/chain-parents.ts';
-import { computeHolders } from '../analysis/holders.ts';
+import { adoptHolders } from '../analysis/holders.ts';
 import type { SummaryWorkerAnswer, SummaryWorkerRequest } from './summary-worker.ts';
 
 /**
@@ -103,28 +101,35 @@ export interface ParallelSummaryResult extends ClassSummaryResult {
  */
 export async function computeClassSummaryInParallel(graph: HeapGraph, options: HistogramOptions, worker: SummaryWorker | null): Promise<ParallelSummaryResult> {
   const names = options.names ?? 'devtools';
-  const usedWorker = await analyseInParallel(graph, names, worker, 'distances', () => computeClassRetainedSizes(graph, computeClassIndex(graph, names)));
+  const usedWorker = await analyseInParallel(graph, names, worker, { duringTree: [], afterTree: ['distances'] }, () => computeClassRetainedSizes(graph, computeClassIndex(graph, names)));
   // Every part is cached by now (or computed here if the worker failed): this only sums.
   return { ...computeClassSummary(graph, options), usedWorker };
 }
 
 /**
- * What findLeakSuspects reads, cached on `graph`, with the worker's help as for `top`: the worker's
- * distance search also picks the chain parents, while this thread sorts out the holders. Returns
- * whether the worker helped (if not, findLeakSuspects computes what it needs itself). Stops the
- * worker before returning.
+ * What findLeakSuspects reads, cached on `graph`, with the worker's help: besides naming classes and
+ * computing self sizes, the worker sorts out the holders and computes distances during the dominator
+ * tree, where it would idle (none of them needs the tree). The chain parents, which need the tree's
+ * retained sizes, are left to findLeakSuspects: one pass over the edges once distances are known,
+ * and only when there is a suspect to draw a chain to. Returns whether the worker helped (if not,
+ * findLeakSuspects computes everything itself). Stops the worker before returning.
  */
 export async function prepareSuspectsInParallel(graph: HeapGraph, names: NameMode, worker: SummaryWorker | null): Promise<boolean> {
-  return analyseInParallel(graph, names, worker, 'chainParents', () => computeHolders(graph));
+  return analyseInParallel(graph, names, worker, { duringTree: ['holders', 'distances'], afterTree: [] });
 }
 
+type WorkerStep = 'holders' | 'distances';
+
 /**
- * The shared timeline: the worker names classes and computes DevTools' self sizes during the
- * dominator tree, then runs its search (`search`) while this thread sums retained sizes and runs
- * `meanwhile`, which may read the class index. Without the worker's class index, `meanwhile` does
- * not run: the caller computes what is missing on one thread.
+ * The shared timeline: the worker names classes and computes DevTools' self sizes, then the steps
+ * `duringTree`, while this thread builds the dominator tree; then this thread sums retained sizes and
+ * runs `meanwhile` (which may read the class index) while the worker runs the steps `afterTree`.
+ * Without the worker's class index nothing more is asked of it, and `meanwhile` does not run: the
+ * caller computes what is missing on one thread.
  */
-async function analyseInParallel(graph: HeapGraph, names: NameMode, worker: SummaryWorker | null, search: 'distances' | 'chainParents', meanwhile: () => void): Promise<boolean> {
+async function analyseInParallel(
+  graph: HeapGraph, names: NameMode, worker: SummaryWorker | null, steps: { duringTree: WorkerStep[]; afterTree: WorkerStep[] }, meanwhile?: () => void,
+): Promise<boolean> {
   const shared = worker === null ? null : shareGraph(graph);
   if (worker === null || shared === null) {
     worker?.stop();
@@ -133,6 +138,7 @@ async function analyseInParallel(graph: HeapGraph, names: NameMode, worker: Summ
   let usedWorker = false;
   try {
     worker.send({ kind: 'classes', graph: shared, names });
+    for (const kind of steps.duringTree) worker.send({ kind });
     computeDominatorTree(graph);
     const classes = await worker.next();
     if (classes.kind === 'classes') {
@@ -140,25 +146,23 @@ async function analyseInParallel(graph: HeapGraph, names: NameMode, worker: Summ
       adoptClassIndex(graph, classes.index, classes.interfaces);
       const sizes = await worker.next();
       if (sizes.kind === 'sizes') adoptOwnedSelfSizes(graph, sizes.sizes);
+      for (let k = 0; k < steps.duringTree.length; k++) adoptAnswer(graph, await worker.next());
     }
     computeOwnedSelfSizes(graph);
-    const retained = computeRetainedSizes(graph);
+    computeRetainedSizes(graph);
     if (!usedWorker) return false;
     // The tree's peak is over: now the search's arrays may be allocated.
-    worker.send(search === 'distances' ? { kind: 'distances' } : { kind: 'chainParents', retained: sharedCopy(retained) });
-    meanwhile();
-    const answer = await worker.next();
-    if (answer.kind === 'distances' || answer.kind === 'chainParents') adoptDistances(graph, answer.distances);
-    if (answer.kind === 'chainParents') adoptChainParents(graph, answer.parents);
+    for (const kind of steps.afterTree) worker.send({ kind });
+    meanwhile?.();
+    for (let k = 0; k < steps.afterTree.length; k++) adoptAnswer(graph, await worker.next());
   } finally {
     worker.stop();
   }
   return usedWorker;
 }
 
-/** A copy in shared memory, for the worker to read (8 B/node, dropped once the worker answers). */
-function sharedCopy(values: Float64Array): Float64Array {
-  const copy = new Float64Array(new SharedArrayBuffer(values.byteLength));
-  copy.set(values);
-  return copy;
+/** A step's result becomes the graph's cached one; a failed step is left for the caller to compute. */
+function adoptAnswer(graph: HeapGraph, answer: SummaryWorkerAnswer): void {
+  if (answer.kind === 'distances') adoptDistances(graph, answer.distances);
+  else if (answer.kind === 'holders') adoptHolders(graph, answer.holders);
 }

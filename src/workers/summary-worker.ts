@@ -1,39 +1,38 @@
 // Worker thread for `leakscope top` and `suspects` on big snapshots (summary-parallel.ts): it names
-// classes, then computes distances (and for suspects the chain parents), over the main thread's graph
-// in shared memory, while the main thread builds the dominator tree and sums sizes (for suspects,
-// sorts out the holders). A 2-core machine's second core would otherwise idle after
+// classes, then computes distances (for suspects also the holders), over the main thread's graph in
+// shared memory, while the main thread builds the dominator tree and sums sizes. A 2-core machine's second core would otherwise idle after
 // parsing.
 //
 // Protocol. workerData: { module } (for ts-worker.mjs). Main → worker, in this order:
 //   { kind: 'classes', graph: SharedGraph, names }  → { kind: 'classes', index, interfaces },
 //                                                     then { kind: 'sizes', sizes } unasked
+//   { kind: 'holders' }                             → { kind: 'holders', holders }
 //   { kind: 'distances' }                           → { kind: 'distances', distances }
-//   or, for suspects, which also need chain parents:
-//   { kind: 'chainParents', retained }              → { kind: 'chainParents', distances, parents }
-//     (`retained`: the main thread's retained sizes in shared memory, the parents' tie-break)
+// (`holders` only for suspects, which sends it and `distances` right after `classes`.)
 // The answers' typed arrays are transferred (moved, not copied). Any failure answers
 // { kind: 'failed', reason } and the main thread computes the rest itself.
-// Distances wait for their message because the main thread asks only once the dominator tree's
-// memory peak is over: the search's two N-sized arrays must not add to it.
+// For `top`, distances wait for their message because the main thread asks only once the dominator
+// tree's memory peak is over: the search's two N-sized arrays must not add to it. `suspects` trades
+// that memory for time (summary-parallel.ts).
 
 import { parentPort } from 'node:worker_threads';
 import { graphFromShared, type SharedGraph } from '../snapshot/shared-graph.ts';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex, inferInterfaceDefinitions, type ClassIndexResult, type InterfaceDefinition, type NameMode } from '../snapshot/class-names.ts';
 import { computeDistances } from '../analysis/distances.ts';
-import { computeChainParents, type ChainParents } from '../analysis/chain-parents.ts';
+import { computeHolders, type HoldersResult } from '../analysis/holders.ts';
 import { computeOwnedSelfSizes, type SizeColumn } from '../analysis/owned-sizes.ts';
 
 export type SummaryWorkerRequest =
   | { kind: 'classes'; graph: SharedGraph; names: NameMode }
-  | { kind: 'distances' }
-  | { kind: 'chainParents'; retained: Float64Array };
+  | { kind: 'holders' }
+  | { kind: 'distances' };
 
 export type SummaryWorkerAnswer =
   | { kind: 'classes'; index: ClassIndexResult; interfaces: InterfaceDefinition[] | null }
   | { kind: 'sizes'; sizes: SizeColumn }
   | { kind: 'distances'; distances: Int32Array }
-  | { kind: 'chainParents'; distances: Int32Array; parents: ChainParents }
+  | { kind: 'holders'; holders: HoldersResult }
   | { kind: 'failed'; reason: string };
 
 const port = parentPort!;
@@ -59,12 +58,10 @@ port.on('message', (request: SummaryWorkerRequest) => {
       const answer: SummaryWorkerAnswer = { kind: 'distances', distances };
       port.postMessage(answer, [distances.buffer as ArrayBuffer]);
     } else {
-      if (graph === null) throw new Error('chain parents asked before the graph');
-      // Parents first: they come out of the distance search itself (chain-parents.ts).
-      const parents = computeChainParents(graph, request.retained);
-      const distances = computeDistances(graph);
-      const answer: SummaryWorkerAnswer = { kind: 'chainParents', distances, parents };
-      port.postMessage(answer, [distances.buffer as ArrayBuffer, parents.node.buffer as ArrayBuffer, parents.edge.buffer as ArrayBuffer]);
+      if (graph === null) throw new Error('holders asked before the graph');
+      const holders = computeHolders(graph);
+      const answer: SummaryWorkerAnswer = { kind: 'holders', holders };
+      port.postMessage(answer, [holders.kind.buffer as ArrayBuffer, holders.parent.buffer as ArrayBuffer]);
     }
   } catch (error) {
     const answer: SummaryWorkerAnswer = { kind: 'failed', reason: error instanceof Error ? error.stack ?? error.message : String(error) };

@@ -1,6 +1,6 @@
-// What `leakscope suspects` reads, prepared on two cores (summary-parallel.ts: the worker's distance
-// search also picks the chain parents while this thread sorts out the holders), equals what one
-// thread computes, down to the printed report.
+// What `leakscope suspects` reads, prepared on two cores (summary-parallel.ts: the worker names
+// classes, computes self sizes, holders and distances while this thread builds the dominator tree),
+// equals what one thread computes, down to the report.
 import { describe, expect, it } from 'vitest';
 import { fixturePath } from '../helpers/fixtures.ts';
 import { loadSnapshot } from '../../src/snapshot/load.ts';
@@ -17,7 +17,7 @@ const SHARED = { parallelEdgesMinBytes: 0 };
 const SEQUENTIAL = { parallelEdgesMinBytes: Infinity };
 
 describe('suspects on two cores (prepareSuspectsInParallel)', () => {
-  it('leaky-server-3 at a 1% threshold: the same chain parents, distances, holders and suspects as on one thread', async () => {
+  it('leaky-server-3 at a 1% threshold: the same holders, distances, chain parents and suspects as on one thread', async () => {
     const file = fixturePath('leaky-server-3');
     const alone = await loadSnapshot(file, SEQUENTIAL);
     const expected = suspectsToJson(alone, findLeakSuspects(alone, { thresholdPercent: 1 }), file);
@@ -25,10 +25,11 @@ describe('suspects on two cores (prepareSuspectsInParallel)', () => {
     expect(shareGraph(graph)).not.toBeNull();
     expect(await prepareSuspectsInParallel(graph, 'devtools', startSummaryWorker(file, 0))).toBe(true);
     // Adopted from the worker, before findLeakSuspects asks for them.
-    for (const key of ['chainParents', 'distances', 'holders', 'classIndex:devtools']) expect(graph.hasCached(key)).toBe(true);
-    expect(computeChainParents(graph)).toEqual(computeChainParents(alone));
-    expect(computeDistances(graph)).toEqual(computeDistances(alone));
+    for (const key of ['holders', 'distances', 'classIndex:devtools', 'ownedSelfSizes']) expect(graph.hasCached(key)).toBe(true);
     expect(computeHolders(graph)).toEqual(computeHolders(alone));
+    expect(computeDistances(graph)).toEqual(computeDistances(alone));
+    // From the adopted distances by a pass over the edges; alone, during the distance search.
+    expect(computeChainParents(graph)).toEqual(computeChainParents(alone));
     const json = suspectsToJson(graph, findLeakSuspects(graph, { thresholdPercent: 1 }), file);
     expect((json as { suspects: unknown[] }).suspects.length).toBeGreaterThan(1);
     expect(json).toEqual(expected);
@@ -37,6 +38,7 @@ describe('suspects on two cores (prepareSuspectsInParallel)', () => {
   it('without a worker it prepares nothing: findLeakSuspects computes what it needs', async () => {
     const graph = await loadSnapshot(fixturePath('basic'), SEQUENTIAL);
     expect(await prepareSuspectsInParallel(graph, 'devtools', null)).toBe(false);
-    expect(graph.hasCached('chainParents')).toBe(false);
+    expect(graph.hasCached('holders')).toBe(false);
+    expect(graph.hasCached('distances')).toBe(false);
   });
 });
