@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, runCli } from '../helpers/cli.ts';
+import { PROJECT_ROOT, runCli, runCliInProcess } from '../helpers/cli.ts';
 import { fixtureGzPath } from '../helpers/fixtures.ts';
 
 const PROGRAM = path.join(PROJECT_ROOT, 'fixtures/programs/alloc-sessions.mjs');
@@ -28,31 +28,31 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('allocation stacks of a snapshot taken with --track-heap-objects', () => {
-  it('leakscope list sessions-2 --class Session: an "Allocated in" column naming openSessions at its file:line:col', () => {
-    const { status, stdout, stderr } = runCli(['list', second, '--class', 'Session', '--limit', '2']);
+  it('leakscope list sessions-2 --class Session: an "Allocated in" column naming openSessions at its file:line:col', async () => {
+    const { status, stdout, stderr } = await runCliInProcess(['list', second, '--class', 'Session', '--limit', '2']);
     expect(stderr).toBe('');
     expect(status).toBe(0);
     expect(stdout.split('\n')[0]).toMatch(/ Preview +Allocated in$/);
     expect(stdout.split('\n')[2]).toContain(SITE);
-    const json = JSON.parse(runCli(['list', second, '--class', 'Session', '--limit', '2', '--json']).stdout);
+    const json = JSON.parse((await runCliInProcess(['list', second, '--class', 'Session', '--limit', '2', '--json'])).stdout);
     expect(json.objects[0].allocatedIn[0]).toEqual({ functionName: 'openSessions', url: `file://${PROGRAM}`, ...OPEN_SESSIONS });
   });
 
-  it('leakscope chain sessions-2 --class Session: where the object was allocated, after the chain', () => {
-    const { status, stdout } = runCli(['chain', second, '--class', 'Session']);
+  it('leakscope chain sessions-2 --class Session: where the object was allocated, after the chain', async () => {
+    const { status, stdout } = await runCliInProcess(['chain', second, '--class', 'Session']);
     expect(status).toBe(0);
     expect(stdout).toMatch(new RegExp(`^Allocated in: ${SITE.replace(/[.]/g, '\\.')} ← \\(anonymous\\)  fixtures/programs/alloc-sessions\\.mjs:1:1`, 'm'));
-    const json = JSON.parse(runCli(['chain', second, '--class', 'Session', '--json']).stdout);
+    const json = JSON.parse((await runCliInProcess(['chain', second, '--class', 'Session', '--json'])).stdout);
     expect(json.allocatedIn[0]).toMatchObject({ functionName: 'openSessions', line: OPEN_SESSIONS.line });
   });
 
-  it('leakscope growth sessions-1 sessions-2: new objects grouped by allocation site, in text and JSON', () => {
-    const { status, stdout } = runCli(['growth', first, second]);
+  it('leakscope growth sessions-1 sessions-2: new objects grouped by allocation site, in text and JSON', async () => {
+    const { status, stdout } = await runCliInProcess(['growth', first, second]);
     expect(status).toBe(0);
     expect(stdout).toMatch(/^New objects by allocation site/m);
     // V8's tracker may leave one object in thousands without a stack: nearly all, not all.
     expect(stdout).toMatch(new RegExp(`^Session +(2,000|1,99\\d) +[\\d.]+ kB +${SITE.replace(/[.]/g, '\\.')} ← `, 'm'));
-    const json = JSON.parse(runCli(['growth', first, second, '--json']).stdout);
+    const json = JSON.parse((await runCliInProcess(['growth', first, second, '--json'])).stdout);
     const session = json.allocationSites.find((c: { class: string }) => c.class === 'Session');
     expect(session.sites[0]).toMatchObject({ frames: [{ functionName: 'openSessions', line: OPEN_SESSIONS.line }, {}, {}] });
     expect(session.sites[0].count).toBeGreaterThanOrEqual(1990);
@@ -60,18 +60,18 @@ describe('allocation stacks of a snapshot taken with --track-heap-objects', () =
 });
 
 describe('snapshots without allocation tracking: outputs unchanged', () => {
-  it('leakscope list / chain / growth on untracked fixtures: no allocation column, line, section or key', () => {
+  it('leakscope list / chain / growth on untracked fixtures: no allocation column, line, section or key', async () => {
     const basic = fixtureGzPath('basic');
-    expect(runCli(['list', basic, '--class', 'Connection', '--limit', '1']).stdout).not.toMatch(/Allocated in/);
-    expect(JSON.parse(runCli(['list', basic, '--class', 'Connection', '--limit', '1', '--json']).stdout).objects[0]).not.toHaveProperty('allocatedIn');
-    expect(runCli(['chain', basic, '--class', 'Connection']).stdout).not.toMatch(/Allocated in/);
-    const growth = runCli(['growth', fixtureGzPath('leaky-server-1'), fixtureGzPath('leaky-server-2'), '--json']);
+    expect((await runCliInProcess(['list', basic, '--class', 'Connection', '--limit', '1'])).stdout).not.toMatch(/Allocated in/);
+    expect(JSON.parse((await runCliInProcess(['list', basic, '--class', 'Connection', '--limit', '1', '--json'])).stdout).objects[0]).not.toHaveProperty('allocatedIn');
+    expect((await runCliInProcess(['chain', basic, '--class', 'Connection'])).stdout).not.toMatch(/Allocated in/);
+    const growth = await runCliInProcess(['growth', fixtureGzPath('leaky-server-1'), fixtureGzPath('leaky-server-2'), '--json']);
     expect(JSON.parse(growth.stdout)).not.toHaveProperty('allocationSites');
   });
 });
 
 describe('leakscope run --track-allocations --sampling', () => {
-  it('leakscope run examples/leaky-scenario.mjs --track-allocations --sampling: RequestLog allocated in handle, and a sampling profile of the scenario', () => {
+  it('leakscope run examples/leaky-scenario.mjs --track-allocations --sampling: RequestLog allocated in handle, and a sampling profile of the scenario', async () => {
     const scenario = path.join(PROJECT_ROOT, 'examples/leaky-scenario.mjs');
     const handle = lineOf(scenario, 'function handle(');
     const out = path.join(tmp, 'run');
@@ -83,7 +83,7 @@ describe('leakscope run --track-allocations --sampling', () => {
     expect(stderr).toContain(`leakscope profile ${path.join(out, profile!)}`);
     // 40 small requests are a few samples at most: that the profile reads and holds the run's memory is
     // what is certain here (profile.test.ts checks that a profile names the allocating function).
-    const json = JSON.parse(runCli(['profile', path.join(out, profile!), '--json']).stdout);
+    const json = JSON.parse((await runCliInProcess(['profile', path.join(out, profile!), '--json'])).stdout);
     expect(json.profiles[0].totalSize).toBeGreaterThan(0);
   });
 });

@@ -11,7 +11,7 @@ const SNAP = fixturePath('leaky-server-1');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-chain-'));
 
 describe('leakscope chain', () => {
-  it('chain SNAP --class RequestContext', async () => {
+  it('chain SNAP --class RequestContext', () => {
     const r = runCli(['chain', SNAP, '--class', 'RequestContext']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);

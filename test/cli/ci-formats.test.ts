@@ -53,7 +53,7 @@ describe('growth --format github', () => {
     expect(fs.readFileSync(readOnly, 'utf8')).toBe('kept\n');
   });
 
-  it('escapes heap text by the workflow-command rules: no second command can start', async () => {
+  it('escapes heap text by the workflow-command rules: no second command can start', () => {
     const report = {
       result: { classes: [{ key: ',x', counts: [1, 20] }] },
       gate: { violations: [{ name: 'Evil%\n::warning::pwned,a:b', key: ',x', delta: 19, heldByProgram: 19, explainedBy: null, limit: 9, rule: 'min-delta' }], verdicts: ['watched'] },

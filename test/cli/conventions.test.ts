@@ -1,7 +1,7 @@
 // Conventions a CLI user expects: a closed pipe ends quietly, commander's hints stay readable.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { BIN, PROJECT_ROOT, runCli } from '../helpers/cli.ts';
+import { BIN, PROJECT_ROOT, runCliInProcess } from '../helpers/cli.ts';
 import { fixtureGzPath } from '../helpers/fixtures.ts';
 
 /** Runs `leakscope ARGS | head -c BYTES` in a shell; returns what head printed and leakscope's own exit status and stderr. */
@@ -28,14 +28,14 @@ describe('a closed stdout (| head) ends quietly with exit 0', () => {
 });
 
 describe('commander messages', () => {
-  it("leakscope top basic --limt 3 → the hint on its own line, exit 2", () => {
-    const r = runCli(['top', fixtureGzPath('basic'), '--limt', '3']);
+  it("leakscope top basic --limt 3 → the hint on its own line, exit 2", async () => {
+    const r = await runCliInProcess(['top', fixtureGzPath('basic'), '--limt', '3']);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe("leakscope: unknown option '--limt' (see --help)\n(Did you mean --limit?)\n");
   });
 
-  it('leakscope topp → the hint on its own line, exit 2', () => {
-    const r = runCli(['topp']);
+  it('leakscope topp → the hint on its own line, exit 2', async () => {
+    const r = await runCliInProcess(['topp']);
     expect(r.status).toBe(2);
     expect(r.stderr).toBe("leakscope: unknown command 'topp' (see --help)\n(Did you mean top?)\n");
   });
@@ -43,14 +43,14 @@ describe('commander messages', () => {
 
 describe('class names in --type', () => {
   const snapshot = fixtureGzPath('leaky-server-3');
-  it('count leaky-server-3 --type requestcontext → resolved ignoring case', () => {
-    const r = runCli(['count', snapshot, '--type', 'requestcontext']);
+  it('count leaky-server-3 --type requestcontext → resolved ignoring case', async () => {
+    const r = await runCliInProcess(['count', snapshot, '--type', 'requestcontext']);
     expect(r.stdout).toBe('RequestContext: 600 objects, 38.4 kB\n');
     expect(r.status).toBe(0);
   });
 
-  it('count leaky-server-3 --type RequestContxt → exit 2 with the closest name, not "0 objects"', () => {
-    const r = runCli(['count', snapshot, '--type', 'RequestContxt']);
+  it('count leaky-server-3 --type RequestContxt → exit 2 with the closest name, not "0 objects"', async () => {
+    const r = await runCliInProcess(['count', snapshot, '--type', 'RequestContxt']);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^leakscope: no class "RequestContxt" in .* \(did you mean "RequestContext"\?\)/);
@@ -60,11 +60,11 @@ describe('class names in --type', () => {
 describe('every command that takes --type resolves names the same way', () => {
   const snapshot = fixtureGzPath('leaky-server-3');
   for (const command of ['list', 'chain', 'refs', 'backrefs']) {
-    it(`${command} leaky-server-3 --type RequestContxt → exit 2 with the closest name; --type requestcontext works`, () => {
-      const bad = runCli([command, snapshot, '--type', 'RequestContxt']);
+    it(`${command} leaky-server-3 --type RequestContxt → exit 2 with the closest name; --type requestcontext works`, async () => {
+      const bad = await runCliInProcess([command, snapshot, '--type', 'RequestContxt']);
       expect(bad.status).toBe(2);
       expect(bad.stderr).toMatch(/^leakscope: no class "RequestContxt" in .* \(did you mean "RequestContext"\?\)/);
-      const good = runCli([command, snapshot, '--type', 'requestcontext', '--json']);
+      const good = await runCliInProcess([command, snapshot, '--type', 'requestcontext', '--json']);
       expect(good.status).toBe(0);
     });
   }

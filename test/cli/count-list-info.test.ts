@@ -9,7 +9,7 @@ import { NODE20_NODE_FIELDS, SnapshotBuilder } from '../helpers/snapshot-builder
 const basic = fixtureGzPath('basic');
 
 describe('leakscope count', () => {
-  it('leakscope count basic --class Connection --json counts all 1000', async () => {
+  it('leakscope count basic --class Connection --json counts all 1000', () => {
     const { status, stdout } = runCli(['count', basic, '--class', 'Connection', '--json']);
     expect(status).toBe(0);
     const json = JSON.parse(stdout);
@@ -77,7 +77,7 @@ describe('leakscope list', () => {
 });
 
 describe('leakscope info', () => {
-  it('leakscope info --json reports the runtime, format and counts', async () => {
+  it('leakscope info --json reports the runtime, format and counts', () => {
     const { status, stdout } = runCli(['info', fixtureGzPath('finreg-node24'), '--json']);
     expect(status).toBe(0);
     const info = JSON.parse(stdout);

@@ -49,7 +49,7 @@ describe.each(['finreg-node18', 'finreg-node20', 'finreg-node22', 'finreg-node24
 describe('leakscope cycles (text, exit codes, pictures)', () => {
   const snap = fixtureGzPath('finreg-node20');
 
-  it('leakscope cycles finreg-node20 prints each finding with its explanation and fix', async () => {
+  it('leakscope cycles finreg-node20 prints each finding with its explanation and fix', () => {
     const { status, stdout } = runCli(['cycles', snap]);
     expect(status).toBe(0);
     expect(stdout).toMatch(/^Unfinalizable registrations: 16/m);

@@ -15,7 +15,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-growth-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('leakscope growth', () => {
-  it('growth leaky-server-1 leaky-server-3 --fail-on-growth → exit 1 naming RequestContext +400', async () => {
+  it('growth leaky-server-1 leaky-server-3 --fail-on-growth → exit 1 naming RequestContext +400', () => {
     const r = runCli(['growth', leaky[0], leaky[2], '--fail-on-growth']);
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^FAIL .*RequestContext/m);

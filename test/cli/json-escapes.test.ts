@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-json-escapes-'));
@@ -40,16 +40,16 @@ function expectEscaped(stdout: string): void {
 }
 
 describe('--json escapes the characters JSON allows raw', () => {
-  it('leakscope top SNAP --json', () => {
-    const r = runCli(['top', SNAP, '--json', '--limit', '0']);
+  it('leakscope top SNAP --json', async () => {
+    const r = await runCliInProcess(['top', SNAP, '--json', '--limit', '0']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expectEscaped(r.stdout);
     expect(JSON.parse(r.stdout).classes.map((c: { name: string }) => c.name)).toContain(HOSTILE);
   });
 
-  it('leakscope list SNAP --type HOSTILE --json', () => {
-    const r = runCli(['list', SNAP, '--type', HOSTILE, '--json']);
+  it('leakscope list SNAP --type HOSTILE --json', async () => {
+    const r = await runCliInProcess(['list', SNAP, '--type', HOSTILE, '--json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expectEscaped(r.stdout);
@@ -59,8 +59,8 @@ describe('--json escapes the characters JSON allows raw', () => {
     expect(json.objects[0].preview).toContain(HOSTILE);
   });
 
-  it('leakscope list SNAP --type (string) --json', () => {
-    const r = runCli(['list', SNAP, '--type', '(string)', '--json']);
+  it('leakscope list SNAP --type (string) --json', async () => {
+    const r = await runCliInProcess(['list', SNAP, '--type', '(string)', '--json']);
     expect(r.status).toBe(0);
     expectEscaped(r.stdout);
     expect(JSON.parse(r.stdout).objects[0].preview).toBe(JSON.stringify(HOSTILE));

@@ -31,7 +31,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('leakscope on long structures', () => {
-  it('chain LIST --type Link --all: one shape, each held by the previous one, a few lines', async () => {
+  it('chain LIST --type Link --all: one shape, each held by the previous one, a few lines', () => {
     const r = runCli(['chain', LIST, '--type', 'Link', '--all']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);

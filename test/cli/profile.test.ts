@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, runCli } from '../helpers/cli.ts';
+import { PROJECT_ROOT, runCli, runCliInProcess } from '../helpers/cli.ts';
 
 const PROGRAM = path.join(PROJECT_ROOT, 'fixtures/programs/alloc-sessions.mjs');
 const PROGRAM_SHOWN = 'fixtures/programs/alloc-sessions.mjs';
@@ -34,7 +34,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('leakscope profile on real profiles', () => {
-  it('leakscope profile Heap.….heapprofile names the allocating function and its file:line:col first', () => {
+  it('leakscope profile Heap.….heapprofile names the allocating function and its file:line:col first', async () => {
     const { status, stdout, stderr } = runCli(['profile', atExit, '--limit', '3']);
     expect(stderr).toBe('');
     expect(status).toBe(0);
@@ -46,8 +46,8 @@ describe('leakscope profile on real profiles', () => {
     expect(stdout).toMatch(/… \d+ more sites \(--limit 0 shows all\)/);
   });
 
-  it('leakscope profile --json: sites, stacks and the totals add up', () => {
-    const { status, stdout } = runCli(['profile', atExit, '--json', '--limit', '0']);
+  it('leakscope profile --json: sites, stacks and the totals add up', async () => {
+    const { status, stdout } = await runCliInProcess(['profile', atExit, '--json', '--limit', '0']);
     expect(status).toBe(0);
     const json = JSON.parse(stdout);
     expect(Object.keys(json)).toEqual(['profiles', 'sites', 'siteCount', 'stacks', 'stackCount', 'growth']);
@@ -65,30 +65,30 @@ describe('leakscope profile on real profiles', () => {
     expect(json.stacks[0].frames.some((f: { functionName: string }) => f.functionName === 'parseHeader')).toBe(false);
   });
 
-  it('leakscope profile early.heapprofile late.heapprofile: growth by allocation site, the grown one first', () => {
-    const { status, stdout } = runCli(['profile', early, late, '--json']);
+  it('leakscope profile early.heapprofile late.heapprofile: growth by allocation site, the grown one first', async () => {
+    const { status, stdout } = await runCliInProcess(['profile', early, late, '--json']);
     expect(status).toBe(0);
     const { growth } = JSON.parse(stdout);
     expect(growth.totalSizes[1]).toBeGreaterThan(growth.totalSizes[0] * 2);
     expect(growth.sites[0]).toMatchObject({ functionName: 'openSessions', line: ALLOC_LINE });
     // 15,000 more sessions: megabytes, not noise.
     expect(growth.sites[0].delta).toBeGreaterThan(2_000_000);
-    const text = runCli(['profile', early, late, '--limit', '2']).stdout;
+    const text = (await runCliInProcess(['profile', early, late, '--limit', '2'])).stdout;
     expect(text).toMatch(/^Growth over 2 profiles: live sampled bytes [\d.]+ MB → [\d.]+ MB$/m);
     expect(text).toMatch(new RegExp(`^openSessions +${ALLOC_SITE.replace(/\./g, '\\.')} +[\\d.]+ MB → [\\d.]+ MB +\\+[\\d.]+ MB$`, 'm'));
   });
 
-  it('leakscope profile late.heapprofile.gz reads a gzipped profile as the plain one', () => {
+  it('leakscope profile late.heapprofile.gz reads a gzipped profile as the plain one', async () => {
     const gz = path.join(tmp, 'late.heapprofile.gz');
     fs.writeFileSync(gz, zlib.gzipSync(fs.readFileSync(late)));
-    const plain = JSON.parse(runCli(['profile', late, '--json']).stdout);
-    const zipped = JSON.parse(runCli(['profile', gz, '--json']).stdout);
+    const plain = JSON.parse((await runCliInProcess(['profile', late, '--json'])).stdout);
+    const zipped = JSON.parse((await runCliInProcess(['profile', gz, '--json'])).stdout);
     expect(zipped.sites).toEqual(plain.sites);
   });
 
-  it('leakscope profile --dot draws the heaviest stacks as a call tree, the allocating frame highlighted', () => {
+  it('leakscope profile --dot draws the heaviest stacks as a call tree, the allocating frame highlighted', async () => {
     const dot = path.join(tmp, 'stacks.dot');
-    const { status, stderr } = runCli(['profile', atExit, '--dot', dot, '--limit', '2']);
+    const { status, stderr } = await runCliInProcess(['profile', atExit, '--dot', dot, '--limit', '2']);
     expect(stderr).toBe('');
     expect(status).toBe(0);
     const text = fs.readFileSync(dot, 'utf8');
@@ -106,31 +106,31 @@ describe('leakscope profile on bad input: one line, exit 2 (each refusal: test/s
   };
   const frame = (name = 'f') => ({ functionName: name, scriptId: '1', url: 'file:///app.js', lineNumber: 0, columnNumber: 0 });
 
-  it('leakscope profile truncated.heapprofile', () => {
-    const { status, stdout, stderr } = runCli(['profile', write('truncated.heapprofile', '{"head":{"callFrame":')]);
+  it('leakscope profile truncated.heapprofile', async () => {
+    const { status, stdout, stderr } = await runCliInProcess(['profile', write('truncated.heapprofile', '{"head":{"callFrame":')]);
     expect(stdout).toBe('');
     expect(status).toBe(2);
     expect(stderr).toMatch(/^leakscope: .*truncated\.heapprofile: not a sampling heap profile: invalid JSON \(.*\)\n$/);
   });
 
-  it('leakscope profile missing.heapprofile', () => {
-    const { status, stderr } = runCli(['profile', path.join(tmp, 'missing.heapprofile')]);
+  it('leakscope profile missing.heapprofile', async () => {
+    const { status, stderr } = await runCliInProcess(['profile', path.join(tmp, 'missing.heapprofile')]);
     expect(status).toBe(2);
     expect(stderr).toMatch(/^leakscope: .*missing\.heapprofile: no such file\n$/);
   });
 
-  it('leakscope profile shows hostile function names and urls as escapes, in text and JSON', () => {
+  it('leakscope profile shows hostile function names and urls as escapes, in text and JSON', async () => {
     const evil = '\x1b[31mred\u202eevil\n';
     const file = write('hostile.heapprofile', JSON.stringify({ head: { callFrame: frame('(root)'), selfSize: 0, id: 1, children: [{ callFrame: { ...frame(evil), url: `file:///x${evil}.js` }, selfSize: 64, id: 2, children: [] }] }, samples: [{ size: 64, nodeId: 2, ordinal: 1 }] }));
-    const text = runCli(['profile', file]);
+    const text = await runCliInProcess(['profile', file]);
     expect(text.status).toBe(0);
     expect(text.stdout).not.toMatch(/[\x1b\u202e]/);
     expect(text.stdout).toContain('\\x1b[31mred\\u202eevil\\n');
-    const json = runCli(['profile', file, '--json']);
+    const json = await runCliInProcess(['profile', file, '--json']);
     expect(json.stdout).not.toMatch(/[\x1b\u202e]/);
     expect(JSON.parse(json.stdout).sites[0].functionName).toBe(evil);
     const dot = path.join(tmp, 'hostile.dot');
-    expect(runCli(['profile', file, '--dot', dot]).status).toBe(0);
+    expect((await runCliInProcess(['profile', file, '--dot', dot])).status).toBe(0);
     const drawn = fs.readFileSync(dot, 'utf8');
     expect(drawn).not.toMatch(/[\x1b\u202e]/);
     // The name's newline is a visible escape, never a line break in the label.
@@ -171,7 +171,7 @@ describe('leakscope profile of a compiled TypeScript program', () => {
     const child = spawnSync(process.execPath, ['--heap-prof', '--heap-prof-interval=4096', `--heap-prof-dir=${dir}`, path.join(dir, 'app.js')], { encoding: 'utf8' });
     expect(child.status, child.stderr).toBe(0);
     const profile = path.join(dir, fs.readdirSync(dir).find((name) => name.endsWith('.heapprofile'))!);
-    const { sites, profiles } = JSON.parse(runCli(['profile', profile, '--json', '--limit', '0']).stdout);
+    const { sites, profiles } = JSON.parse((await runCliInProcess(['profile', profile, '--json', '--limit', '0'])).stdout);
     const make = sites.find((site: { functionName: string }) => site.functionName === 'makeOrders');
     expect(make).toMatchObject({ url: path.join(dir, 'app.ts'), line: MAKE_LINE });
     // 20,000 orders of 16 strings: most of what stays alive.

@@ -9,7 +9,7 @@ const SNAP = fixturePath('leaky-server-1');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-refs-'));
 
 describe('leakscope refs / backrefs', () => {
-  it('backrefs SNAP --class RequestContext --depth 2 --max-fanout 3', async () => {
+  it('backrefs SNAP --class RequestContext --depth 2 --max-fanout 3', () => {
     const r = runCli(['backrefs', SNAP, '--class', 'RequestContext', '--depth', '2', '--max-fanout', '3']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, runCli } from '../helpers/cli.ts';
+import { PROJECT_ROOT, runCliInProcess } from '../helpers/cli.ts';
 
 const SOURCE = path.join(PROJECT_ROOT, 'fixtures/programs/ts-app/app.ts');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-source-map-'));
@@ -44,8 +44,8 @@ function writeScript(map: 'file' | 'inline' | 'none'): void {
 }
 
 /** The chain line of the closure that holds the OrderRecords. */
-function holderLine(args: string[] = []): string {
-  const r = runCli(['chain', snapshot, '--type', 'OrderRecord', ...args], { env: { NO_COLOR: '1' } });
+async function holderLine(args: string[] = []): Promise<string> {
+  const r = await runCliInProcess(['chain', snapshot, '--type', 'OrderRecord', ...args], { env: { NO_COLOR: '1' } });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   const line = r.stdout.split('\n').find((l) => l.includes('Function add'));
@@ -61,27 +61,27 @@ describe('chains of a TypeScript program show app.ts lines', () => {
     if (r.status !== 0) throw new Error(`ts-app failed: ${r.stderr}`);
   }, 120_000);
 
-  it(`leakscope chain SNAP --type OrderRecord  (map file next to the script)`, () => {
+  it(`leakscope chain SNAP --type OrderRecord  (map file next to the script)`, async () => {
     writeScript('file');
-    expect(holderLine()).toMatch(new RegExp(`\\.add → Function add @\\d+ .* ${escape(SOURCE)}:${HOLDER_LINE}:\\d+$`));
+    expect(await holderLine()).toMatch(new RegExp(`\\.add → Function add @\\d+ .* ${escape(SOURCE)}:${HOLDER_LINE}:\\d+$`));
   });
 
-  it('leakscope chain SNAP --type OrderRecord  (inline data: URL map)', () => {
+  it('leakscope chain SNAP --type OrderRecord  (inline data: URL map)', async () => {
     writeScript('inline');
-    expect(holderLine()).toMatch(new RegExp(`${escape(SOURCE)}:${HOLDER_LINE}:\\d+$`));
+    expect(await holderLine()).toMatch(new RegExp(`${escape(SOURCE)}:${HOLDER_LINE}:\\d+$`));
   });
 
-  it('leakscope chain SNAP --type OrderRecord --source-maps DIR  (no comment in the script; the map elsewhere)', () => {
+  it('leakscope chain SNAP --type OrderRecord --source-maps DIR  (no comment in the script; the map elsewhere)', async () => {
     writeScript('none');
     const maps = path.join(tmp, 'maps', 'nested');
     fs.mkdirSync(maps, { recursive: true });
     fs.writeFileSync(path.join(maps, 'app.js.map'), compile(maps).map);
-    expect(holderLine()).toMatch(new RegExp(`${escape(script)}:\\d+:\\d+$`));
-    expect(holderLine(['--source-maps', path.join(tmp, 'maps')])).toMatch(new RegExp(`${escape(SOURCE)}:${HOLDER_LINE}:\\d+$`));
+    expect(await holderLine()).toMatch(new RegExp(`${escape(script)}:\\d+:\\d+$`));
+    expect(await holderLine(['--source-maps', path.join(tmp, 'maps')])).toMatch(new RegExp(`${escape(SOURCE)}:${HOLDER_LINE}:\\d+$`));
   });
 
-  it('leakscope chain SNAP --source-maps MISSING  → exit 2', () => {
-    const r = runCli(['chain', snapshot, '--type', 'OrderRecord', '--source-maps', path.join(tmp, 'missing')], { env: { NO_COLOR: '1' } });
+  it('leakscope chain SNAP --source-maps MISSING  → exit 2', async () => {
+    const r = await runCliInProcess(['chain', snapshot, '--type', 'OrderRecord', '--source-maps', path.join(tmp, 'missing')], { env: { NO_COLOR: '1' } });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(`leakscope: --source-maps ${path.join(tmp, 'missing')}: no such folder\n`);
     expect(r.stdout).toBe('');

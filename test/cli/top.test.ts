@@ -26,7 +26,7 @@ function hostileSnapshot(): string {
 }
 
 describe('leakscope top', () => {
-  it('leakscope top fixtures/basic.heapsnapshot.gz lists the 1000 Connections and the {host, region} objects', async () => {
+  it('leakscope top fixtures/basic.heapsnapshot.gz lists the 1000 Connections and the {host, region} objects', () => {
     const { status, stdout, stderr } = runCli(['top', basic, '--limit', '0']);
     expect(stderr).toBe('');
     expect(status).toBe(0);
