@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, runCli } from '../helpers/cli.ts';
+import { PROJECT_ROOT, runCli, runCliInProcess } from '../helpers/cli.ts';
 import { fixtureGzPath } from '../helpers/fixtures.ts';
 
 const PROGRAM = path.join(PROJECT_ROOT, 'fixtures/programs/alloc-sessions.mjs');
@@ -66,9 +66,9 @@ describe('growth --format markdown|github|junit with allocation stacks', () => {
     expect(stdout.indexOf('#### New objects by allocation site')).toBeLessThan(stdout.indexOf('<details><summary>Snapshots'));
   });
 
-  it('growth sessions-1 sessions-2 --format github: the annotation says where Session was allocated and points at that line; the step summary has the table', () => {
+  it('growth sessions-1 sessions-2 --format github: the annotation says where Session was allocated and points at that line; the step summary has the table', async () => {
     const summary = path.join(tmp, 'summary.md');
-    const { status, stdout } = runCli(['growth', ...series, ...GATE, '--format', 'github'], { env: { GITHUB_STEP_SUMMARY: summary } });
+    const { status, stdout } = await runCliInProcess(['growth', ...series, ...GATE, '--format', 'github'], { env: { GITHUB_STEP_SUMMARY: summary } });
     expect(status).toBe(1);
     const errors = stdout.split('\n').filter((line) => line.startsWith('::error '));
     expect(errors).toHaveLength(1);
@@ -78,20 +78,20 @@ describe('growth --format markdown|github|junit with allocation stacks', () => {
     expect(fs.readFileSync(summary, 'utf8')).toMatch(/^#### New objects by allocation site$/m);
   });
 
-  it('growth sessions-1 sessions-2 --format junit: the Session failure lists its allocation sites', () => {
+  it('growth sessions-1 sessions-2 --format junit: the Session failure lists its allocation sites', async () => {
     const out = path.join(tmp, 'leaks.xml');
-    const { status } = runCli(['growth', ...series, ...GATE, '--format', 'junit', '--output', out]);
+    const { status } = await runCliInProcess(['growth', ...series, ...GATE, '--format', 'junit', '--output', out]);
     expect(status).toBe(1);
     const xml = fs.readFileSync(out, 'utf8');
     const failure = /<testcase classname="leakscope.growth" name="Session">\s*<failure [^>]*><!\[CDATA\[([\s\S]*?)\]\]>/.exec(xml)?.[1];
     expect(failure).toMatch(new RegExp(`^allocated (2,000|1,99\\d)× in ${SITE}\\d+ ← `, 'm'));
   });
 
-  it('untracked snapshots: no allocation section, sentence or line in markdown, github or junit', () => {
+  it('untracked snapshots: no allocation section, sentence or line in markdown, github or junit', async () => {
     const leaky = [1, 3].map((k) => fixtureGzPath(`leaky-server-${k}`));
-    const markdown = runCli(['growth', ...leaky, '--format', 'markdown']).stdout;
-    const github = runCli(['growth', ...leaky, '--format', 'github'], { env: { GITHUB_STEP_SUMMARY: '' } }).stdout;
-    const junit = runCli(['growth', ...leaky, '--format', 'junit', '--fail-on-growth']).stdout;
+    const markdown = (await runCliInProcess(['growth', ...leaky, '--format', 'markdown'])).stdout;
+    const github = (await runCliInProcess(['growth', ...leaky, '--format', 'github'], { env: { GITHUB_STEP_SUMMARY: '' } })).stdout;
+    const junit = (await runCliInProcess(['growth', ...leaky, '--format', 'junit', '--fail-on-growth'])).stdout;
     expect(markdown).toMatch(/#### What holds the new objects/);
     expect(markdown).not.toMatch(/allocation site/);
     expect(github).toMatch(/^::warning /m);
@@ -102,10 +102,10 @@ describe('growth --format markdown|github|junit with allocation stacks', () => {
 });
 
 describe('a hostile script name in the allocation stacks', () => {
-  const growth = (format: string, env: Record<string, string> = {}) => runCli(['growth', ...hostileSeries, '--fail-on-growth', '--threshold', 'Widget=0', '--ignore', 'Array', '--format', format], { env });
+  const growth = (format: string, env: Record<string, string> = {}) => runCliInProcess(['growth', ...hostileSeries, '--fail-on-growth', '--threshold', 'Widget=0', '--ignore', 'Array', '--format', format], { env });
 
-  it('--format markdown: the name is text in one cell, no HTML, no broken table', () => {
-    const { status, stdout } = growth('markdown');
+  it('--format markdown: the name is text in one cell, no HTML, no broken table', async () => {
+    const { status, stdout } = await growth('markdown');
     expect(status).toBe(1);
     const row = stdout.split('\n').find((line) => line.startsWith('| Widget |') && line.includes('makeWidgets'))!;
     expect(cellsOf(row)).toHaveLength(4);
@@ -113,8 +113,8 @@ describe('a hostile script name in the allocation stacks', () => {
     expect(stdout).not.toContain('<img');
   });
 
-  it('--format github: one annotation, no second command, the path escaped as a property and a message', () => {
-    const { status, stdout } = growth('github', { GITHUB_STEP_SUMMARY: '' });
+  it('--format github: one annotation, no second command, the path escaped as a property and a message', async () => {
+    const { status, stdout } = await growth('github', { GITHUB_STEP_SUMMARY: '' });
     expect(status).toBe(1);
     const commands = stdout.split('\n').filter((line) => line.startsWith('::'));
     expect(commands).toHaveLength(1);
@@ -122,8 +122,8 @@ describe('a hostile script name in the allocation stacks', () => {
     expect(commands[0]).toContain('Allocated in: makeWidgets  ');
   });
 
-  it('--format junit: the path is text in the failure, with no character XML cannot carry', () => {
-    const { status, stdout } = growth('junit');
+  it('--format junit: the path is text in the failure, with no character XML cannot carry', async () => {
+    const { status, stdout } = await growth('junit');
     expect(status).toBe(1);
     expect(stdout).toMatch(/^allocated (500|49\d)× in makeWidgets {2}….*evil\|<img src=x onerror=alert\(1\)>\\n::warning file=x::pwned,a:b\.cjs:5:/m);
     expect(stdout).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { BIN, PROJECT_ROOT, runCli } from '../helpers/cli.ts';
+import { BIN, PROJECT_ROOT, runCli, runCliInProcess } from '../helpers/cli.ts';
 import { freePort, isListening, waitFor } from '../helpers/processes.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-track-allocations-'));
@@ -85,9 +85,9 @@ describe('leakscope snapshot --pid P --track-allocations SECONDS', () => {
     expect(run.status).toBe(0);
     expect(run.stdout.trim()).toBe(out);
     expect(fs.statSync(out).mode & 0o777).toBe(0o600);
-    expect(runCli(['info', out]).stdout).toMatch(/^allocation traces +[\d,]+ functions$/m);
+    expect((await runCliInProcess(['info', out])).stdout).toMatch(/^allocation traces +[\d,]+ functions$/m);
     // Sessions made before the recording have no stack; about a hundred a second after it do.
-    const list = runCli(['list', out, '--class', 'Session', '--limit', '0']);
+    const list = await runCliInProcess(['list', out, '--class', 'Session', '--limit', '0']);
     expect(list.status).toBe(0);
     expect(list.stdout.split('\n')[0]).toMatch(/ Allocated in$/);
     expect(list.stdout.split('\n').filter((line) => siteOf(file).test(line)).length).toBeGreaterThan(20);
@@ -113,10 +113,10 @@ describe('leakscope snapshot --pid P --track-allocations SECONDS', () => {
     expect(run.stderr).toMatch(/compaction paused meanwhile/);
     const files = [path.join(dir, 'server-1.heapsnapshot'), path.join(dir, 'server-2.heapsnapshot')];
     expect(run.stdout.trim().split('\n')).toEqual(files);
-    const growth = runCli(['growth', ...files, '--no-retainers']);
+    const growth = await runCliInProcess(['growth', ...files, '--no-retainers']);
     expect(growth.stdout).toMatch(/one process \(object ids agree\)/);
     expect(growth.stdout).toMatch(/^New objects by allocation site/m);
-    const json = JSON.parse(runCli(['growth', ...files, '--no-retainers', '--json']).stdout);
+    const json = JSON.parse((await runCliInProcess(['growth', ...files, '--no-retainers', '--json'])).stdout);
     const records = json.allocationSites.find((c: { class: string }) => c.class === 'SessionRecord');
     expect(records.sites[0].frames[0]).toMatchObject({ url: `file://${path.join(PROJECT_ROOT, 'fixtures/programs/watch-load.mjs')}`, line: handlerLine });
     const tracked = records.sites.reduce((n: number, site: { count: number }) => n + site.count, 0);
@@ -152,7 +152,7 @@ describe('leakscope snapshot --pid P --track-allocations SECONDS', () => {
     const after = path.join(dir, 'after-interrupt.heapsnapshot');
     const plain = await leakscope(['snapshot', '--pid', String(child.pid), '--out', after]);
     expect(plain.status, plain.stderr).toBe(0);
-    expect(runCli(['info', after]).stdout).toMatch(/^allocation traces +none$/m);
+    expect((await runCliInProcess(['info', after])).stdout).toMatch(/^allocation traces +none$/m);
   });
 
   // A pid no process has: were a check to let the command through, it would fail on the pid, not signal anyone.
@@ -190,7 +190,7 @@ setTimeout(() => { clearInterval(timer); process.kill(process.pid, 'SIGUSR2'); s
     expect(run.stderr).toMatch(/^leakscope: allocations are tracked from start-up \(--track-heap-objects\)/m);
     const snapshots = fs.readdirSync(out).filter((name) => name.endsWith('.heapsnapshot'));
     expect(snapshots).toHaveLength(1);
-    const list = runCli(['list', path.join(out, snapshots[0]), '--class', 'Session', '--limit', '3']);
+    const list = await runCliInProcess(['list', path.join(out, snapshots[0]), '--class', 'Session', '--limit', '3']);
     expect(list.stdout.split('\n')[2]).toMatch(siteOf(file));
   });
 });
