@@ -13,6 +13,8 @@
 // without naming the leaking class first with its exact delta. The healthy server's snapshots also go
 // through the gate with --all-holders, which counts new objects whatever holds them (the rule before
 // holders.ts), to show what the holder classification saves.
+// Then the seeded fuzz tests with their full counts (LEAKSCOPE_FULL_COUNTS=1; npm test runs the first
+// cases of each): 300 truncations and byte flips, 120 replaced numbers, 24 corrupt "edges" sections.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,6 +35,16 @@ interface Verdict {
 
 function log(line: string): void {
   process.stderr.write(`bench:noise: ${line}\n`);
+}
+
+/** The test files whose case counts test/helpers/counts.ts raises under LEAKSCOPE_FULL_COUNTS=1. */
+const FULL_COUNT_TESTS = ['test/snapshot/parser.test.ts', 'test/snapshot/parallel-edges.test.ts'];
+
+/** Runs the fuzz tests with their full counts; true when they pass. */
+function runFullCountTests(): boolean {
+  const vitest = path.join(ROOT, 'node_modules/vitest/vitest.mjs');
+  const r = spawnSync(process.execPath, [vitest, 'run', ...FULL_COUNT_TESTS], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, LEAKSCOPE_FULL_COUNTS: '1' } });
+  return r.status === 0;
 }
 
 function leakscope(args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -96,6 +108,8 @@ async function main(): Promise<number> {
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
+  log(`fuzz tests with their full counts: ${FULL_COUNT_TESTS.join(' ')}`);
+  const isFuzzPassed = runFullCountTests();
   const falseAlarms = record.server.healthy.filter((r) => r.verdict !== 'pass').length;
   const oldFalseAlarms = record.server.healthy.filter((r) => r.allHolders !== 'pass').length;
   const flagged = record.server.leaky.filter((r) => r.isExact).length;
@@ -107,13 +121,14 @@ async function main(): Promise<number> {
     `leaky twin (AuditEntry per order request):               ${flagged}/${runs} flagged with the exact delta, AuditEntry first`,
     `run examples/clean-scenario.mjs:                         ${scenarioAlarms}/${runs} false alarms`,
     `run examples/leaky-scenario.mjs:                         ${scenarioFlagged}/${runs} flagged with RequestLog +100 first`,
+    `fuzz tests, full counts:                                  ${isFuzzPassed ? 'passed' : 'FAILED'}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   const file = values.json ?? RESULTS;
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify({ ...record, finishedAt: new Date().toISOString(), summary: { falseAlarms, oldFalseAlarms, flagged, scenarioAlarms, scenarioFlagged } }, null, 2)}\n`);
+  fs.writeFileSync(file, `${JSON.stringify({ ...record, finishedAt: new Date().toISOString(), summary: { falseAlarms, oldFalseAlarms, flagged, scenarioAlarms, scenarioFlagged, isFuzzPassed } }, null, 2)}\n`);
   log(`wrote ${path.relative(process.cwd(), file)}`);
-  return falseAlarms === 0 && flagged === runs && scenarioAlarms === 0 && scenarioFlagged === runs ? 0 : 1;
+  return falseAlarms === 0 && flagged === runs && scenarioAlarms === 0 && scenarioFlagged === runs && isFuzzPassed ? 0 : 1;
 }
 
 process.exitCode = await main();
