@@ -26,13 +26,16 @@ export interface FrameJson {
  */
 export function formatSourceLocation(script: string, line: number, column: number, baseDir?: string): string {
   if (script === '') return '';
-  let where = script;
-  if (baseDir !== undefined && path.isAbsolute(where)) {
-    const relative = path.relative(baseDir, where);
-    if (relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative)) where = relative;
-  }
+  const where = relativeToBase(script, baseDir);
   if (line <= 0) return where;
   return `${where}:${line}${column <= 0 ? '' : `:${column}`}`;
+}
+
+/** An absolute path inside `baseDir` relative to it; any other path as given. */
+export function relativeToBase(file: string, baseDir?: string): string {
+  if (baseDir === undefined || !path.isAbsolute(file)) return file;
+  const relative = path.relative(baseDir, file);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
 /** `makeRecord`, or `(anonymous)` for a function without a name. */

@@ -9,7 +9,8 @@
 // name cannot start a command of its own or carry escape sequences into the log.
 
 import { describeLeaks, formatChain, isGateFailed, renderVerdictLine, type GrowthReport } from './growth-report.ts';
-import { describeMainAllocationSite, mainAllocationLocation } from './allocation-sites.ts';
+import { describeMainAllocationSite, mainAllocationLocation, relativeToBase } from './allocation-sites.ts';
+import { displayPath } from '../analysis/source-locations.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
 
 function escapeData(text: string): string {
@@ -47,7 +48,9 @@ export function renderGithubAnnotations(report: GrowthReport): string {
     const location = groups.find((g) => g.location !== undefined)?.location ?? (sites === undefined ? undefined : mainAllocationLocation(sites));
     lines.push(command(kind, {
       // A path is heap text too (a script's name): sanitised like the rest, then escaped as a property.
-      file: location === undefined ? undefined : sanitizeForTerminal(location.file, 1000),
+      // Relative to the working directory (the checkout, in a workflow): GitHub attaches an
+      // annotation to a file only by its path in the repository.
+      file: location === undefined ? undefined : sanitizeForTerminal(relativeToBase(displayPath(location.file), report.baseDir), 1000),
       line: location?.line,
       col: location?.column,
       title: sanitizeForTerminal(`leakscope: ${v.name} grew by ${v.delta}`, 200),
