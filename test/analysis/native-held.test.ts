@@ -9,7 +9,7 @@ import { loadSnapshot } from '../../src/snapshot/load.ts';
 import { findNativeHeld, type NativeHeldResult } from '../../src/analysis/native-held.ts';
 import { renderNativeHeldText, nativeHeldToJson } from '../../src/report/native-held.ts';
 import type { HeapGraph } from '../../src/snapshot/heap-graph.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 
 const PROGRAM = path.resolve(import.meta.dirname, '../../fixtures/programs/native-held.mjs');
 const PORTS = 400; // 200 channels, two ports each
@@ -37,7 +37,7 @@ describe('objects held only by native code', () => {
     [leak, healthy] = await Promise.all([loadSnapshot(leakFile), loadSnapshot(healthyFile)]);
   }, 120_000);
 
-  it('finds the open ports, held by Node\'s MessagePort, with the listener and Job each one keeps', () => {
+  it('finds the open ports, held by Node\'s MessagePort, with the listener and Job each one keeps', async () => {
     const result = findNativeHeld(leak);
     const ports = row(result, 'MessagePort')!;
     expect(ports.count).toBe(PORTS);
@@ -54,14 +54,14 @@ describe('objects held only by native code', () => {
     }
   });
 
-  it('finds no port in the twin that closes them, and the same runtime rest in both', () => {
+  it('finds no port in the twin that closes them, and the same runtime rest in both', async () => {
     const result = findNativeHeld(healthy);
     expect(row(result, 'MessagePort')).toBeUndefined();
     const rest = (r: NativeHeldResult) => r.classes.filter((c) => r.classIndex.names[c.classId] !== 'MessagePort').map((c) => `${r.classIndex.names[c.classId]}×${c.count}`);
     expect(rest(result)).toEqual(rest(findNativeHeld(leak)));
   });
 
-  it('reports them as a class table and as JSON', () => {
+  it('reports them as a class table and as JSON', async () => {
     const result = findNativeHeld(leak);
     const text = renderNativeHeldText(leak, result, { file: 'leak.heapsnapshot' });
     expect(text).toMatch(/^Held only by native code in leak\.heapsnapshot: \d+ objects retain /);
@@ -71,14 +71,14 @@ describe('objects held only by native code', () => {
     expect(renderNativeHeldText(healthy, { ...findNativeHeld(healthy), objectCount: 0, classes: [] }, { file: 'x' })).toBe('Nothing in x is held only by native code.\n');
   });
 
-  it('leakscope suspects SNAP --native-only  (the class table; --json; the twin lists no port)', () => {
-    const r = runCli(['suspects', leakFile, '--native-only'], { env: { NO_COLOR: '1' } });
+  it('leakscope suspects SNAP --native-only  (the class table; --json; the twin lists no port)', async () => {
+    const r = await runCliInProcess(['suspects', leakFile, '--native-only'], { env: { NO_COLOR: '1' } });
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout.split('\n')[0]).toMatch(/^Held only by native code in .*native-held-leak\.heapsnapshot: \d+ objects retain /);
     expect(r.stdout).toMatch(/\nMessagePort +400 /);
-    const json = JSON.parse(runCli(['suspects', leakFile, '--native-only', '--json']).stdout);
+    const json = JSON.parse((await runCliInProcess(['suspects', leakFile, '--native-only', '--json'])).stdout);
     expect(json.nativeOnly.classes[0]).toMatchObject({ name: 'MessagePort', count: PORTS });
-    expect(runCli(['suspects', healthyFile, '--native-only'], { env: { NO_COLOR: '1' } }).stdout).not.toContain('MessagePort');
+    expect((await runCliInProcess(['suspects', healthyFile, '--native-only'], { env: { NO_COLOR: '1' } })).stdout).not.toContain('MessagePort');
   });
 });

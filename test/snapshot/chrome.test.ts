@@ -6,15 +6,15 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadSnapshot } from '../../src/snapshot/load.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { fixtureGzPath, fixturePath } from '../helpers/fixtures.ts';
 
 const gz = fixtureGzPath('chrome-page');
 
 interface TopRow { name: string; count: number; selfSize: number; retainedSize: number; distance: number }
 
-function topRows(...args: string[]): Map<string, TopRow> {
-  const { status, stdout, stderr } = runCli(['top', gz, '--json', '--limit', '0', ...args]);
+async function topRows(...args: string[]): Promise<Map<string, TopRow>> {
+  const { status, stdout, stderr } = await runCliInProcess(['top', gz, '--json', '--limit', '0', ...args]);
   expect(stderr).toBe('');
   expect(status).toBe(0);
   const rows = (JSON.parse(stdout) as { classes: TopRow[] }).classes;
@@ -37,8 +37,8 @@ describe('Chrome page snapshot (chrome-page fixture)', () => {
     expect(graph.attachedNodes.length).toBeGreaterThan(20);
   });
 
-  it('top --json names classes as DevTools does: Widget 300, {x, y} 200, <li> 50, Detached <div> 20', () => {
-    const rows = topRows();
+  it('top --json names classes as DevTools does: Widget 300, {x, y} 200, <li> 50, Detached <div> 20', async () => {
+    const rows = await topRows();
     expect(rows.get('Widget')?.count).toBe(300);
     expect(rows.get('{x, y}')?.count).toBe(200);
     expect(rows.get('<li>')?.count).toBe(50);
@@ -49,15 +49,15 @@ describe('Chrome page snapshot (chrome-page fixture)', () => {
     expect(rows.get('<div>')?.count).toBe(1);
   });
 
-  it('top --json --names raw keeps the DOM node names as V8 wrote them', () => {
-    const rows = topRows('--names', 'raw');
+  it('top --json --names raw keeps the DOM node names as V8 wrote them', async () => {
+    const rows = await topRows('--names', 'raw');
     expect(rows.get('Widget')?.count).toBe(300);
     expect(rows.get('<li class="row">')?.count).toBe(50);
     expect(rows.get('<div class="ghost">')?.count).toBe(20);
   });
 
-  it('chain explains a detached <div> through window.detached', () => {
-    const { status, stdout } = runCli(['chain', gz, '--type', 'Detached <div>', '--json']);
+  it('chain explains a detached <div> through window.detached', async () => {
+    const { status, stdout } = await runCliInProcess(['chain', gz, '--type', 'Detached <div>', '--json']);
     expect(status).toBe(0);
     const { target, chain } = JSON.parse(stdout) as {
       target: { name: string };
@@ -70,14 +70,14 @@ describe('Chrome page snapshot (chrome-page fixture)', () => {
     expect(tail[1].node.name).toBe('Array');
     expect(tail[1].edge?.type).toBe('element');
     // The root links only (GC roots) here, so the chain starts at a GC root, not at a global.
-    expect(runCli(['chain', gz, '--type', 'Detached <div>']).stdout).toMatch(/^<div class="ghost"> @\d+: \d+ hops from a GC root/);
+    expect((await runCliInProcess(['chain', gz, '--type', 'Detached <div>'])).stdout).toMatch(/^<div class="ghost"> @\d+: \d+ hops from a GC root/);
     expect(tail[2].node.name).toBe('<div class="ghost">');
   });
 
   // Chrome 156 no longer links its Window global from the snapshot root (only (GC roots) is), so
   // the runtime is recognised by the global's name.
-  it('info --json reports runtime "chrome"', () => {
-    const { status, stdout } = runCli(['info', gz, '--json']);
+  it('info --json reports runtime "chrome"', async () => {
+    const { status, stdout } = await runCliInProcess(['info', gz, '--json']);
     expect(status).toBe(0);
     const info = JSON.parse(stdout) as { runtime: string; nodeFields: string[]; globals: string[] };
     expect(info.globals.some((g) => g.startsWith('Window [JSGlobalObject] / http://127.0.0.1:'))).toBe(true);
