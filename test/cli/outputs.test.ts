@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, runCli } from '../helpers/cli.ts';
+import { PROJECT_ROOT, runCli, runCliInProcess } from '../helpers/cli.ts';
 import { SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-outputs-'));
@@ -51,56 +51,56 @@ function expectRefused(r: { status: number | null; stdout: string; stderr: strin
 }
 
 describe('an output that is an input is refused before the snapshots are read', () => {
-  it('leakscope chain SNAP --type Connection --svg SNAP', () => {
-    expectRefused(runCli(['chain', SNAP, '--type', 'Connection', '--svg', SNAP]),
+  it('leakscope chain SNAP --type Connection --svg SNAP', async () => {
+    expectRefused(await runCliInProcess(['chain', SNAP, '--type', 'Connection', '--svg', SNAP]),
       `--svg ${SNAP}: that is the input ${SNAP}; leakscope never overwrites its input`);
   });
 
-  it('leakscope chain GARBAGE --type X --dot GARBAGE (refused before parsing: no parse error)', () => {
-    const r = runCli(['chain', NOT_A_SNAPSHOT, '--type', 'X', '--dot', NOT_A_SNAPSHOT]);
+  it('leakscope chain GARBAGE --type X --dot GARBAGE (refused before parsing: no parse error)', async () => {
+    const r = await runCliInProcess(['chain', NOT_A_SNAPSHOT, '--type', 'X', '--dot', NOT_A_SNAPSHOT]);
     expect(r.stderr).toBe(`leakscope: --dot ${NOT_A_SNAPSHOT}: that is the input ${NOT_A_SNAPSHOT}; leakscope never overwrites its input\n`);
     expect(r.status).toBe(2);
     expect(fs.readFileSync(NOT_A_SNAPSHOT, 'utf8')).toBe('this is not JSON\n');
   });
 
-  it('leakscope growth A B --output A', () => {
-    expectRefused(runCli(['growth', SNAP, SNAP_B, '--output', SNAP]),
+  it('leakscope growth A B --output A', async () => {
+    expectRefused(await runCliInProcess(['growth', SNAP, SNAP_B, '--output', SNAP]),
       `--output ${SNAP}: that is the input ${SNAP}; leakscope never overwrites its input`);
   });
 
-  it('leakscope cycles SNAP --dot SNAP', () => {
-    expectRefused(runCli(['cycles', SNAP, '--dot', SNAP]), `--dot ${SNAP}: that is the input ${SNAP}; leakscope never overwrites its input`);
+  it('leakscope cycles SNAP --dot SNAP', async () => {
+    expectRefused(await runCliInProcess(['cycles', SNAP, '--dot', SNAP]), `--dot ${SNAP}: that is the input ${SNAP}; leakscope never overwrites its input`);
   });
 
-  it('leakscope backrefs SNAP --type Connection --svg SNAP', () => {
-    expectRefused(runCli(['backrefs', SNAP, '--type', 'Connection', '--svg', SNAP]),
+  it('leakscope backrefs SNAP --type Connection --svg SNAP', async () => {
+    expectRefused(await runCliInProcess(['backrefs', SNAP, '--type', 'Connection', '--svg', SNAP]),
       `--svg ${SNAP}: that is the input ${SNAP}; leakscope never overwrites its input`);
   });
 
-  it('leakscope chain ./a.heapsnapshot --type Connection --dot ../<dir>/a.heapsnapshot (cwd: the snapshot\'s folder)', () => {
+  it('leakscope chain ./a.heapsnapshot --type Connection --dot ../<dir>/a.heapsnapshot (cwd: the snapshot\'s folder)', async () => {
     const other = `../${path.basename(tmp)}/a.heapsnapshot`;
-    expectRefused(runCli(['chain', './a.heapsnapshot', '--type', 'Connection', '--dot', other], { cwd: tmp }),
+    expectRefused(await runCliInProcess(['chain', './a.heapsnapshot', '--type', 'Connection', '--dot', other], { cwd: tmp }),
       `--dot ${other}: that is the input ./a.heapsnapshot; leakscope never overwrites its input`);
   });
 
-  it('leakscope growth ../a.heapsnapshot ../b.heapsnapshot --output ./../a.heapsnapshot (cwd: a subfolder)', () => {
-    expectRefused(runCli(['growth', '../a.heapsnapshot', '../b.heapsnapshot', '--output', './../a.heapsnapshot'], { cwd: sub }),
+  it('leakscope growth ../a.heapsnapshot ../b.heapsnapshot --output ./../a.heapsnapshot (cwd: a subfolder)', async () => {
+    expectRefused(await runCliInProcess(['growth', '../a.heapsnapshot', '../b.heapsnapshot', '--output', './../a.heapsnapshot'], { cwd: sub }),
       '--output ./../a.heapsnapshot: that is the input ../a.heapsnapshot; leakscope never overwrites its input');
   });
 
-  it('leakscope cycles SNAP --svg LINK-TO-SNAP (a symlink to the input)', () => {
-    expectRefused(runCli(['cycles', SNAP, '--svg', LINK_TO_SNAP]),
+  it('leakscope cycles SNAP --svg LINK-TO-SNAP (a symlink to the input)', async () => {
+    expectRefused(await runCliInProcess(['cycles', SNAP, '--svg', LINK_TO_SNAP]),
       `--svg ${LINK_TO_SNAP}: that is the input ${SNAP}; leakscope never overwrites its input`);
     expect(fs.lstatSync(LINK_TO_SNAP).isSymbolicLink()).toBe(true);
   });
 
-  it('leakscope chain LINK-TO-SNAP --type Connection --svg SNAP (the input given as a link)', () => {
-    expectRefused(runCli(['chain', LINK_TO_SNAP, '--type', 'Connection', '--svg', SNAP]),
+  it('leakscope chain LINK-TO-SNAP --type Connection --svg SNAP (the input given as a link)', async () => {
+    expectRefused(await runCliInProcess(['chain', LINK_TO_SNAP, '--type', 'Connection', '--svg', SNAP]),
       `--svg ${SNAP}: that is the input ${LINK_TO_SNAP}; leakscope never overwrites its input`);
   });
 
-  it('leakscope growth A B --output HARD-LINK-TO-A (same inode, another name)', () => {
-    expectRefused(runCli(['growth', SNAP, SNAP_B, '--output', HARD_LINK_TO_SNAP]),
+  it('leakscope growth A B --output HARD-LINK-TO-A (same inode, another name)', async () => {
+    expectRefused(await runCliInProcess(['growth', SNAP, SNAP_B, '--output', HARD_LINK_TO_SNAP]),
       `--output ${HARD_LINK_TO_SNAP}: that is the input ${SNAP}; leakscope never overwrites its input`);
   });
 
@@ -114,42 +114,42 @@ describe('an output that is an input is refused before the snapshots are read', 
     expect(fs.readFileSync(scenario, 'utf8')).toBe(text);
   });
 
-  it('leakscope chain SNAP --type Connection --dot X --svg X (two outputs, one file)', () => {
+  it('leakscope chain SNAP --type Connection --dot X --svg X (two outputs, one file)', async () => {
     const out = path.join(tmp, 'same.out');
-    expectRefused(runCli(['chain', SNAP, '--type', 'Connection', '--dot', out, '--svg', out]), `--dot and --svg name the same file, ${out}`);
+    expectRefused(await runCliInProcess(['chain', SNAP, '--type', 'Connection', '--dot', out, '--svg', out]), `--dot and --svg name the same file, ${out}`);
     expect(fs.existsSync(out)).toBe(false);
   });
 });
 
 describe('- is standard output', () => {
-  it('leakscope refs SNAP --type Connection --dot -', () => {
-    const r = runCli(['refs', SNAP, '--type', 'Connection', '--dot', '-']);
+  it('leakscope refs SNAP --type Connection --dot -', async () => {
+    const r = await runCliInProcess(['refs', SNAP, '--type', 'Connection', '--dot', '-']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^digraph /);
     expect(r.stderr).toMatch(/^leakscope: wrote standard output \(DOT, \d+ nodes\)\n$/);
     expect(fs.existsSync(path.join(PROJECT_ROOT, '-'))).toBe(false);
   });
 
-  it('leakscope backrefs SNAP --type Connection --svg -', () => {
-    const r = runCli(['backrefs', SNAP, '--type', 'Connection', '--svg', '-']);
+  it('leakscope backrefs SNAP --type Connection --svg -', async () => {
+    const r = await runCliInProcess(['backrefs', SNAP, '--type', 'Connection', '--svg', '-']);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/<svg[\s>]/);
   });
 
-  it('leakscope growth A B --output - (the report on stdout, as without --output)', () => {
-    const r = runCli(['growth', SNAP, SNAP_B, '--output', '-']);
+  it('leakscope growth A B --output - (the report on stdout, as without --output)', async () => {
+    const r = await runCliInProcess(['growth', SNAP, SNAP_B, '--output', '-']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe(runCli(['growth', SNAP, SNAP_B]).stdout);
+    expect(r.stdout).toBe((await runCliInProcess(['growth', SNAP, SNAP_B])).stdout);
     expect(r.stdout).toMatch(/^Connection\s/m);
   });
 
-  it('leakscope chain SNAP --type Connection --dot - (stdout already carries the chain)', () => {
-    expectRefused(runCli(['chain', SNAP, '--type', 'Connection', '--dot', '-']), '--dot -: standard output already carries the chain; give a file name');
+  it('leakscope chain SNAP --type Connection --dot - (stdout already carries the chain)', async () => {
+    expectRefused(await runCliInProcess(['chain', SNAP, '--type', 'Connection', '--dot', '-']), '--dot -: standard output already carries the chain; give a file name');
   });
 
-  it('leakscope refs SNAP --type Connection --json --dot -', () => {
-    expectRefused(runCli(['refs', SNAP, '--type', 'Connection', '--json', '--dot', '-']), '--dot -: standard output already carries the JSON; give a file name');
+  it('leakscope refs SNAP --type Connection --json --dot -', async () => {
+    expectRefused(await runCliInProcess(['refs', SNAP, '--type', 'Connection', '--json', '--dot', '-']), '--dot -: standard output already carries the JSON; give a file name');
   });
 
   it('leakscope demo --out - (refused before the demo runs)', () => {
@@ -163,33 +163,33 @@ describe('- is standard output', () => {
 });
 
 describe('existing outputs', () => {
-  it('leakscope growth A B --output LINK: the link stays a link and its target gets the report', () => {
+  it('leakscope growth A B --output LINK: the link stays a link and its target gets the report', async () => {
     const target = path.join(tmp, 'report-target.md');
     fs.writeFileSync(target, 'old');
     const link = path.join(tmp, 'report-link.md');
     fs.symlinkSync(target, link);
-    const r = runCli(['growth', SNAP, SNAP_B, '--format', 'markdown', '--output', link]);
+    const r = await runCliInProcess(['growth', SNAP, SNAP_B, '--format', 'markdown', '--output', link]);
     expect(r.status).toBe(0);
     expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
     expect(fs.readlinkSync(link)).toBe(target);
     expect(fs.readFileSync(target, 'utf8')).toMatch(/Connection/);
   });
 
-  it('leakscope growth A B --output FILE keeps FILE\'s mode 0600', () => {
+  it('leakscope growth A B --output FILE keeps FILE\'s mode 0600', async () => {
     const out = path.join(tmp, 'private.md');
     fs.writeFileSync(out, 'old', { mode: 0o600 });
     fs.chmodSync(out, 0o600);
-    const r = runCli(['growth', SNAP, SNAP_B, '--output', out]);
+    const r = await runCliInProcess(['growth', SNAP, SNAP_B, '--output', out]);
     expect(r.status).toBe(0);
     expect(fs.statSync(out).mode & 0o7777).toBe(0o600);
     expect(fs.readFileSync(out, 'utf8')).toMatch(/Connection/);
   });
 
-  it('leakscope growth A B --output READ-ONLY (0444) is refused before the snapshots are read', () => {
+  it('leakscope growth A B --output READ-ONLY (0444) is refused before the snapshots are read', async () => {
     const out = path.join(tmp, 'read-only.md');
     fs.writeFileSync(out, 'keep me');
     fs.chmodSync(out, 0o444);
-    expectRefused(runCli(['growth', NOT_A_SNAPSHOT, NOT_A_SNAPSHOT, '--output', out]),
+    expectRefused(await runCliInProcess(['growth', NOT_A_SNAPSHOT, NOT_A_SNAPSHOT, '--output', out]),
       `cannot write ${out}: it is read-only (mode 0444); leakscope does not overwrite read-only files`);
     expect(fs.readFileSync(out, 'utf8')).toBe('keep me');
   });
@@ -217,8 +217,8 @@ describe('existing outputs', () => {
     expect(fs.lstatSync(fifo).isFIFO()).toBe(true);
   });
 
-  it('leakscope cycles SNAP --dot /dev/null (a character device, written in place)', () => {
-    const r = runCli(['cycles', SNAP, '--dot', '/dev/null']);
+  it('leakscope cycles SNAP --dot /dev/null (a character device, written in place)', async () => {
+    const r = await runCliInProcess(['cycles', SNAP, '--dot', '/dev/null']);
     expect(r.status).toBe(0);
     expect(fs.lstatSync('/dev/null').isCharacterDevice()).toBe(true);
   });
