@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, PROJECT_ROOT } from '../helpers/cli.ts';
+import { BIN, PROJECT_ROOT, runCliInProcess } from '../helpers/cli.ts';
 import { freePort, isAlive, isListening } from '../helpers/processes.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-watch-cli-'));
@@ -284,7 +284,8 @@ describe('leakscope watch: usage', () => {
       [['--near-heap-limit', '0', ...program], /^leakscope: --near-heap-limit "0": expected a whole number ≥ 1$/],
       [['--rss-above', '1MB', '--duration', '3000000', ...program], /^leakscope: --duration "3000000": at most 2147483 seconds/],
     ] as const) {
-      const result = await watch([...args]);
+      // Refused before anything starts, so in process (the test above spawns the binary).
+      const result = await runCliInProcess(['watch', ...args]);
       expect(result.status).toBe(2);
       expect(result.stderr.trim()).toMatch(message);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
