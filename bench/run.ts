@@ -6,7 +6,7 @@
 //   npm run bench -- --size huge          ~1 GB snapshots (needs ~8 GB of RAM and ~30 minutes)
 //   npm run bench -- A.heapsnapshot [B.heapsnapshot …]   your own files (growth on the first two)
 //
-// Options: --runs N, --only top,command,full,growth,cycles,lists, --tools leakscope,devtools,memlab,
+// Options: --runs N, --only top,command,full,growth,cycles,lists,suspects, --tools leakscope,devtools,memlab,
 // --snapshots synthetic,realistic,list, --timeout SECONDS (per measurement), --peer-heap MB,
 // --cache-dir DIR, --fresh (remake cached snapshots), --json FILE (default: bench/results/latest.json and
 // latest-<size>.json).

@@ -5,8 +5,8 @@
 import type { ChildResult, ToolName } from './child.ts';
 import type { BenchSnapshot, SnapshotSet } from './snapshots.ts';
 
-export type TaskName = 'top' | 'command' | 'full' | 'growth' | 'cycles' | 'lists';
-export const TASKS: TaskName[] = ['top', 'command', 'full', 'growth', 'cycles', 'lists'];
+export type TaskName = 'top' | 'command' | 'full' | 'growth' | 'cycles' | 'lists' | 'suspects';
+export const TASKS: TaskName[] = ['top', 'command', 'full', 'growth', 'cycles', 'lists', 'suspects'];
 
 export interface Job {
   id: string;
@@ -90,6 +90,12 @@ export function makePlan(set: SnapshotSet, options: PlanOptions): Plan {
       rows.push({ snapshot: s.label, task: 'full', tool: 'leakscope', what: 'top + distances + dominators + retained + class retained', jobId: lsFull });
       if (want('devtools')) rows.push({ snapshot: s.label, task: 'full', tool: 'devtools', what: 'full init + Summary aggregates (same measurement as top)', jobId: job('devtools', 'summary', [s.file]), baselineJobId: lsFull });
       if (want('memlab')) rows.push({ snapshot: s.label, task: 'full', tool: 'memlab', what: 'parse + preparePathFinder (paths, dominators, retained)', jobId: job('memlab', 'full', [s.file]), baselineJobId: lsFull });
+    }
+    // The whole `leakscope suspects` beside the whole `leakscope top` (issue 16: at most 1.2× it).
+    if (options.tasks.has('suspects') && ['suspects', 'top'].every((c) => options.capabilities.commands.includes(c))) {
+      const topCommand = job('leakscope', 'cli', ['top', s.file, '--json']);
+      rows.push({ snapshot: s.label, task: 'suspects', tool: 'leakscope', what: '`leakscope suspects FILE --json`: the whole command, in-process', jobId: job('leakscope', 'cli', ['suspects', s.file, '--json']), baselineJobId: topCommand });
+      rows.push({ snapshot: s.label, task: 'suspects', tool: 'leakscope', what: 'reference: `leakscope top FILE --json`', jobId: topCommand });
     }
     if (options.tasks.has('cycles')) {
       rows.push({ snapshot: s.label, task: 'cycles', tool: 'leakscope', what: 'parse + findUserCycles + findUnfinalizableRegistrations', jobId: job('leakscope', 'cycles', [s.file]) });

@@ -133,6 +133,13 @@ export function evaluateTargets(plan: Plan, summaries: Map<string, Summary>, sna
       // Stated for the 1.7 GB realistic snapshot (COPIES=30), given on the command line.
       if (size >= HUGEST_BYTES) check(13, 'the whole `leakscope top` of a 1.7 GB snapshot ≤ 10 s', label, formatSeconds(commandLs.ms!), '≤ 10 s', commandLs.ms! <= 10_000);
     }
+    const suspectsRow = rowsOf('suspects').find((r) => r.baselineJobId !== undefined);
+    const suspects = ok(suspectsRow?.jobId);
+    const suspectsTop = ok(suspectsRow?.baselineJobId);
+    if (suspects && suspectsTop) {
+      const ratio = suspects.ms! / suspectsTop.ms!;
+      check(16, 'the whole `leakscope suspects` ≤ 1.2× the whole `leakscope top`', label, `${formatSeconds(suspects.ms!)} = ${ratio.toFixed(2)}× top's ${formatSeconds(suspectsTop.ms!)}`, '≤ 1.2×', ratio <= 1.2, isReal && size >= HUGE_BYTES, realNote(HUGE_BYTES));
+    }
     const cycles = ok(rowsOf('cycles')[0]?.jobId);
     if (cycles) {
       const added = (cycles.phases?.cycles ?? 0) + (cycles.phases?.finalization ?? 0);
