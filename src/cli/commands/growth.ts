@@ -285,7 +285,8 @@ Examples:
   $ leakscope growth a.heapsnapshot b.heapsnapshot --fail-on-growth --format github      # in GitHub Actions
   $ leakscope growth a.heapsnapshot b.heapsnapshot --fail-on-growth --format junit --output leaks.xml
   $ leakscope growth a.heapsnapshot b.heapsnapshot --format markdown >> "$GITHUB_STEP_SUMMARY"
-  $ leakscope growth a.heapsnapshot b.heapsnapshot --json --limit 0`)
+  $ leakscope growth a.heapsnapshot b.heapsnapshot --json --limit 0
+  $ leakscope growth a.heapsnapshot b.heapsnapshot c.heapsnapshot --by package   # which npm package grew`)
     .action(commandAction(async (files: string[], options: GrowthCommandOptions, cmd: Command) => {
       // --names has a commander default; only an explicit flag should beat the config file.
       if (cmd.getOptionValueSource('names') === 'default') delete options.names;
