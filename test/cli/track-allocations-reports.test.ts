@@ -72,8 +72,9 @@ describe('growth --format markdown|github|junit with allocation stacks', () => {
     expect(status).toBe(1);
     const errors = stdout.split('\n').filter((line) => line.startsWith('::error '));
     expect(errors).toHaveLength(1);
-    // Held by a module variable (no closure to point at): the annotation goes to the allocating function.
-    expect(errors[0]).toContain(`::error file=${PROGRAM.replace(/:/g, '%3A').replace(/,/g, '%2C')},line=${OPEN_SESSIONS_LINE},col=`);
+    // Held by a module variable (no closure to point at): the annotation goes to the allocating
+    // function, by its path relative to the working directory (the checkout, for GitHub).
+    expect(errors[0]).toContain(`::error file=${path.relative(PROJECT_ROOT, PROGRAM)},line=${OPEN_SESSIONS_LINE},col=`);
     expect(errors[0]).toMatch(new RegExp(`Allocated in: ${SITE}\\d+ ← .* \\((2,000|1,99\\d) of 2,000 new\\)\\.$`));
     expect(fs.readFileSync(summary, 'utf8')).toMatch(/^#### New objects by allocation site$/m);
   });
