@@ -1,5 +1,5 @@
 // `leakscope suspects` as a user runs it: the real binary, NO_COLOR, stdout/stderr/exit code, on
-// snapshots of small programs that leak in five classic ways, and of their healthy twins.
+// snapshots of small programs that leak in six classic ways, and of their healthy twins.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { makeSuspectSnapshot, SUSPECT_PROGRAMS } from '../../fixtures/programs/suspects-make.mjs';
@@ -86,6 +86,17 @@ describe('leakscope suspects on leaking programs', () => {
     expect(s.classes[0]).toMatchObject({ name: 'Function', count: 5_000 });
     expect(chainEdges(s.chain!).slice(-3)).toEqual(['->bus', '._events', '.tick']);
     expect(s.example.map((step) => step.node.name)).toEqual(expect.arrayContaining(['system / Context', 'Connection']));
+  });
+
+  it('leakscope suspects timers --json: the one-hour TimersList holds exactly 4,000 Timeout, each closing over its RequestData', () => {
+    const { suspects } = suspectsJson(snapshots.timers.leak);
+    expect(suspects).toHaveLength(1);
+    const [s] = suspects;
+    expect(s.accumulation).toMatchObject({ name: 'TimersList', heldAs: '[3600000]' });
+    expect(s.classes[0]).toMatchObject({ name: 'Timeout', count: 4_000 });
+    expect(chainEdges(s.chain!).at(-1)).toBe('[3600000]');
+    expect(chainEdges(s.chain!)).toContain('->timerListMap');
+    expect(s.example.map((step) => step.node.name)).toEqual(expect.arrayContaining(['system / Context', 'RequestData']));
   });
 
   it('leakscope suspects closure-context --json: 100 handlers in ->handlers, each keeping ->largeUnused through its context', () => {
