@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { BIN, PROJECT_ROOT } from '../helpers/cli.ts';
+import { runCliAsync } from '../helpers/cli.ts';
 import { freePort, isAlive, isListening, waitFor } from '../helpers/processes.ts';
 import { loadSnapshot } from '../../src/snapshot/load.ts';
 import { computeHistogram } from '../../src/analysis/histogram.ts';
@@ -18,19 +18,8 @@ afterEach(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-interface Run { status: number | null; stdout: string; stderr: string }
 
-/** Runs the real binary asynchronously (the test also talks to the target while it runs). */
-function leakscope(args: string[], onStderr?: (text: string, child: ChildProcess) => void): Promise<Run & { signal: NodeJS.Signals | null }> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
-  delete env.FORCE_COLOR;
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => { stdout += d; });
-  child.stderr.on('data', (d) => { stderr += d; onStderr?.(stderr, child); });
-  return new Promise((resolve) => child.once('close', (status, signal) => resolve({ status, signal, stdout, stderr })));
-}
+const leakscope = (args: string[], onStderr?: (text: string, cli: ChildProcess) => void) => runCliAsync(args, onStderr);
 
 const SERVER = `
   class Widget { constructor(i) { this.i = i; } }

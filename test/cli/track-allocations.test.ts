@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { BIN, PROJECT_ROOT, runCli, runCliInProcess } from '../helpers/cli.ts';
+import { PROJECT_ROOT, runCli, runCliAsync, runCliInProcess } from '../helpers/cli.ts';
 import { freePort, isListening, waitFor } from '../helpers/processes.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-track-allocations-'));
@@ -47,19 +47,8 @@ async function startProgram(): Promise<{ child: ChildProcess; port: number; file
   return { child, port, file, compaction };
 }
 
-interface Run { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
-/** The real binary, asynchronously: the test acts on the target (and may interrupt leakscope) while it runs. */
-function leakscope(args: string[], onStderr?: (text: string, cli: ChildProcess) => void): Promise<Run> {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
-  delete env.FORCE_COLOR;
-  const cli = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, env });
-  let stdout = '';
-  let stderr = '';
-  cli.stdout.on('data', (d) => { stdout += d; });
-  cli.stderr.on('data', (d) => { stderr += d; onStderr?.(stderr, cli); });
-  return new Promise((resolve) => cli.once('close', (status, signal) => resolve({ status, signal, stdout, stderr })));
-}
+const leakscope = (args: string[], onStderr?: (text: string, cli: ChildProcess) => void) => runCliAsync(args, onStderr);
 
 async function isInspectorOpen(port: number): Promise<boolean> {
   try {

@@ -5,7 +5,7 @@
 // - runCliInProcess calls the same compiled main() (dist/cli/main.js, which bin runs) in this
 //   process: for the many read-only commands on fixtures. A spawn costs a Node start, the CLI's
 //   load and a cold JIT each time (top on basic: 0.9 s of CPU spawned, 0.16 s in process).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -40,6 +40,24 @@ export function runCli(args: string[], options: CliOptions = {}): CliResult {
     maxBuffer: 256 * 1024 * 1024,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface AsyncCliResult extends CliResult {
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * The real binary, asynchronously, for tests that act while it runs (on a target process, or on
+ * leakscope itself: `onStderr` sees the stderr so far and the child, to interrupt it at a message).
+ * The caller kills `started` children it keeps a list of; this only spawns and collects.
+ */
+export function runCliAsync(args: string[], onStderr?: (text: string, cli: ChildProcess) => void, options: CliOptions = {}): Promise<AsyncCliResult> {
+  const cli = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? PROJECT_ROOT, env: cliEnv(options) });
+  let stdout = '';
+  let stderr = '';
+  cli.stdout.on('data', (d) => { stdout += d; });
+  cli.stderr.on('data', (d) => { stderr += d; onStderr?.(stderr, cli); });
+  return new Promise((resolve) => cli.once('close', (status, signal) => resolve({ status, signal, stdout, stderr })));
 }
 
 interface CompiledCli {
