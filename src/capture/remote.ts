@@ -132,7 +132,7 @@ export interface RemoteSnapshotResult extends RemoteSessionEnd {
 
 export async function takeRemoteSnapshot(options: RemoteSnapshotOptions): Promise<RemoteSnapshotResult> {
   const status = options.onStatus ?? (() => undefined);
-  const { value: snapshots, ...end } = await withRemoteSession(options, (session) => takeSnapshots(session.client, options, status));
+  const { value: snapshots, ...end } = await withRemoteSession(options, (session) => takeSnapshots(session, options, status));
   return { snapshots, ...end };
 }
 
@@ -291,16 +291,22 @@ async function letGoWhenTargetEnds(client: WebSocketClient, pid: number): Promis
   await client.post('NodeRuntime.notifyWhenWaitingForDisconnect', { enabled: true }).catch(() => undefined);
 }
 
-async function takeSnapshots(client: ProtocolClient, options: RemoteSnapshotOptions, status: (message: string) => void): Promise<SnapshotFileResult[]> {
+async function takeSnapshots(session: RemoteSession, options: RemoteSnapshotOptions, status: (message: string) => void): Promise<SnapshotFileResult[]> {
+  const { client } = session;
   const count = options.count ?? 1;
   const intervalMs = options.intervalMs ?? 0;
   const files = snapshotFiles(options.file ?? defaultSnapshotPath(options.pid, process.cwd()), count);
   const snapshots: SnapshotFileResult[] = [];
   const trackMs = options.trackAllocationsMs;
   let restoreCompaction: (() => Promise<void>) | undefined;
+  let guard: ReturnType<typeof guardInterrupts> | undefined;
   try {
     if (trackMs !== undefined) {
       restoreCompaction = await startAllocationTracking(client, trackMs + (count - 1) * intervalMs);
+      // An inspector open before leakscope stays open, so the target's own timer would wait out the
+      // planned time and its margin: on Ctrl-C compaction is set back from here (closing does it otherwise).
+      const restore = restoreCompaction;
+      if (session.wasAlreadyOpen) guard = guardInterrupts(() => withDeadline(restore(), Date.now() + INTERRUPT_CLOSE_MS, () => 'no answer in time'));
       status(`recording allocation stacks in process ${options.pid}${trackMs > 0 ? ` for ${trackMs / 1000} s` : ''} (compaction paused meanwhile)`);
       await sleep(trackMs);
     }
@@ -314,6 +320,7 @@ async function takeSnapshots(client: ProtocolClient, options: RemoteSnapshotOpti
       status(`wrote ${files[i]}`);
     }
   } finally {
+    guard?.remove();
     // On an error the target's own timer restores it once the inspector is closed; this is sooner.
     await restoreCompaction?.().catch(() => undefined);
   }

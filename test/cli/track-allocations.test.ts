@@ -32,12 +32,12 @@ const OPEN_SESSIONS_LINE = 3;
 // On SIGHUP the program says whether leakscope's compaction pause (capture/allocation-tracking.ts) is still on.
 const PAUSE_PROBE = "process.on('SIGHUP', () => console.log(globalThis[Symbol.for('leakscope.allocationTracking')] === undefined ? 'compaction on' : 'compaction paused'));\n";
 
-/** The program above, with its inspector port chosen free; resolves once it has started. */
-async function startProgram(): Promise<{ child: ChildProcess; port: number; file: string; compaction: () => Promise<string> }> {
+/** The program above, with its inspector port chosen free (or its inspector open on it from the start); resolves once it has started. */
+async function startProgram(isInspectorOpenAtStart = false): Promise<{ child: ChildProcess; port: number; file: string; compaction: () => Promise<string> }> {
   const file = path.join(dir, `sessions-${started.length}.cjs`);
   fs.writeFileSync(file, PROGRAM + PAUSE_PROBE);
   const port = await freePort();
-  const child = spawn(process.execPath, [`--inspect-port=127.0.0.1:${port}`, file], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [`${isInspectorOpenAtStart ? '--inspect' : '--inspect-port'}=127.0.0.1:${port}`, file], { stdio: ['ignore', 'pipe', 'ignore'] });
   started.push(child);
   await new Promise((resolve) => child.stdout!.once('data', resolve));
   const compaction = () => new Promise<string>((resolve) => {
@@ -142,6 +142,23 @@ describe('leakscope snapshot --pid P --track-allocations SECONDS', () => {
     const plain = await leakscope(['snapshot', '--pid', String(child.pid), '--out', after]);
     expect(plain.status, plain.stderr).toBe(0);
     expect((await runCliInProcess(['info', after])).stdout).toMatch(/^allocation traces +none$/m);
+  });
+
+  it('Ctrl-C while recording in a process whose inspector was already open: compaction comes back at once, though the inspector stays open', async () => {
+    const { child, port, compaction } = await startProgram(true);
+    let isSent = false;
+    const run = await leakscope(['snapshot', '--pid', String(child.pid), '--track-allocations', '600', '--out', path.join(dir, 'never-open.heapsnapshot')], (text, cli) => {
+      if (!isSent && text.includes('recording allocation stacks')) {
+        isSent = true;
+        cli.kill('SIGINT');
+      }
+    });
+    expect(isSent).toBe(true);
+    expect(run.signal).toBe('SIGINT');
+    expect(fs.existsSync(path.join(dir, 'never-open.heapsnapshot'))).toBe(false);
+    expect(await isInspectorOpen(port)).toBe(true);
+    // Its own timer waits for the inspector to close, which it never does here: 605 minutes.
+    expect(await compaction()).toBe('compaction on');
   });
 
   // A pid no process has: were a check to let the command through, it would fail on the pid, not signal anyone.
