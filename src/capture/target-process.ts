@@ -19,6 +19,7 @@ export function checkProcess(pid: number, force: boolean): void {
     if (code === 'EPERM') throw new LeakscopeError(`process ${pid} belongs to another user; run leakscope as that user`);
     throw new LeakscopeError(`cannot signal process ${pid}: ${code ?? String(error)}`);
   }
+  if (isZombie(pid)) throw new LeakscopeError(`process ${pid} has exited`);
   const executable = executableOf(pid);
   if (executable !== undefined && !isNodeExecutable(executable) && !force) {
     throw new LeakscopeError(
@@ -111,7 +112,19 @@ export function activateInspector(pid: number): void {
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  return !isZombie(pid);
+}
+
+/**
+ * A process that has exited but that its parent has not reaped yet: signals still reach its pid and
+ * its SigCgt still shows its handlers, but it will never answer. From /proc/PID/stat; false without it.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z');
   } catch {
     return false;
   }
