@@ -114,4 +114,13 @@ describe('growth --by package', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('leakscope: --by package needs object ids, which --counts-only leaves out\n');
   });
+
+  it('leakscope growth A B --by package --format markdown|github|junit  → exit 2, not a report that silently leaves the packages out', () => {
+    for (const format of ['markdown', 'github', 'junit']) {
+      const r = runCli(['growth', leak[0], leak[1], '--by', 'package', '--format', format], { env: { NO_COLOR: '1', GITHUB_STEP_SUMMARY: '' } });
+      expect(r.status, format).toBe(2);
+      expect(r.stderr).toBe(`leakscope: --by package is shown in the text report and --json, not with --format ${format}\n`);
+      expect(r.stdout).toBe('');
+    }
+  });
 });

@@ -132,6 +132,8 @@ export function resolveGrowthSettings(options: GrowthCommandOptions, cwd = proce
     throw new LeakscopeError(`--json contradicts --format ${options.format}`);
   }
   if (options.by === 'package' && countsOnly) throw new LeakscopeError('--by package needs object ids, which --counts-only leaves out');
+  // Only the text report and the JSON carry the packages: any other format would drop them without a word.
+  if (options.by === 'package' && format !== 'text' && format !== 'json') throw new LeakscopeError(`--by package is shown in the text report and --json, not with --format ${format}`);
   return {
     gate: {
       thresholds,
