@@ -20,6 +20,7 @@
 // margin has passed. A target started with --no-compact is left as it is. Without compaction the heap
 // may fragment a little for the duration; that is the price of stacks that survive.
 
+import { randomUUID } from 'node:crypto';
 import { LeakscopeError } from '../errors.ts';
 import type { ProtocolClient } from './inspector.ts';
 
@@ -30,25 +31,32 @@ const RESTORE_POLL_MS = 1000;
 const KEY = "Symbol.for('leakscope.allocationTracking')";
 const LOAD = "(name) => (typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule(name) : require(name))";
 
-const pauseCompactionExpression = (deadlineMs: number) => `(() => {
+// One pause for every leakscope session recording in the target at once (a Set of their tokens):
+// the first sets it, each session's end takes its token out, and the last one out sets compaction
+// back; the safety net's deadline is the latest any session asked for.
+const pauseCompactionExpression = (token: string, deadlineMs: number) => `(() => {
   const load = ${LOAD};
   const key = ${KEY};
-  if (globalThis[key] !== undefined) return 'paused';
-  if (/--no[-_]compact\\b/.test(\`\${process.execArgv.join(' ')} \${process.env.NODE_OPTIONS ?? ''}\`)) return 'off';
-  const v8 = load('node:v8');
-  const inspector = load('node:inspector');
-  const deadline = Date.now() + ${deadlineMs};
-  const restore = () => { clearInterval(timer); delete globalThis[key]; v8.setFlagsFromString('--compact'); };
-  const timer = setInterval(() => { if (inspector.url() === undefined || Date.now() > deadline) restore(); }, ${RESTORE_POLL_MS});
-  timer.unref();
-  v8.setFlagsFromString('--no-compact');
-  globalThis[key] = restore;
+  let pause = globalThis[key];
+  if (pause === undefined) {
+    if (/--no[-_]compact\\b/.test(\`\${process.execArgv.join(' ')} \${process.env.NODE_OPTIONS ?? ''}\`)) return 'off';
+    const v8 = load('node:v8');
+    const inspector = load('node:inspector');
+    const restore = () => { clearInterval(timer); delete globalThis[key]; v8.setFlagsFromString('--compact'); };
+    const timer = setInterval(() => { if (inspector.url() === undefined || Date.now() > pause.deadline) restore(); }, ${RESTORE_POLL_MS});
+    timer.unref();
+    pause = { sessions: new Set(), deadline: 0, end: (token) => { pause.sessions.delete(token); if (pause.sessions.size === 0) restore(); } };
+    v8.setFlagsFromString('--no-compact');
+    globalThis[key] = pause;
+  }
+  pause.sessions.add(${JSON.stringify(token)});
+  pause.deadline = Math.max(pause.deadline, Date.now() + ${deadlineMs});
   return 'paused';
 })()`;
 
-const RESTORE_EXPRESSION = `(() => {
-  const restore = globalThis[${KEY}];
-  if (restore !== undefined) restore();
+const restoreExpression = (token: string) => `(() => {
+  const pause = globalThis[${KEY}];
+  if (pause !== undefined) pause.end(${JSON.stringify(token)});
   return true;
 })()`;
 
@@ -58,14 +66,15 @@ const RESTORE_EXPRESSION = `(() => {
  * tracking itself is the caller's (stopTrackingHeapObjects streams the last snapshot).
  */
 export async function startAllocationTracking(client: ProtocolClient, plannedMs: number): Promise<() => Promise<void>> {
+  const token = randomUUID();
   const reply = await client.post('Runtime.evaluate', {
-    expression: pauseCompactionExpression(plannedMs + RESTORE_MARGIN_MS), includeCommandLineAPI: true, returnByValue: true,
+    expression: pauseCompactionExpression(token, plannedMs + RESTORE_MARGIN_MS), includeCommandLineAPI: true, returnByValue: true,
   }) as { result?: { value?: unknown }; exceptionDetails?: { exception?: { description?: string } } };
   if (reply.exceptionDetails !== undefined) {
     throw new LeakscopeError(`cannot pause compaction in the target for allocation tracking: ${reply.exceptionDetails.exception?.description?.split('\n')[0] ?? 'an exception'}`);
   }
   await client.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
   return async () => {
-    await client.post('Runtime.evaluate', { expression: RESTORE_EXPRESSION, returnByValue: true });
+    await client.post('Runtime.evaluate', { expression: restoreExpression(token), returnByValue: true });
   };
 }

@@ -161,6 +161,20 @@ describe('leakscope snapshot --pid P --track-allocations SECONDS', () => {
     expect(await compaction()).toBe('compaction on');
   });
 
+  it('two leakscope runs recording in one process at once: the one that ends first leaves compaction paused for the other', async () => {
+    const { child, compaction } = await startProgram(true);
+    let isLongRecording = false;
+    const long = leakscope(['snapshot', '--pid', String(child.pid), '--track-allocations', '6', '--out', path.join(dir, 'long.heapsnapshot')], (text) => {
+      if (text.includes('recording allocation stacks')) isLongRecording ||= true;
+    });
+    expect(await waitFor(() => isLongRecording, 5000)).toBe(true);
+    const short = await leakscope(['snapshot', '--pid', String(child.pid), '--track-allocations', '1', '--out', path.join(dir, 'short.heapsnapshot')]);
+    expect(short.status, short.stderr).toBe(0);
+    expect(await compaction()).toBe('compaction paused');
+    expect((await long).status).toBe(0);
+    expect(await compaction()).toBe('compaction on');
+  });
+
   // A pid no process has: were a check to let the command through, it would fail on the pid, not signal anyone.
   const NO_SUCH_PID = '4194000';
   it('leakscope snapshot --pid P --track-allocations (no SECONDS, not a number, beyond Node\'s timers), with --sampling, or with a command and SECONDS: exit 2, one line', () => {
