@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runCliAsync } from '../helpers/cli.ts';
-import { freePort, isAlive, isListening, waitFor } from '../helpers/processes.ts';
+import { freePort, isAlive, isInspectorOpen, isListening, waitFor } from '../helpers/processes.ts';
 import { loadSnapshot } from '../../src/snapshot/load.ts';
 import { computeHistogram } from '../../src/analysis/histogram.ts';
 
@@ -17,7 +17,6 @@ afterEach(() => {
   for (const child of started.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
 
 const leakscope = (args: string[], onStderr?: (text: string, cli: ChildProcess) => void) => runCliAsync(args, onStderr);
 
@@ -67,15 +66,6 @@ async function startBlockedTarget(port: number): Promise<{ child: ChildProcess; 
     setInterval(() => {}, 1000);
   `;
   return { ...await startTarget([`--inspect-port=127.0.0.1:${port}`], { GATE: gate }, script), gate };
-}
-
-async function isInspectorOpen(port: number): Promise<boolean> {
-  try {
-    await fetch(`http://127.0.0.1:${port}/json/list`);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('leakscope snapshot --pid', () => {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, runCli, runCliAsync, runCliInProcess } from '../helpers/cli.ts';
-import { freePort, isListening, waitFor } from '../helpers/processes.ts';
+import { freePort, isInspectorOpen, isListening, waitFor } from '../helpers/processes.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-track-allocations-'));
 const started: ChildProcess[] = [];
@@ -47,17 +47,7 @@ async function startProgram(isInspectorOpenAtStart = false): Promise<{ child: Ch
   return { child, port, file, compaction };
 }
 
-
 const leakscope = (args: string[], onStderr?: (text: string, cli: ChildProcess) => void) => runCliAsync(args, onStderr);
-
-async function isInspectorOpen(port: number): Promise<boolean> {
-  try {
-    await fetch(`http://127.0.0.1:${port}/json/list`);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** `openSessions  /tmp/…/sessions-0.cjs:3:…` as list and growth print a frame. */

@@ -56,3 +56,13 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/** Whether an inspector answers on 127.0.0.1:`port` (its HTTP target list). */
+export async function isInspectorOpen(port: number): Promise<boolean> {
+  try {
+    await fetch(`http://127.0.0.1:${port}/json/list`);
+    return true;
+  } catch {
+    return false;
+  }
+}
