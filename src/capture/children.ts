@@ -18,6 +18,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import { processStatFields } from './target-process.ts';
 
 /**
  * What happens to a child when leakscope receives a signal: `kill` it (our own helper processes), or
@@ -181,14 +182,9 @@ function findTreeMembers(leader: number | undefined, marker: string): number[] {
   for (const name of entries) {
     const pid = Number(name);
     if (pid === process.pid) continue;
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue; // exited since readdir
-    }
-    // pid (comm) state ppid …; comm may hold spaces and parentheses, so read after the last ')'.
-    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = processStatFields(pid);
+    if (fields === undefined) continue; // exited since readdir
+    const [state, ppid] = fields;
     if (state === 'Z' || state === 'X') continue;
     const siblings = childrenOf.get(Number(ppid));
     if (siblings) siblings.push(pid);

@@ -50,13 +50,23 @@ function executableOf(pid: number): string | undefined {
   }
 }
 
-/** Field 22 of /proc/PID/stat (start time in clock ticks); undefined without /proc. */
-export function startTimeOf(pid: number): string | undefined {
+/**
+ * The fields of /proc/PID/stat after `pid (comm)`, so field 3 (the state) comes first; undefined
+ * without /proc or once the process is gone. comm may hold spaces and parentheses: read after the last ')'.
+ */
+export function processStatFields(pid: number): string[] | undefined {
+  let stat: string;
   try {
-    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[19];
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks); undefined without /proc. */
+export function startTimeOf(pid: number): string | undefined {
+  return processStatFields(pid)?.[19];
 }
 
 /** SIGUSR1's bit in the SigCgt mask of /proc/PID/status (signal 10 on Linux: bit 9). */
@@ -123,9 +133,5 @@ export function isAlive(pid: number): boolean {
  * its SigCgt still shows its handlers, but it will never answer. From /proc/PID/stat; false without it.
  */
 function isZombie(pid: number): boolean {
-  try {
-    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').startsWith('Z');
-  } catch {
-    return false;
-  }
+  return processStatFields(pid)?.[0] === 'Z';
 }
