@@ -22,26 +22,24 @@
 
 import { randomUUID } from 'node:crypto';
 import { LeakscopeError } from '../errors.ts';
-import type { ProtocolClient } from './inspector.ts';
+import { builtinInTarget, type ProtocolClient } from './inspector.ts';
 
 /** After the planned recording and series, how long the target's own safety net waits before restoring compaction. */
 const RESTORE_MARGIN_MS = 5 * 60_000;
 /** The target's safety net checks this often whether its inspector is closed (an unref'd timer). */
 const RESTORE_POLL_MS = 1000;
 const KEY = "Symbol.for('leakscope.allocationTracking')";
-const LOAD = "(name) => (typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule(name) : require(name))";
 
 // One pause for every leakscope session recording in the target at once (a Set of their tokens):
 // the first sets it, each session's end takes its token out, and the last one out sets compaction
 // back; the safety net's deadline is the latest any session asked for.
 const pauseCompactionExpression = (token: string, deadlineMs: number) => `(() => {
-  const load = ${LOAD};
   const key = ${KEY};
   let pause = globalThis[key];
   if (pause === undefined) {
     if (/--no[-_]compact\\b/.test(\`\${process.execArgv.join(' ')} \${process.env.NODE_OPTIONS ?? ''}\`)) return 'off';
-    const v8 = load('node:v8');
-    const inspector = load('node:inspector');
+    const v8 = ${builtinInTarget('v8')};
+    const inspector = ${builtinInTarget('inspector')};
     const restore = () => { clearInterval(timer); delete globalThis[key]; v8.setFlagsFromString('--compact'); };
     const timer = setInterval(() => { if (inspector.url() === undefined || Date.now() > pause.deadline) restore(); }, ${RESTORE_POLL_MS});
     timer.unref();

@@ -5,7 +5,7 @@
 // `inspector.close()` evaluated in the target, then wait until the port stops answering).
 
 import { LeakscopeError } from '../errors.ts';
-import type { ProtocolClient } from './inspector.ts';
+import { builtinInTarget, type ProtocolClient } from './inspector.ts';
 import { isLoopbackHost } from './inspector-flags.ts';
 import { listeningSocketsOf } from './listening-sockets.ts';
 import { isAlive, startTimeOf } from './target-process.ts';
@@ -140,7 +140,7 @@ export async function waitForInspector(activation: Activation, timeoutMs: number
 }
 
 const CLOSE_EXPRESSION = `(() => {
-  const inspector = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:inspector') : require('inspector');
+  const inspector = ${builtinInTarget('inspector')};
   setTimeout(() => inspector.close(), 0);
   return 'closing';
 })()`;

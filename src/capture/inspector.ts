@@ -19,6 +19,15 @@ import { Session } from 'node:inspector';
 import { LeakscopeError } from '../errors.ts';
 import { openOutputFile, SNAPSHOT_FILE_MODE } from '../output/write-output.ts';
 
+/**
+ * An expression that, evaluated in a target over the inspector, yields Node's builtin module `name`
+ * ('v8', 'inspector'): through process.getBuiltinModule (Node ≥ 20.16; it works in ES module apps,
+ * where `require` is not defined), else through require.
+ */
+export function builtinInTarget(name: string): string {
+  return `(typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:${name}') : require('${name}'))`;
+}
+
 /** The part of an inspector protocol connection a snapshot needs (in-process Session or websocket). */
 export interface ProtocolClient {
   post(method: string, params?: Record<string, unknown>): Promise<unknown>;

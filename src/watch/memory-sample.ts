@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import v8 from 'node:v8';
 import { execFileSync } from 'node:child_process';
 import { readContainerMemory } from './cgroup.ts';
+import { builtinInTarget } from '../capture/inspector.ts';
 
 export interface MemorySample {
   /** ms since the epoch. */
@@ -78,9 +79,9 @@ export function readAvailableMemory(): number | undefined {
   }
 }
 
-/** The expression a remote session evaluates for HeapFigures (node:v8 through getBuiltinModule or require). */
+/** The expression a remote session evaluates for HeapFigures. */
 export const HEAP_FIGURES_EXPRESSION = `(() => {
-  const v8 = typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:v8') : require('v8');
+  const v8 = ${builtinInTarget('v8')};
   const s = v8.getHeapStatistics();
   return { heapUsed: s.used_heap_size, heapLimit: s.heap_size_limit };
 })()`;
