@@ -225,13 +225,14 @@ export async function reportGrowthResult(result: GrowthResult, last: HeapGraph, 
     await writeChunks(renderJsonChunks(json));
     return isGateFailed(report) ? EXIT_FINDING : EXIT_OK;
   }
+  const style = settings.output ? PLAIN_STYLE : stdoutStyle();
   const rendered = settings.format === 'json' ? renderJson(json)
     : settings.format === 'markdown' ? renderGrowthMarkdown(report)
       : settings.format === 'github' ? renderGithubAnnotations(report)
         : settings.format === 'junit' ? renderGrowthJunit(report)
-          : renderGrowthText(report, settings.output ? PLAIN_STYLE : stdoutStyle())
-            + (allocationSites === null ? '' : `\n\n${renderNewObjectsBySite(allocationSites, { baseDir: process.cwd(), style: settings.output ? PLAIN_STYLE : stdoutStyle() })}`)
-            + (packages === null ? '' : `\n\n${renderGrownPackagesText(packages, { limit: settings.limit, style: settings.output ? PLAIN_STYLE : stdoutStyle() })}`);
+          : renderGrowthText(report, style)
+            + (allocationSites === null ? '' : `\n\n${renderNewObjectsBySite(allocationSites, { baseDir: report.baseDir, style })}`)
+            + (packages === null ? '' : `\n\n${renderGrownPackagesText(packages, { limit: settings.limit, style })}`);
   if (settings.output) {
     await writeOutput(settings.output, rendered.endsWith('\n') ? rendered : `${rendered}\n`);
     writeOut(renderVerdictLine(report));
