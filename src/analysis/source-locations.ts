@@ -4,6 +4,7 @@
 // script_or_debug_info before)-> Script, a `code` node whose name is the script's URL or path.
 // Cost: one pass over closures with a location (a few edges each), once per snapshot.
 
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { SCRIPT_EDGE_NAMES, SHARED_EDGE, SYSTEM_NAME_PREFIX } from '../snapshot/v8-names.ts';
@@ -74,6 +75,12 @@ export function pathOfFileUrl(url: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** A script as a path on this machine (a file URL or an absolute path), or null (a `node:` module, an http URL, eval code). */
+export function scriptPath(script: string): string | null {
+  if (script.startsWith('file://')) return pathOfFileUrl(script);
+  return path.isAbsolute(script) ? script : null;
 }
 
 /** A script name as a user opens it: `file:///app/src/server.js` as `/app/src/server.js`; other names as they are. */

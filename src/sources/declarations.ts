@@ -8,9 +8,8 @@
 // Scripts are read once each, through the bounded reader (input-file.ts: no FIFO, no device, no
 // file over MAX_SCRIPT_BYTES), only for the few locations a report prints.
 
-import path from 'node:path';
 import type { DeclarationFinder, LocationMapper, OriginalLocation } from '../analysis/original-locations.ts';
-import { pathOfFileUrl } from '../analysis/source-locations.ts';
+import { scriptPath } from '../analysis/source-locations.ts';
 import { readOptionalFile } from '../input-file.ts';
 
 /** Larger scripts (a bundle of several MB is common; beyond this, rare) are not searched. */
@@ -22,7 +21,7 @@ export function createDeclarationFinder(mapper: LocationMapper): DeclarationFind
   const texts = new Map<string, string | null>();
   return (script, name) => {
     if (!IDENTIFIER.test(name)) return null;
-    const file = script.startsWith('file://') ? pathOfFileUrl(script) : path.isAbsolute(script) ? script : null;
+    const file = scriptPath(script);
     if (file === null) return null;
     let text = texts.get(file);
     if (text === undefined) {

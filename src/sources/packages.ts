@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readOptionalFile } from '../input-file.ts';
-import { pathOfFileUrl } from '../analysis/source-locations.ts';
+import { scriptPath } from '../analysis/source-locations.ts';
 
 /** Node's own modules, as one row. */
 export const NODE_BUILTINS = 'node: (built-in modules)';
@@ -41,7 +41,7 @@ export function createPackageResolver(): (script: string) => string | null {
   };
   return (script) => {
     if (script.startsWith('node:')) return NODE_BUILTINS;
-    const file = script.startsWith('file://') ? pathOfFileUrl(script) : path.isAbsolute(script) ? script : null;
+    const file = scriptPath(script);
     if (file === null) return null;
     const fromPath = NODE_MODULES_PACKAGE.exec(file);
     if (fromPath) return fromPath[1].replace(/\\/g, '/');

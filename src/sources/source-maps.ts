@@ -18,7 +18,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TraceMap, originalPositionFor, GREATEST_LOWER_BOUND, LEAST_UPPER_BOUND } from '@jridgewell/trace-mapping';
 import type { OriginalLocation, LocationMapper } from '../analysis/original-locations.ts';
-import { pathOfFileUrl } from '../analysis/source-locations.ts';
+import { pathOfFileUrl, scriptPath } from '../analysis/source-locations.ts';
 import { readOptionalFile } from '../input-file.ts';
 
 /** Bytes read from the end of a script to find its sourceMappingURL comment (it is the last line). */
@@ -94,11 +94,6 @@ function loadMapFor(script: string, byName: Map<string, string>): LoadedMap | nu
   return mapFile === null ? null : readMapFile(mapFile);
 }
 
-/** The script as a path on this machine, or null (a `node:` module, an http URL, eval code). */
-function scriptPath(script: string): string | null {
-  if (script.startsWith('file://')) return pathOfFileUrl(script);
-  return path.isAbsolute(script) ? script : null;
-}
 
 /** The last sourceMappingURL comment of a script file, or null. */
 function sourceMappingUrlOf(file: string): string | null {
