@@ -12,7 +12,6 @@ import { formatBytes } from '../report/format.ts';
 import { checkOutputPath, STDOUT_PATH } from '../output/write-output.ts';
 import { LeakscopeError } from '../errors.ts';
 import { registerSourceMaps } from './source-maps.ts';
-import { startSummaryWorker, type SummaryWorker } from '../workers/summary-parallel.ts';
 
 // Kept in a module of their own so main.ts can load without the snapshot reader (--version is fast).
 export { commandAction, sanitizeLine, takeExitCode } from './action.ts';
@@ -57,21 +56,6 @@ export async function loadForCli(file: string): Promise<HeapGraph> {
     return graph;
   } finally {
     progress.done();
-  }
-}
-
-/**
- * For the commands that analyse one snapshot on two cores (`top`, `suspects`): the summary worker is
- * started before the file is read, so that it has loaded its modules by the time the graph is there
- * (null for small files, or when `isWorkerWanted` is false); it is stopped if loading fails.
- */
-export async function loadWithSummaryWorker(file: string, isWorkerWanted = true): Promise<{ graph: HeapGraph; worker: SummaryWorker | null }> {
-  const worker = isWorkerWanted ? startSummaryWorker(file) : null;
-  try {
-    return { graph: await loadForCli(file), worker };
-  } catch (error) {
-    worker?.stop();
-    throw error;
   }
 }
 

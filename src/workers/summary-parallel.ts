@@ -90,6 +90,23 @@ export function startSummaryWorker(file: string, minBytes = PARALLEL_MIN_BYTES):
   };
 }
 
+/**
+ * For the commands that analyse one snapshot on two cores (`top`, `suspects`): the worker is started
+ * before `load` reads the file, so that it has loaded its modules by the time the graph is there
+ * (null for small files, or when `isWorkerWanted` is false); it is stopped if loading fails.
+ */
+export async function loadWithSummaryWorker(
+  file: string, load: (file: string) => Promise<HeapGraph>, isWorkerWanted = true,
+): Promise<{ graph: HeapGraph; worker: SummaryWorker | null }> {
+  const worker = isWorkerWanted ? startSummaryWorker(file) : null;
+  try {
+    return { graph: await load(file), worker };
+  } catch (error) {
+    worker?.stop();
+    throw error;
+  }
+}
+
 export interface ParallelSummaryResult extends ClassSummaryResult {
   /** Whether the worker named the classes (false: no worker, a graph not in shared memory, a failure). */
   usedWorker: boolean;

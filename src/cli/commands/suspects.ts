@@ -9,8 +9,8 @@ import { renderSuspectsText, suspectsToJson } from '../../report/suspects.ts';
 import { EXIT_FINDING } from '../../errors.ts';
 import { findNativeHeld } from '../../analysis/native-held.ts';
 import { nativeHeldToJson, renderNativeHeldText } from '../../report/native-held.ts';
-import { commandAction, loadWithSummaryWorker, stdoutStyle, writeOut } from '../io.ts';
-import { prepareSuspectsInParallel } from '../../workers/summary-parallel.ts';
+import { commandAction, loadForCli, stdoutStyle, writeOut } from '../io.ts';
+import { loadWithSummaryWorker, prepareSuspectsInParallel } from '../../workers/summary-parallel.ts';
 
 interface SuspectsOptions {
   threshold: number;
@@ -51,7 +51,7 @@ Examples:
   $ leakscope suspects app.heapsnapshot --fail-on-suspect   # CI: exit 1 if something holds ≥ 10%
   $ leakscope suspects app.heapsnapshot --native-only       # held only by handles and embedder objects`)
     .action(commandAction(async (file: string, options: SuspectsOptions) => {
-      const { graph, worker } = await loadWithSummaryWorker(file, !options.nativeOnly);
+      const { graph, worker } = await loadWithSummaryWorker(file, loadForCli, !options.nativeOnly);
       if (options.nativeOnly) {
         const held = findNativeHeld(graph, options.names);
         writeOut(options.json ? renderJson(nativeHeldToJson(graph, held, file)) : renderNativeHeldText(graph, held, { file, style: stdoutStyle() }));

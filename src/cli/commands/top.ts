@@ -2,11 +2,11 @@
 
 import type { Command } from 'commander';
 import type { ClassSummary } from '../../analysis/histogram.ts';
-import { computeClassSummaryInParallel } from '../../workers/summary-parallel.ts';
+import { computeClassSummaryInParallel, loadWithSummaryWorker } from '../../workers/summary-parallel.ts';
 import { renderJsonChunks } from '../../report/json-stream.ts';
 import { classesToJson, classTableLines } from '../../report/class-tables.ts';
 import { formatBytes, formatCount } from '../../report/format.ts';
-import { addClassOptions, commandAction, loadForCli, loadWithSummaryWorker, parseNonNegativeInt, stdoutStyle, writeOut, type ClassOptions } from '../io.ts';
+import { addClassOptions, commandAction, loadForCli, parseNonNegativeInt, stdoutStyle, writeOut, type ClassOptions } from '../io.ts';
 import { Option } from 'commander';
 import { joinLines, writeChunks } from '../write-chunks.ts';
 import { computePackageSizes } from '../../analysis/packages.ts';
@@ -41,7 +41,7 @@ Examples:
   $ leakscope top app.heapsnapshot --by package`)
     .action(commandAction(async (file: string, options: TopOptions) => {
       if (options.by === 'package') return topByPackage(file, options);
-      const { graph, worker } = await loadWithSummaryWorker(file);
+      const { graph, worker } = await loadWithSummaryWorker(file, loadForCli);
       const histogram = await computeClassSummaryInParallel(graph, { names: options.names, rawSizes: options.rawSizes }, worker);
       const sorted = sortClasses(histogram.classes, options.sort);
       const shown = options.limit === 0 ? sorted : sorted.slice(0, options.limit);
