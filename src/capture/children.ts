@@ -230,7 +230,7 @@ function onSignal(signal: NodeJS.Signals): void {
   if (forwarded > 0) return;
   runCleanups();
   uninstall();
-  // Another listener (remote.ts closing a target's inspector) has work to finish and ends the process itself.
+  // Another listener (remote-session.ts closing a target's inspector) has work to finish and ends the process itself.
   if (process.listenerCount(signal) > 0) return;
   process.kill(process.pid, signal);
 }

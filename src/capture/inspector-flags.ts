@@ -14,8 +14,8 @@
 //    options such as `-r mod` and `-e code` are skipped, and options after `-e code` still count;
 //  - NODE_OPTIONS splits on spaces; double quotes group, and a backslash inside them escapes.
 // process.debugPort is the port this yields; assigning it at run time did not move a later SIGUSR1
-// activation on Node 20.20 (measured), and remote.ts checks the port the process really opens anyway.
-// Not read: NODE_OPTIONS set in an --env-file; remote.ts's check of the opened socket is the backstop.
+// activation on Node 20.20 (measured), and remote-session.ts checks the port the process really opens anyway.
+// Not read: NODE_OPTIONS set in an --env-file; remote-session.ts's check of the opened socket is the backstop.
 
 import fs from 'node:fs';
 
@@ -71,7 +71,7 @@ export function readInspectorConfig(pid: number): InspectorConfig {
     const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     nodeOptions = environ.find((entry) => entry.startsWith('NODE_OPTIONS='))?.slice('NODE_OPTIONS='.length);
   } catch {
-    // No /proc (macOS, BSD) or not ours to read: Node's defaults. remote.ts checks the socket it opens.
+    // No /proc (macOS, BSD) or not ours to read: Node's defaults. remote-session.ts checks the socket it opens.
   }
   return resolveInspectorConfig(nodeOptions, argv.slice(1));
 }

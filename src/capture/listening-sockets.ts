@@ -1,6 +1,6 @@
 // The TCP ports a process listens on, read from /proc (Linux): its open file descriptors name socket
 // inodes, and /proc/PID/net/tcp and tcp6 list every socket of its network namespace with address,
-// state and inode. This is how remote.ts sees where an inspector it activated really opened — the
+// state and inode. This is how remote-session.ts sees where an inspector it activated really opened — the
 // port (also a random one, --inspect-port=0) and the address, loopback or not — without asking the
 // process anything while its main thread may be busy.
 //

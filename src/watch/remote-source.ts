@@ -1,13 +1,13 @@
 // Watching another process from outside (`watch --pid P`, `watch -- node app.js`): RSS from /proc,
 // the container from its cgroup, and V8's heap only through the inspector. Without --heap-above no
 // inspector is opened until an alarm: the capture opens one session, reads the heap for the headroom
-// check, takes the series and closes it (remote.ts, which also closes it on Ctrl-C or an error).
+// check, takes the series and closes it (remote-session.ts, which also closes it on Ctrl-C or an error).
 // With --heap-above one session stays open for the whole watch, so every sample can read the heap,
 // and captures use that same session.
 
 import { evaluateValue } from '../capture/inspector-endpoint.ts';
 import type { ProtocolClient } from '../capture/inspector.ts';
-import { withRemoteSession, type RemoteSessionOptions } from '../capture/remote.ts';
+import { withRemoteSession, type RemoteSessionOptions } from '../capture/remote-session.ts';
 import { isAlive } from '../capture/target-process.ts';
 import { LeakscopeError } from '../errors.ts';
 import { captureEpisode, type CaptureOutcome, type EpisodePaths } from './capture.ts';

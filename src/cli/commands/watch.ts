@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { EXIT_FINDING, EXIT_OK, LeakscopeError } from '../../errors.ts';
 import { trackChild } from '../../capture/children.ts';
-import { DEFAULT_ACTIVATION_TIMEOUT_MS, InterruptedError } from '../../capture/remote.ts';
+import { DEFAULT_ACTIVATION_TIMEOUT_MS, InterruptedError } from '../../capture/remote-session.ts';
 import { checkProcess } from '../../capture/target-process.ts';
 import { sanitizeForTerminal } from '../../report/sanitize.ts';
 import { EventWriter } from '../../watch/events.ts';
@@ -149,7 +149,7 @@ async function watch(command: string[], options: WatchOptions): Promise<number> 
 /**
  * Ctrl-C, SIGTERM and SIGHUP end the watch, not the process: a started program gets the signal
  * (children.ts forwards it) and its exit ends the watch; a --pid watch ends on it. Either way the
- * capture's inspector is closed (remote.ts) and the end event written; the exit code is then 128 + the
+ * capture's inspector is closed (remote-session.ts) and the end event written; the exit code is then 128 + the
  * signal's number, as the shell reports a process the signal ended.
  */
 function catchInterrupts(): { signal: Promise<NodeJS.Signals>; received: NodeJS.Signals | undefined; remove: () => void } {
