@@ -13,10 +13,9 @@
 //   - below any node passed through, children too light on their own are grouped by shape (class,
 //     hidden class, and for closures their function, for contexts their scope): a group whose
 //     members together reach the threshold is a suspect too (1,000 closures of 0.1% each).
-// "Children" are the dominated children with V8's internal stores seen through (`isStore`): an
-// array's elements, an object's property dictionary, a Map's hash table belong to the object that
-// owns them (DevTools moves their self size there, §4.2), so the Map is the collection and its
-// entries are its children.
+// "Children" are the dominated children with V8's internal stores seen through (dominated-members.ts):
+// an array's elements, an object's property dictionary, a Map's hash table belong to the object that
+// owns them, so the Map is the collection and its entries are its children.
 //
 // Stores are never suspects themselves: under a root they are seen through too, so V8's own caches
 // (the number-to-string cache under (Strong roots), 8% of a bare Node process) name nothing.
@@ -42,7 +41,7 @@ import { userRoots } from './roots.ts';
 import { RetainerChainFinder, type ChainViewLimits, type ChainViewResult } from './paths.ts';
 import { computeHolders, HELD_WEAKLY } from './holders.ts';
 import { edgeBetween, findLastingChain } from './lasting-chain.ts';
-import { grownUint32 } from '../snapshot/typed-arrays.ts';
+import { DominatedMembers } from './dominated-members.ts';
 
 /** MAT's default: an object or group holding a tenth of the heap is worth a look. */
 export const DEFAULT_THRESHOLD_PERCENT = 10;
@@ -188,17 +187,12 @@ class SuspectWalk {
   readonly retainedSizes: Float64Array;
   readonly #retained: Float64Array;
   readonly #idom: Uint32Array;
-  readonly #firstDominated: Uint32Array;
-  readonly #dominated: Uint32Array;
   readonly #passThrough: Uint8Array;
   /** Node types never grouped by shape: V8's values and internals, shared by the runtime. */
   readonly #isGroupable: Uint8Array;
-  readonly #isStoreType: Uint8Array;
   readonly #shapes: SiblingShapes;
-  /** Scratch for children (members) of one node, and the see-through stack. */
-  #members: Uint32Array = new Uint32Array(1024);
-  #memberCount = 0;
-  #stack: Uint32Array = new Uint32Array(256);
+  /** The children (members) of the node last collected. */
+  readonly #children: DominatedMembers;
   #isModuleRegistry: Int8Array;
 
   constructor(graph: HeapGraph, thresholdPercent: number, names: NameMode) {
@@ -206,16 +200,13 @@ class SuspectWalk {
     const tree = computeDominatorTree(graph);
     this.#retained = this.retainedSizes = tree.retained;
     this.#idom = tree.idom;
-    this.#firstDominated = tree.firstDominated;
-    this.#dominated = tree.dominated;
+    this.#children = new DominatedMembers(graph, tree);
     this.classes = computeClassIndex(graph, names);
     this.total = this.#retained[graph.rootOrdinal];
     this.threshold = (this.total * thresholdPercent) / 100;
     const { types } = graph;
     this.#passThrough = new Uint8Array(graph.nodeTypeNames.length);
-    this.#isStoreType = new Uint8Array(graph.nodeTypeNames.length);
     this.#isGroupable = new Uint8Array(graph.nodeTypeNames.length);
-    for (const t of [types.array, types.hidden]) if (t >= 0) this.#isStoreType[t] = 1;
     for (const t of [types.object, types.closure, types.regexp, types.native]) if (t >= 0) this.#isGroupable[t] = 1;
     this.#shapes = new SiblingShapes(graph, this.classes.classOf);
     this.#isModuleRegistry = new Int8Array(this.classes.names.length).fill(-1);
@@ -232,33 +223,6 @@ class SuspectWalk {
     return (this.#userRootSet ??= new Set(userRoots(this.graph))).has(node);
   }
 
-  /** V8's internal stores (elements, property dictionaries, hash tables, other hidden objects): part of their owner. */
-  #isStore(node: number): boolean {
-    return this.#isStoreType[this.graph.nodeType[node]] === 1;
-  }
-
-  /** Fills #members with the children of `node` in the dominator tree, stores seen through. */
-  #collectMembers(node: number): void {
-    const firstDominated = this.#firstDominated;
-    const dominated = this.#dominated;
-    this.#memberCount = 0;
-    let top = 0;
-    this.#stack[top++] = node;
-    while (top > 0) {
-      const v = this.#stack[--top];
-      for (let k = firstDominated[v]; k < firstDominated[v + 1]; k++) {
-        const child = dominated[k];
-        if (this.#isStore(child)) {
-          if (top === this.#stack.length) this.#stack = grownUint32(this.#stack);
-          this.#stack[top++] = child;
-          continue;
-        }
-        if (this.#memberCount === this.#members.length) this.#members = grownUint32(this.#members);
-        this.#members[this.#memberCount++] = child;
-      }
-    }
-  }
-
   run(): void {
     // Work list of nodes, each tagged: pass through (look at its children) or a top object (descend).
     const work: number[] = [this.graph.rootOrdinal];
@@ -272,12 +236,12 @@ class SuspectWalk {
 
   /** Heavy children become top objects (or are passed through); light ones are grouped by shape. */
   #passThroughNode(node: number, work: number[], isTop: boolean[]): void {
-    this.#collectMembers(node);
+    this.#children.collect(node);
     const retained = this.#retained;
     const groups = new ShapeGroups();
     const holders = computeHolders(this.graph).kind;
-    for (let i = 0; i < this.#memberCount; i++) {
-      const m = this.#members[i];
+    for (let i = 0; i < this.#children.count; i++) {
+      const m = this.#children.members[i];
       // Differs from the dominator tree's view, as Eclipse MAT does: objects no strong reference
       // reaches (garbage awaiting collection, weak-only) hang off the root there but hold nothing.
       if (holders[m] === HELD_WEAKLY) continue;
@@ -293,8 +257,8 @@ class SuspectWalk {
     const heavy = groups.heavierThan(this.threshold);
     if (heavy.length === 0) return;
     // Second pass, for the heavy groups only: their typical members.
-    for (let i = 0; i < this.#memberCount; i++) {
-      const m = this.#members[i];
+    for (let i = 0; i < this.#children.count; i++) {
+      const m = this.#children.members[i];
       if (holders[m] === HELD_WEAKLY || retained[m] >= this.threshold || this.isPassThrough(m) || this.#isGroupable[this.graph.nodeType[m]] !== 1) continue;
       const group = groups.get(this.#shapes.shapeOf(m));
       if (group !== undefined && group.retainedSize >= this.threshold && isNearerMean(retained, m, group.typical, group.retainedSize / group.count)) group.typical = m;
@@ -310,19 +274,19 @@ class SuspectWalk {
     let at = top;
     let listNext = -1;
     for (;;) {
-      this.#collectMembers(at);
+      this.#children.collect(at);
       const heaviest = this.#heaviestMember(-1);
       if (heaviest < 0 || retained[heaviest] < floor || this.isPassThrough(heaviest)) break;
       if (classOf[heaviest] === classOf[at] && this.#runLength(at, MIN_LIST_RUN) >= MIN_LIST_RUN) {
         // A list (or a tree) of one class: it accumulates from its first node on.
-        this.#collectMembers(at);
+        this.#children.collect(at);
         listNext = heaviest;
         break;
       }
       at = heaviest;
     }
-    for (let i = 0; i < this.#memberCount; i++) {
-      const m = this.#members[i];
+    for (let i = 0; i < this.#children.count; i++) {
+      const m = this.#children.members[i];
       if (m !== listNext && retained[m] >= this.threshold) {
         // The memory splits into parts that are each big enough to be suspects of their own.
         work.push(at);
@@ -331,7 +295,7 @@ class SuspectWalk {
       }
     }
     const breakdown = this.#breakdown(listNext);
-    let memberCount = this.#memberCount;
+    let memberCount = this.#children.count;
     if (listNext >= 0) {
       const length = this.#runLength(listNext, Infinity);
       breakdown.push({ classId: classOf[listNext], count: length, retainedSize: retained[listNext], largest: listNext, typical: listNext });
@@ -348,13 +312,13 @@ class SuspectWalk {
     this.suspects.push({ kind: 'object', top, accumulation: at, retainedSize: retained[top], breakdown, memberCount, example, chain: null, lastingChain: null });
   }
 
-  /** The member in #members with the largest retained size, skipping class `skipClass`; -1 if none. */
+  /** The member in #children with the largest retained size, skipping class `skipClass`; -1 if none. */
   #heaviestMember(skipClass: number): number {
     const retained = this.#retained;
     const classOf = this.classes.classOf;
     let heaviest = -1;
-    for (let i = 0; i < this.#memberCount; i++) {
-      const m = this.#members[i];
+    for (let i = 0; i < this.#children.count; i++) {
+      const m = this.#children.members[i];
       if (classOf[m] === skipClass) continue;
       if (heaviest < 0 || retained[m] > retained[heaviest]) heaviest = m;
     }
@@ -367,7 +331,7 @@ class SuspectWalk {
     let length = 1;
     let at = start;
     while (length < limit) {
-      this.#collectMembers(at);
+      this.#children.collect(at);
       const next = this.#heaviestMember(-1);
       if (next < 0 || classOf[next] !== classOf[start]) break;
       at = next;
@@ -389,13 +353,13 @@ class SuspectWalk {
     });
   }
 
-  /** #members but `except` by class, largest retained size first. */
+  /** #children but `except` by class, largest retained size first. */
   #breakdown(except: number): SuspectClassRow[] {
     const retained = this.#retained;
     const classOf = this.classes.classOf;
     const rows = new Map<number, SuspectClassRow>();
-    for (let i = 0; i < this.#memberCount; i++) {
-      const m = this.#members[i];
+    for (let i = 0; i < this.#children.count; i++) {
+      const m = this.#children.members[i];
       if (m === except) continue;
       const cls = classOf[m];
       const row = rows.get(cls);
@@ -406,8 +370,8 @@ class SuspectWalk {
         if (retained[m] > retained[row.largest]) row.largest = m;
       }
     }
-    for (let i = 0; i < this.#memberCount; i++) {
-      const m = this.#members[i];
+    for (let i = 0; i < this.#children.count; i++) {
+      const m = this.#children.members[i];
       if (m === except) continue;
       const row = rows.get(classOf[m])!;
       if (isNearerMean(retained, m, row.typical, row.retainedSize / row.count)) row.typical = m;
@@ -424,14 +388,14 @@ class SuspectWalk {
     const retained = this.#retained;
     let own = retained[member];
     if (skipClass >= 0) {
-      this.#collectMembers(member);
-      for (let i = 0; i < this.#memberCount; i++) if (this.classes.classOf[this.#members[i]] === skipClass) own -= retained[this.#members[i]];
+      this.#children.collect(member);
+      for (let i = 0; i < this.#children.count; i++) if (this.classes.classOf[this.#children.members[i]] === skipClass) own -= retained[this.#children.members[i]];
     }
     const floor = own * EXAMPLE_STEP_SHARE;
     const steps: SuspectPathStep[] = [];
     let at = member;
     while (steps.length < EXAMPLE_MAX_STEPS) {
-      this.#collectMembers(at);
+      this.#children.collect(at);
       const heaviest = this.#heaviestMember(skipClass);
       if (heaviest < 0 || retained[heaviest] < floor) break;
       // Through a store, the edge that names the hop leaves the store (an element index, a key).
