@@ -169,6 +169,7 @@ export class NumberSections {
    * Returns the index after the bytes it took: after the ']' (isOpen false), or the chunk's end.
    */
   feed(chunk: Uint8Array, i: number, base: number): number {
+    if (this.#section === Section.Nodes) return this.#feedNodes(chunk, i, base);
     const limit = this.#sectionLimit - base; // the section must close before this (chunk-relative)
     const n = limit < chunk.length ? limit : chunk.length;
     let value = this.#value;
@@ -201,6 +202,133 @@ export class NumberSections {
     this.#value = value;
     this.#digits = digits;
     return i;
+  }
+
+  /**
+   * feed for "nodes", the hot path of the main thread while the edges worker reads "edges": the
+   * same checks and errors as #storeNodeField, with the record state in locals rather than private
+   * fields (a call and a dozen field loads per number cost 2.5 s on a 1.7 GB snapshot).
+   */
+  #feedNodes(chunk: Uint8Array, i: number, base: number): number {
+    const limit = this.#sectionLimit - base;
+    const n = limit < chunk.length ? limit : chunk.length;
+    const roles = this.#nodeRoles;
+    const limits = this.#limits;
+    const fieldCount = this.#nodeFieldCount;
+    const nodeCount = this.#nodeCount;
+    const edgeCount = this.#edgeCount;
+    const nodeType = this.#nodeType;
+    const nodeName = this.#nodeName;
+    const nodeId = this.#nodeId;
+    const nodeEdgeCount = this.#nodeEdgeCount;
+    let selfSize = this.#selfSize;
+    let value = this.#value;
+    let digits = this.#digits;
+    let field = this.#field;
+    let item = this.#item;
+    let edgeSum = this.#edgeSum;
+    let nameMax = this.#nodeNameMax;
+    while (i < n) {
+      let c = chunk[i];
+      if (c >= DIGIT_0 && c <= DIGIT_9) {
+        // A whole number within the chunk; one that runs into the chunk's end is kept for the next.
+        let j = i + 1;
+        value = value * 10 + (c - DIGIT_0);
+        digits++;
+        while (j < n && (c = chunk[j]) >= DIGIT_0 && c <= DIGIT_9) {
+          value = value * 10 + (c - DIGIT_0);
+          digits++;
+          j++;
+        }
+        if (digits > MAX_DIGITS) {
+          this.#saveNodeState(value, digits, field, item, edgeSum);
+          this.#fail(`number too long in "${this.#sectionName}"`, base + j - digits + MAX_DIGITS);
+        }
+        if (j === n) { i = j; break; }
+        const offset = base + j - digits; // errors about a number name its first digit
+        if (item >= nodeCount || value > limits[field]) {
+          this.#saveNodeState(value, digits, field, item, edgeSum);
+          this.#offset = offset;
+          if (item >= nodeCount) this.#fail(`"nodes" holds more than the ${nodeCount} nodes the header announces`);
+          this.#failRange(value);
+        }
+        switch (roles[field]) {
+          case NodeRole.Type: nodeType[item] = value; break;
+          case NodeRole.Name:
+            nodeName[item] = value;
+            if (value > nameMax) {
+              nameMax = value;
+              this.#nodeNameMax = value;
+              this.#nodeNameMaxItem = item;
+              this.#nodeNameMaxOffset = offset;
+            }
+            break;
+          case NodeRole.Id: nodeId[item] = value; break;
+          case NodeRole.SelfSize:
+            if (value > UINT32_MAX && selfSize instanceof Uint32Array) {
+              this.#widenSelfSize();
+              selfSize = this.#selfSize;
+            }
+            selfSize[item] = value;
+            break;
+          case NodeRole.EdgeCount:
+            nodeEdgeCount[item] = value;
+            edgeSum += value;
+            if (edgeSum > edgeCount) {
+              this.#saveNodeState(value, digits, field, item, edgeSum);
+              this.#offset = offset;
+              this.#fail(`node ${item}: the edge counts of nodes 0 to ${item} add up to ${edgeSum}, more than the ${edgeCount} edges the header announces`);
+            }
+            break;
+          case NodeRole.TraceNodeId: this.#traceNodeId![item] = value; break;
+          case NodeRole.Detachedness:
+            if (value === 1) this.#attached.push(item);
+            else if (value === 2) this.#detached.push(item);
+            break;
+        }
+        if (++field === fieldCount) { field = 0; item++; }
+        value = 0;
+        digits = 0;
+        i = j;
+        continue;
+      }
+      if (digits > 0) {
+        // A number continued from the previous chunk ends here: store it the general way.
+        this.#offset = base + i - digits;
+        this.#saveNodeState(value, digits, field, item, edgeSum);
+        this.#storeNodeField(value);
+        field = this.#field;
+        item = this.#item;
+        edgeSum = this.#edgeSum;
+        nameMax = this.#nodeNameMax;
+        selfSize = this.#selfSize;
+        value = 0;
+        digits = 0;
+      }
+      if (c === COMMA || c === 0x0a || c === 0x20 || c === 0x0d || c === 0x09) { i++; continue; }
+      if (c === RBRACKET) {
+        value = 0;
+        digits = 0;
+        this.#saveNodeState(value, digits, field, item, edgeSum);
+        this.#offset = base + i;
+        this.#end();
+        return i + 1;
+      }
+      this.#saveNodeState(value, digits, field, item, edgeSum);
+      this.#fail(`unexpected ${describeByte(c)} in "${this.#sectionName}" (only unsigned integers are allowed)`, base + i);
+    }
+    this.#saveNodeState(value, digits, field, item, edgeSum);
+    if (i >= limit) this.#fail(this.#sectionLimitReason, base + i);
+    return i;
+  }
+
+  // A method, not a closure: captured, the loop's locals would live in a heap context.
+  #saveNodeState(value: number, digits: number, field: number, item: number, edgeSum: number): void {
+    this.#value = value;
+    this.#digits = digits;
+    this.#field = field;
+    this.#item = item;
+    this.#edgeSum = edgeSum;
   }
 
   #store(value: number): void {

@@ -102,6 +102,7 @@ describe('streaming parser', () => {
       const got = parser.finish();
       expect(Array.from(got.edgeTarget)).toEqual(Array.from(expected.edgeTarget));
       expect(Array.from(got.selfSize)).toEqual(Array.from(expected.selfSize));
+      for (const column of ['nodeType', 'nodeName', 'nodeId', 'nodeEdgeCount'] as const) expect(Array.from(got[column])).toEqual(Array.from(expected[column]));
       expect(got.stringBytes.toString()).toEqual(expected.stringBytes.toString());
     }
   });
@@ -271,6 +272,20 @@ describe('integer fields: the exact number or a refusal naming field, value and 
     expect(error).toBeInstanceOf(SnapshotFormatError);
     expect((error as Error).message).toMatch(message);
     expect((error as SnapshotFormatError).offset).toBe(Buffer.from(input).indexOf(written));
+    // The same error at the same byte whatever the chunks (numbers cut across them).
+    for (const size of [1, 3]) {
+      const bytes = Buffer.from(input);
+      const parser = new SnapshotParser('bad.heapsnapshot', bytes.length);
+      let chunked: unknown;
+      try {
+        for (let i = 0; i < bytes.length; i += size) parser.feed(bytes.subarray(i, i + size));
+        parser.finish();
+      } catch (e) {
+        chunked = e;
+      }
+      expect((chunked as Error).message).toBe((error as Error).message);
+      expect((chunked as SnapshotFormatError).offset).toBe((error as SnapshotFormatError).offset);
+    }
   });
 
   const headers: [string, Record<string, unknown>, RegExp][] = [
