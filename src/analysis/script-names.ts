@@ -3,8 +3,7 @@
 // recovers each script's URL from the heap, and this file turns it into a path to open.
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
-import { computeScriptUrls, displayPath, type SourceLocation } from './source-locations.ts';
-import { originalLocationOf } from './original-locations.ts';
+import { computeScriptUrls, displayPath, sourceLocationOf, type SourceLocation } from './source-locations.ts';
 
 /** Script name per script id, from the located closures of `graph` (cached). */
 export function computeScriptNames(graph: HeapGraph): Map<number, string> {
@@ -16,18 +15,15 @@ export function computeScriptNames(graph: HeapGraph): Map<number, string> {
   });
 }
 
-/** The node's definition site, when V8 recorded one and the script has a name; else null. */
-export function sourceLocationOf(graph: HeapGraph, ordinal: number): SourceLocation | null {
+/**
+ * The node's definition site (sourceLocationOf) as a file a user can open: a file URL as its path;
+ * null when V8 recorded no site or the script has no name (where sourceLocationOf says "script N").
+ */
+export function fileLocationOf(graph: HeapGraph, ordinal: number): SourceLocation | null {
   const loc = graph.locationOf(ordinal);
-  if (loc < 0) return null;
-  const file = computeScriptNames(graph).get(graph.locScriptId[loc]);
-  if (file === undefined) return null;
-  const line = graph.locLine[loc] + 1;
-  const column = graph.locColumn[loc] + 1;
-  // Compiled code is shown where it came from, when the command registered source maps.
-  const original = originalLocationOf(graph, file, line, column);
-  if (original !== null) return { file: displayPath(original.url), line: original.line, column: original.column };
-  return { file: displayPath(file), line, column };
+  if (loc < 0 || !computeScriptNames(graph).has(graph.locScriptId[loc])) return null;
+  const location = sourceLocationOf(graph, ordinal)!;
+  return { ...location, file: displayPath(location.file) };
 }
 
 /**
@@ -37,7 +33,7 @@ export function sourceLocationOf(graph: HeapGraph, ordinal: number): SourceLocat
 export function innermostClosureLocation(graph: HeapGraph, nodes: ArrayLike<number>): SourceLocation | null {
   for (let i = nodes.length - 1; i >= 0; i--) {
     if (graph.nodeType[nodes[i]] !== graph.types.closure) continue;
-    const location = sourceLocationOf(graph, nodes[i]);
+    const location = fileLocationOf(graph, nodes[i]);
     if (location !== null) return location;
   }
   return null;

@@ -54,7 +54,10 @@ export function internalEdgeTarget(graph: HeapGraph, ordinal: number, names: Set
   return -1;
 }
 
-/** Where a closure (or a constructed object's constructor) is defined, or null when not recorded. */
+/**
+ * Where a closure (or a constructed object's constructor) is defined, or null when not recorded; the
+ * script as the heap names it ("script <id>" when it does not). fileLocationOf gives it as a path.
+ */
 export function sourceLocationOf(graph: HeapGraph, ordinal: number): SourceLocation | null {
   const loc = graph.locationOf(ordinal);
   if (loc < 0) return null;

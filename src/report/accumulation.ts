@@ -5,7 +5,7 @@
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import type { ClassIndexResult } from '../snapshot/class-names.ts';
 import type { AccumulationResult, MemberUnit } from '../analysis/accumulation.ts';
-import { computeScriptNames, sourceLocationOf } from '../analysis/script-names.ts';
+import { computeScriptNames, fileLocationOf } from '../analysis/script-names.ts';
 import { displayPath } from '../analysis/source-locations.ts';
 import { declarationOf } from '../analysis/original-locations.ts';
 import { describeNode, formatEdgeName } from './names.ts';
@@ -62,7 +62,7 @@ export interface HolderLocation {
  * is given, as it is for the module function at 1:1 (V8's 0:0), a position that names no line.
  */
 function holderLocationOf(graph: HeapGraph, closure: number, moduleVariable: number): HolderLocation | null {
-  const location = sourceLocationOf(graph, closure);
+  const location = fileLocationOf(graph, closure);
   if (location === null) return null;
   const loc = graph.locationOf(closure);
   const isModuleFunction = graph.locLine[loc] === 0 && graph.locColumn[loc] === 0;

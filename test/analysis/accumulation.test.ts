@@ -11,7 +11,7 @@ import { loadSnapshot } from '../../src/snapshot/load.ts';
 import type { HeapGraph } from '../../src/snapshot/heap-graph.ts';
 import { computeClassIndex } from '../../src/snapshot/class-names.ts';
 import { censusCollections, findAccumulationPoints, type AccumulationResult } from '../../src/analysis/accumulation.ts';
-import { sourceLocationOf } from '../../src/analysis/script-names.ts';
+import { fileLocationOf } from '../../src/analysis/script-names.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
 import { SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 import { parseSnapshotText } from '../../src/snapshot/load.ts';
@@ -62,7 +62,7 @@ describe('accumulation points of a leaky Express server (committed fixtures)', (
     expect(listeners.retainedSizeDelta!).toBeGreaterThan(requestLog.retainedSizeDelta!);
     expect(requestLog.retainedSizes![1] - requestLog.retainedSizes![0]).toBe(requestLog.retainedSizeDelta);
     // Both are module-level variables of the server: held from its module scope.
-    expect(sourceLocationOf(analysed.last, requestLog.heldFrom)?.file).toMatch(/leaky-server\.mjs$/);
+    expect(fileLocationOf(analysed.last, requestLog.heldFrom)?.file).toMatch(/leaky-server\.mjs$/);
     expect(analysed.last.nodeNameOf(requestLog.node)).toBe('Array');
   });
 });
@@ -86,7 +86,7 @@ describe('accumulation points of five kinds of collection (accumulation-series.m
       'sessionsById entries 50→100→150 Session×100',
       'sessionsByToken properties 50→100→150 Session×100',
     ]);
-    for (const p of analysed.result.points) expect(sourceLocationOf(analysed.last, p.heldFrom)?.file).toMatch(/accumulation-series\.mjs$/);
+    for (const p of analysed.result.points) expect(fileLocationOf(analysed.last, p.heldFrom)?.file).toMatch(/accumulation-series\.mjs$/);
     // Largest retained growth first.
     const deltas = analysed.result.points.map((p) => p.retainedSizeDelta!);
     expect(deltas).toEqual([...deltas].sort((a, b) => b - a));
