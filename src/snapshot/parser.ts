@@ -280,9 +280,7 @@ export class SnapshotParser {
       this.#headerStart = this.#offset;
       this.#header = Buffer.alloc(64 * 1024);
       this.#headerLength = 0;
-      this.#depth = 0;
-      this.#inString = false;
-      this.#escaped = false;
+      this.#startValueTracking();
       this.#state = State.Header;
       this.#feedHeaderByte(c);
       return;
@@ -315,9 +313,7 @@ export class SnapshotParser {
     }
     // Anything else (trace_tree, samples, scopes, unknown keys): skip the value.
     setBudget(skippedBudget(this.#layout, key));
-    this.#depth = 0;
-    this.#inString = false;
-    this.#escaped = false;
+    this.#startValueTracking();
     this.#skipIsScalar = !(c === LBRACE || c === LBRACKET || c === QUOTE);
     this.#state = State.SkipValue;
     this.#feedSkipByte(c);
@@ -343,21 +339,10 @@ export class SnapshotParser {
       header = this.#header = grown;
     }
     header[this.#headerLength++] = c;
-    if (this.#inString) {
-      if (this.#escaped) this.#escaped = false;
-      else if (c === BACKSLASH) this.#escaped = true;
-      else if (c === QUOTE) this.#inString = false;
-      return;
-    }
-    if (c === QUOTE) this.#inString = true;
-    else if (c === LBRACE || c === LBRACKET) this.#depth++;
-    else if (c === RBRACE || c === RBRACKET) {
-      this.#depth--;
-      if (this.#depth === 0) {
-        this.#applyHeader(header.toString('utf8', 0, this.#headerLength));
-        this.#header = null;
-        this.#state = State.TopLevel;
-      }
+    if (this.#endsValue(c)) {
+      this.#applyHeader(header.toString('utf8', 0, this.#headerLength));
+      this.#header = null;
+      this.#state = State.TopLevel;
     }
   }
 
@@ -397,21 +382,32 @@ export class SnapshotParser {
 
   #feedSkipByte(c: number): void {
     if (this.#skipIsScalar) return;
+    if (this.#endsValue(c)) this.#state = State.TopLevel;
+  }
+
+  // ---- values read without parsing (the header, skipped sections) --------------------------------
+
+  #startValueTracking(): void {
+    this.#depth = 0;
+    this.#inString = false;
+    this.#escaped = false;
+  }
+
+  /** Follows one byte of a JSON value (strings and their escapes, nesting); true when it ends the value. */
+  #endsValue(c: number): boolean {
     if (this.#inString) {
       if (this.#escaped) this.#escaped = false;
       else if (c === BACKSLASH) this.#escaped = true;
       else if (c === QUOTE) {
         this.#inString = false;
-        if (this.#depth === 0) this.#state = State.TopLevel;
+        return this.#depth === 0;
       }
-      return;
+      return false;
     }
     if (c === QUOTE) this.#inString = true;
     else if (c === LBRACE || c === LBRACKET) this.#depth++;
-    else if (c === RBRACE || c === RBRACKET) {
-      this.#depth--;
-      if (this.#depth === 0) this.#state = State.TopLevel;
-    }
+    else if (c === RBRACE || c === RBRACKET) return --this.#depth === 0;
+    return false;
   }
 
   // ---- end --------------------------------------------------------------------------------------
