@@ -10,6 +10,7 @@ import { formatBytes, formatCount } from './format.ts';
 import { ELLIPSIS, sanitizeForTerminal } from './sanitize.ts';
 import { renderTable } from './table.ts';
 import { PLAIN_STYLE, type Style } from './style.ts';
+import { upToLimit } from './limit.ts';
 
 /** A frame in JSON, in profiles and snapshots alike: 1-based positions, null when unknown. */
 export interface FrameJson {
@@ -69,7 +70,7 @@ export function formatAllocationStack(frames: AllocationFrame[], baseDir?: strin
 /** The "by allocation site" table: objects, bytes and where they were allocated. */
 export function renderAllocationSitesTable(result: AllocationSiteGroupsResult, options: { limit: number; baseDir?: string; style?: Style; title: string }): string {
   const style = options.style ?? PLAIN_STYLE;
-  const shown = options.limit === 0 ? result.groups : result.groups.slice(0, options.limit);
+  const shown = upToLimit(result.groups, options.limit);
   const out = [style.bold(options.title)];
   out.push(renderTable({
     head: ['Count', 'Self size', 'Allocated in'],

@@ -13,6 +13,7 @@ import { formatBytes, formatCount } from './format.ts';
 import { describeNode, describeNodeWithId, edgeToJson, formatEdgeName, nodeToJson, type EdgeJson, type NodeJson } from './names.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
 import type { Style } from './style.ts';
+import { upToLimit } from './limit.ts';
 
 /** What `leakscope cycles` found, as the analyses return it. */
 export interface CyclesReportInput {
@@ -179,7 +180,6 @@ export function renderCyclesText(graph: HeapGraph, input: CyclesReportInput, lim
   const { cycles, userCycleCount } = input.cycles;
   const { weakKept } = input;
   const out: string[] = [];
-  const cap = <T>(items: T[]) => (limit === 0 ? items : items.slice(0, limit));
   const more = (total: number, shown: number, indent: string) => {
     if (total > shown) out.push(style.dim(`${indent}… ${formatCount(total - shown)} more (--limit 0 shows all)`));
   };
@@ -191,19 +191,19 @@ export function renderCyclesText(graph: HeapGraph, input: CyclesReportInput, lim
     if (reason === 'held-values-reference-each-other') {
       const groups = [...new Set(group.map((l) => l.group))];
       out.push(`  ${style.yellow(REASON_TEXT[reason])}: ${formatCount(groups.length)} cycles, ${formatCount(group.length)} registrations`);
-      for (const g of cap(groups)) {
+      for (const g of upToLimit(groups, limit)) {
         const members = group.filter((l) => l.group === g);
         out.push(`    cycle ${g}: ${members.map((l) => describeNodeWithId(graph, l.target)).join(' ⇄ ')}  in ${describeNodeWithId(graph, members[0].registry)}`);
         for (const l of members) out.push(style.dim(`      ${stepsToText(graph, registrationSteps(graph, l.path))}`));
       }
-      more(groups.length, cap(groups).length, '    ');
+      more(groups.length, upToLimit(groups, limit).length, '    ');
     } else {
       out.push(`  ${style.yellow(REASON_TEXT[reason])}: ${formatCount(group.length)}`);
-      for (const l of cap(group)) {
+      for (const l of upToLimit(group, limit)) {
         out.push(`    ${describeNodeWithId(graph, l.target)} in ${describeNodeWithId(graph, l.registry)}`);
         out.push(style.dim(`      ${stepsToText(graph, registrationSteps(graph, l.path))}`));
       }
-      more(group.length, cap(group).length, '    ');
+      more(group.length, upToLimit(group, limit).length, '    ');
     }
     out.push(`    ${style.green(REASON_FIX[reason])}; or unregister the target (register(target, held, token) … unregister(token)) when done`);
   }
@@ -235,14 +235,14 @@ export function renderCyclesText(graph: HeapGraph, input: CyclesReportInput, lim
   out.push('');
 
   out.push(style.bold(`Weak references held strongly anyway: ${formatCount(weakKept.length)}`));
-  for (const f of cap(weakKept)) {
+  for (const f of upToLimit(weakKept, limit)) {
     const via = f.path.slice(-2).map((s) => `${describeNodeWithId(graph, s.from)} ${formatEdgeName(graph, s.edge)}`).join(' → ');
     const what = f.kind === 'weakref-target'
       ? `${describeNodeWithId(graph, f.holder)} → target ${describeNodeWithId(graph, f.target)}`
       : `${f.holder < 0 ? 'WeakMap' : describeNodeWithId(graph, f.holder)} value ${describeNodeWithId(graph, f.target)}${f.key < 0 ? '' : ` (key ${describeNodeWithId(graph, f.key)})`}`;
     out.push(`  ${what}, also held by … ${via} → ${describeNodeWithId(graph, f.target)}`);
   }
-  more(weakKept.length, cap(weakKept).length, '  ');
+  more(weakKept.length, upToLimit(weakKept, limit).length, '  ');
   if (weakKept.length > 0) out.push(`    ${style.green('fix: drop the strong reference if the weak one was meant to be the only one; otherwise the WeakRef / WeakMap is not needed')}`);
   return out.join('\n');
 }

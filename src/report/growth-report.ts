@@ -18,6 +18,7 @@ import { formatElidedHops } from './retainers.ts';
 import { describeNode, formatEdgeName } from './names.ts';
 import { accumulationOfClass, accumulationPointToJson, describeAccumulationPoint, formatAccumulationPoint, nameAccumulationPoints, type AccumulationPointView } from './accumulation.ts';
 import { computeClassIndex } from '../snapshot/class-names.ts';
+import { upToLimit } from './limit.ts';
 
 /** One hop of a retainer chain, root first: the node's class and the edge leaving it (null on the target). */
 export interface RetainerStep {
@@ -64,7 +65,7 @@ export function isGateFailed(report: GrowthReport): boolean {
 /** The growing, gated classes a table shows (all of them with limit 0), and how many there are. */
 export function growingRows(report: GrowthReport): { shown: ClassGrowth[]; total: number } {
   const growing = rankGrowthClasses(report.result, report.gate).filter((r) => r.growth.delta > 0 && r.verdict === 'watched').map((r) => r.growth);
-  return { shown: limited(growing, report.limit), total: growing.length };
+  return { shown: upToLimit(growing, report.limit), total: growing.length };
 }
 
 /** `13 program, 2 transient`: what holds a class's new objects, zero kinds left out. */
@@ -74,10 +75,6 @@ export function formatHeldBy(c: ClassGrowth): string {
   return parts.length === 0 ? '–' : parts.join(', ');
 }
 
-function limited<T>(items: T[], limit: number): T[] {
-  return limit === 0 ? items : items.slice(0, limit);
-}
-
 // ---------------------------------------------------------------------------------------------- JSON
 
 /** The documented JSON shape (README): snapshots, classes, failed, violations; more fields may follow. */
@@ -85,7 +82,7 @@ export function growthToJson(report: GrowthReport): unknown {
   const { result } = report;
   return {
     snapshots: result.snapshots.map((s) => ({ file: s.file, nodeCount: s.nodeCount, totalSize: s.totalSize, maxObjectId: s.maxObjectId })),
-    classes: limited(rankGrowthClasses(report.result, report.gate), report.limit).map(({ growth: c, verdict }) => ({
+    classes: upToLimit(rankGrowthClasses(report.result, report.gate), report.limit).map(({ growth: c, verdict }) => ({
       name: c.name,
       key: c.key,
       counts: c.counts,

@@ -13,6 +13,7 @@ import { PLAIN_STYLE, type Style } from './style.ts';
 import type { DotEdge, DotGraph, DotNode } from './dot.ts';
 import { formatFrameText, formatFunctionName, formatSourceLocation, type FrameJson } from './allocation-sites.ts';
 import { displayPath } from '../analysis/source-locations.ts';
+import { upToLimit } from './limit.ts';
 
 /** Frames shown per stack in text; the rest are counted. Deep enough to reach user code under a framework or two. */
 const STACK_FRAMES_SHOWN = 8;
@@ -43,10 +44,6 @@ function percent(part: number, whole: number): string {
   return whole > 0 ? `${((part / whole) * 100).toFixed(1)}%` : '−';
 }
 
-function cap<T>(items: T[], limit: number): T[] {
-  return limit === 0 ? items : items.slice(0, limit);
-}
-
 // ---------------------------------------------------------------------------------------------
 // JSON
 
@@ -60,16 +57,16 @@ export interface ProfileJsonInput {
 
 export function buildProfileJson({ profiles, summary, growth, limit }: ProfileJsonInput) {
   const last = profiles[profiles.length - 1];
-  const stackNodes = cap(Array.from(summary.stackNodes), limit);
+  const stackNodes = upToLimit(Array.from(summary.stackNodes), limit);
   return {
     profiles: profiles.map((p) => ({ file: p.file, totalSize: p.totalSize, sampleCount: p.sampleTotal, nodeCount: p.nodeCount })),
-    sites: cap(summary.sites, limit).map((s) => ({ ...frameToJson(s.site), selfSize: s.selfSize, totalSize: s.totalSize, samples: s.samples })),
+    sites: upToLimit(summary.sites, limit).map((s) => ({ ...frameToJson(s.site), selfSize: s.selfSize, totalSize: s.totalSize, samples: s.samples })),
     siteCount: summary.sites.length,
     stacks: stackNodes.map((n) => ({ selfSize: last.selfSize[n], samples: last.sampleCount[n], frames: stackFrames(last, n).map(frameToJson) })),
     stackCount: summary.stackNodes.length,
     growth: growth === null ? null : {
       totalSizes: growth.totalSizes,
-      sites: cap(growth.sites, limit).map((g) => ({ ...frameToJson(g.site), selfSizes: g.selfSizes, delta: g.delta })),
+      sites: upToLimit(growth.sites, limit).map((g) => ({ ...frameToJson(g.site), selfSizes: g.selfSizes, delta: g.delta })),
     },
   };
 }
@@ -92,7 +89,7 @@ export function renderProfileText(input: ProfileJsonInput, options: ProfileRepor
     if (growth.sites.length === 0) {
       out.push('No allocation site changed.');
     } else {
-      const shown = cap(growth.sites, limit);
+      const shown = upToLimit(growth.sites, limit);
       out.push(renderTable({
         head: ['Function', 'Location', 'Self size', 'Δ self size'],
         rows: shown.map((g) => [
@@ -114,7 +111,7 @@ export function renderProfileText(input: ProfileJsonInput, options: ProfileRepor
   out.push(style.bold(`Sampling heap profile ${name}: ${formatBytes(summary.totalSize)} live in ${formatCount(summary.sampleTotal)} samples, ${formatCount(summary.sites.length)} allocation sites`));
   out.push(style.dim('Sizes are sampled estimates of what was still alive when sampling stopped. Self: allocated by the function itself; total: with the functions it called.'));
   out.push('');
-  const sites = cap(summary.sites, limit);
+  const sites = upToLimit(summary.sites, limit);
   out.push(renderTable({
     head: ['Function', 'Location', 'Self size', 'Self %', 'Total size', 'Total %'],
     rows: sites.map((s) => [
@@ -133,7 +130,7 @@ export function renderProfileText(input: ProfileJsonInput, options: ProfileRepor
 
   out.push('');
   out.push(style.bold('Heaviest stacks'));
-  const stackNodes = cap(Array.from(summary.stackNodes), limit);
+  const stackNodes = upToLimit(Array.from(summary.stackNodes), limit);
   stackNodes.forEach((n, i) => {
     const frames = stackFrames(last, n);
     const [top, ...callers] = frames;

@@ -14,6 +14,7 @@ import {
   NAME_MAX, closureLocation, describeNode, describeNodeWithId, describeNodeWithSizes, edgeToJson, formatEdgeName, nodeToJson, type EdgeJson, type NodeJson,
 } from './names.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
+import { upToLimit } from './limit.ts';
 
 /** `… 4,999,990 more hops …`: what stands for the middle of a long chain. */
 export function formatElidedHops(hops: number): string {
@@ -142,7 +143,7 @@ export function* chainGroupsLines(graph: HeapGraph, className: string, result: C
   const total = result.groups.reduce((n, g) => n + g.count, 0) + result.unreachable.length;
   yield `${formatCount(total)} objects of class ${sanitizeForTerminal(className, NAME_MAX)} in ${formatCount(result.groups.length)} chain ${result.groups.length === 1 ? 'shape' : 'shapes'}`;
   const limit = options.limit ?? 0;
-  const shown = limit === 0 ? result.groups : result.groups.slice(0, limit);
+  const shown = upToLimit(result.groups, limit);
   const lines: string[] = [];
   for (const [index, group] of shown.entries()) {
     const chain = options.steps ? group.viewWith(options.steps) : group.view;

@@ -20,6 +20,7 @@ import { readAllocationTraces } from '../../snapshot/allocation-traces.ts';
 import { allocationSiteOf, groupByAllocationSite } from '../../analysis/allocation-sites.ts';
 import { allocationFrameToJson, allocationSitesToJson, formatAllocationStack, renderAllocationSitesTable } from '../../report/allocation-sites.ts';
 import type { HeapGraph } from '../../snapshot/heap-graph.ts';
+import { upToLimit } from '../../report/limit.ts';
 
 /** Chain shapes `--all` shows by default: one screen; the rest are counted. */
 const DEFAULT_GROUP_LIMIT = 20;
@@ -103,7 +104,7 @@ Examples:
 async function printGroups(graph: HeapGraph, file: string, options: ChainOptions): Promise<number> {
   const members = membersOrThrow(graph, file, options);
   const result = groupChainsByShape(graph, members);
-  const shown = options.limit === 0 ? result.groups : result.groups.slice(0, options.limit);
+  const shown = upToLimit(result.groups, options.limit);
   const measures = computeNodeMeasures(graph);
   const sites = groupByAllocationSite(graph, members, options.rawSizes);
   if (options.json) {

@@ -16,6 +16,7 @@ import { joinLines, writeChunks } from '../write-chunks.ts';
 import { readAllocationTraces } from '../../snapshot/allocation-traces.ts';
 import { allocationSitesOf } from '../../analysis/allocation-sites.ts';
 import { addClassNameOption, requiredClassName, type ClassNameOptions } from '../targets.ts';
+import { upToLimit } from '../../report/limit.ts';
 
 interface ListOptions extends ClassOptions, ClassNameOptions {
   limit: number;
@@ -46,7 +47,7 @@ Examples:
       const retained = computeRetainedSizes(graph);
       const distances = computeDistances(graph);
       members.sort((a, b) => retained[b] - retained[a] || sizes[b] - sizes[a] || graph.nodeId[a] - graph.nodeId[b]);
-      const shown = options.limit === 0 ? members : members.slice(0, options.limit);
+      const shown = upToLimit(members, options.limit);
       // Where each was allocated, when the snapshot carries allocation stacks (null otherwise: output unchanged).
       const allocated = allocationSitesOf(graph, shown);
       const rows: InstanceRow[] = shown.map((ordinal, k) => ({

@@ -13,6 +13,7 @@ import { computePackageSizes } from '../../analysis/packages.ts';
 import { createPackageResolver } from '../../sources/packages.ts';
 import { packagesToJson, renderPackagesText } from '../../report/packages.ts';
 import { renderJson } from '../../report/json.ts';
+import { upToLimit } from '../../report/limit.ts';
 
 type SortKey = 'count' | 'size' | 'retained';
 
@@ -44,7 +45,7 @@ Examples:
       const { graph, worker } = await loadWithSummaryWorker(file, loadForCli);
       const histogram = await computeClassSummaryInParallel(graph, { names: options.names, rawSizes: options.rawSizes }, worker);
       const sorted = sortClasses(histogram.classes, options.sort);
-      const shown = options.limit === 0 ? sorted : sorted.slice(0, options.limit);
+      const shown = upToLimit(sorted, options.limit);
       // --limit 0 may list tens of thousands of classes: written in chunks, never one string.
       if (options.json) {
         await writeChunks(renderJsonChunks({
