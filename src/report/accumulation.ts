@@ -4,7 +4,7 @@
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import type { ClassIndexResult } from '../snapshot/class-names.ts';
-import type { AccumulationResult, MemberUnit } from '../analysis/accumulation.ts';
+import type { AccumulationPoint, AccumulationResult } from '../analysis/accumulation.ts';
 import { computeScriptNames, fileLocationOf } from '../analysis/script-names.ts';
 import { displayPath } from '../analysis/source-locations.ts';
 import { declarationOf } from '../analysis/original-locations.ts';
@@ -12,8 +12,8 @@ import { describeNode, formatEdgeName } from './names.ts';
 import { formatBytes, formatCount, formatDelta } from './format.ts';
 import { sanitizeForTerminal } from './sanitize.ts';
 
-export interface AccumulationPointView {
-  id: number;
+/** A point with its holder named: the figures as the analysis gives them, nodes and edges as text. */
+export interface AccumulationPointView extends Pick<AccumulationPoint, 'id' | 'counts' | 'unit' | 'retainedSizes' | 'retainedSizeDelta'> {
   /** The collection's class as chains name nodes: `Array`, `Map`, `Object`. */
   name: string;
   /** The variable or property that holds it, as chains write edges (`->requestLog`, `.cache`); null when unknown. */
@@ -23,10 +23,6 @@ export interface AccumulationPointView {
    * declares it (original source when mapped); null when unknown.
    */
   heldFrom: HolderLocation | null;
-  counts: number[];
-  unit: MemberUnit;
-  retainedSizes: [number, number] | null;
-  retainedSizeDelta: number | null;
   /** The class of most of its new members (growth's class name and key), and how many. */
   mainClass: { name: string; key: string; count: number } | null;
 }

@@ -12,13 +12,8 @@ import type { SeriesReportResult } from './series-report.ts';
 import type { StopReason } from './watcher.ts';
 import { share, type TriggerHit } from './triggers.ts';
 
-export interface SampleFields {
-  rss: number | null;
-  heapUsed: number | null;
-  heapLimit: number | null;
-  containerUsage: number | null;
-  containerLimit: number | null;
-}
+/** A sample's figures as an event carries them (its time is the event's own, in ISO form). */
+export type SampleFields = Omit<MemorySample, 'time'>;
 
 export type WatchEvent =
   | { event: 'start'; time: string; pid: number; command: string[] | null; triggers: StartTriggers }
