@@ -109,7 +109,9 @@ export function isEssentialEdge(ctx: EssentialEdgeContext, source: number, edge:
 export function computeEssentialEdges(graph: HeapGraph): Uint8Array {
   return graph.cached('essentialEdges', () => {
     const ctx: EssentialEdgeContext = { graph, pageOwned: computePageOwned(graph), ephemerons: ephemeronNamesOf(graph) };
-    const bits = new Uint8Array((graph.edgeCount + 7) >>> 3);
+    // In shared memory when the graph is, so that a worker can count retainers from it (countEssentialRetainers).
+    const length = (graph.edgeCount + 7) >>> 3;
+    const bits = new Uint8Array(graph.edgeTarget.buffer instanceof SharedArrayBuffer ? new SharedArrayBuffer(length) : new ArrayBuffer(length));
     const { firstEdge, nodeCount } = graph;
     for (let v = 0; v < nodeCount; v++) {
       const end = firstEdge[v + 1];
@@ -135,10 +137,56 @@ export interface DominatorTreeResult {
 
 /** DevTools' dominator tree (cached per graph). */
 export function computeDominatorTree(graph: HeapGraph): DominatorTreeResult {
-  return graph.cached('dominatorTree', () => buildDominatorTree(graph, computeEssentialEdges(graph)));
+  return graph.cached('dominatorTree', () => {
+    const essential = computeEssentialEdges(graph);
+    return finishDominatorTree(graph, essential, searchEssentialGraph(graph, essential));
+  });
 }
 
-function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorTreeResult {
+/**
+ * Essential retainers per node ordinal (edges whose bit is set in `essential`), added into `counts`
+ * (zeroed, at least N long). Needs no search: another thread counts them while this one searches
+ * (summary-parallel.ts), which saves finishDominatorTree a pass over every edge.
+ */
+export function countEssentialRetainers(graph: HeapGraph, essential: Uint8Array, counts: Uint32Array): void {
+  const edgeTarget = graph.edgeTarget;
+  for (let byte = 0; byte < essential.length; byte++) {
+    const bits = essential[byte];
+    if (bits === 0) continue;
+    const first = byte << 3;
+    for (let k = 0; k < 8; k++) if ((bits & (1 << k)) !== 0) counts[edgeTarget[first + k]]++;
+  }
+}
+
+/** Step 1 of the dominator tree, the depth-first search; finishDominatorTree does the rest. */
+export interface EssentialSearch {
+  /** Shared by ordinal → number and each node's next edge; holds the retained sizes at the end. */
+  scratch: ArrayBuffer;
+  number: Uint32Array;
+  cursor: Uint32Array;
+  /** number → ordinal; the preorder at the end. */
+  vertex: Uint32Array;
+  /** number → parent's number. */
+  parent: Uint32Array;
+  /** Bit e set: edge e is the tree edge that discovered its target. */
+  treeEdge: Uint8Array;
+  /** Vertices numbered (all of them). */
+  n: number;
+  /** Vertices up to this number were reached through a tree edge or started a search. */
+  lastSearchedNumber: number;
+}
+
+export interface FinishOptions {
+  /**
+   * countEssentialRetainers' counts, from another thread (length at least N + 2, zeroed beyond N):
+   * saves a pass over every edge. The buffer is reused for the predecessor offsets and then `idom`.
+   */
+  retainerCounts?: Uint32Array;
+  /** Called once the predecessors are given back, the algorithm's memory peak over. */
+  afterPeak?: () => void;
+}
+
+export function searchEssentialGraph(graph: HeapGraph, essential: Uint8Array): EssentialSearch {
   const nodeCount = graph.nodeCount;
   const { firstEdge, edgeTarget } = graph;
   const isEssential = (e: number) => (essential[e >>> 3] & (1 << (e & 7))) !== 0;
@@ -209,6 +257,16 @@ function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorT
   if (n < nodeCount) {
     for (let o = 0; o < nodeCount; o++) if (number[o] === 0) visit(o, 1);
   }
+  return { scratch, number, cursor, vertex, parent, treeEdge, n, lastSearchedNumber };
+}
+
+/** Steps 2 to 6 of the dominator tree, after searchEssentialGraph. */
+export function finishDominatorTree(graph: HeapGraph, essential: Uint8Array, search: EssentialSearch, options: FinishOptions = {}): DominatorTreeResult {
+  const nodeCount = graph.nodeCount;
+  const { firstEdge, edgeTarget } = graph;
+  const root = graph.rootOrdinal;
+  const { scratch, number, cursor, vertex, parent, treeEdge, n, lastSearchedNumber } = search;
+  const { retainerCounts } = options;
 
   // 2. Essential predecessors by number (a reverse CSR filled back to front, so no fill cursor).
   //    Numbers, not ordinals: from here on the algorithm never needs an ordinal. The tree edges
@@ -216,13 +274,24 @@ function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorT
   //    step 3 starts from (10.9 M of 45.1 M predecessors on a 1 GB heap).
   //    Counted by ordinal first, in `cursor` (done with), then moved to numbers: one random access
   //    per edge instead of two.
+  //    Counted by another thread, the counts include the tree edges: one per node a tree edge
+  //    discovered, which is every searched node with an essential retainer but the root.
   const isPredecessorEdge = (e: number) => ((essential[e >>> 3] & ~treeEdge[e >>> 3]) & (1 << (e & 7))) !== 0;
   const predCountOf = cursor.fill(0);
   let predCount = 0;
-  for (let e = 0; e < edgeTarget.length; e++) {
-    if (isPredecessorEdge(e)) { predCountOf[edgeTarget[e]]++; predCount++; }
+  if (retainerCounts === undefined) {
+    for (let e = 0; e < edgeTarget.length; e++) {
+      if (isPredecessorEdge(e)) { predCountOf[edgeTarget[e]]++; predCount++; }
+    }
+  } else {
+    for (let o = 0; o < nodeCount; o++) {
+      const count = retainerCounts[o];
+      const isTreeDiscovered = count > 0 && o !== root && number[o] <= lastSearchedNumber;
+      predCountOf[o] = isTreeDiscovered ? count - 1 : count;
+      predCount += predCountOf[o];
+    }
   }
-  const firstPred = new Uint32Array(n + 2);
+  const firstPred = retainerCounts === undefined ? new Uint32Array(n + 2) : retainerCounts.subarray(0, n + 2).fill(0);
   for (let o = 0; o < nodeCount; o++) firstPred[number[o]] = predCountOf[o];
   for (let k = 1; k <= n + 1; k++) firstPred[k] += firstPred[k - 1];
   // The largest array here (4 B per predecessor), given back as soon as step 3 is done with it.
@@ -279,6 +348,7 @@ function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorT
     ancestor[w] = parent[w];
   }
   releasePred();
+  options.afterPeak?.();
 
   // 4. Immediate dominators (semi-NCA): idom(w) is the nearest ancestor of parent(w) in the
   //    dominator tree built so far whose number is at most semi(w). Computed in place over parent.
@@ -292,7 +362,7 @@ function buildDominatorTree(graph: HeapGraph, essential: Uint8Array): DominatorT
   }
 
   // By ordinal, in the predecessor offsets' buffer (done with); the preorder is `vertex` itself.
-  const idom = new Uint32Array(firstPred.buffer, 0, nodeCount);
+  const idom = new Uint32Array(firstPred.buffer, firstPred.byteOffset, nodeCount);
   for (let w = 1; w <= n; w++) idom[vertex[w]] = vertex[idomByNumber[w]];
   const preorder = vertex.subarray(1, n + 1);
 

@@ -1,16 +1,17 @@
 // The class summary (what `leakscope top` shows), and what `leakscope suspects` reads, on two cores.
-// After parsing, the main thread builds the dominator tree, the longest step, while a worker (summary-worker.ts) names the classes
-// and computes DevTools' self sizes over the same graph in shared memory; then the worker computes
-// distances while the main thread sums retained sizes and class retained sizes. Same result as
-// computeClassSummary, which this falls back to whenever the worker cannot help (small or gzipped
-// files, whose columns are not in shared memory; a worker that failed).
-//
-// Timeline on the 993 MB realistic snapshot (11 M nodes): main = dominator tree, then sizes;
-// worker = class names and DevTools' self sizes during the tree, distances during the sizes.
+// After parsing, the main thread builds the dominator tree, the longest step, while a worker
+// (summary-worker.ts) works over the same graph in shared memory:
+//   main:   essential edges │ depth-first search │ wait │ rest of the tree ╷ retained sizes, class retained sizes
+//   worker: class names, DevTools' self sizes │ essential retainers per node │ ...idle... ╵ distances
+// The worker's retainer counts spare the tree a pass over every edge (dominators.ts,
+// countEssentialRetainers); distances start once the tree's memory peak is over (afterPeak), so
+// their two N-sized arrays do not add to it. Same result as computeClassSummary, which this falls
+// back to whenever the worker cannot help (small or gzipped files, whose columns are not in shared
+// memory; a worker that failed).
 // Memory: the dominator tree peaks at ~33 B/node; the worker adds its class ids (2 B/node), DevTools'
 // self sizes (4 B/node, which the main thread would compute right after the peak anyway) and its
-// own heap (~10 MB, ~30 MB when tsx runs the sources); distances and their queue (8 B/node) are
-// asked for after that peak.
+// own heap (~10 MB, ~30 MB when tsx runs the sources); the retainer counts' buffer becomes the
+// tree's predecessor offsets, so it costs nothing at the peak.
 // Suspects: the worker also sorts out the holders (holders.ts) and computes distances during the
 // tree, where it would idle; afterwards the main thread picks the chain parents (chain-parents.ts:
 // one pass over the edges, which needs the retained sizes). That adds the holders (5 B/node) and
@@ -26,7 +27,7 @@ import { shareGraph } from '../snapshot/shared-graph.ts';
 import { adoptClassIndex, computeClassIndex, type NameMode } from '../snapshot/class-names.ts';
 import { checkSnapshotFile } from '../snapshot/load.ts';
 import { computeClassSummary, type ClassSummaryResult, type HistogramOptions } from '../analysis/histogram.ts';
-import { computeDominatorTree, computeRetainedSizes } from '../analysis/dominators.ts';
+import { computeEssentialEdges, computeRetainedSizes, finishDominatorTree, searchEssentialGraph } from '../analysis/dominators.ts';
 import { adoptOwnedSelfSizes, computeOwnedSelfSizes } from '../analysis/owned-sizes.ts';
 import { computeClassRetainedSizes } from '../analysis/class-retained.ts';
 import { adoptDistances } from '../analysis/distances.ts';
@@ -138,9 +139,10 @@ export async function prepareSuspectsInParallel(graph: HeapGraph, names: NameMod
 type WorkerStep = 'holders' | 'distances';
 
 /**
- * The shared timeline: the worker names classes and computes DevTools' self sizes, then the steps
- * `duringTree`, while this thread builds the dominator tree; then this thread sums retained sizes and
- * runs `meanwhile` (which may read the class index) while the worker runs the steps `afterTree`.
+ * The shared timeline: the worker names classes, computes DevTools' self sizes and counts essential
+ * retainers, then runs the steps `duringTree`, while this thread builds the dominator tree; the
+ * steps `afterTree` start once the tree's memory peak is over, while this thread finishes the tree,
+ * sums retained sizes and runs `meanwhile` (which may read the class index).
  * Without the worker's class index nothing more is asked of it, and `meanwhile` does not run: the
  * caller computes what is missing on one thread.
  */
@@ -155,21 +157,29 @@ async function analyseInParallel(
   let usedWorker = false;
   try {
     worker.send({ kind: 'classes', graph: shared, names });
+    const essential = computeEssentialEdges(graph);
+    // N + 2: the counts' buffer becomes the tree's predecessor offsets (finishDominatorTree).
+    const counts = new Uint32Array(new SharedArrayBuffer((graph.nodeCount + 2) * 4));
+    const isCounting = essential.buffer instanceof SharedArrayBuffer;
+    if (isCounting) worker.send({ kind: 'retainers', essential, counts });
     for (const kind of steps.duringTree) worker.send({ kind });
-    computeDominatorTree(graph);
+    const search = searchEssentialGraph(graph, essential);
     const classes = await worker.next();
+    let isCounted = false;
     if (classes.kind === 'classes') {
       usedWorker = true;
       adoptClassIndex(graph, classes.index, classes.interfaces);
       const sizes = await worker.next();
       if (sizes.kind === 'sizes') adoptOwnedSelfSizes(graph, sizes.sizes);
-      for (let k = 0; k < steps.duringTree.length; k++) adoptAnswer(graph, await worker.next());
+      isCounted = isCounting && (await worker.next()).kind === 'retainers';
     }
+    // Once the tree's peak is over, the search's arrays may be allocated (distances for `top`).
+    const afterPeak = () => { if (usedWorker) for (const kind of steps.afterTree) worker.send({ kind }); };
+    graph.cached('dominatorTree', () => finishDominatorTree(graph, essential, search, { retainerCounts: isCounted ? counts : undefined, afterPeak }));
+    if (usedWorker) for (let k = 0; k < steps.duringTree.length; k++) adoptAnswer(graph, await worker.next());
     computeOwnedSelfSizes(graph);
     computeRetainedSizes(graph);
     if (!usedWorker) return false;
-    // The tree's peak is over: now the search's arrays may be allocated.
-    for (const kind of steps.afterTree) worker.send({ kind });
     meanwhile?.();
     for (let k = 0; k < steps.afterTree.length; k++) adoptAnswer(graph, await worker.next());
   } finally {

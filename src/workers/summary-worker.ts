@@ -6,9 +6,12 @@
 // Protocol. workerData: { module } (for ts-worker.mjs). Main → worker, in this order:
 //   { kind: 'classes', graph: SharedGraph, names }  → { kind: 'classes', index, interfaces },
 //                                                     then { kind: 'sizes', sizes } unasked
+//   { kind: 'retainers', essential, counts }        → { kind: 'retainers' } (counts written in place)
 //   { kind: 'holders' }                             → { kind: 'holders', holders }
 //   { kind: 'distances' }                           → { kind: 'distances', distances }
-// (`holders` only for suspects, which sends it and `distances` right after `classes`.)
+// `retainers` comes once the main thread has the essential edges, which it then searches: the worker
+// counts each node's essential retainers into shared memory meanwhile (dominators.ts).
+// (`holders` only for suspects, which sends it and `distances` right after `retainers`.)
 // The answers' typed arrays are transferred (moved, not copied). Any failure answers
 // { kind: 'failed', reason } and the main thread computes the rest itself.
 // For `top`, distances wait for their message because the main thread asks only once the dominator
@@ -21,10 +24,12 @@ import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex, inferInterfaceDefinitions, type ClassIndexResult, type InterfaceDefinition, type NameMode } from '../snapshot/class-names.ts';
 import { computeDistances } from '../analysis/distances.ts';
 import { computeHolders, type HoldersResult } from '../analysis/holders.ts';
+import { countEssentialRetainers } from '../analysis/dominators.ts';
 import { computeOwnedSelfSizes, type SizeColumn } from '../analysis/owned-sizes.ts';
 
 export type SummaryWorkerRequest =
   | { kind: 'classes'; graph: SharedGraph; names: NameMode }
+  | { kind: 'retainers'; essential: Uint8Array; counts: Uint32Array }
   | { kind: 'holders' }
   | { kind: 'distances' };
 
@@ -32,6 +37,7 @@ export type SummaryWorkerAnswer =
   | { kind: 'classes'; index: ClassIndexResult; interfaces: InterfaceDefinition[] | null }
   | { kind: 'sizes'; sizes: SizeColumn }
   | { kind: 'distances'; distances: Int32Array }
+  | { kind: 'retainers' }
   | { kind: 'holders'; holders: HoldersResult }
   | { kind: 'failed'; reason: string };
 
@@ -52,6 +58,11 @@ port.on('message', (request: SummaryWorkerRequest) => {
       const sized: SummaryWorkerAnswer = { kind: 'sizes', sizes };
       // The raw column (no user roots) is the graph's own, in shared memory: sent, not moved.
       port.postMessage(sized, sizes.buffer instanceof ArrayBuffer ? [sizes.buffer] : []);
+    } else if (request.kind === 'retainers') {
+      if (graph === null) throw new Error('retainers asked before the graph');
+      countEssentialRetainers(graph, request.essential, request.counts);
+      const answer: SummaryWorkerAnswer = { kind: 'retainers' };
+      port.postMessage(answer);
     } else if (request.kind === 'distances') {
       if (graph === null) throw new Error('distances asked before the graph');
       const distances = computeDistances(graph);

@@ -3,7 +3,11 @@ import { SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 import { parseSnapshotText } from '../../src/snapshot/load.ts';
 import {
   computeDominatedChildren, computeDominatorTree, computeEssentialEdges, computePageOwned, computeRetainedSizes,
+  countEssentialRetainers, finishDominatorTree, searchEssentialGraph,
 } from '../../src/analysis/dominators.ts';
+import { loadSnapshot } from '../../src/snapshot/load.ts';
+import { fixturePath } from '../helpers/fixtures.ts';
+import type { HeapGraph } from '../../src/snapshot/heap-graph.ts';
 import { computeClassRetainedSizes } from '../../src/analysis/class-retained.ts';
 import { computeClassIndex } from '../../src/snapshot/class-names.ts';
 
@@ -125,5 +129,40 @@ describe('dominators (DevTools rules, docs/FORMAT.md §4)', () => {
     const byClass = computeClassRetainedSizes(graph, classes);
     expect(byClass[classes.classOf[r.L1]]).toBe(30); // not 30 + 20 + 10
     expect(byClass[classes.classOf[r.C]]).toBe(90);
+  });
+
+  // The root retained by an object, a parent holding its child twice, a node only a weak edge reaches.
+  function buildOddities(): HeapGraph {
+    const b = new SnapshotBuilder();
+    const root = b.root();
+    const G = b.node('object', 'global', { selfSize: 10 });
+    const A = b.node('object', 'A', { selfSize: 20 });
+    const B = b.node('object', 'B', { selfSize: 30 });
+    const W = b.node('object', 'W', { selfSize: 5 });
+    b.edge(root, 'shortcut', '1', G).edge(G, 'property', 'a', A).edge(G, 'property', 'again', A).edge(A, 'property', 'b', B)
+      .edge(B, 'property', 'root', root).edge(A, 'weak', 'w', W).edge(W, 'property', 'b', B);
+    return parseSnapshotText(b.toJSON());
+  }
+
+  it('builds the same tree from retainer counts another thread made (summary-parallel.ts)', async () => {
+    const graphs: [string, () => Promise<HeapGraph>][] = [
+      ['the hand-made graph', async () => build().graph],
+      ['the oddities', async () => buildOddities()],
+      ['leaky-server-1', () => loadSnapshot(fixturePath('leaky-server-1'))],
+    ];
+    for (const [label, make] of graphs) {
+      const graph = await make();
+      const essential = computeEssentialEdges(graph);
+      const counts = new Uint32Array(graph.nodeCount + 2);
+      countEssentialRetainers(graph, essential, counts);
+      let peaks = 0;
+      const tree = finishDominatorTree(graph, essential, searchEssentialGraph(graph, essential), { retainerCounts: counts, afterPeak: () => peaks++ });
+      const expected = computeDominatorTree(await make());
+      expect(peaks, label).toBe(1);
+      expect(Array.from(tree.idom), label).toEqual(Array.from(expected.idom));
+      expect(Array.from(tree.preorder), label).toEqual(Array.from(expected.preorder));
+      expect(Array.from(tree.dominated), label).toEqual(Array.from(expected.dominated));
+      expect(Array.from(tree.retained), label).toEqual(Array.from(expected.retained));
+    }
   });
 });
