@@ -2,7 +2,7 @@
 // After parsing, the main thread builds the dominator tree, the longest step, while a worker
 // (summary-worker.ts) works over the same graph in shared memory:
 //   main:   essential edges │ depth-first search │ wait │ rest of the tree ╷ retained sizes, class retained sizes
-//   worker: class names, DevTools' self sizes │ essential retainers per node │ ...idle... ╵ distances
+//   worker: class names │ essential retainers per node │ DevTools' self sizes │ ...idle... ╵ distances
 // The worker's retainer counts spare the tree a pass over every edge (dominators.ts,
 // countEssentialRetainers); distances start once the tree's memory peak is over (afterPeak), so
 // their two N-sized arrays do not add to it. Same result as computeClassSummary, which this falls
@@ -162,6 +162,7 @@ async function analyseInParallel(
     const counts = new Uint32Array(new SharedArrayBuffer((graph.nodeCount + 2) * 4));
     const isCounting = essential.buffer instanceof SharedArrayBuffer;
     if (isCounting) worker.send({ kind: 'retainers', essential, counts });
+    worker.send({ kind: 'sizes' });
     for (const kind of steps.duringTree) worker.send({ kind });
     const search = searchEssentialGraph(graph, essential);
     const classes = await worker.next();
@@ -169,13 +170,15 @@ async function analyseInParallel(
     if (classes.kind === 'classes') {
       usedWorker = true;
       adoptClassIndex(graph, classes.index, classes.interfaces);
-      const sizes = await worker.next();
-      if (sizes.kind === 'sizes') adoptOwnedSelfSizes(graph, sizes.sizes);
       isCounted = isCounting && (await worker.next()).kind === 'retainers';
     }
     // Once the tree's peak is over, the search's arrays may be allocated (distances for `top`).
     const afterPeak = () => { if (usedWorker) for (const kind of steps.afterTree) worker.send({ kind }); };
     graph.cached('dominatorTree', () => finishDominatorTree(graph, essential, search, { retainerCounts: isCounted ? counts : undefined, afterPeak }));
+    if (usedWorker) {
+      const sizes = await worker.next();
+      if (sizes.kind === 'sizes') adoptOwnedSelfSizes(graph, sizes.sizes);
+    }
     if (usedWorker) for (let k = 0; k < steps.duringTree.length; k++) adoptAnswer(graph, await worker.next());
     computeOwnedSelfSizes(graph);
     computeRetainedSizes(graph);

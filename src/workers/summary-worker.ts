@@ -4,14 +4,15 @@
 // parsing.
 //
 // Protocol. workerData: { module } (for ts-worker.mjs). Main → worker, in this order:
-//   { kind: 'classes', graph: SharedGraph, names }  → { kind: 'classes', index, interfaces },
-//                                                     then { kind: 'sizes', sizes } unasked
+//   { kind: 'classes', graph: SharedGraph, names }  → { kind: 'classes', index, interfaces }
 //   { kind: 'retainers', essential, counts }        → { kind: 'retainers' } (counts written in place)
+//   { kind: 'sizes' }                               → { kind: 'sizes', sizes }
 //   { kind: 'holders' }                             → { kind: 'holders', holders }
 //   { kind: 'distances' }                           → { kind: 'distances', distances }
 // `retainers` comes once the main thread has the essential edges, which it then searches: the worker
-// counts each node's essential retainers into shared memory meanwhile (dominators.ts).
-// (`holders` only for suspects, which sends it and `distances` right after `retainers`.)
+// counts each node's essential retainers into shared memory meanwhile (dominators.ts), before the
+// self sizes, which are needed only after the tree. `holders` only for suspects, which sends it and
+// `distances` right after `sizes`.
 // The answers' typed arrays are transferred (moved, not copied). Any failure answers
 // { kind: 'failed', reason } and the main thread computes the rest itself.
 // For `top`, distances wait for their message because the main thread asks only once the dominator
@@ -30,6 +31,7 @@ import { computeOwnedSelfSizes, type SizeColumn } from '../analysis/owned-sizes.
 export type SummaryWorkerRequest =
   | { kind: 'classes'; graph: SharedGraph; names: NameMode }
   | { kind: 'retainers'; essential: Uint8Array; counts: Uint32Array }
+  | { kind: 'sizes' }
   | { kind: 'holders' }
   | { kind: 'distances' };
 
@@ -52,7 +54,9 @@ port.on('message', (request: SummaryWorkerRequest) => {
       const interfaces = request.names === 'devtools' ? inferInterfaceDefinitions(graph) : null;
       const answer: SummaryWorkerAnswer = { kind: 'classes', index, interfaces };
       port.postMessage(answer, [index.classOf.buffer as ArrayBuffer]);
-      // DevTools' self sizes next, while the main thread is still in the dominator tree (4 B/node,
+    } else if (request.kind === 'sizes') {
+      if (graph === null) throw new Error('sizes asked before the graph');
+      // While the main thread is still in the dominator tree (4 B/node,
       // which the tree's peak has room for within 1.2× the file; distances, 8 B/node, wait).
       const sizes = computeOwnedSelfSizes(graph);
       const sized: SummaryWorkerAnswer = { kind: 'sizes', sizes };

@@ -5,6 +5,7 @@ import { shareGraph } from '../../src/snapshot/shared-graph.ts';
 import { computeClassSummary } from '../../src/analysis/histogram.ts';
 import { computeClassSummaryInParallel, startSummaryWorker } from '../../src/workers/summary-parallel.ts';
 import { computeDistances } from '../../src/analysis/distances.ts';
+import { computeDominatorTree, computeRetainedSizes } from '../../src/analysis/dominators.ts';
 import { computeClassIndex } from '../../src/snapshot/class-names.ts';
 
 // Small fixtures take the parallel path when told to: parsed into shared memory
@@ -26,6 +27,9 @@ describe('class summary on two cores (summary-parallel.ts)', () => {
       // What the worker computed is what this thread would have: adopted into the graph's cache.
       expect(computeClassIndex(graph, names)).toEqual(computeClassIndex(alone, names));
       expect(computeDistances(graph)).toEqual(computeDistances(alone));
+      // The tree built from the worker's retainer counts is the one-thread tree.
+      expect(Array.from(computeDominatorTree(graph).idom)).toEqual(Array.from(computeDominatorTree(alone).idom));
+      expect(Array.from(computeRetainedSizes(graph))).toEqual(Array.from(computeRetainedSizes(alone)));
     }, 60_000);
   }
 
