@@ -153,9 +153,22 @@ export function followsForDistance(ctx: DistanceFilterContext, source: number, e
   return true;
 }
 
-/** DevTools distances per node ordinal (cached per graph). */
-export function computeDistances(graph: HeapGraph): Int32Array {
-  return graph.cached('distances', () => runDistanceSearch(graph));
+/**
+ * DevTools distances per node ordinal (cached per graph). `memory`, when it holds at least
+ * distanceMemoryLength(graph) numbers, holds the distances and the search's queue instead of two
+ * fresh arrays (summary-parallel.ts: the dominator tree's spare memory).
+ */
+export function computeDistances(graph: HeapGraph, memory?: Uint32Array): Int32Array {
+  return graph.cached('distances', () => runDistanceSearch(graph, undefined, memory));
+}
+
+/**
+ * The distances (N) and the queue (N + the root's edges + 1: a global reached by two root edges
+ * is enqueued twice, as in DevTools): numbers the search needs.
+ */
+export function distanceMemoryLength(graph: HeapGraph): number {
+  const root = graph.rootOrdinal;
+  return 2 * graph.nodeCount + (graph.firstEdge[root + 1] - graph.firstEdge[root]) + 1;
 }
 
 /**
@@ -183,15 +196,16 @@ export function computeDistancesVisiting(graph: HeapGraph, visit: ChainCandidate
   return graph.cached('distances', () => distances);
 }
 
-function runDistanceSearch(graph: HeapGraph, visit?: ChainCandidateVisitor): Int32Array {
+function runDistanceSearch(graph: HeapGraph, visit?: ChainCandidateVisitor, memory?: Uint32Array): Int32Array {
   const n = graph.nodeCount;
   const { firstEdge, edgeTarget, edgeType } = graph;
   const weak = graph.types.weak;
   const root = graph.rootOrdinal;
-  const distances = new Int32Array(n).fill(NO_DISTANCE);
+  const needed = distanceMemoryLength(graph);
+  const isReused = memory !== undefined && memory.length >= needed;
+  const distances = (isReused ? new Int32Array(memory.buffer, memory.byteOffset, n) : new Int32Array(n)).fill(NO_DISTANCE);
   const ctx = createDistanceFilterContext(graph);
-  // A global reached by two root edges is enqueued twice, as in DevTools; room for that.
-  const queue = new Uint32Array(n + (firstEdge[root + 1] - firstEdge[root]) + 1);
+  const queue = isReused ? memory.subarray(n, needed) : new Uint32Array(needed - n);
 
   // With `visit`, every candidate last hop is shown to it too; the distances are the same.
   const search = (queueLength: number) => {

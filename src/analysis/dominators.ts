@@ -182,8 +182,18 @@ export interface FinishOptions {
    * saves a pass over every edge. The buffer is reused for the predecessor offsets and then `idom`.
    */
   retainerCounts?: Uint32Array;
-  /** Called once the predecessors are given back, the algorithm's memory peak over. */
-  afterPeak?: () => void;
+  /**
+   * Keep the predecessors' memory for what comes after, rather than give it back: on a VM, fresh
+   * memory costs far more than reused memory (docs/FORMAT.md §8.5). It is made large enough for the
+   * tree's child offsets, which then live in it, and `spareLength` more numbers, which go to
+   * afterPeak, in shared memory so that a worker can use them.
+   */
+  spareLength?: number;
+  /**
+   * Called once the algorithm's memory peak is over; `spare` is what is left of the predecessors'
+   * memory when spareLength asked to keep it (else null).
+   */
+  afterPeak?: (spare: Uint32Array | null) => void;
 }
 
 export function searchEssentialGraph(graph: HeapGraph, essential: Uint8Array): EssentialSearch {
@@ -295,7 +305,10 @@ export function finishDominatorTree(graph: HeapGraph, essential: Uint8Array, sea
   for (let o = 0; o < nodeCount; o++) firstPred[number[o]] = predCountOf[o];
   for (let k = 1; k <= n + 1; k++) firstPred[k] += firstPred[k - 1];
   // The largest array here (4 B per predecessor), given back as soon as step 3 is done with it.
-  const { array: pred, release: releasePred } = releasableUint32(predCount);
+  const { spareLength } = options;
+  const { array: pred, release: releasePred } = spareLength !== undefined
+    ? { array: new Uint32Array(new SharedArrayBuffer(Math.max(predCount, nodeCount + 1 + spareLength) * 4)), release: () => {} }
+    : releasableUint32(predCount);
   for (let v = 0; v < nodeCount; v++) {
     const nv = number[v];
     const end = firstEdge[v + 1];
@@ -348,7 +361,9 @@ export function finishDominatorTree(graph: HeapGraph, essential: Uint8Array, sea
     ancestor[w] = parent[w];
   }
   releasePred();
-  options.afterPeak?.();
+  // Reused: the child offsets (step 5) in the predecessors' first N + 1 slots, the rest spare.
+  const reused = spareLength !== undefined ? pred : null;
+  options.afterPeak?.(reused === null ? null : reused.subarray(nodeCount + 1));
 
   // 4. Immediate dominators (semi-NCA): idom(w) is the nearest ancestor of parent(w) in the
   //    dominator tree built so far whose number is at most semi(w). Computed in place over parent.
@@ -369,7 +384,7 @@ export function finishDominatorTree(graph: HeapGraph, essential: Uint8Array, sea
   // 5. The tree as a CSR of children in ordinal order (root in no list). Counts at each parent's own
   //    slot are summed into end offsets, then filled back to front, each offset counting down to its
   //    start; the child list reuses `parent`'s buffer, which nothing reads any more.
-  const firstDominated = new Uint32Array(nodeCount + 1);
+  const firstDominated = reused === null ? new Uint32Array(nodeCount + 1) : reused.subarray(0, nodeCount + 1).fill(0);
   for (let o = 0; o < nodeCount; o++) if (o !== root) firstDominated[idom[o]]++;
   for (let o = 1; o <= nodeCount; o++) firstDominated[o] += firstDominated[o - 1];
   const dominated = parent.subarray(0, Math.max(0, nodeCount - 1));

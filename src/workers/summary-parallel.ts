@@ -30,7 +30,7 @@ import { computeClassSummary, type ClassSummaryResult, type HistogramOptions } f
 import { computeEssentialEdges, computeRetainedSizes, finishDominatorTree, searchEssentialGraph } from '../analysis/dominators.ts';
 import { adoptOwnedSelfSizes, computeOwnedSelfSizes } from '../analysis/owned-sizes.ts';
 import { computeClassRetainedSizes } from '../analysis/class-retained.ts';
-import { adoptDistances } from '../analysis/distances.ts';
+import { adoptDistances, distanceMemoryLength } from '../analysis/distances.ts';
 import { adoptHolders } from '../analysis/holders.ts';
 import type { SummaryWorkerAnswer, SummaryWorkerRequest } from './summary-worker.ts';
 
@@ -173,13 +173,18 @@ async function analyseInParallel(
       isCounted = isCounting && (await worker.next()).kind === 'retainers';
     }
     // Once the tree's peak is over, the search's arrays may be allocated (distances for `top`).
-    const afterPeak = () => { if (usedWorker) for (const kind of steps.afterTree) worker.send({ kind }); };
-    graph.cached('dominatorTree', () => finishDominatorTree(graph, essential, search, { retainerCounts: isCounted ? counts : undefined, afterPeak }));
+    // The tree keeps its predecessors' memory for its child offsets and these steps' arrays.
+    const spareLength = usedWorker && steps.afterTree.includes('distances') ? distanceMemoryLength(graph) : undefined;
+    const afterPeak = (spare: Uint32Array | null) => {
+      if (!usedWorker) return;
+      for (const kind of steps.afterTree) worker.send(kind === 'distances' && spare !== null ? { kind, memory: spare } : { kind });
+    };
+    graph.cached('dominatorTree', () => finishDominatorTree(graph, essential, search, { retainerCounts: isCounted ? counts : undefined, spareLength, afterPeak }));
     if (usedWorker) {
       const sizes = await worker.next();
       if (sizes.kind === 'sizes') adoptOwnedSelfSizes(graph, sizes.sizes);
+      for (let k = 0; k < steps.duringTree.length; k++) adoptAnswer(graph, await worker.next());
     }
-    if (usedWorker) for (let k = 0; k < steps.duringTree.length; k++) adoptAnswer(graph, await worker.next());
     computeOwnedSelfSizes(graph);
     computeRetainedSizes(graph);
     if (!usedWorker) return false;

@@ -8,7 +8,7 @@
 //   { kind: 'retainers', essential, counts }        → { kind: 'retainers' } (counts written in place)
 //   { kind: 'sizes' }                               → { kind: 'sizes', sizes }
 //   { kind: 'holders' }                             → { kind: 'holders', holders }
-//   { kind: 'distances' }                           → { kind: 'distances', distances }
+//   { kind: 'distances', memory? }                  → { kind: 'distances', distances } (in `memory` if given)
 // `retainers` comes once the main thread has the essential edges, which it then searches: the worker
 // counts each node's essential retainers into shared memory meanwhile (dominators.ts), before the
 // self sizes, which are needed only after the tree. `holders` only for suspects, which sends it and
@@ -33,7 +33,7 @@ export type SummaryWorkerRequest =
   | { kind: 'retainers'; essential: Uint8Array; counts: Uint32Array }
   | { kind: 'sizes' }
   | { kind: 'holders' }
-  | { kind: 'distances' };
+  | { kind: 'distances'; memory?: Uint32Array };
 
 export type SummaryWorkerAnswer =
   | { kind: 'classes'; index: ClassIndexResult; interfaces: InterfaceDefinition[] | null }
@@ -69,9 +69,10 @@ port.on('message', (request: SummaryWorkerRequest) => {
       port.postMessage(answer);
     } else if (request.kind === 'distances') {
       if (graph === null) throw new Error('distances asked before the graph');
-      const distances = computeDistances(graph);
+      const distances = computeDistances(graph, request.memory);
       const answer: SummaryWorkerAnswer = { kind: 'distances', distances };
-      port.postMessage(answer, [distances.buffer as ArrayBuffer]);
+      // In the dominator tree's spare memory, shared: sent, not moved.
+      port.postMessage(answer, distances.buffer instanceof ArrayBuffer ? [distances.buffer] : []);
     } else {
       if (graph === null) throw new Error('holders asked before the graph');
       const holders = computeHolders(graph);

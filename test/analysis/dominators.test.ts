@@ -6,6 +6,7 @@ import {
   countEssentialRetainers, finishDominatorTree, searchEssentialGraph,
 } from '../../src/analysis/dominators.ts';
 import { loadSnapshot } from '../../src/snapshot/load.ts';
+import { computeDistances, distanceMemoryLength } from '../../src/analysis/distances.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
 import type { HeapGraph } from '../../src/snapshot/heap-graph.ts';
 import { computeClassRetainedSizes } from '../../src/analysis/class-retained.ts';
@@ -164,5 +165,26 @@ describe('dominators (DevTools rules, docs/FORMAT.md §4)', () => {
       expect(Array.from(tree.dominated), label).toEqual(Array.from(expected.dominated));
       expect(Array.from(tree.retained), label).toEqual(Array.from(expected.retained));
     }
+  });
+
+  it('builds the same tree and distances in the memory of its predecessors when asked to keep it (`top`)', async () => {
+    const graph = await loadSnapshot(fixturePath('leaky-server-1'));
+    const essential = computeEssentialEdges(graph);
+    let spare: Uint32Array | null = null;
+    const tree = finishDominatorTree(graph, essential, searchEssentialGraph(graph, essential), { spareLength: distanceMemoryLength(graph), afterPeak: (memory) => { spare = memory; } });
+    const alone = await loadSnapshot(fixturePath('leaky-server-1'));
+    const expected = computeDominatorTree(alone);
+    expect(tree.firstDominated.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(Array.from(tree.firstDominated)).toEqual(Array.from(expected.firstDominated));
+    expect(Array.from(tree.dominated)).toEqual(Array.from(expected.dominated));
+    expect(Array.from(tree.retained)).toEqual(Array.from(expected.retained));
+    // Room for the distances and their queue, in the same buffer.
+    expect(spare!.length).toBeGreaterThanOrEqual(distanceMemoryLength(graph));
+    expect(spare!.buffer).toBe(tree.firstDominated.buffer);
+    const distances = computeDistances(graph, spare!);
+    expect(distances.buffer).toBe(spare!.buffer);
+    expect(Array.from(distances)).toEqual(Array.from(computeDistances(alone)));
+    // The tree's own offsets are left as they were.
+    expect(Array.from(tree.firstDominated)).toEqual(Array.from(expected.firstDominated));
   });
 });
