@@ -14,9 +14,15 @@ if (!existsSync(new URL('../dist/cli/main.js', import.meta.url))) {
   process.exit(2);
 }
 
-const { startGrowthWorkerEarly } = await import('../dist/workers/growth-worker-start.js');
-// `growth` reads the earlier snapshots in a worker thread: let it load while the CLI does.
-if (process.argv[2] === 'growth') startGrowthWorkerEarly();
-
-const { main } = await import('../dist/cli/main.js');
-process.exitCode = await main(process.argv.slice(2));
+// Big snapshots on Linux: run again with glibc asking for huge pages (src/cli/huge-pages.ts).
+const { hugePagesEnvironment, runAgainWith } = await import('../dist/cli/huge-pages.js');
+const hugePagesEnv = hugePagesEnvironment(args);
+if (hugePagesEnv !== null) {
+  process.exitCode = await runAgainWith(hugePagesEnv);
+} else {
+  const { startGrowthWorkerEarly } = await import('../dist/workers/growth-worker-start.js');
+  // `growth` reads the earlier snapshots in a worker thread: let it load while the CLI does.
+  if (args[0] === 'growth') startGrowthWorkerEarly();
+  const { main } = await import('../dist/cli/main.js');
+  process.exitCode = await main(args);
+}

@@ -1,0 +1,117 @@
+// Big snapshots on Linux: leakscope starts itself once more with glibc asking for huge pages.
+//
+// Why: on a 1-2 GB snapshot the analysis touches ~2 GB of fresh memory (the graph's columns, the
+// dominator tree's arrays), and the kernel faults it in 4 KB at a time. On the VM the bench runs on,
+// a fresh page costs ~10-20 µs, so the faults alone cost seconds. glibc serves V8's array buffers
+// and, with GLIBC_TUNABLES=glibc.malloc.hugetlb=1, asks for transparent huge pages for them
+// (madvise): 2 MB per fault instead of 4 KB. The tunable is read when the process starts, so it
+// cannot be set from inside: for analysis commands given a big file, the CLI re-runs itself with it
+// (one extra Node process, ~40 MB, waiting for the other) and passes the exit status on.
+//
+// Only where it helps: Linux with glibc 2.35 or later, transparent huge pages in `madvise` mode (with
+// `always` the kernel already uses them, with `never` it cannot), and no `hugetlb` tunable of the
+// user's own. LEAKSCOPE_HUGE_PAGES=0 turns it off, =1 forces it for any file size (tests).
+// Measured and explained in docs/FORMAT.md §8.5 and the README (Performance).
+
+import fs from 'node:fs';
+import os from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/** Below this, faults cost less than starting Node again. */
+export const HUGE_PAGES_MIN_BYTES = 256 * 1024 * 1024;
+
+/** The commands that only read snapshot files (no program of the user's to run or signal). */
+const ANALYSIS_COMMANDS = new Set(['top', 'suspects', 'info', 'count', 'list', 'chain', 'refs', 'backrefs', 'growth', 'cycles', 'profile']);
+
+const TUNABLE = 'glibc.malloc.hugetlb=1';
+
+export interface HugePagesHost {
+  platform: NodeJS.Platform;
+  /** glibc's version at run time ("2.36"), undefined without glibc (musl, macOS). */
+  glibcVersion: string | undefined;
+  /** The content of /sys/kernel/mm/transparent_hugepage/enabled, or null. */
+  transparentHugePages: string | null;
+}
+
+export function currentHost(): HugePagesHost {
+  let transparentHugePages: string | null = null;
+  try {
+    transparentHugePages = fs.readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'latin1');
+  } catch {
+    // no such file: not Linux, or a kernel without transparent huge pages
+  }
+  const header = process.platform === 'linux' ? (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header : undefined;
+  return { platform: process.platform, glibcVersion: header?.glibcVersionRuntime, transparentHugePages };
+}
+
+function isGlibcWithHugetlb(version: string | undefined): boolean {
+  const match = /^(\d+)\.(\d+)/.exec(version ?? '');
+  if (match === null) return false;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > 2 || (major === 2 && minor >= 35);
+}
+
+/** Whether some argument names a regular file of at least `minBytes`. */
+function namesBigFile(args: string[], minBytes: number): boolean {
+  for (const arg of args) {
+    if (arg.startsWith('-')) continue;
+    try {
+      const stat = fs.statSync(arg);
+      if (stat.isFile() && stat.size >= minBytes) return true;
+    } catch {
+      // not a file: an option's value, a class name
+    }
+  }
+  return false;
+}
+
+/**
+ * The environment to run `args` (the CLI's arguments) again with, or null to run here. `host` is
+ * asked for only when the command and the files call for huge pages.
+ */
+export function hugePagesEnvironment(args: string[], env: NodeJS.ProcessEnv = process.env, host: () => HugePagesHost = currentHost): NodeJS.ProcessEnv | null {
+  const wanted = env.LEAKSCOPE_HUGE_PAGES;
+  if (wanted === '0' || !ANALYSIS_COMMANDS.has(args[0] ?? '')) return null;
+  const tunables = env.GLIBC_TUNABLES ?? '';
+  // Set already: by the user (theirs to choose), or by the run that started this one.
+  if (tunables.includes('glibc.malloc.hugetlb')) return null;
+  if (wanted !== '1' && !namesBigFile(args.slice(1), HUGE_PAGES_MIN_BYTES)) return null;
+  const { platform, glibcVersion, transparentHugePages } = host();
+  if (platform !== 'linux' || !isGlibcWithHugetlb(glibcVersion)) return null;
+  if (transparentHugePages === null || !transparentHugePages.includes('[madvise]')) return null;
+  return { ...env, GLIBC_TUNABLES: tunables === '' ? TUNABLE : `${tunables}:${TUNABLE}` };
+}
+
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Runs this CLI again (same Node, same flags, same arguments, same standard streams) with `env`,
+ * and resolves to its exit code. Signals sent to this process go to the other one (Ctrl-C reaches
+ * both: the other decides); if it dies of a signal, this process dies of the same one.
+ */
+export function runAgainWith(env: NodeJS.ProcessEnv): Promise<number> {
+  // Listening before the child exists: a signal that comes while it starts (it is visible from
+  // the fork on) is handled once spawn has returned, and reaches it.
+  let child: ChildProcess | undefined;
+  const forward = (signal: NodeJS.Signals) => { child?.kill(signal); };
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env });
+  const started = child;
+  return new Promise((resolve) => {
+    started.once('error', (error) => {
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+      process.stderr.write(`leakscope: cannot start Node again with huge pages (${error.message}); set LEAKSCOPE_HUGE_PAGES=0\n`);
+      resolve(2);
+    });
+    started.once('exit', (code, signal) => {
+      for (const s of FORWARDED_SIGNALS) process.off(s, forward);
+      if (signal !== null) {
+        process.kill(process.pid, signal);
+        // A signal this process ignores (SIGPIPE) leaves it alive: the shell's code for that death.
+        resolve(128 + (os.constants.signals[signal] ?? 0));
+        return;
+      }
+      resolve(code ?? 2);
+    });
+  });
+}

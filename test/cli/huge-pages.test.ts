@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { currentHost, hugePagesEnvironment, HUGE_PAGES_MIN_BYTES, type HugePagesHost } from '../../src/cli/huge-pages.ts';
+import { BIN, PROJECT_ROOT, runCliInProcess } from '../helpers/cli.ts';
+import { fixtureGzPath } from '../helpers/fixtures.ts';
+
+const LINUX: HugePagesHost = { platform: 'linux', glibcVersion: '2.36', transparentHugePages: 'always [madvise] never\n' };
+const host = (changes: Partial<HugePagesHost> = {}) => () => ({ ...LINUX, ...changes });
+const noHost = () => { throw new Error('the host was asked about'); };
+
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-huge-pages-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+describe('when the CLI runs again with huge pages (cli/huge-pages.ts)', () => {
+  const small = fixtureGzPath('basic');
+  // Sparse: as big as a big snapshot to stat, nothing on disk.
+  const big = path.join(scratch, 'big.heapsnapshot');
+  fs.writeFileSync(big, '');
+  fs.truncateSync(big, HUGE_PAGES_MIN_BYTES);
+
+  it('for an analysis command given a file of at least 256 MiB, on Linux with glibc ≥ 2.35 and THP in madvise mode', () => {
+    expect(hugePagesEnvironment(['top', big], {}, host())?.GLIBC_TUNABLES).toBe('glibc.malloc.hugetlb=1');
+    expect(hugePagesEnvironment(['growth', small, big, '--json'], { PATH: '/bin' }, host())).toEqual({ PATH: '/bin', GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' });
+    // The user's own tunables are kept.
+    expect(hugePagesEnvironment(['suspects', big], { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, host())?.GLIBC_TUNABLES).toBe('glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1');
+    expect(hugePagesEnvironment(['top', small], { LEAKSCOPE_HUGE_PAGES: '1' }, host())?.GLIBC_TUNABLES).toBe('glibc.malloc.hugetlb=1');
+  });
+
+  it('not for small files, other commands, a tunable already set or LEAKSCOPE_HUGE_PAGES=0 (without asking the host)', () => {
+    expect(hugePagesEnvironment(['top', small, '--limit', '5'], {}, noHost)).toBeNull();
+    expect(hugePagesEnvironment(['top', big.slice(0, -1)], {}, noHost)).toBeNull();
+    for (const command of ['run', 'snapshot', 'watch', 'demo', '--help']) expect(hugePagesEnvironment([command, big], {}, noHost)).toBeNull();
+    expect(hugePagesEnvironment(['top', big], { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' }, noHost)).toBeNull();
+    expect(hugePagesEnvironment(['top', big], { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' }, noHost)).toBeNull();
+    expect(hugePagesEnvironment(['top', big], { LEAKSCOPE_HUGE_PAGES: '0' }, noHost)).toBeNull();
+  });
+
+  it('not where glibc or the kernel cannot give huge pages, or gives them anyway', () => {
+    for (const changes of [
+      { platform: 'darwin' as const }, { glibcVersion: undefined }, { glibcVersion: '2.34' },
+      { transparentHugePages: null }, { transparentHugePages: 'always madvise [never]\n' }, { transparentHugePages: '[always] madvise never\n' },
+    ]) {
+      expect(hugePagesEnvironment(['top', big], {}, host(changes))).toBeNull();
+    }
+    expect(hugePagesEnvironment(['top', big], {}, host({ glibcVersion: '3.1' }))).not.toBeNull();
+  });
+});
+
+// This machine, as it is: where it cannot give huge pages there is nothing to run again.
+const canRunAgain = hugePagesEnvironment(['top'], { LEAKSCOPE_HUGE_PAGES: '1' }, currentHost) !== null;
+
+/** The binary, forced to run again, and the process it started (its environment read from /proc). */
+async function startForced(args: string[]) {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', LEAKSCOPE_HUGE_PAGES: '1' };
+  delete env.FORCE_COLOR;
+  const cli = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, env });
+  let stdout = '';
+  let stderr = '';
+  cli.stdout.on('data', (d) => { stdout += d; });
+  cli.stderr.on('data', (d) => { stderr += d; });
+  const exited = new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((resolve) => cli.once('close', (status, signal) => resolve({ status, signal })));
+  let child = 0;
+  for (let k = 0; k < 1000 && child === 0 && cli.exitCode === null; k++) {
+    try {
+      child = Number(fs.readFileSync(`/proc/${cli.pid}/task/${cli.pid}/children`, 'utf8').trim().split(' ')[0]) || 0;
+    } catch {
+      break;
+    }
+    if (child === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  // Until it has exec'd, the fork still shows this side's environment.
+  let childEnv = '';
+  for (let k = 0; k < 1000 && child !== 0 && !childEnv.includes('GLIBC_TUNABLES='); k++) {
+    try {
+      childEnv = fs.readFileSync(`/proc/${child}/environ`, 'utf8');
+    } catch {
+      break;
+    }
+    if (!childEnv.includes('GLIBC_TUNABLES=')) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return { cli, child, childEnv, exited, output: () => ({ stdout, stderr }) };
+}
+
+describe.skipIf(!canRunAgain)('running again, on this machine', () => {
+  it('passes the arguments, the streams and the exit code through, and leaves no process behind', async () => {
+    const args = ['top', fixtureGzPath('leaky-server-3'), '--limit', '5'];
+    const run = await startForced(args);
+    expect(run.child).toBeGreaterThan(0);
+    expect(run.childEnv.split('\0')).toContain('GLIBC_TUNABLES=glibc.malloc.hugetlb=1');
+    const { status } = await run.exited;
+    expect(status).toBe(0);
+    expect(run.output().stdout).toBe((await runCliInProcess(args)).stdout);
+    expect(() => process.kill(run.child, 0)).toThrow();
+
+    const missing = await startForced(['top', path.join(scratch, 'missing.heapsnapshot')]);
+    expect((await missing.exited).status).toBe(2);
+    expect(missing.output().stderr).toBe(`leakscope: ${path.join(scratch, 'missing.heapsnapshot')}: no such file\n`);
+  }, 60_000);
+
+  it('hands a SIGTERM on and dies of it, as the command would have', async () => {
+    const run = await startForced(['growth', fixtureGzPath('clean-server-1'), fixtureGzPath('leaky-server-1'), fixtureGzPath('leaky-server-2'), fixtureGzPath('leaky-server-3')]);
+    expect(run.child).toBeGreaterThan(0);
+    run.cli.kill('SIGTERM');
+    expect(await run.exited).toEqual({ status: null, signal: 'SIGTERM' });
+    expect(() => process.kill(run.child, 0)).toThrow();
+  }, 60_000);
+});
