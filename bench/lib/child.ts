@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hugePagesEnvironment } from '../../src/cli/huge-pages.ts';
 
 export type ToolName = 'leakscope' | 'devtools' | 'memlab';
 
@@ -57,9 +58,12 @@ export async function runChild(tool: ToolName, task: string, args: string[], opt
   // memlab reports some errors on stdout (and then exits): keep a tail of it as well.
   const stdout = tail(4000);
   const outcome = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; timedOut: boolean }>((resolve) => {
+    // The whole CLI command runs in the environment bin/leakscope.js would give it (huge pages for big files).
+    const env = { ...process.env, NO_COLOR: '1' };
+    const cliEnv = tool === 'leakscope' && task === 'cli' ? hugePagesEnvironment(args, env) : null;
     const child = spawn(process.execPath, argv, {
       cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: cliEnv ?? env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let timedOut = false;

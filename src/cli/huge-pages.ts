@@ -69,9 +69,13 @@ function namesBigFile(args: string[], minBytes: number): boolean {
  * The environment to run `args` (the CLI's arguments) again with, or null to run here. `host` is
  * asked for only when the command and the files call for huge pages.
  */
-export function hugePagesEnvironment(args: string[], env: NodeJS.ProcessEnv = process.env, host: () => HugePagesHost = currentHost): NodeJS.ProcessEnv | null {
+export function hugePagesEnvironment(
+  args: string[], env: NodeJS.ProcessEnv = process.env, host: () => HugePagesHost = currentHost, execArgv: string[] = process.execArgv,
+): NodeJS.ProcessEnv | null {
   const wanted = env.LEAKSCOPE_HUGE_PAGES;
   if (wanted === '0' || !ANALYSIS_COMMANDS.has(args[0] ?? '')) return null;
+  // A debugger attached to this process would not see the analysis, and a second one cannot listen.
+  if (execArgv.some((flag) => flag.startsWith('--inspect'))) return null;
   const tunables = env.GLIBC_TUNABLES ?? '';
   // Set already: by the user (theirs to choose), or by the run that started this one.
   if (tunables.includes('glibc.malloc.hugetlb')) return null;

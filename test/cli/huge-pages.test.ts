@@ -36,6 +36,8 @@ describe('when the CLI runs again with huge pages (cli/huge-pages.ts)', () => {
     expect(hugePagesEnvironment(['top', big], { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' }, noHost)).toBeNull();
     expect(hugePagesEnvironment(['top', big], { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1' }, noHost)).toBeNull();
     expect(hugePagesEnvironment(['top', big], { LEAKSCOPE_HUGE_PAGES: '0' }, noHost)).toBeNull();
+    expect(hugePagesEnvironment(['top', big], {}, noHost, ['--inspect-brk=0'])).toBeNull();
+    expect(hugePagesEnvironment(['top', big], {}, host(), ['--max-old-space-size=8000'])).not.toBeNull();
   });
 
   it('not where glibc or the kernel cannot give huge pages, or gives them anyway', () => {
