@@ -11,7 +11,7 @@ import { computeDominatorTree } from '../../src/analysis/dominators.ts';
 import { createPackageResolver, NODE_BUILTINS } from '../../src/sources/packages.ts';
 import { renderPackagesText } from '../../src/report/packages.ts';
 import { fixturePath } from '../helpers/fixtures.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-packages-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -54,20 +54,20 @@ describe('bytes by package of an Express server', () => {
 });
 
 describe('leakscope top --by package', () => {
-  it('leakscope top leaky-server-3 --by package  (a table of packages; --json the same rows)', () => {
-    const r = runCli(['top', fixturePath('leaky-server-3'), '--by', 'package', '--limit', '5'], { env: { NO_COLOR: '1' } });
+  it('leakscope top leaky-server-3 --by package  (a table of packages; --json the same rows)', async () => {
+    const r = await runCliInProcess(['top', fixturePath('leaky-server-3'), '--by', 'package', '--limit', '5'], { env: { NO_COLOR: '1' } });
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^Package +Objects +Size +Share$/);
     expect(lines.slice(2, 7).map((line) => line.split(/ {2,}/)[0])).toContain('node: (built-in modules)');
-    const json = JSON.parse(runCli(['top', fixturePath('leaky-server-3'), '--by', 'package', '--json', '--limit', '0']).stdout);
+    const json = JSON.parse((await runCliInProcess(['top', fixturePath('leaky-server-3'), '--by', 'package', '--json', '--limit', '0'])).stdout);
     expect(json.packages.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['express', 'qs', 'node: (built-in modules)', '(unattributed)']));
     expect(json.packages.reduce((sum: number, p: { size: number }) => sum + p.size, 0)).toBe(json.totalSize);
   });
 
-  it('leakscope top SNAP --by module  → exit 2', () => {
-    const r = runCli(['top', fixturePath('leaky-server-3'), '--by', 'module'], { env: { NO_COLOR: '1' } });
+  it('leakscope top SNAP --by module  → exit 2', async () => {
+    const r = await runCliInProcess(['top', fixturePath('leaky-server-3'), '--by', 'module'], { env: { NO_COLOR: '1' } });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^leakscope: option '--by <group>' argument 'module' is invalid\. Allowed choices are class, package\. \(see --help\)\n$/);
   });

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-held-from-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -70,8 +70,8 @@ export function addOrder(id: OrderId): void {
 `;
 
 /** Growth's "Growing collections" lines. */
-function pointLines(): string[] {
-  const r = runCli(['growth', ...snapshots], { env: { NO_COLOR: '1' } });
+async function pointLines(): Promise<string[]> {
+  const r = await runCliInProcess(['growth', ...snapshots], { env: { NO_COLOR: '1' } });
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   return r.stdout.split('\n').filter((line) => / grew \d/.test(line));
@@ -89,8 +89,8 @@ describe('growth: the declaration line of a module-level variable that holds a g
     if (r.status !== 0) throw new Error(`the program failed: ${r.stderr}`);
   }, 90_000);
 
-  it('leakscope growth 1 2 3  (ES module, CommonJS module, TypeScript through its source map: the declaring line and column)', () => {
-    const lines = pointLines();
+  it('leakscope growth 1 2 3  (ES module, CommonJS module, TypeScript through its source map: the declaring line and column)', async () => {
+    const lines = await pointLines();
     const compiled = fs.readFileSync(path.join(app, 'orders.js'), 'utf8').split('\n').findIndex((line) => line.includes('const orders')) + 1;
     // The TypeScript line differs from the compiled one: the mapping is what makes it right.
     expect(compiled).not.toBe(7);
@@ -99,17 +99,17 @@ describe('growth: the declaration line of a module-level variable that holds a g
       expect.stringMatching(new RegExp(`^  ->kept \\(Array @\\d+, held from ${escape(path.join(app, 'store.cjs'))}:4:5\\) grew 100 → 200 → 300 elements`)),
       expect.stringMatching(new RegExp(`^  ->orders \\(Array @\\d+, held from ${escape(path.join(app, 'orders.ts'))}:7:7\\) grew 100 → 200 → 300 elements`)),
     ]));
-    const json = JSON.parse(runCli(['growth', ...snapshots, '--json']).stdout);
+    const json = JSON.parse((await runCliInProcess(['growth', ...snapshots, '--json'])).stdout);
     const requestLog = json.accumulation.find((p: { heldAs: string }) => p.heldAs === '->requestLog');
     expect(requestLog.heldFrom).toEqual({ file: path.join(app, 'main.mjs'), line: 9, column: 7 });
   });
 
-  it('leakscope growth 1 2 3  with the script gone: the file alone, no :1:1', () => {
+  it('leakscope growth 1 2 3  with the script gone: the file alone, no :1:1', async () => {
     fs.renameSync(path.join(app, 'main.mjs'), path.join(app, 'main.mjs.moved'));
     try {
-      const line = pointLines().find((l) => l.includes('->requestLog'));
+      const line = (await pointLines()).find((l) => l.includes('->requestLog'));
       expect(line).toMatch(new RegExp(`\\(Array @\\d+, held from ${escape(path.join(app, 'main.mjs'))}\\) grew `));
-      const json = JSON.parse(runCli(['growth', ...snapshots, '--json']).stdout);
+      const json = JSON.parse((await runCliInProcess(['growth', ...snapshots, '--json'])).stdout);
       expect(json.accumulation.find((p: { heldAs: string }) => p.heldAs === '->requestLog').heldFrom).toEqual({ file: path.join(app, 'main.mjs'), line: null, column: null });
     } finally {
       fs.renameSync(path.join(app, 'main.mjs.moved'), path.join(app, 'main.mjs'));

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { NODE_BUILTINS } from '../../src/sources/packages.ts';
 import { UNATTRIBUTED } from '../../src/analysis/packages.ts';
 
@@ -73,8 +73,8 @@ describe('growth --by package', () => {
     healthy = snapshotsOf('healthy');
   }, 120_000);
 
-  it('leakscope growth leak-1 leak-2 leak-3 --by package  (the package that leaks leads the table)', () => {
-    const r = runCli(['growth', ...leak, '--by', 'package'], { env: { NO_COLOR: '1' } });
+  it('leakscope growth leak-1 leak-2 leak-3 --by package  (the package that leaks leads the table)', async () => {
+    const r = await runCliInProcess(['growth', ...leak, '--by', 'package'], { env: { NO_COLOR: '1' } });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const lines = r.stdout.split('\n');
@@ -85,8 +85,8 @@ describe('growth --by package', () => {
     expect(lines[heading + 3]).toMatch(/^leaky-cache +\d[\d,]* +[\d.]+ kB +\d+\.\d%$/);
   });
 
-  it('leakscope growth leak-1 leak-2 leak-3 --by package --json  (packages: name, count, size)', () => {
-    const r = runCli(['growth', ...leak, '--by', 'package', '--json']);
+  it('leakscope growth leak-1 leak-2 leak-3 --by package --json  (packages: name, count, size)', async () => {
+    const r = await runCliInProcess(['growth', ...leak, '--by', 'package', '--json']);
     expect(r.status).toBe(0);
     const packages = JSON.parse(r.stdout).packages as PackageJson[];
     expect(packages[0].name).toBe('leaky-cache');
@@ -98,26 +98,26 @@ describe('growth --by package', () => {
     expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
   });
 
-  it('leakscope growth healthy-1 healthy-2 healthy-3 --by package --json  (no package grew)', () => {
-    const r = runCli(['growth', ...healthy, '--by', 'package', '--json']);
+  it('leakscope growth healthy-1 healthy-2 healthy-3 --by package --json  (no package grew)', async () => {
+    const r = await runCliInProcess(['growth', ...healthy, '--by', 'package', '--json']);
     expect(r.status).toBe(0);
     // Node's own timers may hold a few new objects; neither the package nor the app ('shop') grew.
     const packages = JSON.parse(r.stdout).packages as PackageJson[];
     for (const p of packages) expect([NODE_BUILTINS, UNATTRIBUTED]).toContain(p.name);
-    const text = runCli(['growth', ...healthy, '--by', 'package'], { env: { NO_COLOR: '1' } }).stdout;
+    const text = (await runCliInProcess(['growth', ...healthy, '--by', 'package'], { env: { NO_COLOR: '1' } })).stdout;
     expect(text).toMatch(/^Grown by package/m);
     expect(text).not.toMatch(/^(leaky-cache|shop) /m);
   });
 
-  it('leakscope growth A B --by package --counts-only  → exit 2', () => {
-    const r = runCli(['growth', leak[0], leak[1], '--by', 'package', '--counts-only'], { env: { NO_COLOR: '1' } });
+  it('leakscope growth A B --by package --counts-only  → exit 2', async () => {
+    const r = await runCliInProcess(['growth', leak[0], leak[1], '--by', 'package', '--counts-only'], { env: { NO_COLOR: '1' } });
     expect(r.status).toBe(2);
     expect(r.stderr).toBe('leakscope: --by package needs object ids, which --counts-only leaves out\n');
   });
 
-  it('leakscope growth A B --by package --format markdown|github|junit  → exit 2, not a report that silently leaves the packages out', () => {
+  it('leakscope growth A B --by package --format markdown|github|junit  → exit 2, not a report that silently leaves the packages out', async () => {
     for (const format of ['markdown', 'github', 'junit']) {
-      const r = runCli(['growth', leak[0], leak[1], '--by', 'package', '--format', format], { env: { NO_COLOR: '1', GITHUB_STEP_SUMMARY: '' } });
+      const r = await runCliInProcess(['growth', leak[0], leak[1], '--by', 'package', '--format', format], { env: { NO_COLOR: '1', GITHUB_STEP_SUMMARY: '' } });
       expect(r.status, format).toBe(2);
       expect(r.stderr).toBe(`leakscope: --by package is shown in the text report and --json, not with --format ${format}\n`);
       expect(r.stdout).toBe('');

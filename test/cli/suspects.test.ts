@@ -1,7 +1,8 @@
-// `leakscope suspects` as a user runs it: the real binary, NO_COLOR, stdout/stderr/exit code, on
-// snapshots of small programs that leak in six classic ways, and of their healthy twins.
+// `leakscope suspects` as a user runs it: NO_COLOR, stdout/stderr/exit code, on snapshots of small
+// programs that leak in six classic ways, and of their healthy twins. The compiled CLI runs in
+// process (runCliInProcess); the real binary is spawned for the exit-1 report and a missing file.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, runCliInProcess } from '../helpers/cli.ts';
 import { makeSuspectSnapshot, SUSPECT_PROGRAMS } from '../../fixtures/programs/suspects-make.mjs';
 
 interface ClassJson { name: string; count: number; retainedSize: number; percent: number; largestId: number }
@@ -24,8 +25,8 @@ beforeAll(async () => {
   }
 }, 300_000);
 
-function suspectsJson(file: string, extra: string[] = []): { suspects: SuspectJson[]; skipped: unknown[]; snapshot: { totalSize: number } } {
-  const { status, stdout, stderr } = runCli(['suspects', file, '--json', ...extra]);
+async function suspectsJson(file: string, extra: string[] = []): Promise<{ suspects: SuspectJson[]; skipped: unknown[]; snapshot: { totalSize: number } }> {
+  const { status, stdout, stderr } = await runCliInProcess(['suspects', file, '--json', ...extra]);
   expect(stderr).toBe('');
   expect(status).toBe(0);
   return JSON.parse(stdout);
@@ -41,8 +42,8 @@ function chainEdges(chain: HopJson[]): string[] {
 }
 
 describe('leakscope suspects on leaking programs', () => {
-  it('leakscope suspects request-log --json: the module-level array ->requestLog holds exactly 10,000 RequestLog', () => {
-    const { suspects } = suspectsJson(snapshots['request-log'].leak);
+  it('leakscope suspects request-log --json: the module-level array ->requestLog holds exactly 10,000 RequestLog', async () => {
+    const { suspects } = await suspectsJson(snapshots['request-log'].leak);
     expect(suspects).toHaveLength(1);
     const [s] = suspects;
     expect(s.kind).toBe('object');
@@ -69,8 +70,8 @@ describe('leakscope suspects on leaking programs', () => {
     expect(stdout).not.toMatch(/\x1b\[/);
   });
 
-  it('leakscope suspects map-cache --json: the Map .cache of ->service holds exactly 6,000 UserProfile under 6,000 keys', () => {
-    const { suspects } = suspectsJson(snapshots['map-cache'].leak);
+  it('leakscope suspects map-cache --json: the Map .cache of ->service holds exactly 6,000 UserProfile under 6,000 keys', async () => {
+    const { suspects } = await suspectsJson(snapshots['map-cache'].leak);
     expect(suspects).toHaveLength(1);
     const [s] = suspects;
     expect(s.accumulation).toMatchObject({ name: 'Map', heldAs: '.cache' });
@@ -78,8 +79,8 @@ describe('leakscope suspects on leaking programs', () => {
     expect(chainEdges(s.chain!).slice(-2)).toEqual(['->service', '.cache']);
   });
 
-  it('leakscope suspects listeners --json: the listener array .tick of ->bus holds exactly 5,000 closures, each keeping a Connection', () => {
-    const { suspects } = suspectsJson(snapshots.listeners.leak);
+  it('leakscope suspects listeners --json: the listener array .tick of ->bus holds exactly 5,000 closures, each keeping a Connection', async () => {
+    const { suspects } = await suspectsJson(snapshots.listeners.leak);
     expect(suspects).toHaveLength(1);
     const [s] = suspects;
     expect(s.accumulation).toMatchObject({ name: 'Array', heldAs: '.tick' });
@@ -88,8 +89,8 @@ describe('leakscope suspects on leaking programs', () => {
     expect(s.example.map((step) => step.node.name)).toEqual(expect.arrayContaining(['system / Context', 'Connection']));
   });
 
-  it('leakscope suspects timers --json: the one-hour TimersList holds exactly 4,000 Timeout, each closing over its RequestData', () => {
-    const { suspects } = suspectsJson(snapshots.timers.leak);
+  it('leakscope suspects timers --json: the one-hour TimersList holds exactly 4,000 Timeout, each closing over its RequestData', async () => {
+    const { suspects } = await suspectsJson(snapshots.timers.leak);
     expect(suspects).toHaveLength(1);
     const [s] = suspects;
     expect(s.accumulation).toMatchObject({ name: 'TimersList', heldAs: '[3600000]' });
@@ -99,8 +100,8 @@ describe('leakscope suspects on leaking programs', () => {
     expect(s.example.map((step) => step.node.name)).toEqual(expect.arrayContaining(['system / Context', 'RequestData']));
   });
 
-  it('leakscope suspects closure-context --json: 100 handlers in ->handlers, each keeping ->largeUnused through its context', () => {
-    const { suspects } = suspectsJson(snapshots['closure-context'].leak);
+  it('leakscope suspects closure-context --json: 100 handlers in ->handlers, each keeping ->largeUnused through its context', async () => {
+    const { suspects } = await suspectsJson(snapshots['closure-context'].leak);
     expect(suspects).toHaveLength(1);
     const [s] = suspects;
     expect(s.accumulation).toMatchObject({ name: 'Array', heldAs: '->handlers' });
@@ -110,35 +111,35 @@ describe('leakscope suspects on leaking programs', () => {
     expect(s.example.at(-1)!.node.name).toBe('Array');
   });
 
-  it('leakscope suspects closure-context: the text says what one handler holds', () => {
-    const { stdout } = runCli(['suspects', snapshots['closure-context'].leak]);
+  it('leakscope suspects closure-context: the text says what one handler holds', async () => {
+    const { stdout } = await runCliInProcess(['suspects', snapshots['closure-context'].leak]);
     expect(stdout).toMatch(/^ {4}what one Function holds \(Function handler @\d+, [\d.]+ kB\): \{context\} → system \/ Context @\d+ ->largeUnused → Array @\d+, [\d.]+ kB$/m);
   });
 
-  it('leakscope suspects on a near-heap-limit snapshot of a server that ran out of memory: the Map ->sessions holds every Session', () => {
+  it('leakscope suspects on a near-heap-limit snapshot of a server that ran out of memory: the Map ->sessions holds every Session', async () => {
     const file = snapshots['oom-server'].leak;
-    const { suspects } = suspectsJson(file);
+    const { suspects } = await suspectsJson(file);
     expect(suspects).toHaveLength(1);
     const [s] = suspects;
     expect(s.percent).toBeGreaterThan(50);
     expect(s.accumulation).toMatchObject({ name: 'Map', heldAs: '->sessions' });
-    const count = JSON.parse(runCli(['count', file, '--class', 'Session', '--json']).stdout).count;
+    const count = JSON.parse((await runCliInProcess(['count', file, '--class', 'Session', '--json'])).stdout).count;
     expect(count).toBeGreaterThan(100);
     expect(s.classes[0]).toMatchObject({ name: 'Session', count });
     // Written from inside the server while it was running: the chain also names the variable.
     expect(chainEdges(s.lastingChain ?? s.chain!).at(-1)).toBe('->sessions');
   });
 
-  it('leakscope suspects --threshold 95 on a leak of ~60% reports no suspect', () => {
-    const { suspects } = suspectsJson(snapshots['request-log'].leak, ['--threshold', '95%']);
+  it('leakscope suspects --threshold 95 on a leak of ~60% reports no suspect', async () => {
+    const { suspects } = await suspectsJson(snapshots['request-log'].leak, ['--threshold', '95%']);
     expect(suspects).toEqual([]);
   });
 });
 
 describe('leakscope suspects on the healthy twins', () => {
   for (const program of SUSPECT_PROGRAMS) {
-    it(`leakscope suspects ${program} (healthy) --fail-on-suspect: no suspect, exit 0`, () => {
-      const { status, stdout, stderr } = runCli(['suspects', snapshots[program].healthy, '--fail-on-suspect']);
+    it(`leakscope suspects ${program} (healthy) --fail-on-suspect: no suspect, exit 0`, async () => {
+      const { status, stdout, stderr } = await runCliInProcess(['suspects', snapshots[program].healthy, '--fail-on-suspect']);
       expect(stderr).toBe('');
       expect(status).toBe(0);
       expect(stdout).toMatch(/^No leak suspect in .*: no object or group of similar objects retains 10% of the [\d.]+ MB heap\.$/m);
@@ -146,8 +147,8 @@ describe('leakscope suspects on the healthy twins', () => {
     });
   }
 
-  it("leakscope suspects request-log (healthy) --json: Node's builtin-module registry is listed apart, not as a suspect", () => {
-    const json = suspectsJson(snapshots['request-log'].healthy);
+  it("leakscope suspects request-log (healthy) --json: Node's builtin-module registry is listed apart, not as a suspect", async () => {
+    const json = await suspectsJson(snapshots['request-log'].healthy);
     expect(json.suspects).toEqual([]);
     expect(json.skipped).toEqual([expect.objectContaining({ reason: 'module-registry', name: 'Map' })]);
   });
@@ -162,8 +163,8 @@ describe('leakscope suspects (bad input)', () => {
   });
 
   for (const threshold of ['0', '101', 'ten']) {
-    it(`leakscope suspects --threshold ${threshold} exits 2`, () => {
-      const { status, stderr } = runCli(['suspects', snapshots['request-log'].leak, '--threshold', threshold]);
+    it(`leakscope suspects --threshold ${threshold} exits 2`, async () => {
+      const { status, stderr } = await runCliInProcess(['suspects', snapshots['request-log'].leak, '--threshold', threshold]);
       expect(status).toBe(2);
       expect(stderr).toMatch(/^leakscope: .*threshold.*percentage/);
     });

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT, runCli, runCliAsync, runCliInProcess } from '../helpers/cli.ts';
+import { PROJECT_ROOT, runCliAsync, runCliInProcess } from '../helpers/cli.ts';
 import { freePort, isInspectorOpen, isListening, waitFor } from '../helpers/processes.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakscope-track-allocations-'));
@@ -167,7 +167,7 @@ describe('leakscope snapshot --pid P --track-allocations SECONDS', () => {
 
   // A pid no process has: were a check to let the command through, it would fail on the pid, not signal anyone.
   const NO_SUCH_PID = '4194000';
-  it('leakscope snapshot --pid P --track-allocations (no SECONDS, not a number, beyond Node\'s timers), with --sampling, or with a command and SECONDS: exit 2, one line', () => {
+  it('leakscope snapshot --pid P --track-allocations (no SECONDS, not a number, beyond Node\'s timers), with --sampling, or with a command and SECONDS: exit 2, one line', async () => {
     const cases: [string[], RegExp][] = [
       [['--pid', NO_SUCH_PID, '--track-allocations'], /^leakscope: --track-allocations needs SECONDS with --pid: /],
       [['--pid', NO_SUCH_PID, '--track-allocations', '5', '--sampling', '5'], /^leakscope: give either --sampling .* or --track-allocations .*, not both$/m],
@@ -176,8 +176,9 @@ describe('leakscope snapshot --pid P --track-allocations SECONDS', () => {
       [['--pid', NO_SUCH_PID, '--track-allocations', '9999999'], /^leakscope: --track-allocations "9999999": at most 2147483 seconds/],
       [['--pid', NO_SUCH_PID, '--count', '2', '--interval', '9999999'], /^leakscope: --interval 9999999: at most 2147483 seconds/],
     ];
+    // Refused before any process is looked at or started: in process (the binary is spawned above).
     for (const [args, message] of cases) {
-      const { status, stdout, stderr } = runCli(['snapshot', ...args]);
+      const { status, stdout, stderr } = await runCliInProcess(['snapshot', ...args]);
       expect(status).toBe(2);
       expect(stdout).toBe('');
       expect(stderr.trim().split('\n')).toHaveLength(1);
