@@ -71,15 +71,10 @@ export function computePageOwned(graph: HeapGraph): Uint8Array {
   });
 }
 
-export interface EssentialEdgeContext {
-  graph: HeapGraph;
-  pageOwned: Uint8Array;
-  ephemerons: EphemeronNames;
-}
-
 /**
- * Whether edge `edge` leaving `source` can retain its target for dominator purposes (docs/FORMAT.md
- * §4.1, checked in DevTools' order):
+ * Bit vector over edge ordinals: bit e is set when edge e can retain its target for dominator
+ * purposes (docs/FORMAT.md §4.1; DevTools checks these rules in this order, and an edge is essential
+ * when none drops it):
  *  1. the table→value edge of a WeakMap ephemeron pair is dropped (the key→value edge stays, so a
  *     WeakMap value is dominated by its key);
  *  2. weak edges and 3. self edges never retain;
@@ -87,36 +82,31 @@ export interface EssentialEdgeContext {
  *     non-page-owned object into a page-owned one, so objects the debugger or the system also holds
  *     keep their page dominators.
  */
-export function isEssentialEdge(ctx: EssentialEdgeContext, source: number, edge: number): boolean {
-  const { graph, pageOwned } = ctx;
-  const { types } = graph;
-  const type = graph.edgeType[edge];
-  if (type === types.internal) {
-    const ephemeron = ctx.ephemerons.get(graph.edgeNameOrIndex[edge]);
-    if (ephemeron !== undefined && graph.nodeId[source] === ephemeron.tableId) return false;
-  }
-  if (type === types.weak) return false;
-  const target = graph.edgeTarget[edge];
-  if (target === source) return false;
-  if (source !== graph.rootOrdinal) {
-    if (type === types.shortcut) return false;
-    if (pageOwned[target] === 1 && pageOwned[source] === 0) return false;
-  }
-  return true;
-}
-
-/** Bit vector over edge ordinals: bit e is set when edge e is essential. */
 export function computeEssentialEdges(graph: HeapGraph): Uint8Array {
   return graph.cached('essentialEdges', () => {
-    const ctx: EssentialEdgeContext = { graph, pageOwned: computePageOwned(graph), ephemerons: ephemeronNamesOf(graph) };
+    const pageOwned = computePageOwned(graph);
+    const ephemerons = ephemeronNamesOf(graph);
     // In shared memory when the graph is, so that a worker can count retainers from it (countEssentialRetainers).
     const length = (graph.edgeCount + 7) >>> 3;
     const bits = new Uint8Array(graph.edgeTarget.buffer instanceof SharedArrayBuffer ? new SharedArrayBuffer(length) : new ArrayBuffer(length));
-    const { firstEdge, nodeCount } = graph;
+    const { firstEdge, edgeTarget, edgeType, edgeNameOrIndex, nodeId, nodeCount, rootOrdinal } = graph;
+    const { weak, shortcut, internal } = graph.types;
+    // One loop with the graph's columns in locals: 12 M nodes and 46 M edges on a 1 GB heap.
     for (let v = 0; v < nodeCount; v++) {
+      const isRoot = v === rootOrdinal;
+      const isSourceOwned = pageOwned[v] === 1;
       const end = firstEdge[v + 1];
       for (let e = firstEdge[v]; e < end; e++) {
-        if (isEssentialEdge(ctx, v, e)) bits[e >>> 3] |= 1 << (e & 7);
+        const type = edgeType[e];
+        if (type === internal) {
+          const ephemeron = ephemerons.get(edgeNameOrIndex[e]);
+          if (ephemeron !== undefined && nodeId[v] === ephemeron.tableId) continue;
+        }
+        if (type === weak) continue;
+        const target = edgeTarget[e];
+        if (target === v) continue;
+        if (!isRoot && (type === shortcut || (!isSourceOwned && pageOwned[target] === 1))) continue;
+        bits[e >>> 3] |= 1 << (e & 7);
       }
     }
     return bits;
