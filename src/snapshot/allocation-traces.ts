@@ -22,6 +22,7 @@ import zlib from 'node:zlib';
 import { SnapshotFormatError } from '../errors.ts';
 import type { HeapGraph } from './heap-graph.ts';
 import { indexInSorted } from './typed-arrays.ts';
+import { JsonValueTracker } from './json-value-tracker.ts';
 
 /** V8 writes a few MB for a busy program's trace tree; more than this is not a trace section. */
 const MAX_TRACE_SECTION_BYTES = 512 * 1024 * 1024;
@@ -84,7 +85,6 @@ interface TraceSections {
 }
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const LBRACE = 0x7b;
 const RBRACE = 0x7d;
 const LBRACKET = 0x5b;
@@ -107,9 +107,8 @@ class TraceSectionScanner {
   key: number[] = [];
   section = '';
   sectionStart = 0;
-  depth = 0;
-  inString = false;
-  escaped = false;
+  /** Where a section's value ends. */
+  readonly value = new JsonValueTracker();
   capture: Buffer[] | null = null;
   captured = 0;
   found = new Map<string, { bytes: Buffer; offset: number }>();
@@ -150,9 +149,7 @@ class TraceSectionScanner {
           this.sectionStart = base + i;
           this.capture = WANTED.includes(this.section) ? [] : null;
           this.captured = 0;
-          this.depth = 0;
-          this.inString = false;
-          this.escaped = false;
+          this.value.reset();
           this.state = FLAT_SECTIONS.has(this.section) && c === LBRACKET ? ScanState.Flat : ScanState.Nested;
           break;
         }
@@ -169,17 +166,11 @@ class TraceSectionScanner {
           let isEnd = false;
           for (; i < chunk.length && !isEnd; i++) {
             const b = chunk[i];
-            if (this.inString) {
-              if (this.escaped) this.escaped = false;
-              else if (b === BACKSLASH) this.escaped = true;
-              else if (b === QUOTE) { this.inString = false; if (this.depth === 0) isEnd = true; }
-            } else if (this.depth === 0 && (b === 0x2c || b === RBRACE)) {
+            if (this.value.isAtTopLevel && (b === 0x2c || b === RBRACE)) {
               // The end of a number or literal: the ',' or '}' belongs to the top level.
               isEnd = true;
               i--;
-            } else if (b === QUOTE) this.inString = true;
-            else if (b === LBRACE || b === LBRACKET) this.depth++;
-            else if (b === RBRACE || b === RBRACKET) { this.depth--; if (this.depth === 0) isEnd = true; }
+            } else if (this.value.endsValue(b)) isEnd = true;
           }
           this.keep(chunk, start, i);
           if (isEnd) this.endSection();

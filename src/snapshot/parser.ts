@@ -24,11 +24,11 @@ import { describeByte } from './parser-messages.ts';
 import { numbersBudget, readSnapshotLayout, skippedBudget, stringsBudget, type SectionBudget, type SnapshotLayout } from './parser-layout.ts';
 import { NumberSections, type NumberColumns, type StringIndexMaximum } from './number-sections.ts';
 import { StringSection } from './string-section.ts';
+import { JsonValueTracker } from './json-value-tracker.ts';
 
 export type { StringIndexMaximum };
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 const LBRACE = 0x7b;
@@ -122,9 +122,8 @@ export class SnapshotParser {
   #key: number[] = [];
   #header: Buffer | null = null;
   #headerLength = 0;
-  #depth = 0;
-  #inString = false;
-  #escaped = false;
+  /** Where the header, or a skipped value, ends. */
+  readonly #value = new JsonValueTracker();
   #skipIsScalar = false;
   #headerStart = 0;
   #seen = new Set<string>();
@@ -280,7 +279,7 @@ export class SnapshotParser {
       this.#headerStart = this.#offset;
       this.#header = Buffer.alloc(64 * 1024);
       this.#headerLength = 0;
-      this.#startValueTracking();
+      this.#value.reset();
       this.#state = State.Header;
       this.#feedHeaderByte(c);
       return;
@@ -313,7 +312,7 @@ export class SnapshotParser {
     }
     // Anything else (trace_tree, samples, scopes, unknown keys): skip the value.
     setBudget(skippedBudget(this.#layout, key));
-    this.#startValueTracking();
+    this.#value.reset();
     this.#skipIsScalar = !(c === LBRACE || c === LBRACKET || c === QUOTE);
     this.#state = State.SkipValue;
     this.#feedSkipByte(c);
@@ -339,7 +338,7 @@ export class SnapshotParser {
       header = this.#header = grown;
     }
     header[this.#headerLength++] = c;
-    if (this.#endsValue(c)) {
+    if (this.#value.endsValue(c)) {
       this.#applyHeader(header.toString('utf8', 0, this.#headerLength));
       this.#header = null;
       this.#state = State.TopLevel;
@@ -382,32 +381,7 @@ export class SnapshotParser {
 
   #feedSkipByte(c: number): void {
     if (this.#skipIsScalar) return;
-    if (this.#endsValue(c)) this.#state = State.TopLevel;
-  }
-
-  // ---- values read without parsing (the header, skipped sections) --------------------------------
-
-  #startValueTracking(): void {
-    this.#depth = 0;
-    this.#inString = false;
-    this.#escaped = false;
-  }
-
-  /** Follows one byte of a JSON value (strings and their escapes, nesting); true when it ends the value. */
-  #endsValue(c: number): boolean {
-    if (this.#inString) {
-      if (this.#escaped) this.#escaped = false;
-      else if (c === BACKSLASH) this.#escaped = true;
-      else if (c === QUOTE) {
-        this.#inString = false;
-        return this.#depth === 0;
-      }
-      return false;
-    }
-    if (c === QUOTE) this.#inString = true;
-    else if (c === LBRACE || c === LBRACKET) this.#depth++;
-    else if (c === RBRACE || c === RBRACKET) return --this.#depth === 0;
-    return false;
+    if (this.#value.endsValue(c)) this.#state = State.TopLevel;
   }
 
   // ---- end --------------------------------------------------------------------------------------
