@@ -75,7 +75,9 @@ export function hugePagesEnvironment(
   const wanted = env.LEAKSCOPE_HUGE_PAGES;
   if (wanted === '0' || !ANALYSIS_COMMANDS.has(args[0] ?? '')) return null;
   // A debugger attached to this process would not see the analysis, and a second one cannot listen.
-  if (execArgv.some((flag) => flag.startsWith('--inspect'))) return null;
+  // NODE_OPTIONS counts too: process.execArgv does not list its flags, and the second process gets them.
+  const nodeFlags = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/).map((flag) => flag.replace(/^"/, ''))];
+  if (nodeFlags.some((flag) => flag.startsWith('--inspect'))) return null;
   const tunables = env.GLIBC_TUNABLES ?? '';
   // Set already: by the user (theirs to choose), or by the run that started this one.
   if (tunables.includes('glibc.malloc.hugetlb')) return null;

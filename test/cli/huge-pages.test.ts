@@ -40,6 +40,13 @@ describe('when the CLI runs again with huge pages (cli/huge-pages.ts)', () => {
     expect(hugePagesEnvironment(['top', big], {}, host(), ['--max-old-space-size=8000'])).not.toBeNull();
   });
 
+  it('not under a debugger started from NODE_OPTIONS, which process.execArgv does not list', () => {
+    for (const options of ['--inspect', '--max-old-space-size=8000 --inspect-brk=0', '"--inspect=127.0.0.1:0"']) {
+      expect(hugePagesEnvironment(['top', big], { NODE_OPTIONS: options }, noHost, []), options).toBeNull();
+    }
+    expect(hugePagesEnvironment(['top', big], { NODE_OPTIONS: '--max-old-space-size=8000' }, host(), [])).not.toBeNull();
+  });
+
   it('not where glibc or the kernel cannot give huge pages, or gives them anyway', () => {
     for (const changes of [
       { platform: 'darwin' as const }, { glibcVersion: undefined }, { glibcVersion: '2.34' },
@@ -100,6 +107,18 @@ describe.skipIf(!canRunAgain)('running again, on this machine', () => {
     const missing = await startForced(['top', path.join(scratch, 'missing.heapsnapshot')]);
     expect((await missing.exited).status).toBe(2);
     expect(missing.output().stderr).toBe(`leakscope: ${path.join(scratch, 'missing.heapsnapshot')}: no such file\n`);
+  }, 60_000);
+
+  it('NODE_OPTIONS=--inspect leakscope info FILE: one process, one debugger listening', async () => {
+    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', LEAKSCOPE_HUGE_PAGES: '1', NODE_OPTIONS: '--inspect=127.0.0.1:0' };
+    delete env.FORCE_COLOR;
+    const cli = spawn(process.execPath, [BIN, 'info', fixtureGzPath('basic')], { cwd: PROJECT_ROOT, env });
+    let stderr = '';
+    cli.stderr.on('data', (d) => { stderr += d; });
+    cli.stdout.resume();
+    const status = await new Promise((resolve) => cli.once('close', resolve));
+    expect(status).toBe(0);
+    expect(stderr.match(/Debugger listening/g)).toHaveLength(1);
   }, 60_000);
 
   it('hands a SIGTERM on and dies of it, as the command would have', async () => {
