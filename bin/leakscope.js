@@ -15,11 +15,12 @@ if (!existsSync(new URL('../dist/cli/main.js', import.meta.url))) {
 }
 
 // Big snapshots on Linux: run again with glibc asking for huge pages (src/cli/huge-pages.ts).
-const { hugePagesEnvironment, runAgainWith } = await import('../dist/cli/huge-pages.js');
+const { endWithWaitingProcess, hugePagesEnvironment, runAgainWith } = await import('../dist/cli/huge-pages.js');
 const hugePagesEnv = hugePagesEnvironment(args);
 if (hugePagesEnv !== null) {
   process.exitCode = await runAgainWith(hugePagesEnv);
 } else {
+  endWithWaitingProcess();
   const { startGrowthWorkerEarly } = await import('../dist/workers/growth-worker-start.js');
   // `growth` reads the earlier snapshots in a worker thread: let it load while the CLI does.
   if (args[0] === 'growth') startGrowthWorkerEarly();

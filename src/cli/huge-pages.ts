@@ -90,6 +90,25 @@ export function hugePagesEnvironment(
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
+/** Tells the second process which process waits for it (endWithWaitingProcess). */
+const WAITING_PID_VARIABLE = 'LEAKSCOPE_HUGE_PAGES_PARENT';
+/** How often the second process checks that the first still waits: the cost is a getppid a second. */
+const WAITING_CHECK_MS = 1000;
+
+/**
+ * In the process runAgainWith started: ends it (SIGTERM, so that clean-ups run) once the process
+ * that waits for it is gone, killed by a signal it could not hand on (SIGKILL) or does not (SIGQUIT,
+ * SIGUSR2): no analysis runs on with nobody to report to, holding the streams of a pipeline open.
+ * Checked between the analysis' steps (a timer), so within a second of a step's end.
+ */
+export function endWithWaitingProcess(): void {
+  const waitingPid = Number(process.env[WAITING_PID_VARIABLE]);
+  // Not for what this process starts in turn.
+  delete process.env[WAITING_PID_VARIABLE];
+  if (!(waitingPid > 0) || waitingPid !== process.ppid) return;
+  setInterval(() => { if (process.ppid !== waitingPid) process.kill(process.pid, 'SIGTERM'); }, WAITING_CHECK_MS).unref();
+}
+
 /**
  * Runs this CLI again (same Node, same flags, same arguments, same standard streams) with `env`,
  * and resolves to its exit code. Signals sent to this process go to the other one (Ctrl-C reaches
@@ -101,7 +120,7 @@ export function runAgainWith(env: NodeJS.ProcessEnv): Promise<number> {
   let child: ChildProcess | undefined;
   const forward = (signal: NodeJS.Signals) => { child?.kill(signal); };
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
-  child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env });
+  child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...env, [WAITING_PID_VARIABLE]: String(process.pid) } });
   const started = child;
   return new Promise((resolve) => {
     started.once('error', (error) => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { currentHost, hugePagesEnvironment, HUGE_PAGES_MIN_BYTES, type HugePagesHost } from '../../src/cli/huge-pages.ts';
@@ -62,8 +63,8 @@ describe('when the CLI runs again with huge pages (cli/huge-pages.ts)', () => {
 const canRunAgain = hugePagesEnvironment(['top'], { LEAKSCOPE_HUGE_PAGES: '1' }, currentHost) !== null;
 
 /** The binary, forced to run again, and the process it started (its environment read from /proc). */
-async function startForced(args: string[]) {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', LEAKSCOPE_HUGE_PAGES: '1' };
+async function startForced(args: string[], extraEnv: Record<string, string> = {}) {
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', LEAKSCOPE_HUGE_PAGES: '1', ...extraEnv };
   delete env.FORCE_COLOR;
   const cli = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, env });
   let stdout = '';
@@ -119,6 +120,27 @@ describe.skipIf(!canRunAgain)('running again, on this machine', () => {
     const status = await new Promise((resolve) => cli.once('close', resolve));
     expect(status).toBe(0);
     expect(stderr.match(/Debugger listening/g)).toHaveLength(1);
+  }, 60_000);
+
+  it('ends the second process when the first is gone (SIGKILL cannot be handed on)', async () => {
+    // Keeps the second process alive once its command is done (a ref'd timer), as a long analysis would.
+    const keepAlive = path.join(scratch, 'keep-alive.mjs');
+    fs.writeFileSync(keepAlive, "if (process.env.GLIBC_TUNABLES?.includes('hugetlb')) setInterval(() => {}, 1000);\n");
+    const run = await startForced(['info', fixtureGzPath('basic')], { NODE_OPTIONS: `--import ${pathToFileURL(keepAlive).href}` });
+    expect(run.child).toBeGreaterThan(0);
+    try {
+      for (let k = 0; k < 2000 && !run.output().stdout.includes('nodes'); k++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(run.output().stdout).toContain('nodes');
+      // 'exit', not 'close': the streams stay open while the second process holds them.
+      const parentExit = new Promise((resolve) => run.cli.once('exit', (status, signal) => resolve({ status, signal })));
+      run.cli.kill('SIGKILL');
+      expect(await parentExit).toEqual({ status: null, signal: 'SIGKILL' });
+      const isAlive = () => { try { process.kill(run.child, 0); return true; } catch { return false; } };
+      for (let k = 0; k < 500 && isAlive(); k++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(isAlive()).toBe(false);
+    } finally {
+      try { process.kill(run.child, 'SIGKILL'); } catch { /* gone, as it should be */ }
+    }
   }, 60_000);
 
   it('hands a SIGTERM on and dies of it, as the command would have', async () => {
