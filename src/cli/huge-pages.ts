@@ -9,8 +9,9 @@
 // (one extra Node process, ~40 MB, waiting for the other) and passes the exit status on.
 //
 // Only where it helps: Linux with glibc 2.35 or later, transparent huge pages in `madvise` mode (with
-// `always` the kernel already uses them, with `never` it cannot), and no `hugetlb` tunable of the
-// user's own. LEAKSCOPE_HUGE_PAGES=0 turns it off, =1 forces it for any file size (tests).
+// `always` the kernel already uses them, with `never` it cannot), no `hugetlb` tunable of the
+// user's own, no debugger (`--inspect`, also from NODE_OPTIONS), and a Node allowed to start
+// processes (its permission model). LEAKSCOPE_HUGE_PAGES=0 turns it off, =1 forces it for any file size (tests).
 // Measured and explained in docs/FORMAT.md §8.5 and the README (Performance).
 
 import fs from 'node:fs';
@@ -31,6 +32,8 @@ export interface HugePagesHost {
   glibcVersion: string | undefined;
   /** The content of /sys/kernel/mm/transparent_hugepage/enabled, or null. */
   transparentHugePages: string | null;
+  /** False under Node's permission model without --allow-child-process (spawn would throw). */
+  canStartProcesses: boolean;
 }
 
 export function currentHost(): HugePagesHost {
@@ -41,7 +44,8 @@ export function currentHost(): HugePagesHost {
     // no such file: not Linux, or a kernel without transparent huge pages
   }
   const header = process.platform === 'linux' ? (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header : undefined;
-  return { platform: process.platform, glibcVersion: header?.glibcVersionRuntime, transparentHugePages };
+  const canStartProcesses = process.permission?.has('child') ?? true;
+  return { platform: process.platform, glibcVersion: header?.glibcVersionRuntime, transparentHugePages, canStartProcesses };
 }
 
 function isGlibcWithHugetlb(version: string | undefined): boolean {
@@ -82,8 +86,8 @@ export function hugePagesEnvironment(
   // Set already: by the user (theirs to choose), or by the run that started this one.
   if (tunables.includes('glibc.malloc.hugetlb')) return null;
   if (wanted !== '1' && !namesBigFile(args.slice(1), HUGE_PAGES_MIN_BYTES)) return null;
-  const { platform, glibcVersion, transparentHugePages } = host();
-  if (platform !== 'linux' || !isGlibcWithHugetlb(glibcVersion)) return null;
+  const { platform, glibcVersion, transparentHugePages, canStartProcesses } = host();
+  if (platform !== 'linux' || !isGlibcWithHugetlb(glibcVersion) || !canStartProcesses) return null;
   if (transparentHugePages === null || !transparentHugePages.includes('[madvise]')) return null;
   return { ...env, GLIBC_TUNABLES: tunables === '' ? TUNABLE : `${tunables}:${TUNABLE}` };
 }

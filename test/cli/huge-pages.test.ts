@@ -8,7 +8,7 @@ import { currentHost, hugePagesEnvironment, HUGE_PAGES_MIN_BYTES, type HugePages
 import { BIN, PROJECT_ROOT, runCliInProcess } from '../helpers/cli.ts';
 import { fixtureGzPath } from '../helpers/fixtures.ts';
 
-const LINUX: HugePagesHost = { platform: 'linux', glibcVersion: '2.36', transparentHugePages: 'always [madvise] never\n' };
+const LINUX: HugePagesHost = { platform: 'linux', glibcVersion: '2.36', transparentHugePages: 'always [madvise] never\n', canStartProcesses: true };
 const host = (changes: Partial<HugePagesHost> = {}) => () => ({ ...LINUX, ...changes });
 const noHost = () => { throw new Error('the host was asked about'); };
 
@@ -52,6 +52,7 @@ describe('when the CLI runs again with huge pages (cli/huge-pages.ts)', () => {
     for (const changes of [
       { platform: 'darwin' as const }, { glibcVersion: undefined }, { glibcVersion: '2.34' },
       { transparentHugePages: null }, { transparentHugePages: 'always madvise [never]\n' }, { transparentHugePages: '[always] madvise never\n' },
+      { canStartProcesses: false },
     ]) {
       expect(hugePagesEnvironment(['top', big], {}, host(changes))).toBeNull();
     }
@@ -108,6 +109,20 @@ describe.skipIf(!canRunAgain)('running again, on this machine', () => {
     const missing = await startForced(['top', path.join(scratch, 'missing.heapsnapshot')]);
     expect((await missing.exited).status).toBe(2);
     expect(missing.output().stderr).toBe(`leakscope: ${path.join(scratch, 'missing.heapsnapshot')}: no such file\n`);
+  }, 60_000);
+
+  it('node --experimental-permission leakscope info FILE: runs here when it may not start a process (no --allow-child-process)', async () => {
+    const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', LEAKSCOPE_HUGE_PAGES: '1' };
+    delete env.FORCE_COLOR;
+    const cli = spawn(process.execPath, ['--experimental-permission', '--allow-fs-read=*', '--no-warnings', BIN, 'info', fixtureGzPath('basic')], { cwd: PROJECT_ROOT, env });
+    let stdout = '';
+    let stderr = '';
+    cli.stdout.on('data', (d) => { stdout += d; });
+    cli.stderr.on('data', (d) => { stderr += d; });
+    const status = await new Promise((resolve) => cli.once('close', resolve));
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toContain('nodes');
   }, 60_000);
 
   it('NODE_OPTIONS=--inspect leakscope info FILE: one process, one debugger listening', async () => {
