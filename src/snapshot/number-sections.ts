@@ -9,6 +9,7 @@
 
 import { SnapshotFormatError } from '../errors.ts';
 import { grownUint32 } from './typed-arrays.ts';
+import { allocateNumberColumns, OrdinalList, type NumberColumns, type StringIndexMaximum } from './number-columns.ts';
 import { describeByte, outOfRangeMessage } from './parser-messages.ts';
 import {
   EdgeRole, LocRole, NO_CHECKS, NodeRole, numbersBudget, UINT32_MAX,
@@ -24,34 +25,7 @@ const MAX_DIGITS = 16;
 
 const enum Section { Nodes, Edges, Locations }
 
-/** The largest string index a section named, with the record and the offset it was written at (-1: none). */
-export interface StringIndexMaximum {
-  value: number;
-  item: number;
-  offset: number;
-}
-
-/** The columns, once every section has been read. */
-export interface NumberColumns {
-  nodeType: Uint8Array;
-  nodeName: Uint32Array;
-  nodeId: Uint32Array;
-  selfSize: Uint32Array | Float64Array;
-  /** Edge count per node, with one spare trailing slot (N + 1 entries). */
-  nodeEdgeCount: Uint32Array;
-  /** Ordinals whose detachedness is 1 (attached) / 2 (detached), ascending; few outside browsers. */
-  attachedNodes: Uint32Array;
-  detachedNodes: Uint32Array;
-  traceNodeId: Uint32Array | null;
-  edgeType: Uint8Array;
-  edgeNameOrIndex: Uint32Array;
-  edgeTarget: Uint32Array;
-  locObject: Uint32Array;
-  locScriptId: Uint32Array;
-  locLine: Uint32Array;
-  locColumn: Uint32Array;
-  locationCount: number;
-}
+export type { NumberColumns, StringIndexMaximum };
 
 export class NumberSections {
   readonly #file: string;
@@ -112,7 +86,7 @@ export class NumberSections {
   #locLine = new Uint32Array(0);
   #locColumn = new Uint32Array(0);
 
-  /** Allocates the columns the header announces (in SharedArrayBuffers when `shared`); `offset` names the header's end. */
+  /** The columns the header announces (allocateNumberColumns); `offset` names the header's end. */
   constructor(file: string, layout: SnapshotLayout, shared: boolean, offset: number) {
     this.#file = file;
     this.#layout = layout;
@@ -126,22 +100,16 @@ export class NumberSections {
     this.#locRoles = layout.locRoles;
     this.#isStringEdge = layout.isStringEdge;
     this.#isEdgeTypeFirst = layout.isEdgeTypeFirst;
-    const { nodeCount, edgeCount } = layout;
-    try {
-      const bytes = (length: number) => (shared ? new SharedArrayBuffer(length) : new ArrayBuffer(length));
-      this.#nodeType = new Uint8Array(bytes(nodeCount));
-      this.#nodeName = new Uint32Array(bytes(nodeCount * 4));
-      this.#nodeId = new Uint32Array(bytes(nodeCount * 4));
-      this.#selfSize = new Uint32Array(bytes(nodeCount * 4));
-      // One spare slot: load.ts turns the counts into the N+1 first-edge offsets in place.
-      this.#nodeEdgeCount = new Uint32Array(bytes((nodeCount + 1) * 4));
-      this.#traceNodeId = layout.hasTraceNodeIds ? new Uint32Array(nodeCount) : null;
-      this.#edgeType = new Uint8Array(bytes(edgeCount));
-      this.#edgeNameOrIndex = new Uint32Array(bytes(edgeCount * 4));
-      this.#edgeTarget = new Uint32Array(bytes(edgeCount * 4));
-    } catch {
-      throw new SnapshotFormatError(file, `cannot allocate arrays for ${nodeCount} nodes and ${edgeCount} edges`, offset);
-    }
+    const columns = allocateNumberColumns(file, layout, shared, offset);
+    this.#nodeType = columns.nodeType;
+    this.#nodeName = columns.nodeName;
+    this.#nodeId = columns.nodeId;
+    this.#selfSize = columns.selfSize;
+    this.#nodeEdgeCount = columns.nodeEdgeCount;
+    this.#traceNodeId = columns.traceNodeId;
+    this.#edgeType = columns.edgeType;
+    this.#edgeNameOrIndex = columns.edgeNameOrIndex;
+    this.#edgeTarget = columns.edgeTarget;
   }
 
   #fail(message: string, offset: number = this.#offset): never {
@@ -479,20 +447,5 @@ export class NumberSections {
       locColumn: this.#locColumn.subarray(0, locationCount),
       locationCount,
     };
-  }
-}
-
-/** Uint32 values appended in order, in a typed array that doubles as needed. */
-class OrdinalList {
-  #items = new Uint32Array(16);
-  #length = 0;
-
-  push(value: number): void {
-    if (this.#length === this.#items.length) this.#items = grownUint32(this.#items);
-    this.#items[this.#length++] = value;
-  }
-
-  toArray(): Uint32Array {
-    return this.#items.slice(0, this.#length);
   }
 }
