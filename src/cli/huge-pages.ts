@@ -93,6 +93,11 @@ export function hugePagesEnvironment(
 }
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+/**
+ * Signals whose default action writes a core file: dying of one too, this process would write a
+ * core of its own waiting, over the other's where the file's name has no pid (the kernel's "core").
+ */
+const CORE_SIGNALS = new Set<string>(['SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGXCPU', 'SIGXFSZ', 'SIGSYS']);
 
 /** Tells the second process which process waits for it (endWithWaitingProcess). */
 const WAITING_PID_VARIABLE = 'LEAKSCOPE_HUGE_PAGES_PARENT';
@@ -116,7 +121,8 @@ export function endWithWaitingProcess(): void {
 /**
  * Runs this CLI again (same Node, same flags, same arguments, same standard streams) with `env`,
  * and resolves to its exit code. Signals sent to this process go to the other one (Ctrl-C reaches
- * both: the other decides); if it dies of a signal, this process dies of the same one.
+ * both: the other decides); if it dies of a signal, this process dies of the same one, but for one
+ * that dumps core (SIGABRT, SIGSEGV…), which it reports on stderr and exits 128 + its number with.
  */
 export function runAgainWith(env: NodeJS.ProcessEnv): Promise<number> {
   // Listening before the child exists: a signal that comes while it starts (it is visible from
@@ -135,8 +141,9 @@ export function runAgainWith(env: NodeJS.ProcessEnv): Promise<number> {
     started.once('exit', (code, signal) => {
       for (const s of FORWARDED_SIGNALS) process.off(s, forward);
       if (signal !== null) {
-        process.kill(process.pid, signal);
-        // A signal this process ignores (SIGPIPE) leaves it alive: the shell's code for that death.
+        if (CORE_SIGNALS.has(signal)) process.stderr.write(`leakscope: the analysis (process ${started.pid}) died of ${signal}\n`);
+        else process.kill(process.pid, signal);
+        // A signal this process ignores (SIGPIPE) or must not die of: the shell's code for that death.
         resolve(128 + (os.constants.signals[signal] ?? 0));
         return;
       }

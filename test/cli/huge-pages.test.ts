@@ -64,10 +64,10 @@ describe('when the CLI runs again with huge pages (cli/huge-pages.ts)', () => {
 const canRunAgain = hugePagesEnvironment(['top'], { LEAKSCOPE_HUGE_PAGES: '1' }, currentHost) !== null;
 
 /** The binary, forced to run again, and the process it started (its environment read from /proc). */
-async function startForced(args: string[], extraEnv: Record<string, string> = {}) {
+async function startForced(args: string[], extraEnv: Record<string, string> = {}, command: string[] = [process.execPath]) {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', LEAKSCOPE_HUGE_PAGES: '1', ...extraEnv };
   delete env.FORCE_COLOR;
-  const cli = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_ROOT, env });
+  const cli = spawn(command[0], [...command.slice(1), BIN, ...args], { cwd: PROJECT_ROOT, env });
   let stdout = '';
   let stderr = '';
   cli.stdout.on('data', (d) => { stdout += d; });
@@ -137,11 +137,13 @@ describe.skipIf(!canRunAgain)('running again, on this machine', () => {
     expect(stderr.match(/Debugger listening/g)).toHaveLength(1);
   }, 60_000);
 
+  // Keeps the second process alive once its command is done (a ref'd timer), as a long analysis would.
+  const keepAlive = path.join(scratch, 'keep-alive.mjs');
+  fs.writeFileSync(keepAlive, "if (process.env.GLIBC_TUNABLES?.includes('hugetlb')) setInterval(() => {}, 1000);\n");
+  const KEEP_ALIVE = { NODE_OPTIONS: `--import ${pathToFileURL(keepAlive).href}` };
+
   it('ends the second process when the first is gone (SIGKILL cannot be handed on)', async () => {
-    // Keeps the second process alive once its command is done (a ref'd timer), as a long analysis would.
-    const keepAlive = path.join(scratch, 'keep-alive.mjs');
-    fs.writeFileSync(keepAlive, "if (process.env.GLIBC_TUNABLES?.includes('hugetlb')) setInterval(() => {}, 1000);\n");
-    const run = await startForced(['info', fixtureGzPath('basic')], { NODE_OPTIONS: `--import ${pathToFileURL(keepAlive).href}` });
+    const run = await startForced(['info', fixtureGzPath('basic')], KEEP_ALIVE);
     expect(run.child).toBeGreaterThan(0);
     try {
       for (let k = 0; k < 2000 && !run.output().stdout.includes('nodes'); k++) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -156,6 +158,18 @@ describe.skipIf(!canRunAgain)('running again, on this machine', () => {
     } finally {
       try { process.kill(run.child, 'SIGKILL'); } catch { /* gone, as it should be */ }
     }
+  }, 60_000);
+
+  it('exits 134 when the second process aborts (SIGABRT: a V8 fatal error), leaving its core file the only one', async () => {
+    // No core files from this test, whatever the machine's limit.
+    const run = await startForced(['info', fixtureGzPath('basic')], KEEP_ALIVE, ['/bin/sh', '-c', 'ulimit -c 0 && exec "$@"', 'sh', process.execPath]);
+    expect(run.child).toBeGreaterThan(0);
+    for (let k = 0; k < 2000 && !run.output().stdout.includes('nodes'); k++) await new Promise((resolve) => setTimeout(resolve, 10));
+    process.kill(run.child, 'SIGABRT');
+    // Dying of SIGABRT too, the waiting process would write a core of its own, over the other's
+    // where the core file's name has no pid (core_pattern "core", the kernel's default).
+    expect(await run.exited).toEqual({ status: 134, signal: null });
+    expect(run.output().stderr).toBe(`leakscope: the analysis (process ${run.child}) died of SIGABRT\n`);
   }, 60_000);
 
   it('hands a SIGTERM on and dies of it, as the command would have', async () => {
