@@ -114,7 +114,9 @@ describe.skipIf(!canRunAgain)('running again, on this machine', () => {
   it('node --experimental-permission leakscope info FILE: runs here when it may not start a process (no --allow-child-process)', async () => {
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', LEAKSCOPE_HUGE_PAGES: '1' };
     delete env.FORCE_COLOR;
-    const cli = spawn(process.execPath, ['--experimental-permission', '--allow-fs-read=*', '--no-warnings', BIN, 'info', fixtureGzPath('basic')], { cwd: PROJECT_ROOT, env });
+    // Node 20 has only the experimental flag's name.
+    const permission = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
+    const cli = spawn(process.execPath, [permission, '--allow-fs-read=*', '--no-warnings', BIN, 'info', fixtureGzPath('basic')], { cwd: PROJECT_ROOT, env });
     let stdout = '';
     let stderr = '';
     cli.stdout.on('data', (d) => { stdout += d; });
