@@ -92,7 +92,8 @@ export function hugePagesEnvironment(
   return { ...env, GLIBC_TUNABLES: tunables === '' ? TUNABLE : `${tunables}:${TUNABLE}` };
 }
 
-const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+// SIGQUIT too: left to its default, this process would quit (and dump its own core) and leave the other running.
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 /**
  * Signals whose default action writes a core file: dying of one too, this process would write a
  * core of its own waiting, over the other's where the file's name has no pid (the kernel's "core").
@@ -106,9 +107,8 @@ const WAITING_CHECK_MS = 1000;
 
 /**
  * In the process runAgainWith started: ends it (SIGTERM, so that clean-ups run) once the process
- * that waits for it is gone, killed by a signal it could not hand on (SIGKILL) or does not (SIGQUIT,
- * SIGUSR2): no analysis runs on with nobody to report to, holding the streams of a pipeline open.
- * Checked between the analysis' steps (a timer), so within a second of a step's end.
+ * that waits for it is gone, killed by a signal it could not hand on (SIGKILL) or does not (SIGUSR2):
+ * no analysis runs on with nobody to report to, holding the streams of a pipeline open. Checked between the analysis' steps (a timer), so within a second of a step's end.
  */
 export function endWithWaitingProcess(): void {
   const waitingPid = Number(process.env[WAITING_PID_VARIABLE]);

@@ -174,6 +174,16 @@ describe.skipIf(!canRunAgain)('running again, on this machine', () => {
     expect(run.output().stderr).toBe(`leakscope: the analysis (process ${run.child}) died of SIGABRT\n`);
   }, 60_000);
 
+  it('hands a SIGQUIT on: the analysis quits (and would dump its core), the waiting process exits 131', async () => {
+    const run = await startForced(['info', fixtureGzPath('basic')], KEEP_ALIVE, ['/bin/sh', '-c', 'ulimit -c 0 && exec "$@"', 'sh', process.execPath]);
+    expect(run.child).toBeGreaterThan(0);
+    for (let k = 0; k < 2000 && !run.output().stdout.includes('nodes'); k++) await new Promise((resolve) => setTimeout(resolve, 10));
+    run.cli.kill('SIGQUIT');
+    expect(await run.exited).toEqual({ status: 131, signal: null });
+    expect(run.output().stderr).toBe(`leakscope: the analysis (process ${run.child}) died of SIGQUIT\n`);
+    expect(() => process.kill(run.child, 0)).toThrow();
+  }, 60_000);
+
   it('hands a SIGTERM on and dies of it, as the command would have', async () => {
     const run = await startForced(['growth', fixtureGzPath('clean-server-1'), fixtureGzPath('leaky-server-1'), fixtureGzPath('leaky-server-2'), fixtureGzPath('leaky-server-3')]);
     expect(run.child).toBeGreaterThan(0);
