@@ -108,7 +108,8 @@ const WAITING_CHECK_MS = 1000;
 /**
  * In the process runAgainWith started: ends it (SIGTERM, so that clean-ups run) once the process
  * that waits for it is gone, killed by a signal it could not hand on (SIGKILL) or does not (SIGUSR2):
- * no analysis runs on with nobody to report to, holding the streams of a pipeline open. Checked between the analysis' steps (a timer), so within a second of a step's end.
+ * no analysis runs on with nobody to report to, holding the streams of a pipeline open. Checked
+ * between the analysis' steps (a timer), so within a second of a step's end.
  */
 export function endWithWaitingProcess(): void {
   const waitingPid = Number(process.env[WAITING_PID_VARIABLE]);
