@@ -17,8 +17,10 @@ if (!existsSync(new URL('../dist/cli/main.js', import.meta.url))) {
 // Big snapshots on Linux: run again with glibc asking for huge pages (src/cli/huge-pages.ts).
 const { endWithWaitingProcess, hugePagesEnvironment, runAgainWith } = await import('../dist/cli/huge-pages.js');
 const hugePagesEnv = hugePagesEnvironment(args);
-if (hugePagesEnv !== null) {
-  process.exitCode = await runAgainWith(hugePagesEnv);
+// null: no huge pages wanted, or Node could not be started again; then the analysis runs here.
+const exitCode = hugePagesEnv === null ? null : await runAgainWith(hugePagesEnv);
+if (exitCode !== null) {
+  process.exitCode = exitCode;
 } else {
   endWithWaitingProcess();
   const { startGrowthWorkerEarly } = await import('../dist/workers/growth-worker-start.js');

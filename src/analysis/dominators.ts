@@ -19,7 +19,9 @@
 // allocated, so the two never coexist. What stays is idom, preorder, retained sizes and the
 // children CSR (28 B/node), all but the children offsets in buffers the algorithm already had,
 // plus the essential-edge bit vector. Retained sizes are summed on first use, so DevTools' self
-// sizes they start from need not exist during the peak (`top` computes them after).
+// sizes they start from need not exist during the peak (`top` computes them after). With
+// `spareLength` (`top` on two cores) the predecessors' memory is kept, not given back: it holds the
+// children offsets and the worker's distances after the peak (docs/FORMAT.md §8.5).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeOwnedSelfSizes } from './owned-sizes.ts';

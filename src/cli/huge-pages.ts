@@ -17,6 +17,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { commandNameOf } from './command-name.ts';
 
 /** Below this, faults cost less than starting Node again. */
 export const HUGE_PAGES_MIN_BYTES = 256 * 1024 * 1024;
@@ -25,6 +26,9 @@ export const HUGE_PAGES_MIN_BYTES = 256 * 1024 * 1024;
 const ANALYSIS_COMMANDS = new Set(['top', 'suspects', 'info', 'count', 'list', 'chain', 'refs', 'backrefs', 'growth', 'cycles', 'profile']);
 
 const TUNABLE = 'glibc.malloc.hugetlb=1';
+/** LEAKSCOPE_HUGE_PAGES: off, or forced for any file size (tests); anything else is automatic. */
+const OFF = new Set(['0', 'false', 'off', 'no']);
+const FORCED = new Set(['1', 'true', 'on', 'yes']);
 
 export interface HugePagesHost {
   platform: NodeJS.Platform;
@@ -76,8 +80,8 @@ function namesBigFile(args: string[], minBytes: number): boolean {
 export function hugePagesEnvironment(
   args: string[], env: NodeJS.ProcessEnv = process.env, host: () => HugePagesHost = currentHost, execArgv: string[] = process.execArgv,
 ): NodeJS.ProcessEnv | null {
-  const wanted = env.LEAKSCOPE_HUGE_PAGES;
-  if (wanted === '0' || !ANALYSIS_COMMANDS.has(args[0] ?? '')) return null;
+  const wanted = (env.LEAKSCOPE_HUGE_PAGES ?? '').toLowerCase();
+  if (OFF.has(wanted) || !ANALYSIS_COMMANDS.has(commandNameOf(args) ?? '')) return null;
   // A debugger attached to this process would not see the analysis, and a second one cannot listen.
   // NODE_OPTIONS counts too: process.execArgv does not list its flags, and the second process gets them.
   const nodeFlags = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/).map((flag) => flag.replace(/^"/, ''))];
@@ -85,7 +89,7 @@ export function hugePagesEnvironment(
   const tunables = env.GLIBC_TUNABLES ?? '';
   // Set already: by the user (theirs to choose), or by the run that started this one.
   if (tunables.includes('glibc.malloc.hugetlb')) return null;
-  if (wanted !== '1' && !namesBigFile(args.slice(1), HUGE_PAGES_MIN_BYTES)) return null;
+  if (!FORCED.has(wanted) && !namesBigFile(args, HUGE_PAGES_MIN_BYTES)) return null;
   const { platform, glibcVersion, transparentHugePages, canStartProcesses } = host();
   if (platform !== 'linux' || !isGlibcWithHugetlb(glibcVersion) || !canStartProcesses) return null;
   if (transparentHugePages === null || !transparentHugePages.includes('[madvise]')) return null;
@@ -121,23 +125,24 @@ export function endWithWaitingProcess(): void {
 
 /**
  * Runs this CLI again (same Node, same flags, same arguments, same standard streams) with `env`,
- * and resolves to its exit code. Signals sent to this process go to the other one (Ctrl-C reaches
+ * and resolves to its exit code, or to null when it could not start. Signals sent to this process go to the other one (Ctrl-C reaches
  * both: the other decides); if it dies of a signal, this process dies of the same one, but for one
  * that dumps core (SIGABRT, SIGSEGV…), which it reports on stderr and exits 128 + its number with.
  */
-export function runAgainWith(env: NodeJS.ProcessEnv): Promise<number> {
+export function runAgainWith(env: NodeJS.ProcessEnv, node: string = process.execPath): Promise<number | null> {
   // Listening before the child exists: a signal that comes while it starts (it is visible from
   // the fork on) is handled once spawn has returned, and reaches it.
   let child: ChildProcess | undefined;
   const forward = (signal: NodeJS.Signals) => { child?.kill(signal); };
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
-  child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...env, [WAITING_PID_VARIABLE]: String(process.pid) } });
+  child = spawn(node, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...env, [WAITING_PID_VARIABLE]: String(process.pid) } });
   const started = child;
   return new Promise((resolve) => {
-    started.once('error', (error) => {
+    // Node could not be started again (no more processes allowed, say): null, to run here instead.
+    started.once('error', () => {
+      if (started.pid !== undefined) return; // it runs: its exit decides
       for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
-      process.stderr.write(`leakscope: cannot start Node again with huge pages (${error.message}); set LEAKSCOPE_HUGE_PAGES=0\n`);
-      resolve(2);
+      resolve(null);
     });
     started.once('exit', (code, signal) => {
       for (const s of FORWARDED_SIGNALS) process.off(s, forward);

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { EXIT_OK, EXIT_USAGE, LeakscopeError } from '../errors.ts';
 import { sanitizeLine, takeExitCode } from './action.ts';
+import { commandNameOf } from './command-name.ts';
 
 /** From package.json (two folders up from src/cli and from dist/cli alike). */
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -49,7 +50,7 @@ export async function buildProgram(argv: string[] = []): Promise<Command> {
     })
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
     .exitOverride();
-  const first = argv.find((arg) => !arg.startsWith('-'));
+  const first = commandNameOf(argv);
   const named = COMMANDS.filter(([names]) => first !== undefined && names.includes(first));
   const isVersionOnly = argv.length > 0 && argv.every((arg) => arg === '--version' || arg === '-V');
   const wanted = isVersionOnly ? [] : named.length > 0 ? named : COMMANDS;

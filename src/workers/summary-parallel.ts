@@ -175,11 +175,15 @@ async function analyseInParallel(
     // Once the tree's peak is over, the search's arrays may be allocated (distances for `top`).
     // The tree keeps its predecessors' memory for its child offsets and these steps' arrays.
     const spareLength = usedWorker && steps.afterTree.includes('distances') ? distanceMemoryLength(graph) : undefined;
+    let isAfterTreeSent = false;
     const afterPeak = (spare: Uint32Array | null) => {
+      isAfterTreeSent = true;
       if (!usedWorker) return;
       for (const kind of steps.afterTree) worker.send(kind === 'distances' && spare !== null ? { kind, memory: spare } : { kind });
     };
     graph.cached('dominatorTree', () => finishDominatorTree(graph, essential, search, { retainerCounts: isCounted ? counts : undefined, spareLength, afterPeak }));
+    // A tree cached before this call never reached its peak here: the steps are asked for all the same.
+    if (!isAfterTreeSent) afterPeak(null);
     if (usedWorker) {
       const sizes = await worker.next();
       if (sizes.kind === 'sizes') adoptOwnedSelfSizes(graph, sizes.sizes);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { currentHost, hugePagesEnvironment, HUGE_PAGES_MIN_BYTES, type HugePagesHost } from '../../src/cli/huge-pages.ts';
+import { currentHost, hugePagesEnvironment, HUGE_PAGES_MIN_BYTES, runAgainWith, type HugePagesHost } from '../../src/cli/huge-pages.ts';
 import { BIN, PROJECT_ROOT, runCliInProcess } from '../helpers/cli.ts';
 import { fixtureGzPath } from '../helpers/fixtures.ts';
 
@@ -46,6 +46,21 @@ describe('when the CLI runs again with huge pages (cli/huge-pages.ts)', () => {
       expect(hugePagesEnvironment(['top', big], { NODE_OPTIONS: options }, noHost, []), options).toBeNull();
     }
     expect(hugePagesEnvironment(['top', big], { NODE_OPTIONS: '--max-old-space-size=8000' }, host(), [])).not.toBeNull();
+  });
+
+  it('finds the command after global options, and takes LEAKSCOPE_HUGE_PAGES as off, forced or automatic', () => {
+    expect(hugePagesEnvironment(['--debug', 'top', big], {}, host())).not.toBeNull();
+    expect(hugePagesEnvironment(['--source-maps', 'maps', 'suspects', big], {}, host())).not.toBeNull();
+    expect(hugePagesEnvironment(['--source-maps', 'top', 'run', big], {}, noHost)).toBeNull();
+    for (const off of ['0', 'false', 'OFF', 'no']) expect(hugePagesEnvironment(['top', big], { LEAKSCOPE_HUGE_PAGES: off }, noHost)).toBeNull();
+    for (const on of ['1', 'true', 'On', 'yes']) expect(hugePagesEnvironment(['top', small], { LEAKSCOPE_HUGE_PAGES: on }, host())).not.toBeNull();
+    expect(hugePagesEnvironment(['top', small], { LEAKSCOPE_HUGE_PAGES: 'auto' }, noHost)).toBeNull();
+  });
+
+  it('leaves the analysis to this process when Node cannot be started again', async () => {
+    const listeners = process.listenerCount('SIGTERM');
+    expect(await runAgainWith({ ...process.env }, path.join(scratch, 'no-such-node'))).toBeNull();
+    expect(process.listenerCount('SIGTERM')).toBe(listeners);
   });
 
   it('not where glibc or the kernel cannot give huge pages, or gives them anyway', () => {
