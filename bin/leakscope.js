@@ -16,6 +16,7 @@ if (!existsSync(new URL('../dist/cli/main.js', import.meta.url))) {
 
 // Big snapshots on Linux: run again with glibc asking for huge pages (src/cli/huge-pages.ts).
 const { endWithWaitingProcess, hugePagesEnvironment, runAgainWith } = await import('../dist/cli/huge-pages.js');
+const { commandNameOf } = await import('../dist/cli/command-name.js');
 const hugePagesEnv = hugePagesEnvironment(args);
 // null: no huge pages wanted, or Node could not be started again; then the analysis runs here.
 const exitCode = hugePagesEnv === null ? null : await runAgainWith(hugePagesEnv);
@@ -25,7 +26,7 @@ if (exitCode !== null) {
   endWithWaitingProcess();
   const { startGrowthWorkerEarly } = await import('../dist/workers/growth-worker-start.js');
   // `growth` reads the earlier snapshots in a worker thread: let it load while the CLI does.
-  if (args[0] === 'growth') startGrowthWorkerEarly();
+  if (commandNameOf(args) === 'growth') startGrowthWorkerEarly();
   const { main } = await import('../dist/cli/main.js');
   process.exitCode = await main(args);
 }

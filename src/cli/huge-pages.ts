@@ -16,7 +16,7 @@
 
 import fs from 'node:fs';
 import os from 'node:os';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { commandNameOf } from './command-name.ts';
 
 /** Below this, faults cost less than starting Node again. */
@@ -125,29 +125,28 @@ export function endWithWaitingProcess(): void {
 
 /**
  * Runs this CLI again (same Node, same flags, same arguments, same standard streams) with `env`,
- * and resolves to its exit code, or to null when it could not start. Signals sent to this process go to the other one (Ctrl-C reaches
- * both: the other decides); if it dies of a signal, this process dies of the same one, but for one
- * that dumps core (SIGABRT, SIGSEGV…), which it reports on stderr and exits 128 + its number with.
+ * and resolves to its exit code, or to null when it could not start. Signals sent to this process
+ * go to the other one (Ctrl-C reaches both: the other decides); if it dies of a signal, this process
+ * dies of the same one, but for one that dumps core (SIGABRT, SIGSEGV…), which it reports on stderr
+ * and exits 128 + its number with.
  */
 export function runAgainWith(env: NodeJS.ProcessEnv, node: string = process.execPath): Promise<number | null> {
   // Listening before the child exists: a signal that comes while it starts (it is visible from
-  // the fork on) is handled once spawn has returned, and reaches it.
-  let child: ChildProcess | undefined;
-  const forward = (signal: NodeJS.Signals) => { child?.kill(signal); };
+  // the fork on) is handled once spawn has returned, so `child` is set by then.
+  const forward = (signal: NodeJS.Signals) => { child.kill(signal); };
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
-  child = spawn(node, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...env, [WAITING_PID_VARIABLE]: String(process.pid) } });
-  const started = child;
+  const child = spawn(node, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...env, [WAITING_PID_VARIABLE]: String(process.pid) } });
   return new Promise((resolve) => {
     // Node could not be started again (no more processes allowed, say): null, to run here instead.
-    started.once('error', () => {
-      if (started.pid !== undefined) return; // it runs: its exit decides
+    child.once('error', () => {
+      if (child.pid !== undefined) return; // it runs: its exit decides
       for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
       resolve(null);
     });
-    started.once('exit', (code, signal) => {
+    child.once('exit', (code, signal) => {
       for (const s of FORWARDED_SIGNALS) process.off(s, forward);
       if (signal !== null) {
-        if (CORE_SIGNALS.has(signal)) process.stderr.write(`leakscope: the analysis (process ${started.pid}) died of ${signal}\n`);
+        if (CORE_SIGNALS.has(signal)) process.stderr.write(`leakscope: the analysis (process ${child.pid}) died of ${signal}\n`);
         else process.kill(process.pid, signal);
         // A signal this process ignores (SIGPIPE) or must not die of: the shell's code for that death.
         resolve(128 + (os.constants.signals[signal] ?? 0));

@@ -8,6 +8,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { commandNameOf } from '../../src/cli/command-name.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(PROJECT_ROOT, 'bin/leakscope.js');
@@ -113,7 +114,7 @@ export async function runCliInProcess(args: string[], options: CliOptions = {}):
   for (const stream of streams) Object.defineProperty(stream, 'isTTY', { value: false, configurable: true, writable: true });
   try {
     // As bin/leakscope.js does before loading the CLI.
-    if (args[0] === 'growth') cli.startGrowthWorkerEarly();
+    if (commandNameOf(args) === 'growth') cli.startGrowthWorkerEarly();
     const status = await cli.main(args);
     return { status, stdout: stdout.join(''), stderr: stderr.join('') };
   } finally {
