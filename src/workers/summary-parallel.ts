@@ -159,18 +159,17 @@ async function analyseInParallel(
     worker.send({ kind: 'classes', graph: shared, names });
     const essential = computeEssentialEdges(graph);
     // N + 2: the counts' buffer becomes the tree's predecessor offsets (finishDominatorTree).
-    const counts = new Uint32Array(new SharedArrayBuffer((graph.nodeCount + 2) * 4));
-    const isCounting = essential.buffer instanceof SharedArrayBuffer;
-    if (isCounting) worker.send({ kind: 'retainers', essential, counts });
+    const counts = essential.buffer instanceof SharedArrayBuffer ? new Uint32Array(new SharedArrayBuffer((graph.nodeCount + 2) * 4)) : null;
+    if (counts !== null) worker.send({ kind: 'retainers', essential, counts });
     worker.send({ kind: 'sizes' });
     for (const kind of steps.duringTree) worker.send({ kind });
     const search = searchEssentialGraph(graph, essential);
     const classes = await worker.next();
-    let isCounted = false;
+    let retainerCounts: Uint32Array | undefined;
     if (classes.kind === 'classes') {
       usedWorker = true;
       adoptClassIndex(graph, classes.index, classes.interfaces);
-      isCounted = isCounting && (await worker.next()).kind === 'retainers';
+      if (counts !== null && (await worker.next()).kind === 'retainers') retainerCounts = counts;
     }
     // Once the tree's peak is over, the search's arrays may be allocated (distances for `top`).
     // The tree keeps its predecessors' memory for its child offsets and these steps' arrays.
@@ -181,7 +180,7 @@ async function analyseInParallel(
       if (!usedWorker) return;
       for (const kind of steps.afterTree) worker.send(kind === 'distances' && spare !== null ? { kind, memory: spare } : { kind });
     };
-    graph.cached('dominatorTree', () => finishDominatorTree(graph, essential, search, { retainerCounts: isCounted ? counts : undefined, spareLength, afterPeak }));
+    graph.cached('dominatorTree', () => finishDominatorTree(graph, essential, search, { retainerCounts, spareLength, afterPeak }));
     // A tree cached before this call never reached its peak here: the steps are asked for all the same.
     if (!isAfterTreeSent) afterPeak(null);
     if (usedWorker) {

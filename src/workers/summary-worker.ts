@@ -46,6 +46,12 @@ export type SummaryWorkerAnswer =
 const port = parentPort!;
 let graph: HeapGraph | null = null;
 
+/** The graph the `classes` request brought; every later step reads it. */
+function sharedGraph(step: string): HeapGraph {
+  if (graph === null) throw new Error(`${step} asked before the graph`);
+  return graph;
+}
+
 port.on('message', (request: SummaryWorkerRequest) => {
   try {
     if (request.kind === 'classes') {
@@ -55,27 +61,23 @@ port.on('message', (request: SummaryWorkerRequest) => {
       const answer: SummaryWorkerAnswer = { kind: 'classes', index, interfaces };
       port.postMessage(answer, [index.classOf.buffer as ArrayBuffer]);
     } else if (request.kind === 'sizes') {
-      if (graph === null) throw new Error('sizes asked before the graph');
-      // While the main thread is still in the dominator tree (4 B/node,
-      // which the tree's peak has room for within 1.2× the file; distances, 8 B/node, wait).
-      const sizes = computeOwnedSelfSizes(graph);
+      // While the main thread is still in the dominator tree (4 B/node, which the tree's peak has
+      // room for within 1.2× the file; distances, 8 B/node, wait).
+      const sizes = computeOwnedSelfSizes(sharedGraph('sizes'));
       const sized: SummaryWorkerAnswer = { kind: 'sizes', sizes };
       // The raw column (no user roots) is the graph's own, in shared memory: sent, not moved.
       port.postMessage(sized, sizes.buffer instanceof ArrayBuffer ? [sizes.buffer] : []);
     } else if (request.kind === 'retainers') {
-      if (graph === null) throw new Error('retainers asked before the graph');
-      countEssentialRetainers(graph, request.essential, request.counts);
+      countEssentialRetainers(sharedGraph('retainers'), request.essential, request.counts);
       const answer: SummaryWorkerAnswer = { kind: 'retainers' };
       port.postMessage(answer);
     } else if (request.kind === 'distances') {
-      if (graph === null) throw new Error('distances asked before the graph');
-      const distances = computeDistances(graph, request.memory);
+      const distances = computeDistances(sharedGraph('distances'), request.memory);
       const answer: SummaryWorkerAnswer = { kind: 'distances', distances };
       // In the dominator tree's spare memory, shared: sent, not moved.
       port.postMessage(answer, distances.buffer instanceof ArrayBuffer ? [distances.buffer] : []);
     } else {
-      if (graph === null) throw new Error('holders asked before the graph');
-      const holders = computeHolders(graph);
+      const holders = computeHolders(sharedGraph('holders'));
       const answer: SummaryWorkerAnswer = { kind: 'holders', holders };
       port.postMessage(answer, [holders.kind.buffer as ArrayBuffer, holders.parent.buffer as ArrayBuffer]);
     }
