@@ -17,6 +17,7 @@ import { writeOutput } from '../../output/write-output.ts';
 import { LeakscopeError } from '../../errors.ts';
 import { checkOutputPaths, commandAction, parseNonNegativeInt, sanitizeLine, stdoutStyle, writeOut } from '../io.ts';
 import { cliLocationMapper } from '../source-maps.ts';
+import { TRACKING_FROM_START_FLAGS } from '../../capture/allocation-tracking.ts';
 
 interface ProfileOptions {
   json?: boolean;
@@ -73,7 +74,7 @@ export function planAllocationRecording(options: { trackAllocations?: boolean; s
   const profileFile = options.sampling ? path.join(profileDir, `scenario-${new Date().toISOString().replace(/[:.]/g, '-')}.heapprofile`) : undefined;
   return {
     nodeFlags: [
-      ...(options.trackAllocations ? ['--track-heap-objects'] : []),
+      ...(options.trackAllocations ? TRACKING_FROM_START_FLAGS : []),
       ...(profileFile === undefined ? [] : ['--heap-prof', `--heap-prof-dir=${path.dirname(profileFile)}`, `--heap-prof-name=${path.basename(profileFile)}`, `--heap-prof-interval=${RUN_SAMPLING_INTERVAL}`]),
     ],
     profileFile,

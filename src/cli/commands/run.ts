@@ -36,7 +36,7 @@ export function registerRunCommand(program: Command): void {
     .option('--out <dir>', 'write the snapshots to DIR and keep them')
     .option('--keep', 'keep the snapshots (in a temporary folder unless --out)')
     .option('--timeout <seconds>', 'kill the scenario after this long (default 600)', parsePositiveInt)
-    .option('--track-allocations', 'start the scenario with --track-heap-objects: the snapshots carry allocation stacks, and the report says where the new objects were allocated')
+    .option('--track-allocations', 'start the scenario with --track-heap-objects (and --no-compact, so that stacks survive every snapshot): the snapshots carry allocation stacks, and the report says where the new objects were allocated')
     .option('--sampling', 'also record a sampling heap profile of the scenario (node --heap-prof) into --out DIR, or the working directory; read it with `leakscope profile`');
   addGrowthOptions(addClassOptions(command))
     .addHelpText('after', `
