@@ -20,8 +20,9 @@
 // children CSR (28 B/node), all but the children offsets in buffers the algorithm already had,
 // plus the essential-edge bit vector. Retained sizes are summed on first use, so DevTools' self
 // sizes they start from need not exist during the peak (`top` computes them after). With
-// `spareLength` (`top` on two cores) the predecessors' memory is kept, not given back: it holds the
-// children offsets and the worker's distances after the peak (docs/FORMAT.md §8.5).
+// `spareLength` (`top` on two cores) the predecessors' memory is kept, not given back (and may be
+// made and touched ahead by the worker): it holds the children offsets and the worker's distances,
+// which start once the semidominators no longer read that part (docs/FORMAT.md §8.5).
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeOwnedSelfSizes } from './owned-sizes.ts';
@@ -137,17 +138,42 @@ export function computeDominatorTree(graph: HeapGraph): DominatorTreeResult {
 
 /**
  * Essential retainers per node ordinal (edges whose bit is set in `essential`), added into `counts`
- * (zeroed, at least N long). Needs no search: another thread counts them while this one searches
- * (summary-parallel.ts), which saves finishDominatorTree a pass over every edge.
+ * (zeroed, at least N long); returns how many essential edges there are. Needs no search: another
+ * thread counts them while this one searches (summary-parallel.ts), which saves finishDominatorTree
+ * a pass over every edge.
  */
-export function countEssentialRetainers(graph: HeapGraph, essential: Uint8Array, counts: Uint32Array): void {
+export function countEssentialRetainers(graph: HeapGraph, essential: Uint8Array, counts: Uint32Array): number {
   const edgeTarget = graph.edgeTarget;
+  let total = 0;
   for (let byte = 0; byte < essential.length; byte++) {
     const bits = essential[byte];
     if (bits === 0) continue;
     const first = byte << 3;
-    for (let k = 0; k < 8; k++) if ((bits & (1 << k)) !== 0) counts[edgeTarget[first + k]]++;
+    for (let k = 0; k < 8; k++) {
+      if ((bits & (1 << k)) !== 0) { counts[edgeTarget[first + k]]++; total++; }
+    }
   }
+  return total;
+}
+
+/** Numbers finishDominatorTree keeps for its predecessors and what follows them (FinishOptions.spareLength). */
+function keptPredecessorLength(predecessorCount: number, nodeCount: number, spareLength: number): number {
+  return Math.max(predecessorCount, nodeCount + 1 + spareLength);
+}
+
+/**
+ * The memory finishDominatorTree keeps for its predecessors (FinishOptions.predecessors), made ahead
+ * by another thread that knows how many essential edges there are, and touched up to what the tree
+ * will write: on a VM, faulting fresh pages in costs seconds per GiB (docs/FORMAT.md §8.5), which
+ * the thread that searches would otherwise pay first thing after the search.
+ */
+export function touchedPredecessorMemory(nodeCount: number, essentialCount: number, spareLength: number): Uint32Array {
+  // Every node the search reached through a tree edge has one predecessor fewer (step 2).
+  const length = keptPredecessorLength(essentialCount, nodeCount, spareLength);
+  const written = keptPredecessorLength(essentialCount - nodeCount, nodeCount, spareLength);
+  const memory = new Uint32Array(new SharedArrayBuffer(length * 4));
+  for (let k = 0; k < written; k += 1024) memory[k] = 0; // one number per 4 KiB page
+  return memory;
 }
 
 /** Step 1 of the dominator tree, the depth-first search; finishDominatorTree does the rest. */
@@ -181,6 +207,11 @@ export interface FinishOptions {
    * afterPeak, in shared memory so that a worker can use them.
    */
   spareLength?: number;
+  /**
+   * With spareLength: touchedPredecessorMemory's memory for the predecessors, which the tree then
+   * does not allocate itself.
+   */
+  predecessors?: Uint32Array;
   /**
    * Called once the algorithm's memory peak is over; `spare` is what is left of the predecessors'
    * memory when spareLength asked to keep it (else null).
@@ -299,7 +330,7 @@ export function finishDominatorTree(graph: HeapGraph, essential: Uint8Array, sea
   // The largest array here (4 B per predecessor), given back as soon as step 3 is done with it.
   const { spareLength } = options;
   const { array: pred, release: releasePred } = spareLength !== undefined
-    ? { array: new Uint32Array(new SharedArrayBuffer(Math.max(predCount, nodeCount + 1 + spareLength) * 4)), release: () => {} }
+    ? { array: keptPredecessorMemory(predCount, nodeCount, spareLength, options.predecessors), release: () => {} }
     : releasableUint32(predCount);
   for (let v = 0; v < nodeCount; v++) {
     const nv = number[v];
@@ -336,9 +367,20 @@ export function finishDominatorTree(graph: HeapGraph, essential: Uint8Array, sea
     }
     return label[v];
   };
+  // With spareLength, the predecessors' memory beyond the first N + 1 numbers goes to afterPeak as
+  // soon as the vertices left to do (w and below) have no predecessor there, all lying below
+  // firstPred[w + 1]: on a 1 GB heap two thirds of the way, so the worker's distances overlap the
+  // rest of this loop.
+  const reused = spareLength !== undefined ? pred : null;
+  let isSpareGiven = false;
+  const giveSpare = () => {
+    isSpareGiven = true;
+    options.afterPeak?.(reused === null ? null : reused.subarray(nodeCount + 1));
+  };
   for (let w = n; w >= 2; w--) {
     const start = firstPred[w];
     const end = firstPred[w + 1];
+    if (reused !== null && !isSpareGiven && end <= nodeCount + 1) giveSpare();
     // A searched vertex starts from its parent: the left-out tree edge's source (not linked yet,
     // so EVAL would return the parent itself), or the root for a search start, which has no
     // essential retainer. A vertex numbered alone starts from itself.
@@ -354,8 +396,7 @@ export function finishDominatorTree(graph: HeapGraph, essential: Uint8Array, sea
   }
   releasePred();
   // Reused: the child offsets (step 5) in the predecessors' first N + 1 slots, the rest spare.
-  const reused = spareLength !== undefined ? pred : null;
-  options.afterPeak?.(reused === null ? null : reused.subarray(nodeCount + 1));
+  if (!isSpareGiven) giveSpare();
 
   // 4. Immediate dominators (semi-NCA): idom(w) is the nearest ancestor of parent(w) in the
   //    dominator tree built so far whose number is at most semi(w). Computed in place over parent.
@@ -401,6 +442,12 @@ export function finishDominatorTree(graph: HeapGraph, essential: Uint8Array, sea
       return retained;
     },
   };
+}
+
+/** The predecessors' memory when finishDominatorTree keeps it: the one made ahead if it is long enough. */
+function keptPredecessorMemory(predecessorCount: number, nodeCount: number, spareLength: number, madeAhead: Uint32Array | undefined): Uint32Array {
+  const length = keptPredecessorLength(predecessorCount, nodeCount, spareLength);
+  return madeAhead !== undefined && madeAhead.length >= length ? madeAhead : new Uint32Array(new SharedArrayBuffer(length * 4));
 }
 
 /**

@@ -1,11 +1,13 @@
 // The class summary (what `leakscope top` shows), and what `leakscope suspects` reads, on two cores.
 // After parsing, the main thread builds the dominator tree, the longest step, while a worker
 // (summary-worker.ts) works over the same graph in shared memory:
-//   main:   essential edges │ depth-first search │ wait │ rest of the tree ╷ retained sizes, class retained sizes
-//   worker: class names │ essential retainers per node │ DevTools' self sizes │ ...idle... ╵ distances
+//   main:   essential edges │ depth-first search                │ predecessors, semidominators ╷ rest of the tree, retained sizes
+//   worker: class names     │ retainer counts, touch the memory │ self sizes │ ...idle...      ╵ distances
 // The worker's retainer counts spare the tree a pass over every edge (dominators.ts,
-// countEssentialRetainers); distances start once the tree's memory peak is over (afterPeak), so
-// their two N-sized arrays do not add to it. Same result as computeClassSummary, which this falls
+// countEssentialRetainers). For `top` it also makes and touches the memory the tree keeps for its
+// predecessors (touchedPredecessorMemory), so this thread does not fault it in; the distances start
+// in that memory as soon as the semidominators are done with it (afterPeak, two thirds of the way
+// on big heaps), so their two N-sized arrays do not add to the tree's peak. Same result as computeClassSummary, which this falls
 // back to whenever the worker cannot help (small or gzipped files, whose columns are not in shared
 // memory; a worker that failed).
 // Memory: the dominator tree peaks at ~33 B/node; the worker adds its class ids (2 B/node), DevTools'
@@ -160,27 +162,35 @@ async function analyseInParallel(
     const essential = computeEssentialEdges(graph);
     // N + 2: the counts' buffer becomes the tree's predecessor offsets (finishDominatorTree).
     const counts = essential.buffer instanceof SharedArrayBuffer ? new Uint32Array(new SharedArrayBuffer((graph.nodeCount + 2) * 4)) : null;
-    if (counts !== null) worker.send({ kind: 'retainers', essential, counts });
+    // With distances after the tree, the tree keeps its predecessors' memory for them: the worker
+    // makes it ahead.
+    const spareLength = steps.afterTree.includes('distances') ? distanceMemoryLength(graph) : undefined;
+    if (counts !== null) worker.send({ kind: 'retainers', essential, counts, spareLength });
     worker.send({ kind: 'sizes' });
     for (const kind of steps.duringTree) worker.send({ kind });
     const search = searchEssentialGraph(graph, essential);
     const classes = await worker.next();
     let retainerCounts: Uint32Array | undefined;
+    let predecessors: Uint32Array | undefined;
     if (classes.kind === 'classes') {
       usedWorker = true;
       adoptClassIndex(graph, classes.index, classes.interfaces);
-      if (counts !== null && (await worker.next()).kind === 'retainers') retainerCounts = counts;
+      const retainers = counts === null ? null : await worker.next();
+      if (retainers?.kind === 'retainers') {
+        retainerCounts = counts!;
+        predecessors = retainers.predecessors ?? undefined;
+      }
     }
-    // Once the tree's peak is over, the search's arrays may be allocated (distances for `top`).
-    // The tree keeps its predecessors' memory for its child offsets and these steps' arrays.
-    const spareLength = usedWorker && steps.afterTree.includes('distances') ? distanceMemoryLength(graph) : undefined;
     let isAfterTreeSent = false;
     const afterPeak = (spare: Uint32Array | null) => {
       isAfterTreeSent = true;
       if (!usedWorker) return;
       for (const kind of steps.afterTree) worker.send(kind === 'distances' && spare !== null ? { kind, memory: spare } : { kind });
     };
-    graph.cached('dominatorTree', () => finishDominatorTree(graph, essential, search, { retainerCounts, spareLength, afterPeak }));
+    // Once the tree's peak is over, the search's arrays may be allocated (distances for `top`).
+    // The tree keeps its predecessors' memory for its child offsets and these steps' arrays.
+    const kept = usedWorker ? { spareLength, predecessors } : {};
+    graph.cached('dominatorTree', () => finishDominatorTree(graph, essential, search, { retainerCounts, ...kept, afterPeak }));
     // A tree cached before this call never reached its peak here: the steps are asked for all the same.
     if (!isAfterTreeSent) afterPeak(null);
     if (usedWorker) {

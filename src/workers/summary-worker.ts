@@ -5,13 +5,16 @@
 //
 // Protocol. workerData: { module } (for ts-worker.mjs). Main → worker, in this order:
 //   { kind: 'classes', graph: SharedGraph, names }  → { kind: 'classes', index, interfaces }
-//   { kind: 'retainers', essential, counts }        → { kind: 'retainers' } (counts written in place)
+//   { kind: 'retainers', essential, counts, spareLength? }
+//                                                   → { kind: 'retainers', predecessors } (counts written in place)
 //   { kind: 'sizes' }                               → { kind: 'sizes', sizes }
 //   { kind: 'holders' }                             → { kind: 'holders', holders }
 //   { kind: 'distances', memory? }                  → { kind: 'distances', distances } (in `memory` if given)
 // `retainers` comes once the main thread has the essential edges, which it then searches: the worker
-// counts each node's essential retainers into shared memory meanwhile (dominators.ts), before the
-// self sizes, which are needed only after the tree. `holders` only for suspects, which sends it and
+// counts each node's essential retainers into shared memory meanwhile (dominators.ts), and with
+// `spareLength` (`top`) makes and touches the memory the tree keeps for its predecessors
+// (touchedPredecessorMemory; else `predecessors` is null); then the self sizes, which are needed
+// only after the tree. `holders` only for suspects, which sends it and
 // `distances` right after `sizes`.
 // The answers' typed arrays are transferred (moved, not copied). Any failure answers
 // { kind: 'failed', reason } and the main thread computes the rest itself.
@@ -25,12 +28,12 @@ import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex, inferInterfaceDefinitions, type ClassIndexResult, type InterfaceDefinition, type NameMode } from '../snapshot/class-names.ts';
 import { computeDistances } from '../analysis/distances.ts';
 import { computeHolders, type HoldersResult } from '../analysis/holders.ts';
-import { countEssentialRetainers } from '../analysis/dominators.ts';
+import { countEssentialRetainers, touchedPredecessorMemory } from '../analysis/dominators.ts';
 import { computeOwnedSelfSizes, type SizeColumn } from '../analysis/owned-sizes.ts';
 
 export type SummaryWorkerRequest =
   | { kind: 'classes'; graph: SharedGraph; names: NameMode }
-  | { kind: 'retainers'; essential: Uint8Array; counts: Uint32Array }
+  | { kind: 'retainers'; essential: Uint8Array; counts: Uint32Array; spareLength?: number }
   | { kind: 'sizes' }
   | { kind: 'holders' }
   | { kind: 'distances'; memory?: Uint32Array };
@@ -39,7 +42,7 @@ export type SummaryWorkerAnswer =
   | { kind: 'classes'; index: ClassIndexResult; interfaces: InterfaceDefinition[] | null }
   | { kind: 'sizes'; sizes: SizeColumn }
   | { kind: 'distances'; distances: Int32Array }
-  | { kind: 'retainers' }
+  | { kind: 'retainers'; predecessors: Uint32Array | null }
   | { kind: 'holders'; holders: HoldersResult }
   | { kind: 'failed'; reason: string };
 
@@ -68,8 +71,11 @@ port.on('message', (request: SummaryWorkerRequest) => {
       // The raw column (no user roots) is the graph's own, in shared memory: sent, not moved.
       port.postMessage(sized, sizes.buffer instanceof ArrayBuffer ? [sizes.buffer] : []);
     } else if (request.kind === 'retainers') {
-      countEssentialRetainers(sharedGraph('retainers'), request.essential, request.counts);
-      const answer: SummaryWorkerAnswer = { kind: 'retainers' };
+      const shared = sharedGraph('retainers');
+      const essentialCount = countEssentialRetainers(shared, request.essential, request.counts);
+      const { spareLength } = request;
+      const predecessors = spareLength === undefined ? null : touchedPredecessorMemory(shared.nodeCount, essentialCount, spareLength);
+      const answer: SummaryWorkerAnswer = { kind: 'retainers', predecessors };
       port.postMessage(answer);
     } else if (request.kind === 'distances') {
       const distances = computeDistances(sharedGraph('distances'), request.memory);

@@ -3,7 +3,7 @@ import { SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 import { parseSnapshotText } from '../../src/snapshot/load.ts';
 import {
   computeDominatedChildren, computeDominatorTree, computeEssentialEdges, computePageOwned, computeRetainedSizes,
-  countEssentialRetainers, finishDominatorTree, searchEssentialGraph,
+  countEssentialRetainers, finishDominatorTree, searchEssentialGraph, touchedPredecessorMemory,
 } from '../../src/analysis/dominators.ts';
 import { loadSnapshot } from '../../src/snapshot/load.ts';
 import { computeDistances, distanceMemoryLength } from '../../src/analysis/distances.ts';
@@ -171,7 +171,11 @@ describe('dominators (DevTools rules, docs/FORMAT.md §4)', () => {
     const graph = await loadSnapshot(fixturePath('leaky-server-1'));
     const essential = computeEssentialEdges(graph);
     let spare: Uint32Array | null = null;
-    const tree = finishDominatorTree(graph, essential, searchEssentialGraph(graph, essential), { spareLength: distanceMemoryLength(graph), afterPeak: (memory) => { spare = memory; } });
+    let distances: Int32Array | null = null;
+    // The spare memory comes while the semidominators are still being computed (dominators.ts):
+    // the distances written into it at once, as the worker may, must leave the tree as it would be.
+    const afterPeak = (memory: Uint32Array | null) => { spare = memory; distances = computeDistances(graph, memory!); };
+    const tree = finishDominatorTree(graph, essential, searchEssentialGraph(graph, essential), { spareLength: distanceMemoryLength(graph), afterPeak });
     const alone = await loadSnapshot(fixturePath('leaky-server-1'));
     const expected = computeDominatorTree(alone);
     expect(tree.firstDominated.buffer).toBeInstanceOf(SharedArrayBuffer);
@@ -181,10 +185,31 @@ describe('dominators (DevTools rules, docs/FORMAT.md §4)', () => {
     // Room for the distances and their queue, in the same buffer.
     expect(spare!.length).toBeGreaterThanOrEqual(distanceMemoryLength(graph));
     expect(spare!.buffer).toBe(tree.firstDominated.buffer);
-    const distances = computeDistances(graph, spare!);
-    expect(distances.buffer).toBe(spare!.buffer);
-    expect(Array.from(distances)).toEqual(Array.from(computeDistances(alone)));
-    // The tree's own offsets are left as they were.
-    expect(Array.from(tree.firstDominated)).toEqual(Array.from(expected.firstDominated));
+    expect(distances!.buffer).toBe(spare!.buffer);
+    expect(Array.from(distances!)).toEqual(Array.from(computeDistances(alone)));
+    expect(Array.from(tree.idom)).toEqual(Array.from(expected.idom));
+  });
+
+  it('fills predecessor memory another thread made and touched ahead (touchedPredecessorMemory)', async () => {
+    const graph = await loadSnapshot(fixturePath('leaky-server-1'));
+    const essential = computeEssentialEdges(graph);
+    const counts = new Uint32Array(graph.nodeCount + 2);
+    const essentialCount = countEssentialRetainers(graph, essential, counts);
+    let expectedCount = 0;
+    for (let e = 0; e < graph.edgeCount; e++) if ((essential[e >>> 3] & (1 << (e & 7))) !== 0) expectedCount++;
+    expect(essentialCount).toBe(expectedCount);
+    const spareLength = distanceMemoryLength(graph);
+    const predecessors = touchedPredecessorMemory(graph.nodeCount, essentialCount, spareLength);
+    expect(predecessors.length).toBe(Math.max(essentialCount, graph.nodeCount + 1 + spareLength));
+    let spare: Uint32Array | null = null;
+    const tree = finishDominatorTree(graph, essential, searchEssentialGraph(graph, essential), {
+      retainerCounts: counts, spareLength, predecessors, afterPeak: (memory) => { spare = memory; },
+    });
+    const expected = computeDominatorTree(await loadSnapshot(fixturePath('leaky-server-1')));
+    expect(tree.firstDominated.buffer).toBe(predecessors.buffer);
+    expect(spare!.buffer).toBe(predecessors.buffer);
+    expect(Array.from(tree.idom)).toEqual(Array.from(expected.idom));
+    expect(Array.from(tree.dominated)).toEqual(Array.from(expected.dominated));
+    expect(Array.from(tree.retained)).toEqual(Array.from(expected.retained));
   });
 });
