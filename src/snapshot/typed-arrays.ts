@@ -54,6 +54,19 @@ export function releasableUint32(length: number): { array: Uint32Array; release(
   return { array: new Uint32Array(buffer, 0, length), release: () => buffer.resize(0) };
 }
 
+/**
+ * Shared memory of `byteLength` bytes whose first `touchedBytes` are already faulted in: one byte
+ * written per 4 KiB page, so that the thread that fills it later does not pay for fresh pages
+ * (seconds per GiB on a VM: docs/FORMAT.md §8.5). The bytes stay zero.
+ */
+export function touchedSharedBuffer(byteLength: number, touchedBytes = byteLength): SharedArrayBuffer {
+  const buffer = new SharedArrayBuffer(byteLength);
+  const bytes = new Uint8Array(buffer);
+  const end = Math.min(touchedBytes, byteLength);
+  for (let k = 0; k < end; k += 4096) bytes[k] = 0;
+  return buffer;
+}
+
 /** Position of `value` in an ascending array (any one, if repeated), or -1: a binary search. */
 export function indexInSorted(sorted: Uint32Array, value: number): number {
   let lo = 0;

@@ -1,13 +1,15 @@
 // The class summary (what `leakscope top` shows), and what `leakscope suspects` reads, on two cores.
 // After parsing, the main thread builds the dominator tree, the longest step, while a worker
 // (summary-worker.ts) works over the same graph in shared memory:
-//   main:   essential edges │ depth-first search                │ predecessors, semidominators ╷ rest of the tree, retained sizes
-//   worker: class names     │ retainer counts, touch the memory │ self sizes │ ...idle...      ╵ distances
-// The worker's retainer counts spare the tree a pass over every edge (dominators.ts,
-// countEssentialRetainers). For `top` it also makes and touches the memory the tree keeps for its
-// predecessors (touchedPredecessorMemory), so this thread does not fault it in; the distances start
-// in that memory as soon as the semidominators are done with it (afterPeak, two thirds of the way
-// on big heaps), so their two N-sized arrays do not add to the tree's peak. Same result as computeClassSummary, which this falls
+//   main:   essential edges      │ depth-first search                │ predecessors, semidominators ╷ rest of the tree, retained sizes
+//   worker: touch search memory  │ retainer counts, touch the memory │ class names, self sizes      ╵ distances
+// Fresh memory costs seconds per GiB on a VM (docs/FORMAT.md §8.5), so the worker makes and touches
+// the memory this thread fills next: the search's arrays (touchedSearchMemory) and, for `top`, the
+// memory the tree keeps for its predecessors (touchedPredecessorMemory). Its retainer counts spare
+// the tree a pass over every edge (dominators.ts, countEssentialRetainers). Class names and self
+// sizes are needed only after the tree. The distances start in the predecessors' memory as soon as
+// the semidominators are done with it (afterPeak, two thirds of the way on big heaps), so their two
+// N-sized arrays do not add to the tree's peak. Same result as computeClassSummary, which this falls
 // back to whenever the worker cannot help (small or gzipped files, whose columns are not in shared
 // memory; a worker that failed).
 // Memory: the dominator tree peaks at ~33 B/node; the worker adds its class ids (2 B/node), DevTools'
@@ -141,12 +143,14 @@ export async function prepareSuspectsInParallel(graph: HeapGraph, names: NameMod
 type WorkerStep = 'holders' | 'distances';
 
 /**
- * The shared timeline: the worker names classes, computes DevTools' self sizes and counts essential
- * retainers, then runs the steps `duringTree`, while this thread builds the dominator tree; the
- * steps `afterTree` start once the tree's memory peak is over, while this thread finishes the tree,
- * sums retained sizes and runs `meanwhile` (which may read the class index).
- * Without the worker's class index nothing more is asked of it, and `meanwhile` does not run: the
- * caller computes what is missing on one thread.
+ * The shared timeline: the worker makes the search's memory while this thread finds the essential
+ * edges; it counts essential retainers (for `top` also making the predecessors' memory) while this
+ * thread searches; then it names classes, computes DevTools' self sizes and runs the steps
+ * `duringTree` while this thread finishes the tree. The steps `afterTree` start once the tree no
+ * longer needs the memory they use, while this thread finishes the tree, sums retained sizes and
+ * runs `meanwhile` (which may read the class index). What the worker fails to answer is left to
+ * the caller, which computes it on this thread (every part is cached on the graph). Returns whether
+ * the worker named the classes.
  */
 async function analyseInParallel(
   graph: HeapGraph, names: NameMode, worker: SummaryWorker | null, steps: { duringTree: WorkerStep[]; afterTree: WorkerStep[] }, meanwhile?: () => void,
@@ -158,7 +162,7 @@ async function analyseInParallel(
   }
   let usedWorker = false;
   try {
-    worker.send({ kind: 'classes', graph: shared, names });
+    worker.send({ kind: 'searchMemory', graph: shared });
     const essential = computeEssentialEdges(graph);
     // N + 2: the counts' buffer becomes the tree's predecessor offsets (finishDominatorTree).
     const counts = essential.buffer instanceof SharedArrayBuffer ? new Uint32Array(new SharedArrayBuffer((graph.nodeCount + 2) * 4)) : null;
@@ -166,41 +170,35 @@ async function analyseInParallel(
     // makes it ahead.
     const spareLength = steps.afterTree.includes('distances') ? distanceMemoryLength(graph) : undefined;
     if (counts !== null) worker.send({ kind: 'retainers', essential, counts, spareLength });
+    worker.send({ kind: 'classes', names });
     worker.send({ kind: 'sizes' });
     for (const kind of steps.duringTree) worker.send({ kind });
-    const search = searchEssentialGraph(graph, essential);
-    const classes = await worker.next();
-    let retainerCounts: Uint32Array | undefined;
-    let predecessors: Uint32Array | undefined;
-    if (classes.kind === 'classes') {
-      usedWorker = true;
-      adoptClassIndex(graph, classes.index, classes.interfaces);
-      const retainers = counts === null ? null : await worker.next();
-      if (retainers?.kind === 'retainers') {
-        retainerCounts = counts!;
-        predecessors = retainers.predecessors ?? undefined;
-      }
-    }
+    const memory = await worker.next();
+    const search = searchEssentialGraph(graph, essential, memory.kind === 'searchMemory' ? memory.memory : undefined);
+    const retainers = counts === null ? null : await worker.next();
     let isAfterTreeSent = false;
     const afterPeak = (spare: Uint32Array | null) => {
       isAfterTreeSent = true;
-      if (!usedWorker) return;
       for (const kind of steps.afterTree) worker.send(kind === 'distances' && spare !== null ? { kind, memory: spare } : { kind });
     };
-    // Once the tree's peak is over, the search's arrays may be allocated (distances for `top`).
-    // The tree keeps its predecessors' memory for its child offsets and these steps' arrays.
-    const kept = usedWorker ? { spareLength, predecessors } : {};
-    graph.cached('dominatorTree', () => finishDominatorTree(graph, essential, search, { retainerCounts, ...kept, afterPeak }));
+    // The tree keeps its predecessors' memory (for its child offsets and these steps' arrays) only
+    // when the worker answers, so is there to use it.
+    const options = retainers?.kind === 'retainers'
+      ? { retainerCounts: counts!, spareLength, predecessors: retainers.predecessors ?? undefined, afterPeak }
+      : { afterPeak };
+    graph.cached('dominatorTree', () => finishDominatorTree(graph, essential, search, options));
     // A tree cached before this call never reached its peak here: the steps are asked for all the same.
     if (!isAfterTreeSent) afterPeak(null);
-    if (usedWorker) {
-      const sizes = await worker.next();
-      if (sizes.kind === 'sizes') adoptOwnedSelfSizes(graph, sizes.sizes);
-      for (let k = 0; k < steps.duringTree.length; k++) adoptAnswer(graph, await worker.next());
+    const classes = await worker.next();
+    if (classes.kind === 'classes') {
+      usedWorker = true;
+      adoptClassIndex(graph, classes.index, classes.interfaces);
     }
+    const sizes = await worker.next();
+    if (sizes.kind === 'sizes') adoptOwnedSelfSizes(graph, sizes.sizes);
+    for (let k = 0; k < steps.duringTree.length; k++) adoptAnswer(graph, await worker.next());
     computeOwnedSelfSizes(graph);
     computeRetainedSizes(graph);
-    if (!usedWorker) return false;
     meanwhile?.();
     for (let k = 0; k < steps.afterTree.length; k++) adoptAnswer(graph, await worker.next());
   } finally {

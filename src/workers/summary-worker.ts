@@ -1,26 +1,28 @@
-// Worker thread for `leakscope top` and `suspects` on big snapshots (summary-parallel.ts): it names
-// classes, then computes distances (for suspects also the holders), over the main thread's graph in
-// shared memory, while the main thread builds the dominator tree and sums sizes. A 2-core machine's second core would otherwise idle after
-// parsing.
+// Worker thread for `leakscope top` and `suspects` on big snapshots (summary-parallel.ts): over the
+// main thread's graph in shared memory, it prepares memory for the dominator tree and counts its
+// retainers, names classes, computes self sizes and distances (for suspects also the holders), while
+// the main thread builds the tree. A 2-core machine's second core would otherwise idle after parsing.
 //
 // Protocol. workerData: { module } (for ts-worker.mjs). Main → worker, in this order:
-//   { kind: 'classes', graph: SharedGraph, names }  → { kind: 'classes', index, interfaces }
+//   { kind: 'searchMemory', graph: SharedGraph }     → { kind: 'searchMemory', memory }
 //   { kind: 'retainers', essential, counts, spareLength? }
 //                                                   → { kind: 'retainers', predecessors } (counts written in place)
+//   { kind: 'classes', names }                      → { kind: 'classes', index, interfaces }
 //   { kind: 'sizes' }                               → { kind: 'sizes', sizes }
 //   { kind: 'holders' }                             → { kind: 'holders', holders }
 //   { kind: 'distances', memory? }                  → { kind: 'distances', distances } (in `memory` if given)
-// `retainers` comes once the main thread has the essential edges, which it then searches: the worker
-// counts each node's essential retainers into shared memory meanwhile (dominators.ts), and with
-// `spareLength` (`top`) makes and touches the memory the tree keeps for its predecessors
-// (touchedPredecessorMemory; else `predecessors` is null); then the self sizes, which are needed
-// only after the tree. `holders` only for suspects, which sends it and
-// `distances` right after `sizes`.
-// The answers' typed arrays are transferred (moved, not copied). Any failure answers
-// { kind: 'failed', reason } and the main thread computes the rest itself.
+// The first request brings the graph; the worker makes and touches the depth-first search's arrays
+// (dominators.ts, touchedSearchMemory) while the main thread computes the essential edges, which
+// then come with `retainers`: the worker counts each node's essential retainers into shared memory
+// while the main thread searches, and with `spareLength` (`top`) makes and touches the memory the
+// tree keeps for its predecessors (touchedPredecessorMemory; else `predecessors` is null). Class
+// names and self sizes, needed only after the tree, come next. `holders` only for suspects, which
+// sends it and `distances` right after `sizes`.
+// The answers' typed arrays are transferred (moved, not copied) or, in shared memory, sent. Any
+// failure answers { kind: 'failed', reason } and the main thread computes that part itself.
 // For `top`, distances wait for their message because the main thread asks only once the dominator
-// tree's memory peak is over: the search's two N-sized arrays must not add to it. `suspects` trades
-// that memory for time (summary-parallel.ts).
+// tree no longer needs the memory they use. `suspects` trades that memory for time
+// (summary-parallel.ts).
 
 import { parentPort } from 'node:worker_threads';
 import { graphFromShared, type SharedGraph } from '../snapshot/shared-graph.ts';
@@ -28,17 +30,19 @@ import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex, inferInterfaceDefinitions, type ClassIndexResult, type InterfaceDefinition, type NameMode } from '../snapshot/class-names.ts';
 import { computeDistances } from '../analysis/distances.ts';
 import { computeHolders, type HoldersResult } from '../analysis/holders.ts';
-import { countEssentialRetainers, touchedPredecessorMemory } from '../analysis/dominators.ts';
+import { countEssentialRetainers, touchedPredecessorMemory, touchedSearchMemory, type SearchMemory } from '../analysis/dominators.ts';
 import { computeOwnedSelfSizes, type SizeColumn } from '../analysis/owned-sizes.ts';
 
 export type SummaryWorkerRequest =
-  | { kind: 'classes'; graph: SharedGraph; names: NameMode }
+  | { kind: 'searchMemory'; graph: SharedGraph }
+  | { kind: 'classes'; names: NameMode }
   | { kind: 'retainers'; essential: Uint8Array; counts: Uint32Array; spareLength?: number }
   | { kind: 'sizes' }
   | { kind: 'holders' }
   | { kind: 'distances'; memory?: Uint32Array };
 
 export type SummaryWorkerAnswer =
+  | { kind: 'searchMemory'; memory: SearchMemory }
   | { kind: 'classes'; index: ClassIndexResult; interfaces: InterfaceDefinition[] | null }
   | { kind: 'sizes'; sizes: SizeColumn }
   | { kind: 'distances'; distances: Int32Array }
@@ -49,7 +53,7 @@ export type SummaryWorkerAnswer =
 const port = parentPort!;
 let graph: HeapGraph | null = null;
 
-/** The graph the `classes` request brought; every later step reads it. */
+/** The graph the `searchMemory` request brought; every later step reads it. */
 function sharedGraph(step: string): HeapGraph {
   if (graph === null) throw new Error(`${step} asked before the graph`);
   return graph;
@@ -57,10 +61,14 @@ function sharedGraph(step: string): HeapGraph {
 
 port.on('message', (request: SummaryWorkerRequest) => {
   try {
-    if (request.kind === 'classes') {
+    if (request.kind === 'searchMemory') {
       graph = graphFromShared(request.graph);
-      const index = computeClassIndex(graph, request.names);
-      const interfaces = request.names === 'devtools' ? inferInterfaceDefinitions(graph) : null;
+      const answer: SummaryWorkerAnswer = { kind: 'searchMemory', memory: touchedSearchMemory(graph.nodeCount, graph.edgeCount) };
+      port.postMessage(answer);
+    } else if (request.kind === 'classes') {
+      const shared = sharedGraph('classes');
+      const index = computeClassIndex(shared, request.names);
+      const interfaces = request.names === 'devtools' ? inferInterfaceDefinitions(shared) : null;
       const answer: SummaryWorkerAnswer = { kind: 'classes', index, interfaces };
       port.postMessage(answer, [index.classOf.buffer as ArrayBuffer]);
     } else if (request.kind === 'sizes') {

@@ -3,7 +3,7 @@ import { SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 import { parseSnapshotText } from '../../src/snapshot/load.ts';
 import {
   computeDominatedChildren, computeDominatorTree, computeEssentialEdges, computePageOwned, computeRetainedSizes,
-  countEssentialRetainers, finishDominatorTree, searchEssentialGraph, touchedPredecessorMemory,
+  countEssentialRetainers, finishDominatorTree, searchEssentialGraph, touchedPredecessorMemory, touchedSearchMemory,
 } from '../../src/analysis/dominators.ts';
 import { loadSnapshot } from '../../src/snapshot/load.ts';
 import { computeDistances, distanceMemoryLength } from '../../src/analysis/distances.ts';
@@ -188,6 +188,23 @@ describe('dominators (DevTools rules, docs/FORMAT.md §4)', () => {
     expect(distances!.buffer).toBe(spare!.buffer);
     expect(Array.from(distances!)).toEqual(Array.from(computeDistances(alone)));
     expect(Array.from(tree.idom)).toEqual(Array.from(expected.idom));
+  });
+
+  it('searches in memory another thread made ahead (touchedSearchMemory), and ignores memory made for another graph', async () => {
+    const graph = await loadSnapshot(fixturePath('leaky-server-1'));
+    const essential = computeEssentialEdges(graph);
+    const memory = touchedSearchMemory(graph.nodeCount, graph.edgeCount);
+    const search = searchEssentialGraph(graph, essential, memory);
+    expect(search.scratch).toBe(memory.scratch);
+    expect(search.vertex).toBe(memory.vertex);
+    const tree = finishDominatorTree(graph, essential, search);
+    const expected = computeDominatorTree(await loadSnapshot(fixturePath('leaky-server-1')));
+    expect(Array.from(tree.idom)).toEqual(Array.from(expected.idom));
+    expect(Array.from(tree.retained)).toEqual(Array.from(expected.retained));
+    const other = touchedSearchMemory(graph.nodeCount + 1, graph.edgeCount);
+    const fresh = searchEssentialGraph(graph, essential, other);
+    expect(fresh.scratch).not.toBe(other.scratch);
+    expect(Array.from(fresh.vertex)).toEqual(Array.from(search.vertex));
   });
 
   it('fills predecessor memory another thread made and touched ahead (touchedPredecessorMemory)', async () => {

@@ -3,7 +3,7 @@ import { fixturePath } from '../helpers/fixtures.ts';
 import { loadSnapshot } from '../../src/snapshot/load.ts';
 import { shareGraph } from '../../src/snapshot/shared-graph.ts';
 import { computeClassSummary } from '../../src/analysis/histogram.ts';
-import { computeClassSummaryInParallel, startSummaryWorker } from '../../src/workers/summary-parallel.ts';
+import { computeClassSummaryInParallel, startSummaryWorker, type SummaryWorker } from '../../src/workers/summary-parallel.ts';
 import { computeDistances } from '../../src/analysis/distances.ts';
 import { computeDominatorTree, computeRetainedSizes } from '../../src/analysis/dominators.ts';
 import { computeClassIndex } from '../../src/snapshot/class-names.ts';
@@ -12,6 +12,19 @@ import { computeClassIndex } from '../../src/snapshot/class-names.ts';
 // (parallelEdgesMinBytes 0) and with a worker started whatever the file size (minBytes 0).
 const SHARED = { parallelEdgesMinBytes: 0 };
 const SEQUENTIAL = { parallelEdgesMinBytes: Infinity };
+
+/** The real worker, but its answer at `position` (0 = first) replaced by a failure. */
+function failingAt(worker: SummaryWorker, position: number): SummaryWorker {
+  let answered = 0;
+  return {
+    send: (request) => worker.send(request),
+    stop: () => worker.stop(),
+    next: async () => {
+      const answer = await worker.next();
+      return answered++ === position ? { kind: 'failed', reason: 'injected by the test' } : answer;
+    },
+  };
+}
 
 describe('class summary on two cores (summary-parallel.ts)', () => {
   for (const names of ['devtools', 'raw'] as const) {
@@ -30,6 +43,21 @@ describe('class summary on two cores (summary-parallel.ts)', () => {
       // The tree built from the worker's retainer counts is the one-thread tree.
       expect(Array.from(computeDominatorTree(graph).idom)).toEqual(Array.from(computeDominatorTree(alone).idom));
       expect(Array.from(computeRetainedSizes(graph))).toEqual(Array.from(computeRetainedSizes(alone)));
+    }, 60_000);
+  }
+
+  // Answers in order: searchMemory, retainers, classes, sizes, distances (summary-worker.ts).
+  for (const [position, step] of ['searchMemory', 'retainers', 'classes', 'sizes', 'distances'].entries()) {
+    it(`gives the same summary and tree when the worker's '${step}' answer fails (that part computed here)`, async () => {
+      const file = fixturePath('leaky-server-1');
+      const alone = await loadSnapshot(file, SEQUENTIAL);
+      const expected = computeClassSummary(alone, {});
+      const graph = await loadSnapshot(file, SHARED);
+      const { usedWorker, ...summary } = await computeClassSummaryInParallel(graph, {}, failingAt(startSummaryWorker(file, 0)!, position));
+      expect(usedWorker).toBe(step !== 'classes');
+      expect(summary).toEqual(expected);
+      expect(Array.from(computeDominatorTree(graph).idom)).toEqual(Array.from(computeDominatorTree(alone).idom));
+      expect(computeDistances(graph)).toEqual(computeDistances(alone));
     }, 60_000);
   }
 
