@@ -26,7 +26,7 @@
 
 import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeOwnedSelfSizes } from './owned-sizes.ts';
-import { grownUint32, releasableUint32, touchedSharedBuffer } from '../snapshot/typed-arrays.ts';
+import { grownUint32, releasableUint32, touchedSharedBuffer, touchPages } from '../snapshot/typed-arrays.ts';
 import { DOCUMENT_DOM_TREES_NAME } from '../snapshot/v8-names.ts';
 import { ephemeronNamesOf, type EphemeronNames } from './distances.ts';
 
@@ -163,15 +163,23 @@ function keptPredecessorLength(predecessorCount: number, nodeCount: number, spar
 
 /**
  * The memory finishDominatorTree keeps for its predecessors (FinishOptions.predecessors), made ahead
- * by another thread that knows how many essential edges there are, and touched up to what the tree
- * will write: on a VM, faulting fresh pages in costs seconds per GiB (docs/FORMAT.md §8.5), which
- * the thread that searches would otherwise pay first thing after the search.
+ * by another thread while this one finds the essential edges, so before anyone knows how many
+ * predecessors there are: long enough for every edge (pages never touched cost nothing), and
+ * touched as far as the tree surely writes (its child offsets and `spareLength` more). On a VM,
+ * faulting fresh pages in costs seconds per GiB (docs/FORMAT.md §8.5), which the thread that builds
+ * the tree would otherwise pay between its search and its semidominators. touchPredecessorMemory
+ * touches the rest once the essential edges are counted.
  */
-export function touchedPredecessorMemory(nodeCount: number, essentialCount: number, spareLength: number): Uint32Array {
-  // Every node the search reached through a tree edge has one predecessor fewer (step 2).
-  const length = keptPredecessorLength(essentialCount, nodeCount, spareLength);
+export function predecessorMemoryAhead(nodeCount: number, edgeCount: number, spareLength: number): Uint32Array {
+  const length = keptPredecessorLength(edgeCount, nodeCount, spareLength);
+  return new Uint32Array(touchedSharedBuffer(length * 4, (nodeCount + 1 + spareLength) * 4));
+}
+
+/** Touches what else of predecessorMemoryAhead's memory the tree will write, given the essential-edge count. */
+export function touchPredecessorMemory(memory: Uint32Array, nodeCount: number, essentialCount: number, spareLength: number): void {
+  // Every node the search reaches through a tree edge has one predecessor fewer (step 2).
   const written = keptPredecessorLength(essentialCount - nodeCount, nodeCount, spareLength);
-  return new Uint32Array(touchedSharedBuffer(length * 4, written * 4));
+  touchPages(memory.buffer, (nodeCount + 1 + spareLength) * 4, written * 4);
 }
 
 /** The depth-first search's arrays (EssentialSearch), made ahead by another thread: touchedSearchMemory. */
@@ -238,7 +246,7 @@ export interface FinishOptions {
    */
   spareLength?: number;
   /**
-   * With spareLength: touchedPredecessorMemory's memory for the predecessors, which the tree then
+   * With spareLength: predecessorMemoryAhead's memory for the predecessors, which the tree then
    * does not allocate itself.
    */
   predecessors?: Uint32Array;

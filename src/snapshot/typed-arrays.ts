@@ -55,16 +55,24 @@ export function releasableUint32(length: number): { array: Uint32Array; release(
 }
 
 /**
- * Shared memory of `byteLength` bytes whose first `touchedBytes` are already faulted in: one byte
- * written per 4 KiB page, so that the thread that fills it later does not pay for fresh pages
- * (seconds per GiB on a VM: docs/FORMAT.md §8.5). The bytes stay zero.
+ * Shared memory of `byteLength` bytes whose first `touchedBytes` are already faulted in, so that the
+ * thread that fills it later does not pay for fresh pages (seconds per GiB on a VM: docs/FORMAT.md
+ * §8.5). Pages never touched cost nothing. The bytes stay zero.
  */
 export function touchedSharedBuffer(byteLength: number, touchedBytes = byteLength): SharedArrayBuffer {
   const buffer = new SharedArrayBuffer(byteLength);
-  const bytes = new Uint8Array(buffer);
-  const end = Math.min(touchedBytes, byteLength);
-  for (let k = 0; k < end; k += 4096) bytes[k] = 0;
+  touchPages(buffer, 0, touchedBytes);
   return buffer;
+}
+
+/**
+ * Faults in the pages of bytes [from, to) of `buffer` by writing a zero into each 4 KiB page: only
+ * for memory still zero that no other thread writes meanwhile.
+ */
+export function touchPages(buffer: ArrayBufferLike, from: number, to: number): void {
+  const bytes = new Uint8Array(buffer);
+  const end = Math.min(to, bytes.length);
+  for (let k = from; k < end; k += 4096) bytes[k] = 0;
 }
 
 /** Position of `value` in an ascending array (any one, if repeated), or -1: a binary search. */

@@ -1,11 +1,11 @@
 // The class summary (what `leakscope top` shows), and what `leakscope suspects` reads, on two cores.
 // After parsing, the main thread builds the dominator tree, the longest step, while a worker
 // (summary-worker.ts) works over the same graph in shared memory:
-//   main:   essential edges      │ depth-first search                │ predecessors, semidominators ╷ rest of the tree, retained sizes
-//   worker: touch search memory  │ retainer counts, touch the memory │ class names, self sizes      ╵ distances
+//   main:   essential edges           │ depth-first search │ predecessors, semidominators ╷ rest of the tree, retained sizes
+//   worker: touch the tree's memory   │ retainer counts    │ class names, self sizes      ╵ distances
 // Fresh memory costs seconds per GiB on a VM (docs/FORMAT.md §8.5), so the worker makes and touches
 // the memory this thread fills next: the search's arrays (touchedSearchMemory) and, for `top`, the
-// memory the tree keeps for its predecessors (touchedPredecessorMemory). Its retainer counts spare
+// memory the tree keeps for its predecessors (predecessorMemoryAhead). Its retainer counts spare
 // the tree a pass over every edge (dominators.ts, countEssentialRetainers). Class names and self
 // sizes are needed only after the tree. The distances start in the predecessors' memory as soon as
 // the semidominators are done with it (afterPeak, two thirds of the way on big heaps), so their two
@@ -163,18 +163,20 @@ async function analyseInParallel(
   let usedWorker = false;
   try {
     worker.send({ kind: 'searchMemory', graph: shared });
-    const essential = computeEssentialEdges(graph);
-    // N + 2: the counts' buffer becomes the tree's predecessor offsets (finishDominatorTree).
-    const counts = essential.buffer instanceof SharedArrayBuffer ? new Uint32Array(new SharedArrayBuffer((graph.nodeCount + 2) * 4)) : null;
     // With distances after the tree, the tree keeps its predecessors' memory for them: the worker
     // makes it ahead.
     const spareLength = steps.afterTree.includes('distances') ? distanceMemoryLength(graph) : undefined;
-    if (counts !== null) worker.send({ kind: 'retainers', essential, counts, spareLength });
+    if (spareLength !== undefined) worker.send({ kind: 'predecessorMemory', spareLength });
+    const essential = computeEssentialEdges(graph);
+    // N + 2: the counts' buffer becomes the tree's predecessor offsets (finishDominatorTree).
+    const counts = essential.buffer instanceof SharedArrayBuffer ? new Uint32Array(new SharedArrayBuffer((graph.nodeCount + 2) * 4)) : null;
+    if (counts !== null) worker.send({ kind: 'retainers', essential, counts });
     worker.send({ kind: 'classes', names });
     worker.send({ kind: 'sizes' });
     for (const kind of steps.duringTree) worker.send({ kind });
     const memory = await worker.next();
     const search = searchEssentialGraph(graph, essential, memory.kind === 'searchMemory' ? memory.memory : undefined);
+    const predecessors = spareLength === undefined ? null : await worker.next();
     const retainers = counts === null ? null : await worker.next();
     let isAfterTreeSent = false;
     const afterPeak = (spare: Uint32Array | null) => {
@@ -182,9 +184,10 @@ async function analyseInParallel(
       for (const kind of steps.afterTree) worker.send(kind === 'distances' && spare !== null ? { kind, memory: spare } : { kind });
     };
     // The tree keeps its predecessors' memory (for its child offsets and these steps' arrays) only
-    // when the worker answers, so is there to use it.
+    // when the worker answers, so is there to use it; the memory it made is touched once it has
+    // counted.
     const options = retainers?.kind === 'retainers'
-      ? { retainerCounts: counts!, spareLength, predecessors: retainers.predecessors ?? undefined, afterPeak }
+      ? { retainerCounts: counts!, spareLength, predecessors: predecessors?.kind === 'predecessorMemory' ? predecessors.memory : undefined, afterPeak }
       : { afterPeak };
     graph.cached('dominatorTree', () => finishDominatorTree(graph, essential, search, options));
     // A tree cached before this call never reached its peak here: the steps are asked for all the same.

@@ -5,19 +5,19 @@
 //
 // Protocol. workerData: { module } (for ts-worker.mjs). Main → worker, in this order:
 //   { kind: 'searchMemory', graph: SharedGraph }     → { kind: 'searchMemory', memory }
-//   { kind: 'retainers', essential, counts, spareLength? }
-//                                                   → { kind: 'retainers', predecessors } (counts written in place)
+//   { kind: 'predecessorMemory', spareLength }      → { kind: 'predecessorMemory', memory }   (`top` only)
+//   { kind: 'retainers', essential, counts }        → { kind: 'retainers' } (counts written in place)
 //   { kind: 'classes', names }                      → { kind: 'classes', index, interfaces }
 //   { kind: 'sizes' }                               → { kind: 'sizes', sizes }
 //   { kind: 'holders' }                             → { kind: 'holders', holders }
 //   { kind: 'distances', memory? }                  → { kind: 'distances', distances } (in `memory` if given)
-// The first request brings the graph; the worker makes and touches the depth-first search's arrays
-// (dominators.ts, touchedSearchMemory) while the main thread computes the essential edges, which
-// then come with `retainers`: the worker counts each node's essential retainers into shared memory
-// while the main thread searches, and with `spareLength` (`top`) makes and touches the memory the
-// tree keeps for its predecessors (touchedPredecessorMemory; else `predecessors` is null). Class
-// names and self sizes, needed only after the tree, come next. `holders` only for suspects, which
-// sends it and `distances` right after `sizes`.
+// The first request brings the graph. While the main thread computes the essential edges, the
+// worker makes and touches the memory the dominator tree fills next (dominators.ts): the
+// depth-first search's arrays and, for `top`, what the tree keeps for its predecessors. The
+// essential edges then come with `retainers`: the worker counts each node's essential retainers
+// into shared memory while the main thread searches, and touches what else of the predecessor
+// memory the tree will write. Class names and self sizes, needed only after the tree, come next.
+// `holders` only for suspects, which sends it and `distances` right after `sizes`.
 // The answers' typed arrays are transferred (moved, not copied) or, in shared memory, sent. Any
 // failure answers { kind: 'failed', reason } and the main thread computes that part itself.
 // For `top`, distances wait for their message because the main thread asks only once the dominator
@@ -30,28 +30,32 @@ import type { HeapGraph } from '../snapshot/heap-graph.ts';
 import { computeClassIndex, inferInterfaceDefinitions, type ClassIndexResult, type InterfaceDefinition, type NameMode } from '../snapshot/class-names.ts';
 import { computeDistances } from '../analysis/distances.ts';
 import { computeHolders, type HoldersResult } from '../analysis/holders.ts';
-import { countEssentialRetainers, touchedPredecessorMemory, touchedSearchMemory, type SearchMemory } from '../analysis/dominators.ts';
+import { countEssentialRetainers, predecessorMemoryAhead, touchPredecessorMemory, touchedSearchMemory, type SearchMemory } from '../analysis/dominators.ts';
 import { computeOwnedSelfSizes, type SizeColumn } from '../analysis/owned-sizes.ts';
 
 export type SummaryWorkerRequest =
   | { kind: 'searchMemory'; graph: SharedGraph }
+  | { kind: 'predecessorMemory'; spareLength: number }
   | { kind: 'classes'; names: NameMode }
-  | { kind: 'retainers'; essential: Uint8Array; counts: Uint32Array; spareLength?: number }
+  | { kind: 'retainers'; essential: Uint8Array; counts: Uint32Array }
   | { kind: 'sizes' }
   | { kind: 'holders' }
   | { kind: 'distances'; memory?: Uint32Array };
 
 export type SummaryWorkerAnswer =
   | { kind: 'searchMemory'; memory: SearchMemory }
+  | { kind: 'predecessorMemory'; memory: Uint32Array }
   | { kind: 'classes'; index: ClassIndexResult; interfaces: InterfaceDefinition[] | null }
   | { kind: 'sizes'; sizes: SizeColumn }
   | { kind: 'distances'; distances: Int32Array }
-  | { kind: 'retainers'; predecessors: Uint32Array | null }
+  | { kind: 'retainers' }
   | { kind: 'holders'; holders: HoldersResult }
   | { kind: 'failed'; reason: string };
 
 const port = parentPort!;
 let graph: HeapGraph | null = null;
+/** What `predecessorMemory` made, for `retainers` to touch the rest of once the count is known. */
+let predecessors: { memory: Uint32Array; spareLength: number } | null = null;
 
 /** The graph the `searchMemory` request brought; every later step reads it. */
 function sharedGraph(step: string): HeapGraph {
@@ -64,6 +68,12 @@ port.on('message', (request: SummaryWorkerRequest) => {
     if (request.kind === 'searchMemory') {
       graph = graphFromShared(request.graph);
       const answer: SummaryWorkerAnswer = { kind: 'searchMemory', memory: touchedSearchMemory(graph.nodeCount, graph.edgeCount) };
+      port.postMessage(answer);
+    } else if (request.kind === 'predecessorMemory') {
+      const shared = sharedGraph('predecessorMemory');
+      const { spareLength } = request;
+      predecessors = { memory: predecessorMemoryAhead(shared.nodeCount, shared.edgeCount, spareLength), spareLength };
+      const answer: SummaryWorkerAnswer = { kind: 'predecessorMemory', memory: predecessors.memory };
       port.postMessage(answer);
     } else if (request.kind === 'classes') {
       const shared = sharedGraph('classes');
@@ -81,9 +91,8 @@ port.on('message', (request: SummaryWorkerRequest) => {
     } else if (request.kind === 'retainers') {
       const shared = sharedGraph('retainers');
       const essentialCount = countEssentialRetainers(shared, request.essential, request.counts);
-      const { spareLength } = request;
-      const predecessors = spareLength === undefined ? null : touchedPredecessorMemory(shared.nodeCount, essentialCount, spareLength);
-      const answer: SummaryWorkerAnswer = { kind: 'retainers', predecessors };
+      if (predecessors !== null) touchPredecessorMemory(predecessors.memory, shared.nodeCount, essentialCount, predecessors.spareLength);
+      const answer: SummaryWorkerAnswer = { kind: 'retainers' };
       port.postMessage(answer);
     } else if (request.kind === 'distances') {
       const distances = computeDistances(sharedGraph('distances'), request.memory);

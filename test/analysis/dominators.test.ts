@@ -3,7 +3,7 @@ import { SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 import { parseSnapshotText } from '../../src/snapshot/load.ts';
 import {
   computeDominatedChildren, computeDominatorTree, computeEssentialEdges, computePageOwned, computeRetainedSizes,
-  countEssentialRetainers, finishDominatorTree, searchEssentialGraph, touchedPredecessorMemory, touchedSearchMemory,
+  countEssentialRetainers, finishDominatorTree, predecessorMemoryAhead, searchEssentialGraph, touchPredecessorMemory, touchedSearchMemory,
 } from '../../src/analysis/dominators.ts';
 import { loadSnapshot } from '../../src/snapshot/load.ts';
 import { computeDistances, distanceMemoryLength } from '../../src/analysis/distances.ts';
@@ -207,7 +207,7 @@ describe('dominators (DevTools rules, docs/FORMAT.md §4)', () => {
     expect(Array.from(fresh.vertex)).toEqual(Array.from(search.vertex));
   });
 
-  it('fills predecessor memory another thread made and touched ahead (touchedPredecessorMemory)', async () => {
+  it('fills predecessor memory another thread made and touched ahead (predecessorMemoryAhead)', async () => {
     const graph = await loadSnapshot(fixturePath('leaky-server-1'));
     const essential = computeEssentialEdges(graph);
     const counts = new Uint32Array(graph.nodeCount + 2);
@@ -216,8 +216,11 @@ describe('dominators (DevTools rules, docs/FORMAT.md §4)', () => {
     for (let e = 0; e < graph.edgeCount; e++) if ((essential[e >>> 3] & (1 << (e & 7))) !== 0) expectedCount++;
     expect(essentialCount).toBe(expectedCount);
     const spareLength = distanceMemoryLength(graph);
-    const predecessors = touchedPredecessorMemory(graph.nodeCount, essentialCount, spareLength);
-    expect(predecessors.length).toBe(Math.max(essentialCount, graph.nodeCount + 1 + spareLength));
+    // Made before the count is known: room for every edge.
+    const predecessors = predecessorMemoryAhead(graph.nodeCount, graph.edgeCount, spareLength);
+    expect(predecessors.length).toBe(Math.max(graph.edgeCount, graph.nodeCount + 1 + spareLength));
+    touchPredecessorMemory(predecessors, graph.nodeCount, essentialCount, spareLength);
+    expect(predecessors.every((value) => value === 0)).toBe(true);
     let spare: Uint32Array | null = null;
     const tree = finishDominatorTree(graph, essential, searchEssentialGraph(graph, essential), {
       retainerCounts: counts, spareLength, predecessors, afterPeak: (memory) => { spare = memory; },

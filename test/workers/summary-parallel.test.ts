@@ -46,8 +46,8 @@ describe('class summary on two cores (summary-parallel.ts)', () => {
     }, 60_000);
   }
 
-  // Answers in order: searchMemory, retainers, classes, sizes, distances (summary-worker.ts).
-  for (const [position, step] of ['searchMemory', 'retainers', 'classes', 'sizes', 'distances'].entries()) {
+  // Answers in order: searchMemory, predecessorMemory, retainers, classes, sizes, distances (summary-worker.ts).
+  for (const [position, step] of ['searchMemory', 'predecessorMemory', 'retainers', 'classes', 'sizes', 'distances'].entries()) {
     it(`gives the same summary and tree when the worker's '${step}' answer fails (that part computed here)`, async () => {
       const file = fixturePath('leaky-server-1');
       const alone = await loadSnapshot(file, SEQUENTIAL);
