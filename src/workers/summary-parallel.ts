@@ -123,7 +123,8 @@ export interface ParallelSummaryResult extends ClassSummaryResult {
  */
 export async function computeClassSummaryInParallel(graph: HeapGraph, options: HistogramOptions, worker: SummaryWorker | null): Promise<ParallelSummaryResult> {
   const names = options.names ?? 'devtools';
-  const usedWorker = await analyseInParallel(graph, names, worker, { duringTree: [], afterTree: ['distances'] }, () => computeClassRetainedSizes(graph, computeClassIndex(graph, names)));
+  const plan: WorkerPlan = { prepareTree: true, duringTree: [], afterTree: ['distances'] };
+  const usedWorker = await analyseInParallel(graph, names, worker, plan, () => computeClassRetainedSizes(graph, computeClassIndex(graph, names)));
   // Every part is cached by now (or computed here if the worker failed): this only sums.
   return { ...computeClassSummary(graph, options), usedWorker };
 }
@@ -131,30 +132,41 @@ export async function computeClassSummaryInParallel(graph: HeapGraph, options: H
 /**
  * What findLeakSuspects reads, cached on `graph`, with the worker's help: besides naming classes and
  * computing self sizes, the worker sorts out the holders and computes distances during the dominator
- * tree, where it would idle (none of them needs the tree). The chain parents, which need the tree's
+ * tree, where it would idle (none of them needs the tree). Those make the worker's path the longer
+ * one, so it spends no time preparing the tree's memory (unlike `top`). The chain parents, which need the tree's
  * retained sizes, are left to findLeakSuspects: one pass over the edges once distances are known,
  * and only when there is a suspect to draw a chain to. Returns whether the worker helped (if not,
  * findLeakSuspects computes everything itself). Stops the worker before returning.
  */
 export async function prepareSuspectsInParallel(graph: HeapGraph, names: NameMode, worker: SummaryWorker | null): Promise<boolean> {
-  return analyseInParallel(graph, names, worker, { duringTree: ['holders', 'distances'], afterTree: [] });
+  return analyseInParallel(graph, names, worker, { prepareTree: false, duringTree: ['holders', 'distances'], afterTree: [] });
 }
 
 type WorkerStep = 'holders' | 'distances';
 
+interface WorkerPlan {
+  /**
+   * The worker first makes and touches the tree's memory, and names classes only after counting
+   * retainers: for `top`, whose longest path is this thread's tree. Else it names classes first.
+   */
+  prepareTree: boolean;
+  /** Steps asked for with the tree's retainer counts. */
+  duringTree: WorkerStep[];
+  /** Steps asked for once the tree no longer needs the memory they use. */
+  afterTree: WorkerStep[];
+}
+
 /**
- * The shared timeline: the worker makes the search's memory while this thread finds the essential
- * edges; it counts essential retainers (for `top` also making the predecessors' memory) while this
- * thread searches; then it names classes, computes DevTools' self sizes and runs the steps
- * `duringTree` while this thread finishes the tree. The steps `afterTree` start once the tree no
- * longer needs the memory they use, while this thread finishes the tree, sums retained sizes and
- * runs `meanwhile` (which may read the class index). What the worker fails to answer is left to
- * the caller, which computes it on this thread (every part is cached on the graph). Returns whether
- * the worker named the classes.
+ * The shared timeline: while this thread finds the essential edges, the worker makes and touches
+ * the tree's memory (plan.prepareTree) or names classes; it counts essential retainers while this
+ * thread searches; then it names classes if not done yet, computes DevTools' self sizes and runs the
+ * steps `duringTree` while this thread finishes the tree. The steps `afterTree` start once the tree
+ * no longer needs the memory they use, while this thread finishes the tree, sums retained sizes and
+ * runs `meanwhile` (which may read the class index). What the worker fails to answer is left to the
+ * caller, which computes it on this thread (every part is cached on the graph). Returns whether the
+ * worker named the classes.
  */
-async function analyseInParallel(
-  graph: HeapGraph, names: NameMode, worker: SummaryWorker | null, steps: { duringTree: WorkerStep[]; afterTree: WorkerStep[] }, meanwhile?: () => void,
-): Promise<boolean> {
+async function analyseInParallel(graph: HeapGraph, names: NameMode, worker: SummaryWorker | null, plan: WorkerPlan, meanwhile?: () => void): Promise<boolean> {
   const shared = worker === null ? null : shareGraph(graph);
   if (worker === null || shared === null) {
     worker?.stop();
@@ -162,26 +174,32 @@ async function analyseInParallel(
   }
   let usedWorker = false;
   try {
-    worker.send({ kind: 'searchMemory', graph: shared });
-    // With distances after the tree, the tree keeps its predecessors' memory for them: the worker
-    // makes it ahead.
-    const spareLength = steps.afterTree.includes('distances') ? distanceMemoryLength(graph) : undefined;
-    if (spareLength !== undefined) worker.send({ kind: 'predecessorMemory', spareLength });
+    worker.send({ kind: 'graph', graph: shared });
+    // With distances after the tree, the tree keeps its predecessors' memory for them.
+    const spareLength = plan.afterTree.includes('distances') ? distanceMemoryLength(graph) : undefined;
+    if (plan.prepareTree) {
+      worker.send({ kind: 'searchMemory' });
+      if (spareLength !== undefined) worker.send({ kind: 'predecessorMemory', spareLength });
+    } else {
+      worker.send({ kind: 'classes', names });
+    }
     const essential = computeEssentialEdges(graph);
     // N + 2: the counts' buffer becomes the tree's predecessor offsets (finishDominatorTree).
     const counts = essential.buffer instanceof SharedArrayBuffer ? new Uint32Array(new SharedArrayBuffer((graph.nodeCount + 2) * 4)) : null;
     if (counts !== null) worker.send({ kind: 'retainers', essential, counts });
-    worker.send({ kind: 'classes', names });
+    if (plan.prepareTree) worker.send({ kind: 'classes', names });
     worker.send({ kind: 'sizes' });
-    for (const kind of steps.duringTree) worker.send({ kind });
-    const memory = await worker.next();
-    const search = searchEssentialGraph(graph, essential, memory.kind === 'searchMemory' ? memory.memory : undefined);
-    const predecessors = spareLength === undefined ? null : await worker.next();
+    for (const kind of plan.duringTree) worker.send({ kind });
+    await worker.next(); // the graph: a failure there fails every later step too
+    const memory = plan.prepareTree ? await worker.next() : null;
+    const predecessors = plan.prepareTree && spareLength !== undefined ? await worker.next() : null;
+    const namedFirst = plan.prepareTree ? null : await worker.next();
+    const search = searchEssentialGraph(graph, essential, memory?.kind === 'searchMemory' ? memory.memory : undefined);
     const retainers = counts === null ? null : await worker.next();
     let isAfterTreeSent = false;
     const afterPeak = (spare: Uint32Array | null) => {
       isAfterTreeSent = true;
-      for (const kind of steps.afterTree) worker.send(kind === 'distances' && spare !== null ? { kind, memory: spare } : { kind });
+      for (const kind of plan.afterTree) worker.send(kind === 'distances' && spare !== null ? { kind, memory: spare } : { kind });
     };
     // The tree keeps its predecessors' memory (for its child offsets and these steps' arrays) only
     // when the worker answers, so is there to use it; the memory it made is touched once it has
@@ -192,18 +210,18 @@ async function analyseInParallel(
     graph.cached('dominatorTree', () => finishDominatorTree(graph, essential, search, options));
     // A tree cached before this call never reached its peak here: the steps are asked for all the same.
     if (!isAfterTreeSent) afterPeak(null);
-    const classes = await worker.next();
+    const classes = namedFirst ?? await worker.next();
     if (classes.kind === 'classes') {
       usedWorker = true;
       adoptClassIndex(graph, classes.index, classes.interfaces);
     }
     const sizes = await worker.next();
     if (sizes.kind === 'sizes') adoptOwnedSelfSizes(graph, sizes.sizes);
-    for (let k = 0; k < steps.duringTree.length; k++) adoptAnswer(graph, await worker.next());
+    for (let k = 0; k < plan.duringTree.length; k++) adoptAnswer(graph, await worker.next());
     computeOwnedSelfSizes(graph);
     computeRetainedSizes(graph);
     meanwhile?.();
-    for (let k = 0; k < steps.afterTree.length; k++) adoptAnswer(graph, await worker.next());
+    for (let k = 0; k < plan.afterTree.length; k++) adoptAnswer(graph, await worker.next());
   } finally {
     worker.stop();
   }

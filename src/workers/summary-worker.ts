@@ -3,21 +3,25 @@
 // retainers, names classes, computes self sizes and distances (for suspects also the holders), while
 // the main thread builds the tree. A 2-core machine's second core would otherwise idle after parsing.
 //
-// Protocol. workerData: { module } (for ts-worker.mjs). Main → worker, in this order:
-//   { kind: 'searchMemory', graph: SharedGraph }     → { kind: 'searchMemory', memory }
-//   { kind: 'predecessorMemory', spareLength }      → { kind: 'predecessorMemory', memory }   (`top` only)
+// Protocol. workerData: { module } (for ts-worker.mjs). Main → worker, in one of two orders:
+//   `top`:      graph, searchMemory, predecessorMemory, retainers, classes, sizes, distances
+//   `suspects`: graph, classes, retainers, sizes, holders, distances
+//   { kind: 'graph', graph: SharedGraph }            → { kind: 'graph' }
+//   { kind: 'searchMemory' }                        → { kind: 'searchMemory', memory }
+//   { kind: 'predecessorMemory', spareLength }      → { kind: 'predecessorMemory', memory }
 //   { kind: 'retainers', essential, counts }        → { kind: 'retainers' } (counts written in place)
 //   { kind: 'classes', names }                      → { kind: 'classes', index, interfaces }
 //   { kind: 'sizes' }                               → { kind: 'sizes', sizes }
 //   { kind: 'holders' }                             → { kind: 'holders', holders }
 //   { kind: 'distances', memory? }                  → { kind: 'distances', distances } (in `memory` if given)
-// The first request brings the graph. While the main thread computes the essential edges, the
-// worker makes and touches the memory the dominator tree fills next (dominators.ts): the
-// depth-first search's arrays and, for `top`, what the tree keeps for its predecessors. The
+// For `top`, whose longest path is the main thread's dominator tree, the worker makes and touches
+// the memory the tree fills next (dominators.ts) while the main thread computes the essential
+// edges: the depth-first search's arrays and what the tree keeps for its predecessors. The
 // essential edges then come with `retainers`: the worker counts each node's essential retainers
 // into shared memory while the main thread searches, and touches what else of the predecessor
 // memory the tree will write. Class names and self sizes, needed only after the tree, come next.
-// `holders` only for suspects, which sends it and `distances` right after `sizes`.
+// For `suspects` the worker's own steps (holders, distances) are the longer path, so it names
+// classes while the main thread computes the essential edges and prepares no memory.
 // The answers' typed arrays are transferred (moved, not copied) or, in shared memory, sent. Any
 // failure answers { kind: 'failed', reason } and the main thread computes that part itself.
 // For `top`, distances wait for their message because the main thread asks only once the dominator
@@ -34,7 +38,8 @@ import { countEssentialRetainers, predecessorMemoryAhead, touchPredecessorMemory
 import { computeOwnedSelfSizes, type SizeColumn } from '../analysis/owned-sizes.ts';
 
 export type SummaryWorkerRequest =
-  | { kind: 'searchMemory'; graph: SharedGraph }
+  | { kind: 'graph'; graph: SharedGraph }
+  | { kind: 'searchMemory' }
   | { kind: 'predecessorMemory'; spareLength: number }
   | { kind: 'classes'; names: NameMode }
   | { kind: 'retainers'; essential: Uint8Array; counts: Uint32Array }
@@ -43,6 +48,7 @@ export type SummaryWorkerRequest =
   | { kind: 'distances'; memory?: Uint32Array };
 
 export type SummaryWorkerAnswer =
+  | { kind: 'graph' }
   | { kind: 'searchMemory'; memory: SearchMemory }
   | { kind: 'predecessorMemory'; memory: Uint32Array }
   | { kind: 'classes'; index: ClassIndexResult; interfaces: InterfaceDefinition[] | null }
@@ -57,7 +63,7 @@ let graph: HeapGraph | null = null;
 /** What `predecessorMemory` made, for `retainers` to touch the rest of once the count is known. */
 let predecessors: { memory: Uint32Array; spareLength: number } | null = null;
 
-/** The graph the `searchMemory` request brought; every later step reads it. */
+/** The graph the `graph` request brought; every later step reads it. */
 function sharedGraph(step: string): HeapGraph {
   if (graph === null) throw new Error(`${step} asked before the graph`);
   return graph;
@@ -65,9 +71,13 @@ function sharedGraph(step: string): HeapGraph {
 
 port.on('message', (request: SummaryWorkerRequest) => {
   try {
-    if (request.kind === 'searchMemory') {
+    if (request.kind === 'graph') {
       graph = graphFromShared(request.graph);
-      const answer: SummaryWorkerAnswer = { kind: 'searchMemory', memory: touchedSearchMemory(graph.nodeCount, graph.edgeCount) };
+      const answer: SummaryWorkerAnswer = { kind: 'graph' };
+      port.postMessage(answer);
+    } else if (request.kind === 'searchMemory') {
+      const shared = sharedGraph('searchMemory');
+      const answer: SummaryWorkerAnswer = { kind: 'searchMemory', memory: touchedSearchMemory(shared.nodeCount, shared.edgeCount) };
       port.postMessage(answer);
     } else if (request.kind === 'predecessorMemory') {
       const shared = sharedGraph('predecessorMemory');

@@ -3,7 +3,8 @@ import { fixturePath } from '../helpers/fixtures.ts';
 import { loadSnapshot } from '../../src/snapshot/load.ts';
 import { shareGraph } from '../../src/snapshot/shared-graph.ts';
 import { computeClassSummary } from '../../src/analysis/histogram.ts';
-import { computeClassSummaryInParallel, startSummaryWorker, type SummaryWorker } from '../../src/workers/summary-parallel.ts';
+import { computeClassSummaryInParallel, startSummaryWorker } from '../../src/workers/summary-parallel.ts';
+import { failingAt } from '../helpers/failing-worker.ts';
 import { computeDistances } from '../../src/analysis/distances.ts';
 import { computeDominatorTree, computeRetainedSizes } from '../../src/analysis/dominators.ts';
 import { computeClassIndex } from '../../src/snapshot/class-names.ts';
@@ -12,19 +13,6 @@ import { computeClassIndex } from '../../src/snapshot/class-names.ts';
 // (parallelEdgesMinBytes 0) and with a worker started whatever the file size (minBytes 0).
 const SHARED = { parallelEdgesMinBytes: 0 };
 const SEQUENTIAL = { parallelEdgesMinBytes: Infinity };
-
-/** The real worker, but its answer at `position` (0 = first) replaced by a failure. */
-function failingAt(worker: SummaryWorker, position: number): SummaryWorker {
-  let answered = 0;
-  return {
-    send: (request) => worker.send(request),
-    stop: () => worker.stop(),
-    next: async () => {
-      const answer = await worker.next();
-      return answered++ === position ? { kind: 'failed', reason: 'injected by the test' } : answer;
-    },
-  };
-}
 
 describe('class summary on two cores (summary-parallel.ts)', () => {
   for (const names of ['devtools', 'raw'] as const) {
@@ -46,8 +34,8 @@ describe('class summary on two cores (summary-parallel.ts)', () => {
     }, 60_000);
   }
 
-  // Answers in order: searchMemory, predecessorMemory, retainers, classes, sizes, distances (summary-worker.ts).
-  for (const [position, step] of ['searchMemory', 'predecessorMemory', 'retainers', 'classes', 'sizes', 'distances'].entries()) {
+  // `top`'s answers in order (summary-worker.ts).
+  for (const [position, step] of ['graph', 'searchMemory', 'predecessorMemory', 'retainers', 'classes', 'sizes', 'distances'].entries()) {
     it(`gives the same summary and tree when the worker's '${step}' answer fails (that part computed here)`, async () => {
       const file = fixturePath('leaky-server-1');
       const alone = await loadSnapshot(file, SEQUENTIAL);

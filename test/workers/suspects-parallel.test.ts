@@ -11,6 +11,7 @@ import { computeDistances } from '../../src/analysis/distances.ts';
 import { computeHolders } from '../../src/analysis/holders.ts';
 import { findLeakSuspects } from '../../src/analysis/suspects.ts';
 import { suspectsToJson } from '../../src/report/suspects.ts';
+import { failingAt } from '../helpers/failing-worker.ts';
 
 // Parsed into shared memory (parallelEdgesMinBytes 0) and with a worker whatever the file size (minBytes 0).
 const SHARED = { parallelEdgesMinBytes: 0 };
@@ -34,6 +35,18 @@ describe('suspects on two cores (prepareSuspectsInParallel)', () => {
     expect((json as { suspects: unknown[] }).suspects.length).toBeGreaterThan(1);
     expect(json).toEqual(expected);
   }, 60_000);
+
+  // `suspects`' answers in order (summary-worker.ts).
+  for (const [position, step] of ['graph', 'classes', 'retainers', 'sizes', 'holders', 'distances'].entries()) {
+    it(`gives the same suspects when the worker's '${step}' answer fails (that part computed here)`, async () => {
+      const file = fixturePath('leaky-server-3');
+      const alone = await loadSnapshot(file, SEQUENTIAL);
+      const expected = suspectsToJson(alone, findLeakSuspects(alone, { thresholdPercent: 1 }), file);
+      const graph = await loadSnapshot(file, SHARED);
+      expect(await prepareSuspectsInParallel(graph, 'devtools', failingAt(startSummaryWorker(file, 0)!, position))).toBe(step !== 'classes');
+      expect(suspectsToJson(graph, findLeakSuspects(graph, { thresholdPercent: 1 }), file)).toEqual(expected);
+    }, 60_000);
+  }
 
   it('without a worker it prepares nothing: findLeakSuspects computes what it needs', async () => {
     const graph = await loadSnapshot(fixturePath('basic'), SEQUENTIAL);
