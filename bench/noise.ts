@@ -14,7 +14,8 @@
 // through the gate with --all-holders, which counts new objects whatever holds them (the rule before
 // holders.ts), to show what the holder classification saves.
 // Then the seeded fuzz tests with their full counts (LEAKSCOPE_FULL_COUNTS=1; npm test runs the first
-// cases of each): 300 truncations and byte flips, 120 replaced numbers, 24 corrupt "edges" sections.
+// cases of each): 300 truncations and byte flips, 120 replaced numbers, 24 corrupt "edges" sections,
+// 2,000 random graphs for the dominator tree's spare memory.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -38,7 +39,7 @@ function log(line: string): void {
 }
 
 /** The test files whose case counts test/helpers/counts.ts raises under LEAKSCOPE_FULL_COUNTS=1. */
-const FULL_COUNT_TESTS = ['test/snapshot/parser.test.ts', 'test/snapshot/parallel-edges.test.ts'];
+const FULL_COUNT_TESTS = ['test/snapshot/parser.test.ts', 'test/snapshot/parallel-edges.test.ts', 'test/analysis/dominators-spare.test.ts'];
 
 /** Runs the fuzz tests with their full counts; true when they pass. */
 function runFullCountTests(): boolean {
