@@ -192,9 +192,9 @@ async function analyseInParallel(graph: HeapGraph, names: NameMode, worker: Summ
     for (const kind of plan.duringTree) worker.send({ kind });
     await worker.next(); // the graph: a failure there fails every later step too
     const memory = plan.prepareTree ? await worker.next() : null;
+    const search = searchEssentialGraph(graph, essential, memory?.kind === 'searchMemory' ? memory.memory : undefined);
     const predecessors = plan.prepareTree && spareLength !== undefined ? await worker.next() : null;
     const namedFirst = plan.prepareTree ? null : await worker.next();
-    const search = searchEssentialGraph(graph, essential, memory?.kind === 'searchMemory' ? memory.memory : undefined);
     const retainers = counts === null ? null : await worker.next();
     let isAfterTreeSent = false;
     const afterPeak = (spare: Uint32Array | null) => {
