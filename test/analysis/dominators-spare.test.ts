@@ -14,16 +14,7 @@ import {
   searchEssentialGraph, touchPredecessorMemory, touchedSearchMemory,
 } from '../../src/analysis/dominators.ts';
 import { distanceMemoryLength } from '../../src/analysis/distances.ts';
-
-/** Mulberry32, so a failing seed can be replayed. */
-function seeded(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from '../helpers/seeded.ts';
 
 function randomSnapshot(seed: number): string {
   const random = seeded(seed);

@@ -8,6 +8,7 @@ import { computeHistogram } from '../../src/analysis/histogram.ts';
 import { EDGE_TYPES, NODE20_NODE_FIELDS, NODE20_NODE_TYPES, NODE24_NODE_FIELDS, SnapshotBuilder } from '../helpers/snapshot-builder.ts';
 import { fixtureGzPath, fixturePath } from '../helpers/fixtures.ts';
 import { caseCount } from '../helpers/counts.ts';
+import { seeded } from '../helpers/seeded.ts';
 
 /** A small graph with every edge kind, built with the given layout options. */
 function sample(options: ConstructorParameters<typeof SnapshotBuilder>[0] = {}) {
@@ -421,16 +422,6 @@ function writeTemp(name: string, data: Uint8Array | string): string {
   const file = `${dir}/${name}`;
   fs.writeFileSync(file, data);
   return file;
-}
-
-/** Mulberry32: a small seeded generator, so a failing case can be replayed. */
-function seeded(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('fuzz: truncations and byte flips of a real snapshot', () => {
