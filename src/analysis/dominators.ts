@@ -195,7 +195,7 @@ export interface SearchMemory {
 /**
  * The search's memory (~16 B/node), made and touched by a thread that would otherwise wait for
  * this one's essential edges (summary-parallel.ts): the search then runs on pages already faulted
- * in, 0.9 s where it took 1.5 s on the real 1.7 GB heap.
+ * in, 0.7–0.8 s where it took 1.4–1.5 s on the real 1.7 GB heap.
  */
 export function touchedSearchMemory(nodeCount: number, edgeCount: number): SearchMemory {
   const size = nodeCount + 1;
@@ -251,8 +251,9 @@ export interface FinishOptions {
    */
   predecessors?: Uint32Array;
   /**
-   * Called once the algorithm's memory peak is over; `spare` is what is left of the predecessors'
-   * memory when spareLength asked to keep it (else null).
+   * Called once, when what comes after the tree may take its memory: with spareLength, with the
+   * predecessors' memory past the child offsets as soon as the semidominators no longer read it
+   * (during their loop); else with null, once the predecessors are given back.
    */
   afterPeak?: (spare: Uint32Array | null) => void;
 }
@@ -409,8 +410,8 @@ export function finishDominatorTree(graph: HeapGraph, essential: Uint8Array, sea
   };
   // With spareLength, the predecessors' memory beyond the first N + 1 numbers goes to afterPeak as
   // soon as the vertices left to do (w and below) have no predecessor there, all lying below
-  // firstPred[w + 1]: on a 1 GB heap two thirds of the way, so the worker's distances overlap the
-  // rest of this loop.
+  // firstPred[w + 1]: after two thirds of the predecessors on the real 1 GB heap, so the worker's
+  // distances overlap the rest of this loop.
   const reused = spareLength !== undefined ? pred : null;
   let isSpareGiven = false;
   const giveSpare = () => {

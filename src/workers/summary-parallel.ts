@@ -3,13 +3,14 @@
 // (summary-worker.ts) works over the same graph in shared memory:
 //   main:   essential edges           │ depth-first search │ predecessors, semidominators ╷ rest of the tree, retained sizes
 //   worker: touch the tree's memory   │ retainer counts    │ class names, self sizes      ╵ distances
-// Fresh memory costs seconds per GiB on a VM (docs/FORMAT.md §8.5), so the worker makes and touches
-// the memory this thread fills next: the search's arrays (touchedSearchMemory) and, for `top`, the
-// memory the tree keeps for its predecessors (predecessorMemoryAhead). Its retainer counts spare
-// the tree a pass over every edge (dominators.ts, countEssentialRetainers). Class names and self
-// sizes are needed only after the tree. The distances start in the predecessors' memory as soon as
-// the semidominators are done with it (afterPeak, two thirds of the way on big heaps), so their two
-// N-sized arrays do not add to the tree's peak. Same result as computeClassSummary, which this falls
+// That is `top`'s timeline. Fresh memory costs seconds per GiB on a VM (docs/FORMAT.md §8.5), so
+// the worker makes and touches the memory this thread fills next: the search's arrays
+// (touchedSearchMemory) and the memory the tree keeps for its predecessors (predecessorMemoryAhead).
+// Its retainer counts spare the tree a pass over every edge (dominators.ts, countEssentialRetainers).
+// Class names and self sizes are needed only after the tree. The distances start in the
+// predecessors' memory as soon as the semidominators no longer read that part (afterPeak, after two
+// thirds of the predecessors on the real 1 GB heap), so their two N-sized arrays do not add to the
+// tree's peak. Same result as computeClassSummary, which this falls
 // back to whenever the worker cannot help (small or gzipped files, whose columns are not in shared
 // memory; a worker that failed).
 // Memory: the dominator tree peaks at ~33 B/node; the worker adds its class ids (2 B/node), DevTools'
@@ -132,8 +133,9 @@ export async function computeClassSummaryInParallel(graph: HeapGraph, options: H
 /**
  * What findLeakSuspects reads, cached on `graph`, with the worker's help: besides naming classes and
  * computing self sizes, the worker sorts out the holders and computes distances during the dominator
- * tree, where it would idle (none of them needs the tree). Those make the worker's path the longer
- * one, so it spends no time preparing the tree's memory (unlike `top`). The chain parents, which need the tree's
+ * tree, where it would idle (none of them needs the tree). Those leave the worker little slack, and
+ * preparing the tree's memory as for `top` showed no gain (7.97 s against 7.63 s, median of 3
+ * alternating runs on the 993 MB file), so it does not. The chain parents, which need the tree's
  * retained sizes, are left to findLeakSuspects: one pass over the edges once distances are known,
  * and only when there is a suspect to draw a chain to. Returns whether the worker helped (if not,
  * findLeakSuspects computes everything itself). Stops the worker before returning.
@@ -147,7 +149,7 @@ type WorkerStep = 'holders' | 'distances';
 interface WorkerPlan {
   /**
    * The worker first makes and touches the tree's memory, and names classes only after counting
-   * retainers: for `top`, whose longest path is this thread's tree. Else it names classes first.
+   * retainers (`top`: the tree on this thread is its longest path). Else it names classes first.
    */
   prepareTree: boolean;
   /** Steps asked for with the tree's retainer counts. */

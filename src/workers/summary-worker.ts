@@ -20,8 +20,8 @@
 // essential edges then come with `retainers`: the worker counts each node's essential retainers
 // into shared memory while the main thread searches, and touches what else of the predecessor
 // memory the tree will write. Class names and self sizes, needed only after the tree, come next.
-// For `suspects` the worker's own steps (holders, distances) are the longer path, so it names
-// classes while the main thread computes the essential edges and prepares no memory.
+// For `suspects`, whose worker also finds the holders and the distances, it names classes while the
+// main thread computes the essential edges and prepares no memory (that showed no gain there).
 // The answers' typed arrays are transferred (moved, not copied) or, in shared memory, sent. Any
 // failure answers { kind: 'failed', reason } and the main thread computes that part itself.
 // For `top`, distances wait for their message because the main thread asks only once the dominator
